@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winremote.remoting.remoting_info: observe the host, report Server Manager's verdict."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import REMOTING_INFO
+from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+
+
+class ActionModule(WinRemoteAction):
+    ARGUMENT_SPEC = REMOTING_INFO
+
+    def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        state = remoting_info.observe(client)
+        return {"changed": False, **state.to_dict()}
+
+    def failure_details(self, error: errors.WinRemoteError) -> dict[str, t.Any]:
+        verdict = manageability.for_error(error.kind, str(error))
+        return {"manageability": verdict.status, "manageability_reasons": list(verdict.reasons)}

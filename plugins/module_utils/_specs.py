@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs (pure data), shared by the module documentation stubs and the action plugins.
+
+The module stubs build ``AnsibleModule`` from these so ``ansible-test sanity`` checks the documentation against
+the spec; the action plugins validate task arguments with the same dicts, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+CONNECTION_OPTIONS: dict[str, dict[str, t.Any]] = {
+    "host": {"type": "str"},
+    "port": {"type": "int"},
+    "scheme": {"type": "str", "choices": ["http", "https"]},
+    "path": {"type": "str"},
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "auth": {"type": "str", "choices": ["negotiate", "ntlm", "kerberos", "basic", "credssp", "certificate"]},
+    "message_encryption": {"type": "str", "choices": ["auto", "always", "never"]},
+    "cert_validation": {"type": "bool"},
+    "ca_path": {"type": "path"},
+    "connection_timeout": {"type": "int"},
+    "read_timeout": {"type": "int"},
+    "operation_timeout": {"type": "int"},
+    "certificate_pem": {"type": "path"},
+    "certificate_key_pem": {"type": "path", "no_log": False},
+    "proxy": {"type": "str"},
+    "no_proxy": {"type": "bool"},
+}
+
+CONNECTION_ARG: dict[str, t.Any] = {"type": "dict", "options": CONNECTION_OPTIONS}
+
+
+def with_connection(options: dict[str, dict[str, t.Any]]) -> dict[str, dict[str, t.Any]]:
+    """A module's own options plus the shared ``connection`` option."""
+    return {"connection": CONNECTION_ARG, **options}
+
+
+REMOTING_INFO: dict[str, dict[str, t.Any]] = with_connection({})

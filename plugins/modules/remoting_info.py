@@ -1,0 +1,205 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of remoting_info; the work is done on the controller by the action plugin of the same name."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: remoting_info
+short_description: Tell whether Windows hosts can be managed remotely, and why not
+version_added: 0.1.0
+description:
+  - Reads, in one batched observation over WS-Management, everything that decides whether Server Manager,
+    PowerShell remoting and MMC can manage a Windows host, and gives Server Manager's verdict on it.
+  - Returns the operating system, the WinRM service and its listeners, the service authentication settings,
+    the Group Policy I(Allow remote server management through WinRM), C(LocalAccountTokenFilterPolicy), the WinRM,
+    DCOM and Remote Event Log firewall rules by rule ID, the PowerShell/WMF and .NET Framework versions, whether
+    the performance update KB2682011 is installed, and whether Server Manager remote management is enabled.
+  - Observing a host costs four WS-Management round trips after authentication (one WinRS command running
+    C(reg.exe), C(sc.exe) and C(winrm.cmd), whose outputs do not depend on the display language).
+  - Runs on the controller. The connection comes from the host's own C(psrp) or C(winrm) connection variables,
+    which O(connection) can override. Nothing is installed or copied on the host.
+  - When the host cannot be observed the task fails with a one-line message that says what to do, and still
+    returns RV(manageability) and RV(manageability_reasons).
+author:
+  - winremote.remoting maintainers
+extends_documentation_fragment:
+  - winremote.remoting.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.action_groups
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; it runs the same way in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: windows
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  action_group:
+    membership:
+      - winremote.remoting.remoting
+notes:
+  - Server Manager remote management counts as enabled when the WinRM service is automatic and running, an
+    enabled HTTP listener on all addresses uses port 5985, and the C(WINRM-HTTP-In-TCP) firewall rule is enabled.
+  - Firewall rules are read from the local and the Group Policy rule stores in the registry by their invariant
+    IDs, so the result is the same on Windows Server 2008 (which has no NetSecurity CIM classes) and later.
+  - The prerequisites checked are the ones Microsoft documents for managing older servers from Server Manager
+    on Windows Server 2012 R2 and later. 2008 needs .NET Framework 4, WMF 3.0 and KB2682011; 2008 R2 needs
+    .NET Framework 4.5, WMF 4.0 and KB2682011; 2012 and 2012 R2 need .NET Framework 4.6 and WMF 5.0 or 5.1.
+seealso:
+  - name: Configure remote management in Server Manager
+    description: The procedure this module observes.
+    link: https://learn.microsoft.com/windows-server/administration/server-manager/configure-remote-management-in-server-manager
+  - name: about_Remote_Requirements
+    description: What PowerShell remoting requires.
+    link: https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_remote_requirements
+"""
+
+EXAMPLES = r"""
+- name: Audit every Windows host
+  winremote.remoting.remoting_info:
+  register: remoting
+
+- name: Fail when Server Manager could not manage the host
+  ansible.builtin.assert:
+    that: remoting.manageability == 'Online'
+    fail_msg: "{{ inventory_hostname }}: {{ remoting.manageability }} ({{ remoting.manageability_reasons | join('; ') }})"
+
+- name: Audit hosts reached through HTTPS with a private CA, from a play that runs locally
+  winremote.remoting.remoting_info:
+    connection:
+      host: "{{ ansible_host }}"
+      scheme: https
+      ca_path: /etc/pki/winrm-ca.pem
+      username: "{{ audit_user }}"
+      password: "{{ audit_password }}"
+  register: remoting
+
+- name: Keep auditing unreachable hosts and report them instead of failing the play
+  winremote.remoting.remoting_info:
+  register: remoting
+  failed_when: false
+"""
+
+RETURN = r"""
+os:
+  description: The operating system.
+  returned: success
+  type: dict
+  sample: {caption: Windows Server 2019 Datacenter, version: 10.0.17763, build: 17763, product_type: server,
+           installation_type: Server, release: "2019"}
+winrm_service:
+  description: The WinRM service's start mode (V(auto), V(manual), V(disabled)), delayed start and state.
+  returned: success
+  type: dict
+  sample: {name: WinRM, exists: true, start_mode: auto, delayed_start: false, state: running}
+listeners:
+  description: WinRM listeners; RV(listeners[].source) is V(GPO) for listeners created by Group Policy.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{address: "*", transport: HTTP, port: 5985, hostname: "", enabled: true, url_prefix: wsman,
+            certificate_thumbprint: "", source: local, listening_on: ["127.0.0.10"]}]
+service_auth:
+  description: The WinRM service authentication settings.
+  returned: success
+  type: dict
+  sample: {basic: false, kerberos: true, negotiate: true, certificate: false, credssp: false, cbt_hardening_level: Relaxed}
+allow_unencrypted:
+  description: Whether the WinRM service accepts unencrypted traffic.
+  returned: success
+  type: bool
+gpo_controlled_settings:
+  description: WinRM service settings that Group Policy sets (local changes to them have no effect).
+  returned: success
+  type: list
+  elements: str
+winrm_policy:
+  description:
+    - The Group Policy I(Allow remote server management through WinRM).
+    - The filters choose the local addresses the listener binds to, not the clients allowed in.
+  returned: success
+  type: dict
+  sample: {state: not_configured, allow_auto_config: null, ipv4_filter: null, ipv6_filter: null}
+local_account_token_filter_policy:
+  description: Whether C(LocalAccountTokenFilterPolicy) is 1, letting local administrators other than the built-in
+    Administrator use WinRM with full rights.
+  returned: success
+  type: bool
+firewall_rules:
+  description: The WinRM HTTP, DCOM and Remote Event Log firewall rules by rule ID.
+  returned: success
+  type: dict
+  sample:
+    WINRM-HTTP-In-TCP: {present: true, enabled: true, profiles: [Domain, Private], remote_address: [Any],
+                        local_port: ["5985"], action: Allow, direction: In, gpo_owned: false}
+    ComPlusNetworkAccess-DCOM-In: {present: false}
+powershell_version:
+  description: The newest Windows PowerShell engine installed (from the WMF).
+  returned: success
+  type: str
+  sample: "5.1.17763.1"
+wsman_stack_version:
+  description: The WS-Management stack version, V(2.0) with WMF 2.0 and V(3.0) with WMF 3.0 and later.
+  returned: success
+  type: str
+  sample: "3.0"
+dotnet_release:
+  description: The .NET Framework 4 C(Release) value; V(0) for 4.0, null when .NET Framework 4 is absent.
+  returned: success
+  type: int
+  sample: 461814
+dotnet_version:
+  description: The .NET Framework 4 version that C(Release) stands for.
+  returned: success
+  type: str
+  sample: "4.7.2"
+kb2682011_installed:
+  description: Whether the performance update KB2682011 is installed.
+  returned: success
+  type: bool
+sm_remoting_enabled:
+  description: Whether Server Manager remote management is enabled (see the notes).
+  returned: success
+  type: bool
+manageability:
+  description: Server Manager's status for the host, in its own words, such as V(Online), V(Not accessible),
+    V(Not accessible - Verify earlier versions run Windows Management Framework 3.0), V(Online - Access denied),
+    V(Credentials not valid) or V(Online - Data retrieval failures occurred).
+  returned: always
+  type: str
+  sample: Online
+manageability_reasons:
+  description: Why the host is not V(Online), one sentence each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["Windows Server 2008 R2 needs WMF 4.0 or later (found PowerShell 2.0)"]
+endpoint:
+  description: The WinRM URL the controller used.
+  returned: always
+  type: str
+  sample: http://win01.example.com:5985/wsman
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import REMOTING_INFO
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=REMOTING_INFO, supports_check_mode=True)
+    module.fail_json(msg="winremote.remoting.remoting_info runs on the controller through its action plugin")
+
+
+if __name__ == "__main__":
+    main()

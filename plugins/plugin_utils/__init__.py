@@ -1,0 +1,1 @@
+"""Controller-side code of winremote.remoting; private to the collection."""

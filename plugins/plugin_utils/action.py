@@ -1,0 +1,59 @@
+"""What every winremote.remoting action plugin does around its procedure: validate, connect, translate errors.
+
+Subclasses set ``ARGUMENT_SPEC`` and implement :meth:`WinRemoteAction.run_procedure`; they never open
+Ansible's own connection, never log or return the password, and fail with the wire error's one-line message.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils import connection
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+
+
+class WinRemoteAction(ActionBase):
+    """Base of the collection's action plugins."""
+
+    TRANSFERS_FILES = False
+    ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {}
+
+    def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Do the module's work and return its result keys (``changed`` included)."""
+        raise NotImplementedError
+
+    def failure_details(self, error: errors.WinRemoteError) -> dict[str, t.Any]:
+        """Extra result keys when the host could not be reached or refused us."""
+        return {}
+
+    @property
+    def check_mode(self) -> bool:
+        return bool(self._task.check_mode)
+
+    @property
+    def diff_mode(self) -> bool:
+        return bool(self._task.diff)
+
+    def run(self, tmp: t.Any = None, task_vars: t.Optional[dict[str, t.Any]] = None) -> dict[str, t.Any]:
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        fallback_host = task_vars.get("ansible_host") or task_vars.get("inventory_hostname")
+        try:
+            config = connection.resolve(self._connection, args.get("connection"), fallback_host=fallback_host)
+        except connection.ConfigurationError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        result["endpoint"] = config.endpoint
+        client = WSManClient(config)
+        try:
+            result.update(self.run_procedure(client, args))
+        except errors.WinRemoteError as exc:
+            result.update(self.failure_details(exc))
+            result.update(failed=True, changed=False, msg=str(exc))
+        finally:
+            client.close()
+        return result

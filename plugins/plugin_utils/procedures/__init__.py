@@ -1,0 +1,1 @@
+"""Documented procedures: observe -> plan -> apply."""

@@ -1,0 +1,195 @@
+"""Observe everything that decides whether a host can be managed remotely, in one batched WinRS command.
+
+Read-only: this procedure has only the observe step. It is what ``remoting_info`` returns and what the
+other procedures' verification steps compare against.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
+    batch,
+    firewall,
+    os_info,
+    registry,
+    services,
+    software,
+    winrm_config,
+)
+
+WINRM_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
+SYSTEM_POLICIES_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
+OBSERVED_RULES = firewall.RULE_SETS["winrm_http"] + firewall.RULE_SETS["dcom_remote_management"]
+SM_REMOTING_PORT = 5985
+
+
+def _rule_probe_name(store: str, index: int) -> str:
+    return f"fw.{store}.{index}"
+
+
+def probes() -> list[batch.Probe]:
+    """Every read, in the order the host runs them."""
+    sc_qc, sc_query = services.query_commands("WinRM")
+    found = [
+        batch.Probe("os", registry.query_command(os_info.CURRENT_VERSION_KEY)),
+        batch.Probe("product", registry.query_command(os_info.PRODUCT_OPTIONS_KEY, "ProductType")),
+        batch.Probe("svc.qc", sc_qc),
+        batch.Probe("svc.query", sc_query),
+        batch.Probe("config", "winrm get winrm/config -format:xml"),
+        batch.Probe("listeners", "winrm enumerate winrm/config/listener -format:xml"),
+        batch.Probe("policy", registry.query_command(WINRM_POLICY_KEY)),
+        batch.Probe("latfp", registry.query_command(SYSTEM_POLICIES_KEY, "LocalAccountTokenFilterPolicy")),
+        batch.Probe("ps1", registry.query_command(software.POWERSHELL_1_KEY)),
+        batch.Probe("ps3", registry.query_command(software.POWERSHELL_3_KEY)),
+        batch.Probe("dotnet", registry.query_command(software.DOTNET_4_KEY)),
+        batch.Probe("hotfix", registry.query_command(software.CBS_PACKAGES_KEY, find_key=manageability.PERFORMANCE_UPDATE)),
+    ]
+    for store_name, store_key in (("local", firewall.LOCAL_STORE), ("gpo", firewall.GPO_STORE)):
+        for index, rule_id in enumerate(OBSERVED_RULES):
+            found.append(batch.Probe(_rule_probe_name(store_name, index), registry.query_command(store_key, rule_id)))
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class WinrmPolicy:
+    """The Group Policy "Allow remote server management through WinRM" as the registry holds it."""
+
+    configured: bool
+    allow_auto_config: t.Optional[bool]
+    ipv4_filter: t.Optional[str]
+    ipv6_filter: t.Optional[str]
+
+    def to_dict(self) -> dict[str, t.Any]:
+        state = "not_configured" if not self.configured else ("enabled" if self.allow_auto_config else "disabled")
+        return {
+            "state": state,
+            "allow_auto_config": self.allow_auto_config,
+            "ipv4_filter": self.ipv4_filter,
+            "ipv6_filter": self.ipv6_filter,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class RemotingState:
+    os: os_info.OsInfo
+    winrm_service: services.ServiceStatus
+    listeners: tuple[winrm_config.Listener, ...]
+    service_config: t.Optional[winrm_config.ServiceConfig]
+    winrm_policy: WinrmPolicy
+    local_account_token_filter_policy: t.Optional[int]
+    firewall_rules: dict[str, t.Optional[firewall.FirewallRule]]
+    software: software.Software
+    unread: tuple[str, ...]  # probes whose output never arrived
+
+    @property
+    def wsman_stack_version(self) -> str:
+        """WMF 2.0 ships WinRM stack 2.0; WMF 3.0 and later ship 3.0 (WINDOWS-FACTS §7)."""
+        return "3.0" if self.software.powershell_major >= 3 else "2.0"
+
+    @property
+    def sm_remoting_enabled(self) -> bool:
+        """What Server Manager relies on: WinRM automatic and running, an enabled HTTP listener on all addresses on
+        5985, and the WinRM HTTP firewall rule enabled."""
+        rule = self.firewall_rules.get("WINRM-HTTP-In-TCP")
+        listener = any(
+            lst.transport == "HTTP" and lst.address == "*" and lst.port == SM_REMOTING_PORT and lst.enabled
+            for lst in self.listeners
+        )
+        return (
+            self.winrm_service.start_mode == "auto"
+            and self.winrm_service.state == "running"
+            and listener
+            and rule is not None
+            and rule.enabled
+        )
+
+    def verdict(self) -> manageability.Verdict:
+        verdict = manageability.assess(self.os, self.software)
+        if verdict.status == manageability.ONLINE and self.unread:
+            return manageability.Verdict(
+                manageability.DATA_RETRIEVAL_FAILURES, (f"no data from: {', '.join(self.unread)}",)
+            )
+        return verdict
+
+    def to_dict(self) -> dict[str, t.Any]:
+        verdict = self.verdict()
+        service = self.service_config
+        return {
+            "os": self.os.to_dict(),
+            "winrm_service": self.winrm_service.to_dict(),
+            "listeners": [lst.to_dict() for lst in self.listeners],
+            "service_auth": dict(service.auth) if service else {},
+            "allow_unencrypted": service.allow_unencrypted if service else None,
+            "gpo_controlled_settings": list(service.gpo_settings) if service else [],
+            "winrm_policy": self.winrm_policy.to_dict(),
+            "local_account_token_filter_policy": self.local_account_token_filter_policy == 1,
+            "firewall_rules": {
+                rule_id: (rule.to_dict() if rule else {"present": False}) for rule_id, rule in self.firewall_rules.items()
+            },
+            "powershell_version": self.software.powershell_version,
+            "wsman_stack_version": self.wsman_stack_version,
+            "dotnet_release": self.software.dotnet_release,
+            "dotnet_version": self.software.dotnet_version,
+            "kb2682011_installed": manageability.PERFORMANCE_UPDATE in self.software.hotfixes,
+            "sm_remoting_enabled": self.sm_remoting_enabled,
+            "manageability": verdict.status,
+            "manageability_reasons": list(verdict.reasons),
+        }
+
+
+def _key(result: batch.BatchResult, probe: str, path: str) -> t.Optional[registry.RegKey]:
+    return registry.find_key(registry.parse_query(result.section(probe)), path)
+
+
+def _rule_value(result: batch.BatchResult, store: str, key: str, index: int, rule_id: str) -> dict[str, str]:
+    found = _key(result, _rule_probe_name(store, index), key)
+    value = found.get(rule_id) if found else None
+    return {rule_id: value} if isinstance(value, str) else {}
+
+
+def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) -> RemotingState:
+    """Turn the batched output into typed state (pure: unit-testable without a host)."""
+    policy_key = _key(result, "policy", WINRM_POLICY_KEY)
+    auto_config = policy_key.get("AllowAutoConfig") if policy_key else None
+    policy = WinrmPolicy(
+        configured=isinstance(auto_config, int),
+        allow_auto_config=bool(auto_config) if isinstance(auto_config, int) else None,
+        ipv4_filter=t.cast(t.Optional[str], policy_key.get("IPv4Filter")) if policy_key else None,
+        ipv6_filter=t.cast(t.Optional[str], policy_key.get("IPv6Filter")) if policy_key else None,
+    )
+    latfp_key = _key(result, "latfp", SYSTEM_POLICIES_KEY)
+    latfp = latfp_key.get("LocalAccountTokenFilterPolicy") if latfp_key else None
+    local: dict[str, str] = {}
+    gpo: dict[str, str] = {}
+    for index, rule_id in enumerate(OBSERVED_RULES):
+        local.update(_rule_value(result, "local", firewall.LOCAL_STORE, index, rule_id))
+        gpo.update(_rule_value(result, "gpo", firewall.GPO_STORE, index, rule_id))
+    rules = firewall.effective_rules(local, gpo)
+    hotfix_keys = registry.parse_query(result.section("hotfix"))
+    return RemotingState(
+        os=os_info.from_registry(
+            _key(result, "os", os_info.CURRENT_VERSION_KEY), _key(result, "product", os_info.PRODUCT_OPTIONS_KEY)
+        ),
+        winrm_service=services.parse("WinRM", result.section("svc.qc"), result.section("svc.query")),
+        listeners=tuple(winrm_config.parse_listeners(result.section("listeners"))),
+        service_config=winrm_config.parse_service(result.section("config")),
+        winrm_policy=policy,
+        local_account_token_filter_policy=latfp if isinstance(latfp, int) else None,
+        firewall_rules={rule_id: rules.get(rule_id) for rule_id in OBSERVED_RULES},
+        software=software.from_registry(
+            _key(result, "ps1", software.POWERSHELL_1_KEY),
+            _key(result, "ps3", software.POWERSHELL_3_KEY),
+            _key(result, "dotnet", software.DOTNET_4_KEY),
+            [key.path for key in hotfix_keys.values()],
+        ),
+        unread=tuple(result.missing(all_probes)),
+    )
+
+
+def observe(client: batch.CommandRunner) -> RemotingState:
+    """One WinRS command: Create shell, Command, Receive, Delete."""
+    all_probes = probes()
+    return interpret(batch.run(client, all_probes), all_probes)

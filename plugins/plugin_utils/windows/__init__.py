@@ -1,0 +1,1 @@
+"""Typed facades over one Windows subsystem each."""

@@ -1,0 +1,171 @@
+"""WinRM configuration: the service settings and listeners, as WS-Man and ``winrm -format:xml`` render them.
+
+Parsing goes by local element names so the same code reads a WS-Transfer Get body and ``winrm get`` output,
+whatever prefixes the producer chose. An element set by Group Policy carries ``Source="GPO"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+import xml.etree.ElementTree as ET
+
+CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config"
+SERVICE_URI = CONFIG_URI + "/service"
+LISTENER_URI = CONFIG_URI + "/listener"
+
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _bool(text: t.Optional[str]) -> t.Optional[bool]:
+    if text is None:
+        return None
+    return text.strip().lower() == "true"
+
+
+def _child(elem: ET.Element, name: str) -> t.Optional[ET.Element]:
+    for child in elem:
+        if local_name(child.tag) == name:
+            return child
+    return None
+
+
+def _children(elem: ET.Element, name: str) -> list[ET.Element]:
+    return [child for child in elem if local_name(child.tag) == name]
+
+
+def _text(elem: ET.Element, name: str) -> t.Optional[str]:
+    child = _child(elem, name)
+    if child is None:
+        return None
+    return (child.text or "").strip()
+
+
+@dataclasses.dataclass(frozen=True)
+class Listener:
+    address: str
+    transport: str
+    port: t.Optional[int]
+    hostname: str
+    enabled: bool
+    url_prefix: str
+    certificate_thumbprint: str
+    source: str  # local | GPO | Compatibility
+    listening_on: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {
+            "address": self.address,
+            "transport": self.transport,
+            "port": self.port,
+            "hostname": self.hostname,
+            "enabled": self.enabled,
+            "url_prefix": self.url_prefix,
+            "certificate_thumbprint": self.certificate_thumbprint,
+            "source": self.source,
+            "listening_on": list(self.listening_on),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceConfig:
+    allow_unencrypted: t.Optional[bool]
+    auth: dict[str, t.Any]
+    ipv4_filter: t.Optional[str]
+    ipv6_filter: t.Optional[str]
+    gpo_settings: tuple[str, ...]  # names of settings that Group Policy controls
+    default_ports: dict[str, int]
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {
+            "allow_unencrypted": self.allow_unencrypted,
+            "auth": dict(self.auth),
+            "ipv4_filter": self.ipv4_filter,
+            "ipv6_filter": self.ipv6_filter,
+            "gpo_settings": list(self.gpo_settings),
+            "default_ports": dict(self.default_ports),
+        }
+
+
+def parse_listener(elem: ET.Element) -> Listener:
+    port_text = _text(elem, "Port")
+    source = elem.get("Source") or "local"
+    return Listener(
+        address=_text(elem, "Address") or "",
+        transport=(_text(elem, "Transport") or "").upper(),
+        port=int(port_text) if port_text and port_text.isdigit() else None,
+        hostname=_text(elem, "Hostname") or "",
+        enabled=bool(_bool(_text(elem, "Enabled"))),
+        url_prefix=_text(elem, "URLPrefix") or "",
+        certificate_thumbprint=_text(elem, "CertificateThumbprint") or "",
+        source=source,
+        listening_on=tuple(child.text.strip() for child in _children(elem, "ListeningOn") if child.text),
+    )
+
+
+def _xml_fragments(text: str) -> list[ET.Element]:
+    """Parse output that may hold several top-level XML elements (one per enumerated item)."""
+    body = re.sub(r"<\?xml[^>]*\?>", "", text).strip()
+    if not body:
+        return []
+    try:
+        root = ET.fromstring(f"<fragments>{body}</fragments>")
+    except ET.ParseError:
+        return []
+    return list(root)
+
+
+def parse_listeners(text_or_elements: t.Union[str, t.Iterable[ET.Element]]) -> list[Listener]:
+    """Listeners from ``winrm enumerate winrm/config/listener -format:xml`` output or WS-Man items."""
+    elements = _xml_fragments(text_or_elements) if isinstance(text_or_elements, str) else list(text_or_elements)
+    found: list[Listener] = []
+    for elem in elements:
+        candidates = [elem] if local_name(elem.tag) == "Listener" else list(elem.iter())
+        found.extend(parse_listener(c) for c in candidates if local_name(c.tag) == "Listener")
+    return found
+
+
+def find_service(elem: ET.Element) -> t.Optional[ET.Element]:
+    if local_name(elem.tag) == "Service":
+        return elem
+    return next((e for e in elem.iter() if local_name(e.tag) == "Service"), None)
+
+
+def parse_service(text_or_element: t.Union[str, ET.Element]) -> t.Optional[ServiceConfig]:
+    """The service section from ``winrm get winrm/config[/service] -format:xml`` or a WS-Man Get body."""
+    if isinstance(text_or_element, str):
+        fragments = _xml_fragments(text_or_element)
+        if not fragments:
+            return None
+        root: t.Optional[ET.Element] = fragments[0]
+    else:
+        root = text_or_element
+    service = find_service(root) if root is not None else None
+    if service is None:
+        return None
+    auth_elem = _child(service, "Auth")
+    auth: dict[str, t.Any] = {}
+    if auth_elem is not None:
+        for child in auth_elem:
+            name = local_name(child.tag)
+            text = (child.text or "").strip()
+            key = "cbt_hardening_level" if name == "CbtHardeningLevel" else name.lower()
+            auth[key] = text if key == "cbt_hardening_level" else text.lower() == "true"
+    ports_elem = _child(service, "DefaultPorts")
+    ports: dict[str, int] = {}
+    if ports_elem is not None:
+        for child in ports_elem:
+            if child.text and child.text.strip().isdigit():
+                ports[local_name(child.tag).upper()] = int(child.text.strip())
+    gpo = tuple(sorted(local_name(e.tag) for e in service.iter() if e.get("Source") == "GPO"))
+    return ServiceConfig(
+        allow_unencrypted=_bool(_text(service, "AllowUnencrypted")),
+        auth=auth,
+        ipv4_filter=_text(service, "IPv4Filter"),
+        ipv6_filter=_text(service, "IPv6Filter"),
+        gpo_settings=gpo,
+        default_ports=ports,
+    )
