@@ -39,3 +39,5 @@ def with_connection(options: dict[str, dict[str, t.Any]]) -> dict[str, dict[str,
 
 
 REMOTING_INFO: dict[str, dict[str, t.Any]] = with_connection({})
+
+TOKEN_FILTER_POLICY: dict[str, dict[str, t.Any]] = with_connection({"enabled": {"type": "bool", "required": True}})

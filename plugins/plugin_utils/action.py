@@ -11,6 +11,7 @@ import typing as t
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import connection
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Outcome
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
@@ -28,6 +29,13 @@ class WinRemoteAction(ActionBase):
     def failure_details(self, error: errors.WinRemoteError) -> dict[str, t.Any]:
         """Extra result keys when the host could not be reached or refused us."""
         return {}
+
+    def outcome_result(self, outcome: Outcome[t.Any], **extra: t.Any) -> dict[str, t.Any]:
+        """The result keys every change-making module returns: changed, the change summaries, and the diff."""
+        result: dict[str, t.Any] = {"changed": outcome.changed, "changes": outcome.summaries(), **extra}
+        if self.diff_mode and outcome.changed:
+            result["diff"] = outcome.diff()
+        return result
 
     @property
     def check_mode(self) -> bool:

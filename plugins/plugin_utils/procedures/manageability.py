@@ -86,11 +86,12 @@ def assess(os_info: OsInfo, software: Software) -> Verdict:
 def for_error(kind: str, message: str) -> Verdict:
     """The verdict for a host that could not be observed, from the wire error's kind."""
     status = {
-        "unreachable": NOT_ACCESSIBLE,
+        "host_unreachable": NOT_ACCESSIBLE,
+        "connection_lost": NOT_ACCESSIBLE,
         "timeout": NOT_ACCESSIBLE,
         "tls": NOT_ACCESSIBLE,
-        "authentication": CREDENTIALS_NOT_VALID,
+        "authentication_failed": CREDENTIALS_NOT_VALID,
         "access_denied": ACCESS_DENIED,
-        "basic_over_http": ACCESS_DENIED,
+        "basic_over_http_refused": ACCESS_DENIED,
     }.get(kind, DATA_RETRIEVAL_FAILURES)
     return Verdict(status, (message,))

@@ -106,3 +106,79 @@ def parse_query(text: str) -> dict[str, RegKey]:
 def find_key(keys: dict[str, RegKey], path: str) -> t.Optional[RegKey]:
     """Look a key up by any spelling of its path."""
     return keys.get(short_path(path).upper())
+
+
+# --- writes (and single reads) through StdRegProv -------------------------------------------------------------------
+# hDefKey handles of the registry hives, as StdRegProv expects them.
+HIVE_HANDLES = {"HKCR": 0x80000000, "HKCU": 0x80000001, "HKLM": 0x80000002, "HKU": 0x80000003, "HKCC": 0x80000005}
+STDREGPROV_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/StdRegProv"
+
+
+class CimInvoker(t.Protocol):
+    def invoke(
+        self,
+        resource_uri: str,
+        method: str,
+        params: t.Optional[t.Mapping[str, t.Any]] = None,
+        selectors: t.Optional[t.Mapping[str, t.Any]] = None,
+        types: t.Optional[t.Mapping[str, str]] = None,
+    ) -> dict[str, t.Any]: ...
+
+
+def split_path(path: str) -> tuple[int, str]:
+    """``HKLM\\SOFTWARE\\X`` -> (hDefKey, ``SOFTWARE\\X``)."""
+    hive, _, sub_key = short_path(path).partition("\\")
+    if hive.upper() not in HIVE_HANDLES:
+        raise ValueError(f"registry path {path!r} does not start with a known hive (HKLM, HKCU, ...)")
+    return HIVE_HANDLES[hive.upper()], sub_key
+
+
+def _is_not_found(exc: Exception) -> bool:
+    return getattr(exc, "reason", None) == "not_found"
+
+
+def get_dword(client: CimInvoker, path: str, name: str) -> t.Optional[int]:
+    """One value by StdRegProv (one round trip); None when the key or value is absent."""
+    hive, sub_key = split_path(path)
+    try:
+        out = client.invoke(
+            STDREGPROV_URI, "GetDWORDValue", {"hDefKey": hive, "sSubKeyName": sub_key, "sValueName": name},
+            types={"uValue": "int"},
+        )
+    except Exception as exc:
+        if _is_not_found(exc):
+            return None
+        raise
+    value = out.get("uValue")
+    return value if isinstance(value, int) else None
+
+
+def _set(client: CimInvoker, path: str, method: str, params: dict[str, t.Any]) -> None:
+    """StdRegProv's Set*Value fails on a missing key: create it then, and only then (one extra round trip)."""
+    hive, sub_key = split_path(path)
+    args = {"hDefKey": hive, "sSubKeyName": sub_key, **params}
+    try:
+        client.invoke(STDREGPROV_URI, method, args)
+    except Exception as exc:
+        if not _is_not_found(exc):
+            raise
+        client.invoke(STDREGPROV_URI, "CreateKey", {"hDefKey": hive, "sSubKeyName": sub_key})
+        client.invoke(STDREGPROV_URI, method, args)
+
+
+def set_dword(client: CimInvoker, path: str, name: str, value: int) -> None:
+    _set(client, path, "SetDWORDValue", {"sValueName": name, "uValue": value})
+
+
+def set_string(client: CimInvoker, path: str, name: str, value: str) -> None:
+    _set(client, path, "SetStringValue", {"sValueName": name, "sValue": value})
+
+
+def delete_value(client: CimInvoker, path: str, name: str) -> None:
+    """Remove a value; an absent value or key is already the wanted state."""
+    hive, sub_key = split_path(path)
+    try:
+        client.invoke(STDREGPROV_URI, "DeleteValue", {"hDefKey": hive, "sSubKeyName": sub_key, "sValueName": name})
+    except Exception as exc:
+        if not _is_not_found(exc):
+            raise

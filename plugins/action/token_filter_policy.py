@@ -1,0 +1,21 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winremote.remoting.token_filter_policy."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import TOKEN_FILTER_POLICY
+from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import TokenFilterPolicy
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+
+
+class ActionModule(WinRemoteAction):
+    ARGUMENT_SPEC = TOKEN_FILTER_POLICY
+
+    def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        outcome = base.execute(TokenFilterPolicy(), client, bool(args["enabled"]), self.check_mode)
+        return self.outcome_result(outcome, enabled=bool(args["enabled"]), previous=outcome.before.enabled)

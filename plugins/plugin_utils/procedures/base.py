@@ -1,0 +1,88 @@
+"""The shape every change-making procedure shares: observe -> plan -> apply, then observe again to verify.
+
+A :class:`Change` is data (a summary, the before/after values for ``--diff``, and the parameters ``apply``
+needs), so check mode is observe + plan, ``--diff`` shows the plan, and a second run plans nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+
+State = t.TypeVar("State")
+Desired = t.TypeVar("Desired")
+Client = t.TypeVar("Client")
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One planned modification of one setting."""
+
+    kind: str  # what apply() does, e.g. "set_registry_dword", "enable_rule"
+    target: str  # the setting, e.g. "firewall_rules.WINRM-HTTP-In-TCP.enabled"
+    before: t.Any
+    after: t.Any
+    summary: str  # one line a human reads in the task result
+    params: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+    disruptive: bool = False  # may cut the connection the controller uses
+
+
+class NotConvergedError(WinRemoteError):
+    """The host did not reach the planned state; never reported as success."""
+
+    kind = "not_converged"
+
+
+class Procedure(t.Protocol[Client, State, Desired]):
+    def observe(self, client: Client) -> State: ...
+
+    def plan(self, state: State, desired: Desired) -> list[Change]: ...
+
+    def apply(self, client: Client, state: State, changes: t.Sequence[Change]) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome(t.Generic[State]):
+    changes: tuple[Change, ...]
+    before: State
+    after: t.Optional[State]  # None in check mode
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    def diff(self) -> dict[str, t.Any]:
+        """Ansible's diff: the planned settings before and after, keyed by target."""
+        return {
+            "before": {c.target: c.before for c in self.changes},
+            "after": {c.target: c.after for c in self.changes},
+        }
+
+    def summaries(self) -> list[str]:
+        return [c.summary for c in self.changes]
+
+
+def execute(
+    procedure: Procedure[Client, State, Desired],
+    client: Client,
+    desired: Desired,
+    check_mode: bool,
+    verify: bool = True,
+) -> Outcome[State]:
+    """Observe, plan, and unless in check mode apply and check that a new plan is empty."""
+    before = procedure.observe(client)
+    changes = procedure.plan(before, desired)
+    if check_mode or not changes:
+        return Outcome(tuple(changes), before, None)
+    procedure.apply(client, before, changes)
+    if not verify:
+        return Outcome(tuple(changes), before, None)
+    after = procedure.observe(client)
+    left = procedure.plan(after, desired)
+    if left:
+        raise NotConvergedError(
+            "the host did not reach the requested state; still to do: " + "; ".join(c.summary for c in left)
+        )
+    return Outcome(tuple(changes), before, after)

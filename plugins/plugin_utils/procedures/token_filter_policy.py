@@ -1,0 +1,46 @@
+"""LocalAccountTokenFilterPolicy: whether local administrators other than the built-in one get a full token remotely.
+
+With the value absent or 0, Windows filters the token of a local administrator account that logs on over the
+network (UAC remote restrictions), so WinRM denies it; 1 gives such accounts full administrative rights remotely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import registry
+
+KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
+VALUE = "LocalAccountTokenFilterPolicy"
+TARGET = "local_account_token_filter_policy"
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenFilterState:
+    raw: t.Optional[int]  # None when the value is absent
+
+    @property
+    def enabled(self) -> bool:
+        return self.raw == 1
+
+
+class TokenFilterPolicy:
+    """observe -> plan -> apply for LocalAccountTokenFilterPolicy (one round trip each)."""
+
+    def observe(self, client: registry.CimInvoker) -> TokenFilterState:
+        return TokenFilterState(registry.get_dword(client, KEY, VALUE))
+
+    def plan(self, state: TokenFilterState, desired: bool) -> list[Change]:
+        if state.enabled == desired:
+            return []
+        if desired:
+            summary = f"set {VALUE}=1: local administrators other than the built-in one get full rights remotely"
+        else:
+            summary = f"set {VALUE}=0: remote logons of local administrators get a filtered token again"
+        return [Change("set_dword", TARGET, state.enabled, desired, summary, {"value": int(desired)})]
+
+    def apply(self, client: registry.CimInvoker, state: TokenFilterState, changes: t.Sequence[Change]) -> None:
+        for change in changes:
+            registry.set_dword(client, KEY, VALUE, int(change.params["value"]))

@@ -1,0 +1,99 @@
+"""The batched observation, from command line to typed state, without a host."""
+
+from __future__ import annotations
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall
+
+
+def reg(path: str, *values: tuple[str, str, str]) -> str:
+    lines = ["", path.replace("HKLM\\", "HKEY_LOCAL_MACHINE\\", 1)]
+    lines += [f"    {n}    {ty}    {d}" for n, ty, d in values]
+    return "\r\n".join([*lines, "", ""])
+
+
+def host_output(answers: dict[str, str]) -> str:
+    """Simulate cmd.exe running the batch: each marker, then the probe's answer (if any)."""
+    out = []
+    for probe in remoting_info.probes():
+        out.append(f"{batch.MARKER_PREFIX}{probe.name}{batch.MARKER_SUFFIX}")
+        out.append(answers.get(probe.name, ""))
+    return "\r\n".join(out)
+
+
+LISTENER = (
+    '<cfg:Listener xmlns:cfg="http://schemas.microsoft.com/wbem/wsman/1/config/listener"><cfg:Address>*</cfg:Address>'
+    "<cfg:Transport>HTTP</cfg:Transport><cfg:Port>5985</cfg:Port><cfg:Enabled>true</cfg:Enabled></cfg:Listener>"
+)
+RULE = "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|Profile=Private|LPort=5985|"
+
+
+def answers_2012r2() -> dict[str, str]:
+    local_index = remoting_info.OBSERVED_RULES.index("WINRM-HTTP-In-TCP")
+    return {
+        "os": reg(r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+                  ("ProductName", "REG_SZ", "Windows Server 2012 R2 Standard"), ("CurrentVersion", "REG_SZ", "6.3"),
+                  ("CurrentBuildNumber", "REG_SZ", "9600"), ("InstallationType", "REG_SZ", "Server")),
+        "product": reg(r"HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions", ("ProductType", "REG_SZ", "ServerNT")),
+        "svc.qc": "SERVICE_NAME: WinRM\r\n        START_TYPE         : 2   AUTO_START\r\n",
+        "svc.query": "SERVICE_NAME: WinRM\r\n        STATE              : 4  RUNNING\r\n",
+        "listeners": LISTENER,
+        "ps3": reg(r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", ("PowerShellVersion", "REG_SZ", "4.0")),
+        "dotnet": reg(r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full", ("Release", "REG_DWORD", "0x5c733")),
+        f"fw.local.{local_index}": reg(firewall.LOCAL_STORE, ("WINRM-HTTP-In-TCP", "REG_SZ", RULE)),
+    }
+
+
+def observe(answers: dict[str, str]) -> remoting_info.RemotingState:
+    probes = remoting_info.probes()
+    return remoting_info.interpret(batch.BatchResult(batch.split_sections(host_output(answers)), "", 0), probes)
+
+
+def test_command_line_fits_cmd_exe() -> None:
+    line = batch.command_line(remoting_info.probes())
+    assert len(line) < batch.MAX_COMMAND_LINE
+    assert line.count("echo ==winremote:") == len(remoting_info.probes())
+
+
+def test_2012r2_with_stock_wmf_is_not_accessible() -> None:
+    state = observe(answers_2012r2())
+    facts = state.to_dict()
+    assert facts["os"]["release"] == "2012 R2"
+    assert facts["os"]["version"] == "6.3.9600"
+    assert facts["sm_remoting_enabled"] is True
+    assert facts["dotnet_version"] == "4.5.1"
+    assert facts["manageability"] == "Not accessible"
+    assert any("WMF 5.0" in r for r in facts["manageability_reasons"])
+    assert facts["firewall_rules"]["ComPlusNetworkAccess-DCOM-In"] == {"present": False}
+    assert facts["winrm_policy"]["state"] == "not_configured"
+
+
+def test_sm_remoting_needs_the_firewall_rule() -> None:
+    answers = answers_2012r2()
+    answers = {k: v.replace("Active=TRUE", "Active=FALSE") for k, v in answers.items()}
+    assert observe(answers).sm_remoting_enabled is False
+
+
+def test_gpo_rule_and_policy() -> None:
+    answers = answers_2012r2()
+    gpo_index = remoting_info.OBSERVED_RULES.index("WINRM-HTTP-In-TCP")
+    answers[f"fw.gpo.{gpo_index}"] = reg(firewall.GPO_STORE, ("WINRM-HTTP-In-TCP", "REG_SZ", RULE))
+    answers["policy"] = reg(remoting_info.WINRM_POLICY_KEY, ("AllowAutoConfig", "REG_DWORD", "0x1"),
+                            ("IPv4Filter", "REG_SZ", "*"), ("IPv6Filter", "REG_SZ", ""))
+    answers["latfp"] = reg(remoting_info.SYSTEM_POLICIES_KEY, ("LocalAccountTokenFilterPolicy", "REG_DWORD", "0x1"))
+    facts = observe(answers).to_dict()
+    assert facts["firewall_rules"]["WINRM-HTTP-In-TCP"]["gpo_owned"] is True
+    assert facts["winrm_policy"] == {"state": "enabled", "allow_auto_config": True, "ipv4_filter": "*", "ipv6_filter": ""}
+    assert facts["local_account_token_filter_policy"] is True
+
+
+def test_lost_output_is_a_data_retrieval_failure() -> None:
+    answers = answers_2012r2()
+    answers["ps3"] = reg(r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", ("PowerShellVersion", "REG_SZ", "5.1"))
+    answers["dotnet"] = answers["dotnet"].replace("0x5c733", "0x70bf6")
+    full = host_output(answers)
+    truncated = full[: full.index(f"{batch.MARKER_PREFIX}fw.gpo.0")]
+    probes = remoting_info.probes()
+    state = remoting_info.interpret(batch.BatchResult(batch.split_sections(truncated), "", 0), probes)
+    assert state.verdict().status == "Online - Data retrieval failures occurred"
+    assert observe(answers).verdict().status == "Online"

@@ -1,0 +1,292 @@
+"""Every exception the transport can raise maps to one actionable WinRemoteError, and none shows the password."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+import requests
+import urllib3.exceptions
+from pypsrp import exceptions as pe
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+
+PASSWORD = "S3cret-Pa55!"
+
+
+def cfg(**kwargs: object) -> ConnectionConfig:
+    base: dict[str, object] = {
+        "host": "srv01.example.test",
+        "port": 5985,
+        "scheme": "http",
+        "username": "EXAMPLE\\admin",
+        "password": PASSWORD,
+        "auth": "ntlm",
+    }
+    base.update(kwargs)
+    return ConnectionConfig(**base)  # type: ignore[arg-type]
+
+
+FAULT_5 = """<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><s:Fault>
+<s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>w:AccessDenied</s:Value></s:Subcode></s:Code>
+<s:Reason><s:Text xml:lang="en-US">Access is denied. </s:Text></s:Reason>
+<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="5" Machine="srv01">
+<f:Message>Access is denied. </f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>"""
+
+FAULT_OTHER = FAULT_5.replace('Code="5"', 'Code="2150858770"').replace("w:AccessDenied", "w:InternalError")
+
+
+def pypsrp_fault(xml_text: str) -> BaseException:
+    """Raise a pypsrp fault the way WSMan.invoke does: from inside the transport error handler."""
+    try:
+        try:
+            raise pe.WinRMTransportError("http", 500, xml_text)
+        except pe.WinRMTransportError:
+            raise pe.WSManFaultError(5, "srv01", "Access is denied.", None, None, None) from None
+    except pe.WSManFaultError as exc:
+        exc.__context__ = pe.WinRMTransportError("http", 500, xml_text)
+        return exc
+
+
+def connection_error(inner: BaseException) -> requests.exceptions.ConnectionError:
+    reason = urllib3.exceptions.NewConnectionError(None, f"Failed to establish a new connection: {inner}")  # type: ignore[arg-type]
+    reason.__cause__ = inner
+    wrapped = urllib3.exceptions.MaxRetryError(None, "/wsman", reason)  # type: ignore[arg-type]
+    return requests.exceptions.ConnectionError(wrapped)
+
+
+def test_translate_keeps_winremote_errors() -> None:
+    err = errors.ProtocolError("x")
+    assert errors.translate(err, cfg()) is err
+
+
+def test_authentication_failed_names_user_not_password() -> None:
+    err = errors.translate(pe.AuthenticationError("Failed to authenticate the user EXAMPLE\\admin with ntlm"), cfg())
+    assert type(err) is errors.AuthenticationFailedError
+    assert err.kind == "authentication_failed"
+    assert "EXAMPLE\\admin" in str(err) and "401" in str(err)
+
+
+def test_basic_over_http_refused() -> None:
+    err = errors.translate(pe.AuthenticationError("x"), cfg(auth="basic", message_encryption="never"))
+    assert isinstance(err, errors.BasicOverHttpRefusedError)
+    assert "AllowUnencrypted" in str(err) and "https" in str(err).lower()
+
+
+def test_basic_over_https_is_plain_auth_failure() -> None:
+    err = errors.translate(pe.AuthenticationError("x"), cfg(auth="basic", scheme="https", port=5986))
+    assert type(err) is errors.AuthenticationFailedError
+
+
+def test_auth_method_not_offered() -> None:
+    exc = pe.AuthenticationError("The server did not response with one of the following authentication methods x")
+    err = errors.translate(exc, cfg())
+    assert isinstance(err, errors.AuthenticationFailedError) and "does not offer" in str(err)
+
+
+def test_access_denied_fault_for_local_account_mentions_token_filter() -> None:
+    err = errors.translate(pypsrp_fault(FAULT_5), cfg(username="localadmin"))
+    assert isinstance(err, errors.AccessDeniedError)
+    assert "LocalAccountTokenFilterPolicy=1" in str(err)
+    assert "winremote.remoting.token_filter_policy" in str(err)
+
+
+@pytest.mark.parametrize("user", [".\\localadmin", "SRV01\\localadmin", "localadmin"])
+def test_local_account_shapes(user: str) -> None:
+    assert errors.looks_local(user, "srv01.example.test")
+
+
+@pytest.mark.parametrize("user", ["EXAMPLE\\admin", "admin@example.test"])
+def test_domain_account_shapes(user: str) -> None:
+    assert not errors.looks_local(user, "srv01.example.test")
+
+
+def test_access_denied_for_domain_account_has_no_token_filter_hint() -> None:
+    err = errors.translate(pypsrp_fault(FAULT_5), cfg())
+    assert isinstance(err, errors.AccessDeniedError)
+    assert "LocalAccountTokenFilterPolicy" not in str(err)
+
+
+def test_http_403_is_access_denied() -> None:
+    err = errors.translate(pe.WinRMTransportError("http", 403, ""), cfg(username="localadmin"))
+    assert isinstance(err, errors.AccessDeniedError) and "LocalAccountTokenFilterPolicy" in str(err)
+
+
+def test_other_fault_keeps_details_and_subcode() -> None:
+    err = errors.translate(pypsrp_fault(FAULT_OTHER), cfg())
+    assert isinstance(err, errors.WSManFaultError)
+    assert err.code == 2150858770 and err.subcode == "w:InternalError" and err.machine == "srv01"
+    assert str(err) == "WS-Man fault 2150858770 (w:InternalError) from srv01: Access is denied."
+
+
+def test_fault_without_context_falls_back_to_pypsrp_fields() -> None:
+    exc = pe.WSManFaultError(2150858752, "srv01", "bad thing", "WMI Provider", "path", "detail")
+    err = errors.translate(exc, cfg())
+    assert isinstance(err, errors.WSManFaultError)
+    assert err.code == 2150858752 and err.provider == "WMI Provider" and "bad thing" in str(err)
+
+
+def test_http_500_without_xml_is_server_error() -> None:
+    err = errors.translate(pe.WinRMTransportError("http", 500, "Internal Server Error"), cfg())
+    assert isinstance(err, errors.ServerError) and err.status == 500 and "HTTP 500" in str(err)
+
+
+def test_transport_401_is_authentication() -> None:
+    assert isinstance(errors.translate(pe.WinRMTransportError("http", 401, ""), cfg()), errors.AuthenticationFailedError)
+
+
+def test_relates_to_mismatch_is_protocol_error() -> None:
+    err = errors.translate(pe.WinRMError("Received related id does not match"), cfg())
+    assert isinstance(err, errors.ProtocolError)
+
+
+def test_parse_error_is_protocol_error() -> None:
+    try:
+        ET.fromstring("<not-xml")
+    except ET.ParseError as exc:
+        err = errors.translate(exc, cfg())
+    assert isinstance(err, errors.ProtocolError)
+
+
+def test_connection_refused() -> None:
+    err = errors.translate(connection_error(ConnectionRefusedError(111, "Connection refused")), cfg())
+    assert type(err) is errors.HostUnreachableError
+    assert str(err).startswith("WinRM did not answer at http://srv01.example.test:5985/wsman: connection refused.")
+    assert "winremote.remoting.sm_remoting state=enabled" in str(err)
+
+
+def test_connection_reset() -> None:
+    exc = requests.exceptions.ConnectionError(
+        urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))
+    )
+    err = errors.translate(exc, cfg())
+    assert isinstance(err, errors.ConnectionLostError) and isinstance(err, errors.HostUnreachableError)
+    assert err.kind == "connection_lost"
+
+
+def test_chunked_encoding_is_connection_lost() -> None:
+    err = errors.translate(requests.exceptions.ChunkedEncodingError("Connection broken"), cfg())
+    assert isinstance(err, errors.ConnectionLostError)
+
+
+def test_dns_failure() -> None:
+    err = errors.translate(connection_error(socket.gaierror(-2, "Name or service not known")), cfg())
+    assert isinstance(err, errors.HostUnreachableError) and "does not resolve" in str(err)
+
+
+def test_ssl_error_suggests_ca_path_not_disabling_validation() -> None:
+    inner = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    inner.verify_message = "self-signed certificate"
+    exc = requests.exceptions.SSLError(urllib3.exceptions.MaxRetryError(None, "/wsman", inner))  # type: ignore[arg-type]
+    err = errors.translate(exc, cfg(scheme="https", port=5986))
+    assert isinstance(err, errors.TlsError)
+    assert "ca_path" in str(err) and "self-signed certificate" in str(err)
+    assert "cert_validation" not in str(err) and "ignore" not in str(err).lower()
+
+
+def test_ssl_hostname_mismatch() -> None:
+    inner = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    inner.verify_message = "Hostname mismatch, certificate is not valid for 'srv01'"
+    err = errors.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5986))
+    assert isinstance(err, errors.TlsError) and "does not name this host" in str(err)
+
+
+def test_timeouts() -> None:
+    connect = errors.translate(requests.exceptions.ConnectTimeout("x"), cfg())
+    read = errors.translate(requests.exceptions.ReadTimeout("x"), cfg())
+    assert isinstance(connect, errors.ConnectionTimeoutError) and "connection_timeout" in str(connect)
+    assert isinstance(read, errors.ConnectionTimeoutError) and "read_timeout" in str(read)
+
+
+def test_value_error_from_settings() -> None:
+    err = errors.translate(ValueError("The encryption value 'x' must be auto, always, or never"), cfg())
+    assert isinstance(err, errors.InvalidSettingsError)
+
+
+def test_value_error_about_auth_protocol_is_auth_failure() -> None:
+    exc = ValueError("Server responded with the auth protocol 'Negotiate' which is incompatible with 'kerberos'")
+    assert isinstance(errors.translate(exc, cfg()), errors.AuthenticationFailedError)
+
+
+def test_unknown_exception_still_winremote_error() -> None:
+    err = errors.translate(RuntimeError("boom"), cfg())
+    assert isinstance(err, errors.WinRemoteError) and "boom" in str(err)
+
+
+def test_password_never_in_messages_or_repr() -> None:
+    config = cfg(username="localadmin")
+    samples: list[BaseException] = [
+        pe.AuthenticationError(f"user with {PASSWORD}"),
+        pypsrp_fault(FAULT_5.replace("Access is denied.", f"Access is denied {PASSWORD}")),
+        pypsrp_fault(FAULT_OTHER.replace("Access is denied.", f"echo {PASSWORD}")),
+        pe.WinRMTransportError("http", 500, f"oops {PASSWORD}"),
+        pe.WinRMError(f"mismatch {PASSWORD}"),
+        ValueError(f"bad {PASSWORD}"),
+        RuntimeError(f"boom {PASSWORD}"),
+        connection_error(ConnectionRefusedError(111, f"refused {PASSWORD}")),
+        requests.exceptions.SSLError(f"certificate verify failed {PASSWORD}"),
+    ]
+    for exc in samples:
+        err = errors.translate(exc, config)
+        assert PASSWORD not in str(err), type(exc)
+        assert PASSWORD not in repr(err), type(exc)
+        assert PASSWORD not in err.message, type(exc)
+    assert PASSWORD not in repr(config)
+
+
+def test_cim_method_error() -> None:
+    err = errors.CimMethodError("StdRegProv.GetDWORDValue", 2, "not found: x", "not_found")
+    assert err.kind == "cim_method" and err.code == 2 and err.reason == "not_found"
+    assert str(err) == "CIM method StdRegProv.GetDWORDValue returned 2: not found: x"
+
+
+def test_every_kind_is_distinct() -> None:
+    classes = [
+        errors.WinRemoteError,
+        errors.MissingDependencyError,
+        errors.InvalidSettingsError,
+        errors.HostUnreachableError,
+        errors.ConnectionLostError,
+        errors.ConnectionTimeoutError,
+        errors.AuthenticationFailedError,
+        errors.BasicOverHttpRefusedError,
+        errors.AccessDeniedError,
+        errors.TlsError,
+        errors.WSManFaultError,
+        errors.CimMethodError,
+        errors.ServerError,
+        errors.ProtocolError,
+    ]
+    assert len({c.kind for c in classes}) == len(classes)
+
+
+def test_modules_import_without_pypsrp_and_client_says_install() -> None:
+    """Controllers without pypsrp must import the wire cleanly and fail at use with an install hint."""
+    code = textwrap.dedent(
+        """
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("pypsrp", "requests", "spnego"):
+                    raise ImportError("blocked " + name)
+                return None
+        sys.meta_path.insert(0, Block())
+        from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
+        from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import client, errors
+        assert client.HAS_PYPSRP is False
+        try:
+            client.WSManClient(ConnectionConfig(host="h", username="u", password="p"))
+        except errors.MissingDependencyError as exc:
+            assert "pypsrp>=0.9,<1.0" in str(exc), str(exc)
+            print("OK")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "OK"
