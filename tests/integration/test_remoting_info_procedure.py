@@ -1,0 +1,97 @@
+"""remoting_info's observation against simulated hosts of every OS profile: what it reads must be what the host has."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import PROFILES, HostFactory, config_for
+from winsim import HostState, firewall
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+
+LATFP_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
+POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
+
+
+def observe(host: object, **overrides: object) -> remoting_info.RemotingState:
+    with WSManClient(config_for(host, **overrides)) as client:  # type: ignore[arg-type]
+        return remoting_info.observe(client)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_observation_matches_the_host(start_host: HostFactory, profile: str) -> None:
+    host = start_host(profile)
+    state: HostState = host.state
+    facts = observe(host).to_dict()
+
+    assert facts["os"]["version"] == state.os_version
+    assert facts["os"]["build"] == int(state.build)
+    assert state.os_caption.endswith(facts["os"]["caption"])
+    assert facts["os"]["product_type"] == {1: "workstation", 2: "domain_controller", 3: "server"}[state.product_type]
+    assert facts["dotnet_release"] == state.dotnet_release
+    assert facts["powershell_version"] == state.powershell_version
+    assert facts["wsman_stack_version"] == state.wsman_stack
+    assert facts["kb2682011_installed"] == ("KB2682011" in state.hotfixes)
+    mode, delayed = state.service_start_mode("WinRM")
+    assert facts["winrm_service"]["start_mode"] == mode.lower().replace("demand", "manual")
+    assert facts["winrm_service"]["delayed_start"] == delayed
+    assert facts["winrm_service"]["state"] == state.service_status["WinRM"].lower()
+    expected_listeners = {(x.address, x.transport, x.port, x.source) for x in state.listeners}
+    assert {(x["address"], x["transport"], x["port"], x["source"]) for x in facts["listeners"]} == expected_listeners
+    for rule_id in remoting_info.OBSERVED_RULES:
+        rule = firewall.get_rule(state.registry, rule_id)
+        observed = facts["firewall_rules"][rule_id]
+        assert observed["present"] == (rule is not None), rule_id
+        if rule is not None:
+            assert observed["enabled"] == rule.enabled, rule_id
+    assert facts["sm_remoting_enabled"] is True  # every profile here listens (2008/2008 R2 after quickconfig)
+    assert facts["service_auth"]["negotiate"] is True
+    assert facts["allow_unencrypted"] is False
+
+
+@pytest.mark.parametrize(("profile", "status"), [("2019", manageability.ONLINE), ("2025", manageability.ONLINE),
+                                                 ("2012r2", manageability.NOT_ACCESSIBLE),
+                                                 ("2008r2", manageability.NOT_ACCESSIBLE),
+                                                 ("2008", manageability.NOT_ACCESSIBLE_WMF3)])
+def test_default_profiles_get_server_managers_verdict(start_host: HostFactory, profile: str, status: str) -> None:
+    assert observe(start_host(profile)).verdict().status == status
+
+
+def test_installing_the_prerequisites_makes_2012r2_online(start_host: HostFactory) -> None:
+    def upgrade(state: HostState) -> None:
+        state.registry.set_value(r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full", "Release", "REG_DWORD", 394802)
+        state.registry.set_value(r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", "PowerShellVersion",
+                                 "REG_SZ", "5.1.14409.1005")
+
+    verdict = observe(start_host("2012r2", configure=upgrade)).verdict()
+    assert verdict.status == manageability.ONLINE, verdict.reasons
+
+
+def test_observation_costs_four_round_trips(start_host: HostFactory) -> None:
+    host = start_host("2019")
+    with WSManClient(config_for(host)) as client:
+        host.reset_request_count()
+        remoting_info.observe(client)
+        assert host.request_count <= 4
+        assert client.request_count <= 4
+
+
+def test_policy_token_filter_and_gpo_rule_are_reported(start_host: HostFactory) -> None:
+    def configure(state: HostState) -> None:
+        state.registry.set_value(LATFP_KEY, "LocalAccountTokenFilterPolicy", "REG_DWORD", 1)
+        state.registry.set_value(POLICY_KEY, "AllowAutoConfig", "REG_DWORD", 1)
+        state.registry.set_value(POLICY_KEY, "IPv4Filter", "REG_SZ", "*")
+        state.registry.set_value(POLICY_KEY, "IPv6Filter", "REG_SZ", "")
+        rule = firewall.get_rule(state.registry, "RemoteEventLogSvc-In-TCP")
+        assert rule is not None
+        rule.store = "gpo"
+        rule.enabled = True
+        firewall.save_rule(state.registry, rule)
+
+    facts = observe(start_host("2016", configure=configure)).to_dict()
+    assert facts["local_account_token_filter_policy"] is True
+    assert facts["winrm_policy"]["state"] == "enabled"
+    assert facts["winrm_policy"]["ipv4_filter"] == "*"
+    gpo_rule = facts["firewall_rules"]["RemoteEventLogSvc-In-TCP"]
+    assert gpo_rule["gpo_owned"] is True and gpo_rule["enabled"] is True
+    assert facts["firewall_rules"]["WINRM-HTTP-In-TCP"]["gpo_owned"] is False
