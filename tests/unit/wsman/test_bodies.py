@@ -43,6 +43,12 @@ def test_enumerate_body_with_selector_filter() -> None:
     assert [(s.get("Name"), s.text) for s in selectors] == [("InstanceID", "WINRM-HTTP-In-TCP")]
 
 
+def test_enumerate_body_with_epr_mode() -> None:
+    body = roundtrip(client.enumerate_body(enumeration_mode="EnumerateObjectAndEPR"))
+    assert body.findtext(f"{{{WSMAN}}}EnumerationMode") == "EnumerateObjectAndEPR"
+    assert roundtrip(client.enumerate_body()).find(f"{{{WSMAN}}}EnumerationMode") is None
+
+
 def test_pull_body_carries_context() -> None:
     body = roundtrip(client.pull_body("uuid:ABC"))
     assert body.tag == f"{{{WSEN}}}Pull"
@@ -82,7 +88,9 @@ def test_cim_uri() -> None:
         cim.cim_uri("root/cimv2", "Win32_Service")
         == "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service"
     )
-    assert cim.cim_uri("root\\StandardCimv2", "MSFT_NetFirewallRule").endswith("/root/StandardCimv2/MSFT_NetFirewallRule")
+    assert cim.cim_uri("root\\StandardCimv2", "MSFT_NetFirewallRule").endswith(
+        "/root/StandardCimv2/MSFT_NetFirewallRule"
+    )
 
 
 def test_winrs_shell_and_options() -> None:

@@ -138,7 +138,9 @@ def test_http_500_without_xml_is_server_error() -> None:
 
 
 def test_transport_401_is_authentication() -> None:
-    assert isinstance(errors.translate(pe.WinRMTransportError("http", 401, ""), cfg()), errors.AuthenticationFailedError)
+    assert isinstance(
+        errors.translate(pe.WinRMTransportError("http", 401, ""), cfg()), errors.AuthenticationFailedError
+    )
 
 
 def test_relates_to_mismatch_is_protocol_error() -> None:
@@ -247,7 +249,7 @@ def test_cim_method_error() -> None:
 
 
 def test_every_kind_is_distinct() -> None:
-    classes = [
+    classes: list[type[errors.WinRemoteError]] = [
         errors.WinRemoteError,
         errors.MissingDependencyError,
         errors.InvalidSettingsError,

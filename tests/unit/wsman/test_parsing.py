@@ -71,7 +71,7 @@ def test_cim_output_lists_nil_and_forced_list() -> None:
     xsi = wx.NS["xsi"]
     reply = body(
         f'<p:EnumKey_OUTPUT xmlns:p="{REG}" xmlns:xsi="{xsi}"><p:ReturnValue>0</p:ReturnValue>'
-        "<p:sNames>A</p:sNames><p:sNames>B</p:sNames><p:Types>1</p:Types><p:Other xsi:nil=\"true\"/>"
+        '<p:sNames>A</p:sNames><p:sNames>B</p:sNames><p:Types>1</p:Types><p:Other xsi:nil="true"/>'
         "</p:EnumKey_OUTPUT>"
     )
     values = cim.parse_output(reply, REG, "EnumKey", {"Types": "int[]"})
@@ -100,6 +100,7 @@ def test_cim_missing_output_is_protocol_error() -> None:
         (SVC, 1058, "disabled", "disabled"),
         (SVC, 1062, "not_started", "not started"),
         (REG, 12345, "failed", "0x00003039"),
+        (REG, 2147749893, "type_mismatch", "TYPE_MISMATCH"),
     ],
 )
 def test_cim_return_codes(uri: str, code: int, reason: str, text: str) -> None:

@@ -13,7 +13,9 @@ import yaml
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
-RECORDINGS = pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "windows-recordings" / "pypsrp"
+RECORDINGS = (
+    pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "windows-recordings" / "pypsrp"
+)
 
 
 def messages(name: str) -> list[dict[str, Any]]:

@@ -1,0 +1,328 @@
+"""WSManClient: the collection's one way to talk to a Windows host.
+
+It wraps a single lazily-built ``pypsrp.wsman.WSMan`` so every call of a task shares one TCP connection and one
+authentication, counts the SOAP requests it sends (round trips are the cost model), and turns every failure into
+a :class:`errors.WinRemoteError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import typing as t
+import xml.etree.ElementTree as ET
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, errors, identify, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
+
+if t.TYPE_CHECKING:
+    from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
+
+try:
+    from pypsrp.wsman import OptionSet, SelectorSet, WSMan
+
+    HAS_PYPSRP = True
+except ImportError:  # pragma: no cover - exercised only on controllers without pypsrp
+    HAS_PYPSRP = False
+
+ACTION_GET = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
+ACTION_PUT = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"
+ACTION_CREATE = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
+ACTION_DELETE = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
+ACTION_ENUMERATE = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
+ACTION_PULL = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"
+MAX_ELEMENTS = 32000  # Windows' default MaxBatchItems: small results come back in the Enumerate reply itself
+MAX_PULLS = 100000  # a runaway guard against a server that never ends the sequence
+
+Body = ET.Element | str | bytes | None
+OptionValue = winrs.OptionValue
+IdentifyInfo = identify.IdentifyInfo
+CommandResult = winrs.CommandResult
+
+MISSING_PYPSRP = (
+    "winremote.remoting talks WS-Management through pypsrp, which is not installed for the Python running Ansible: "
+    "install pypsrp>=0.9,<1.0 on the controller (pip install 'pypsrp>=0.9,<1.0')"
+)
+
+
+def _to_element(body: Body) -> ET.Element | None:
+    if body is None or isinstance(body, ET.Element):
+        return body
+    try:
+        return wx.parse(body)
+    except wx.XmlError as exc:
+        raise errors.InvalidSettingsError(f"the request body is not valid XML: {exc}") from exc
+
+
+def _option_set(options: t.Mapping[str, OptionValue] | None) -> OptionSet | None:
+    if not options:
+        return None
+    option_set = OptionSet()
+    for name, value in options.items():
+        attributes: dict[str, str] | None = None
+        if isinstance(value, tuple):
+            value, attributes = value
+        text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value)
+        option_set.add_option(name, text, attributes)
+    return option_set
+
+
+def _selector_set(selectors: t.Mapping[str, t.Any] | None) -> SelectorSet | None:
+    if not selectors:
+        return None
+    selector_set = SelectorSet()
+    for name, value in selectors.items():
+        selector_set.add_option(name, str(value))
+    return selector_set
+
+
+def enumerate_body(
+    wql: str | None = None,
+    selector_filter: t.Mapping[str, t.Any] | None = None,
+    enumeration_mode: str | None = None,
+) -> ET.Element:
+    """An optimized Enumerate: items ride in the reply, so a small result costs one round trip.
+
+    ``enumeration_mode`` ``EnumerateObjectAndEPR`` makes each item a ``wsman:Item`` holding the object and its EPR
+    (needed to address an instance found by a non-key property).
+    """
+    root = ET.Element(wx.qn("wsen", "Enumerate"))
+    ET.SubElement(root, wx.qn("wsman", "OptimizeEnumeration"))
+    ET.SubElement(root, wx.qn("wsman", "MaxElements")).text = str(MAX_ELEMENTS)
+    if enumeration_mode:
+        ET.SubElement(root, wx.qn("wsman", "EnumerationMode")).text = enumeration_mode
+    if wql is not None:
+        ET.SubElement(root, wx.qn("wsman", "Filter"), Dialect=wx.WQL_DIALECT).text = wql
+    elif selector_filter:
+        filt = ET.SubElement(root, wx.qn("wsman", "Filter"), Dialect=wx.SELECTOR_DIALECT)
+        selector_set = ET.SubElement(filt, wx.qn("wsman", "SelectorSet"))
+        for name, value in selector_filter.items():
+            ET.SubElement(selector_set, wx.qn("wsman", "Selector"), Name=name).text = str(value)
+    return root
+
+
+def pull_body(context: str) -> ET.Element:
+    """A Pull for the next batch of an enumeration."""
+    root = ET.Element(wx.qn("wsen", "Pull"))
+    ET.SubElement(root, wx.qn("wsen", "EnumerationContext")).text = context
+    ET.SubElement(root, wx.qn("wsen", "MaxElements")).text = str(MAX_ELEMENTS)
+    return root
+
+
+def parse_enumeration(body: ET.Element) -> tuple[list[ET.Element], str | None, bool]:
+    """(items, enumeration context, end of sequence) from an EnumerateResponse or PullResponse body."""
+    response = wx.first_child(body)
+    if response is None or wx.local_name(response.tag) not in ("EnumerateResponse", "PullResponse"):
+        raise errors.ProtocolError("the enumeration reply has no EnumerateResponse or PullResponse")
+    items_elem = wx.child(response, "Items")
+    items = list(items_elem) if items_elem is not None else []
+    context = wx.child_text(response, "EnumerationContext") or None
+    end = wx.child(response, "EndOfSequence") is not None
+    return items, context, end
+
+
+class WSManClient:
+    """Get/Put/Create/Delete, Enumerate(+Pull), CIM invoke, Identify and WinRS over one WSMan session."""
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        if not HAS_PYPSRP:
+            raise errors.MissingDependencyError(MISSING_PYPSRP)
+        self.config = config
+        self.request_count = 0
+        self._wsman: WSMan | None = None
+        self._temp_files: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"WSManClient({self.config.endpoint}, user={self.config.username!r}, auth={self.config.auth})"
+
+    def __enter__(self) -> WSManClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- session -------------------------------------------------------------------------------------------------
+
+    def _pem_path(self, value: str) -> str:
+        """pypsrp wants file paths; inline PEM text is written to a private temporary file (removed on close)."""
+        if "-----BEGIN" not in value:
+            return value
+        handle, path = tempfile.mkstemp(prefix="winremote-", suffix=".pem")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(value)
+        self._temp_files.append(path)
+        return path
+
+    def _session(self) -> WSMan:
+        if self._wsman is not None:
+            return self._wsman
+        config = self.config
+        try:
+            config.validate()
+            kwargs: dict[str, t.Any] = {}
+            # requests takes a CA bundle path where pypsrp's annotation says bool; a path means "validate with it"
+            verify: t.Any = config.ca_path or config.cert_validation
+            if config.auth == "certificate":
+                kwargs["certificate_pem"] = self._pem_path(config.certificate_pem or "")
+                kwargs["certificate_key_pem"] = self._pem_path(config.certificate_key_pem or "")
+            self._wsman = WSMan(
+                config.host,
+                port=config.port,
+                username=None if config.auth == "certificate" else config.username,
+                password=None if config.auth == "certificate" else config.password,
+                ssl=config.scheme == "https",
+                path=config.path,
+                auth=config.auth,
+                cert_validation=verify,
+                connection_timeout=config.connection_timeout,
+                read_timeout=config.read_timeout,
+                operation_timeout=config.operation_timeout,
+                encryption=config.message_encryption,
+                proxy=config.proxy,
+                no_proxy=config.no_proxy,
+                **kwargs,
+            )
+        except Exception as exc:
+            raise errors.translate(exc, config) from None
+        return self._wsman
+
+    def close(self) -> None:
+        """Close the connection and remove temporary key files; the client may be used again afterwards."""
+        if self._wsman is not None:
+            with contextlib.suppress(Exception):  # closing a dead connection must not hide the real error
+                self._wsman.close()
+            self._wsman = None
+        while self._temp_files:
+            with contextlib.suppress(OSError):
+                os.unlink(self._temp_files.pop())
+
+    # --- generic request -----------------------------------------------------------------------------------------
+
+    def request(
+        self,
+        action: str,
+        resource_uri: str,
+        body: Body = None,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        options: t.Mapping[str, OptionValue] | None = None,
+    ) -> ET.Element:
+        """Send one SOAP request and return the reply's ``s:Body``; every failure is a WinRemoteError."""
+        wsman = self._session()
+        element = _to_element(body)
+        self.request_count += 1
+        try:
+            envelope = wsman.invoke(action, resource_uri, element, _option_set(options), _selector_set(selectors))
+        except Exception as exc:
+            raise self._failed(exc) from None
+        return wx.body(envelope)
+
+    def _failed(self, exc: BaseException) -> errors.WinRemoteError:
+        """Translate, and drop a session whose connection died: its auth/encryption context died with it."""
+        err = errors.translate(exc, self.config)
+        if isinstance(err, (errors.HostUnreachableError, errors.ConnectionTimeoutError)):
+            self.close()
+        return err
+
+    # --- WS-Transfer ---------------------------------------------------------------------------------------------
+
+    def get(
+        self,
+        resource_uri: str,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        options: t.Mapping[str, OptionValue] | None = None,
+    ) -> ET.Element:
+        """WS-Transfer Get; returns the resource element (the body's first child)."""
+        found = wx.first_child(self.request(ACTION_GET, resource_uri, None, selectors, options))
+        if found is None:
+            raise errors.ProtocolError(f"the Get reply for {resource_uri} is empty")
+        return found
+
+    def put(
+        self,
+        resource_uri: str,
+        body: Body,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        options: t.Mapping[str, OptionValue] | None = None,
+    ) -> ET.Element | None:
+        """WS-Transfer Put; returns the updated resource when the service echoes it."""
+        return wx.first_child(self.request(ACTION_PUT, resource_uri, body, selectors, options))
+
+    def create(
+        self,
+        resource_uri: str,
+        body: Body,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        options: t.Mapping[str, OptionValue] | None = None,
+    ) -> ET.Element:
+        """WS-Transfer Create; returns ``ResourceCreated`` (the new resource's EPR)."""
+        reply = self.request(ACTION_CREATE, resource_uri, body, selectors, options)
+        found = wx.child(reply, "ResourceCreated")
+        if found is None:
+            found = wx.first_child(reply)
+        if found is None:
+            raise errors.ProtocolError(f"the Create reply for {resource_uri} is empty")
+        return found
+
+    def delete(
+        self,
+        resource_uri: str,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        options: t.Mapping[str, OptionValue] | None = None,
+    ) -> None:
+        """WS-Transfer Delete."""
+        self.request(ACTION_DELETE, resource_uri, None, selectors, options)
+
+    # --- WS-Enumeration ------------------------------------------------------------------------------------------
+
+    def enumerate(
+        self,
+        resource_uri: str,
+        wql: str | None = None,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        options: t.Mapping[str, OptionValue] | None = None,
+        selector_filter: t.Mapping[str, t.Any] | None = None,
+        enumeration_mode: str | None = None,
+    ) -> list[ET.Element]:
+        """Optimized Enumerate, then Pull until EndOfSequence; returns the item elements."""
+        body = enumerate_body(wql, selector_filter, enumeration_mode)
+        items, context, end = parse_enumeration(self.request(ACTION_ENUMERATE, resource_uri, body, selectors, options))
+        for _ in range(MAX_PULLS):
+            if end or not context:
+                return items
+            reply = self.request(ACTION_PULL, resource_uri, pull_body(context), selectors, options)
+            batch, next_context, end = parse_enumeration(reply)
+            items.extend(batch)
+            context = next_context or context
+        raise errors.ProtocolError(f"the enumeration of {resource_uri} did not end after {MAX_PULLS} Pull requests")
+
+    # --- CIM, Identify, WinRS ------------------------------------------------------------------------------------
+
+    def invoke(
+        self,
+        resource_uri: str,
+        method: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        types: cim.TypeHints | None = None,
+    ) -> dict[str, cim.CimValue]:
+        """Invoke a CIM method; raises CimMethodError on a non-zero ReturnValue."""
+        body = cim.build_input(resource_uri, method, params)
+        reply = self.request(f"{resource_uri}/{method}", resource_uri, body, selectors)
+        return cim.parse_output(reply, resource_uri, method, types)
+
+    def identify(self, authenticated: bool = True) -> IdentifyInfo:
+        """Identify the service; anonymous hides the OS version, authenticated reveals it."""
+        self.request_count += 1
+        if not authenticated:
+            return identify.identify_unauthenticated(self.config)
+        wsman = self._session()
+        try:
+            reply = wsman.transport.send(identify.IDENTIFY_REQUEST)
+        except Exception as exc:
+            raise self._failed(exc) from None
+        return identify.parse_response(reply)
+
+    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> CommandResult:
+        """Run one command through WinRS (4 requests); returns stdout, stderr and the exit code."""
+        return winrs.run_command(self.request, command, arguments)

@@ -1,0 +1,469 @@
+"""One exception hierarchy for everything that can go wrong on the wire.
+
+Callers (action plugins, procedures, the inventory) only ever see :class:`WinRemoteError` subclasses: ``str()`` is
+one line that says what happened and what to do, ``.kind`` is a stable key for code and tests. No message ever
+contains the password: messages are built from our own words plus scrubbed third-party text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import ssl
+import typing as t
+import xml.etree.ElementTree as ET
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
+
+if t.TYPE_CHECKING:
+    from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
+
+try:
+    from pypsrp import exceptions as _pypsrp_exc
+
+    HAS_PYPSRP = True
+except ImportError:  # pragma: no cover - exercised only on controllers without pypsrp
+    _pypsrp_exc = None  # type: ignore[assignment]
+    HAS_PYPSRP = False
+
+try:
+    import requests.exceptions as _req_exc
+
+    HAS_REQUESTS = True
+except ImportError:  # pragma: no cover
+    _req_exc = None  # type: ignore[assignment]
+    HAS_REQUESTS = False
+
+SM_REMOTING_HINT = "winremote.remoting.sm_remoting state=enabled fixes all three"
+WSMAN_ACCESS_DENIED = 5
+WSMAN_TIMED_OUT = 2150858793  # 0x80338029: Receive had no output within OperationTimeout; the client polls again
+
+
+class WinRemoteError(Exception):
+    """Root of every wire error; ``str()`` is one actionable line."""
+
+    kind = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class MissingDependencyError(WinRemoteError):
+    """A controller-side Python package is missing."""
+
+    kind = "missing_dependency"
+
+
+class InvalidSettingsError(WinRemoteError):
+    """The connection settings cannot work (found before or while building the client)."""
+
+    kind = "invalid_settings"
+
+
+class HostUnreachableError(WinRemoteError):
+    """Nothing answered on the WinRM port: refused, name not resolved, no route."""
+
+    kind = "host_unreachable"
+
+
+class ConnectionLostError(HostUnreachableError):
+    """The host accepted the connection and then dropped it (reset, WinRM restart)."""
+
+    kind = "connection_lost"
+
+
+class ConnectionTimeoutError(WinRemoteError):
+    """No TCP connection, or no answer, within the configured timeout."""
+
+    kind = "timeout"
+
+
+class AuthenticationFailedError(WinRemoteError):
+    """HTTP 401: wrong user/password, or the auth method is disabled on the host."""
+
+    kind = "authentication_failed"
+
+
+class BasicOverHttpRefusedError(AuthenticationFailedError):
+    """HTTP 401 to Basic over plain HTTP: WinRM refuses unencrypted traffic unless AllowUnencrypted."""
+
+    kind = "basic_over_http_refused"
+
+
+class AccessDeniedError(WinRemoteError):
+    """Authenticated, but the account may not use WinRM (fault code 5 or HTTP 403)."""
+
+    kind = "access_denied"
+
+
+class TlsError(WinRemoteError):
+    """The HTTPS handshake failed, usually an untrusted or mismatched listener certificate."""
+
+    kind = "tls"
+
+
+class WSManFaultError(WinRemoteError):
+    """A WS-Management fault from the service or a provider, with every detail Windows gave."""
+
+    kind = "wsman_fault"
+
+    def __init__(
+        self,
+        code: int | str | None,
+        subcode: str | None,
+        machine: str | None,
+        text: str | None,
+        provider: str | None = None,
+        provider_path: str | None = None,
+        provider_fault: str | None = None,
+    ) -> None:
+        self.code = code
+        self.subcode = subcode
+        self.machine = machine
+        self.text = text or ""
+        self.provider = provider
+        self.provider_path = provider_path
+        self.provider_fault = provider_fault
+        source = provider or machine or "the WinRM service"
+        detail = self.text or provider_fault or "no details returned by the server"
+        if provider_fault and provider_fault not in detail:
+            detail = f"{detail} ({provider_fault})"
+        sub = f" ({subcode})" if subcode else ""
+        super().__init__(f"WS-Man fault {code}{sub} from {source}: {detail}")
+
+
+class CimMethodError(WinRemoteError):
+    """A CIM method ran and returned a non-zero ReturnValue."""
+
+    kind = "cim_method"
+
+    def __init__(self, method: str, code: int, meaning: str, reason: str = "failed") -> None:
+        self.method = method
+        self.code = code
+        self.meaning = meaning
+        self.reason = reason  # short stable key: not_found, access_denied, already_running, disabled, ...
+        super().__init__(f"CIM method {method} returned {code}: {meaning}")
+
+
+class ServerError(WinRemoteError):
+    """An HTTP status we have no better explanation for."""
+
+    kind = "server_error"
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class ProtocolError(WinRemoteError):
+    """The reply was not the WS-Man we expected (unparseable, wrong shape, mismatched RelatesTo)."""
+
+    kind = "protocol"
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+
+def scrub(text: str, config: ConnectionConfig | None) -> str:
+    """Remove the password from third-party text before it reaches a message."""
+    password = getattr(config, "password", None)
+    if password:
+        text = text.replace(password, "********")
+    return text
+
+
+def _endpoint(config: ConnectionConfig | None) -> str:
+    return config.endpoint if config is not None else "the WinRM endpoint"
+
+
+def looks_local(username: str | None, host: str | None = None) -> bool:
+    """True when the user name names a local account (no domain, ``.\\user`` or ``HOSTNAME\\user``)."""
+    if not username:
+        return False
+    if "@" in username:
+        return False
+    if "\\" not in username:
+        return True
+    domain = username.split("\\", 1)[0].lower()
+    if domain in (".", "localhost"):
+        return True
+    short_host = (host or "").split(".", 1)[0].lower()
+    return bool(short_host) and domain == short_host
+
+
+def _bare_user(username: str) -> str:
+    return username.split("\\", 1)[-1].split("@", 1)[0]
+
+
+def access_denied(config: ConnectionConfig | None, detail: str = "") -> AccessDeniedError:
+    """Build the access-denied message, with the token-filter hint when the account looks local."""
+    user = getattr(config, "username", None) or "?"
+    text = f"WinRM at {_endpoint(config)} authenticated user '{user}' but denied access"
+    if detail:
+        text += f" ({detail})"
+    if looks_local(user, getattr(config, "host", None)) and _bare_user(user).lower() != "administrator":
+        text += (
+            ": the account may be a local administrator other than the built-in Administrator: set "
+            "LocalAccountTokenFilterPolicy=1 (winremote.remoting.token_filter_policy) or use a domain account or "
+            "the built-in Administrator"
+        )
+    else:
+        text += (
+            ": the account must be a member of Administrators (or Remote Management Users) on the host and be "
+            "allowed by the session configuration's security descriptor"
+        )
+    return AccessDeniedError(text)
+
+
+def authentication_failed(config: ConnectionConfig | None, detail: str = "") -> AuthenticationFailedError:
+    """401: distinguish Basic over HTTP (refused by design) from bad credentials or a disabled method."""
+    user = getattr(config, "username", None) or "?"
+    auth = getattr(config, "auth", "?")
+    if auth == "basic" and getattr(config, "scheme", "") == "http":
+        return BasicOverHttpRefusedError(
+            f"WinRM at {_endpoint(config)} refused Basic authentication over HTTP for user '{user}' (HTTP 401): "
+            "the service rejects unencrypted traffic unless AllowUnencrypted=true in winrm/config/service, which "
+            "would send the password in clear text; use HTTPS (connection.scheme=https, port 5986) or "
+            "ntlm/negotiate/kerberos, which encrypt messages over HTTP"
+        )
+    text = (
+        f"WinRM at {_endpoint(config)} rejected the credentials of user '{user}' with auth={auth} (HTTP 401): "
+        "check the user name and password, or enable that auth method on the host (winrm/config/service/auth)"
+    )
+    if detail:
+        text += f" [{detail}]"
+    return AuthenticationFailedError(text)
+
+
+def unreachable(config: ConnectionConfig | None, reason: str) -> HostUnreachableError:
+    """The connection-refused family of messages."""
+    return HostUnreachableError(
+        f"WinRM did not answer at {_endpoint(config)}: {reason}. Check that the WinRM service runs, a listener "
+        f"exists for that port, and the firewall admits this controller ({SM_REMOTING_HINT})"
+    )
+
+
+def connection_lost(config: ConnectionConfig | None) -> ConnectionLostError:
+    """The peer reset the connection mid-request."""
+    return ConnectionLostError(
+        f"WinRM at {_endpoint(config)} dropped the connection (connection reset): the WinRM service may be "
+        "restarting (listener or auth changes restart it) or a firewall or proxy cut the request; retry, and check "
+        "the service and the listener"
+    )
+
+
+def tls_error(config: ConnectionConfig | None, detail: str) -> TlsError:
+    """Certificate problems: point at ca_path and the listener certificate, not at disabling validation."""
+    low = detail.lower()
+    if "hostname" in low or "match" in low:
+        cause = "the listener certificate does not name this host"
+        fix = "connect with the host name in the certificate, or give the listener a certificate whose CN/SAN matches"
+    else:
+        cause = "the listener certificate is not trusted by this controller"
+        fix = (
+            "give the CA that issued it with connection.ca_path (ansible_winrm_ca_trust_path), or replace the "
+            "listener certificate with one from a trusted CA"
+        )
+    return TlsError(f"TLS handshake with WinRM at {_endpoint(config)} failed: {cause} ({detail}); {fix}")
+
+
+def parse_fault(xml_text: str | bytes) -> WSManFaultError | None:
+    """Parse a SOAP/WS-Man fault envelope; None when the text holds no ``s:Fault``."""
+    try:
+        root = wx.parse(xml_text)
+    except wx.XmlError:
+        return None
+    fault = wx.descendant(root, "Fault")
+    if fault is None or wx.namespace(fault.tag) != wx.NS["s"]:
+        return None
+    code_elem = wx.child(fault, "Code")
+    subcode = wx.child_text(wx.child(code_elem, "Subcode"), "Value") or None
+    reason = wx.child_text(wx.child(fault, "Reason"), "Text") or None
+    code: int | str | None = subcode or wx.child_text(code_elem, "Value") or None
+    machine = text = provider = provider_path = provider_fault = None
+    wsman_fault = wx.descendant(wx.child(fault, "Detail"), "WSManFault")
+    if wsman_fault is not None:
+        code = wsman_fault.get("Code", code)
+        machine = wsman_fault.get("Machine")
+        message = wx.child(wsman_fault, "Message")
+        if message is not None:
+            pf = wx.child(message, "ProviderFault")
+            text = ("".join(message.itertext()) if pf is None else (message.text or "")).strip() or None
+            if pf is not None:
+                provider = pf.get("provider")
+                provider_path = pf.get("path")
+                provider_fault = " ".join(" ".join(pf.itertext()).split()) or None
+    with contextlib.suppress(TypeError, ValueError):
+        code = int(code) if code is not None else None
+    return WSManFaultError(
+        code, subcode, machine, (text or reason or "").strip(), provider, provider_path, provider_fault
+    )
+
+
+def from_fault(fault: WSManFaultError, config: ConnectionConfig | None) -> WinRemoteError:
+    """Turn a parsed fault into the most specific error (code 5 is access denied)."""
+    if fault.code == WSMAN_ACCESS_DENIED or (
+        fault.code in (None, "w:AccessDenied") and fault.subcode == "w:AccessDenied"
+    ):
+        return access_denied(config, scrub(fault.text, config))
+    if config is not None and config.password:
+        fault.message = scrub(fault.message, config)
+        fault.args = (fault.message,)
+    return fault
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it wraps (args, urllib3 ``reason``, cause, context), without cycles."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        cur = todo.pop(0)
+        if any(cur is s for s in seen) or len(seen) > 20:
+            continue
+        seen.append(cur)
+        nested: list[t.Any] = [*list(cur.args), getattr(cur, "reason", None), cur.__cause__, cur.__context__]
+        todo.extend(n for n in nested if isinstance(n, BaseException))
+    return seen
+
+
+def _connection_error(exc: BaseException, config: ConnectionConfig | None) -> WinRemoteError:
+    """Refused / reset / TLS / DNS, from the wrapped socket error or, failing that, from the text."""
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    for err in chain:
+        if isinstance(err, ssl.SSLError) or (HAS_REQUESTS and isinstance(err, _req_exc.SSLError)):
+            return tls_error(config, _ssl_detail(chain))
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return unreachable(config, "connection refused")
+    if any(isinstance(e, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) for e in chain) or any(
+        word in text for word in ("reset by peer", "connection aborted", "remotedisconnected", "connection broken")
+    ):
+        return connection_lost(config)
+    if any(isinstance(e, socket.gaierror) for e in chain) or "resolve" in text or "name or service" in text:
+        return unreachable(config, "the host name does not resolve (check ansible_host and DNS)")
+    if "no route" in text or "unreachable" in text:
+        return unreachable(config, "no route to the host")
+    if any(isinstance(e, (socket.timeout, TimeoutError)) for e in chain) or "timed out" in text:
+        return _timeout(config, connect=True)
+    return unreachable(config, "could not connect")
+
+
+def _ssl_detail(chain: list[BaseException]) -> str:
+    for err in chain:
+        if isinstance(err, ssl.SSLCertVerificationError) and err.verify_message:
+            return f"certificate verify failed: {err.verify_message}"
+    for err in chain:
+        match = re.search(r"certificate verify failed[^')\]]*", str(err))
+        if match:
+            return match.group(0).strip()
+    return str(chain[-1]) if chain else "TLS error"
+
+
+def _timeout(config: ConnectionConfig | None, connect: bool) -> ConnectionTimeoutError:
+    if connect:
+        seconds = getattr(config, "connection_timeout", "?")
+        return ConnectionTimeoutError(
+            f"WinRM at {_endpoint(config)} did not accept a connection within {seconds}s "
+            "(connection.connection_timeout): the host may be down or a firewall drops packets to this port "
+            f"({SM_REMOTING_HINT})"
+        )
+    seconds = getattr(config, "read_timeout", "?")
+    return ConnectionTimeoutError(
+        f"WinRM at {_endpoint(config)} accepted the connection but did not answer within {seconds}s "
+        "(connection.read_timeout): the host is busy or the operation is slow; raise connection.read_timeout "
+        "(keep it above connection.operation_timeout)"
+    )
+
+
+def _transport_error(exc: BaseException, config: ConnectionConfig | None) -> WinRemoteError:
+    code = int(getattr(exc, "code", 0) or 0)
+    response_text = str(getattr(exc, "response_text", "") or "")
+    if code == 401:
+        return authentication_failed(config)
+    fault = parse_fault(response_text) if response_text else None
+    if fault is not None:
+        return from_fault(fault, config)
+    if code == 403:
+        return access_denied(config, "HTTP 403")
+    snippet = " ".join(scrub(response_text, config).split())[:200]
+    detail = f": {snippet}" if snippet else ""
+    return ServerError(
+        f"WinRM at {_endpoint(config)} answered HTTP {code}{detail}; check the WinRM service and its event log "
+        "(Microsoft-Windows-WinRM/Operational) on the host",
+        code,
+    )
+
+
+def translate(exc: BaseException, config: ConnectionConfig | None = None) -> WinRemoteError:
+    """Map any pypsrp / requests / ssl / socket / parser exception to one :class:`WinRemoteError`.
+
+    Whatever third-party text ends up in the message, the password is scrubbed from it as a last step.
+    """
+    err = _translate(exc, config)
+    clean = scrub(err.message, config)
+    if clean != err.message:
+        err.message = clean
+        err.args = (clean,)
+    return err
+
+
+def _translate(exc: BaseException, config: ConnectionConfig | None) -> WinRemoteError:
+    if isinstance(exc, WinRemoteError):
+        return exc
+    if HAS_PYPSRP:
+        if isinstance(exc, _pypsrp_exc.AuthenticationError):
+            detail = ""
+            if "did not response with one of the following" in str(exc):
+                detail = "the host does not offer this auth method"
+            return authentication_failed(config, detail)
+        if isinstance(exc, _pypsrp_exc.WSManFaultError):
+            # pypsrp raises its fault while handling the WinRMTransportError that holds the raw reply: re-parse it
+            # for the subcode, which pypsrp drops.
+            response_text = getattr(exc.__context__, "response_text", None)
+            parsed = parse_fault(str(response_text)) if response_text else None
+            if parsed is None:
+                parsed = WSManFaultError(
+                    exc.code, None, exc.machine, exc.reason, exc.provider, exc.provider_path, exc.provider_fault
+                )
+            return from_fault(parsed, config)
+        if isinstance(exc, _pypsrp_exc.WinRMTransportError):
+            return _transport_error(exc, config)
+        if isinstance(exc, _pypsrp_exc.WinRMError):
+            return ProtocolError(f"WinRM at {_endpoint(config)} sent an unexpected reply: {scrub(str(exc), config)}")
+    if HAS_REQUESTS:
+        if isinstance(exc, _req_exc.SSLError):
+            return tls_error(config, _ssl_detail(_chain(exc)))
+        if isinstance(exc, _req_exc.ConnectTimeout):
+            return _timeout(config, connect=True)
+        if isinstance(exc, _req_exc.ReadTimeout):
+            return _timeout(config, connect=False)
+        if isinstance(exc, _req_exc.ChunkedEncodingError):
+            return connection_lost(config)
+        if isinstance(exc, _req_exc.ConnectionError):
+            return _connection_error(exc, config)
+    if isinstance(exc, ssl.SSLError):
+        return tls_error(config, _ssl_detail(_chain(exc)))
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return _timeout(config, connect=False)
+    if isinstance(exc, OSError):
+        return _connection_error(exc, config)
+    if isinstance(exc, (ET.ParseError, wx.XmlError)):
+        return ProtocolError(f"WinRM at {_endpoint(config)} sent a reply that is not valid XML: {exc}")
+    if type(exc).__module__.split(".")[0] == "spnego":
+        return authentication_failed(config, scrub(f"{type(exc).__name__}: {exc}", config))
+    if isinstance(exc, ValueError):
+        text = scrub(str(exc), config)
+        if "auth protocol" in text:
+            return authentication_failed(config, text)
+        return InvalidSettingsError(f"invalid connection settings for {_endpoint(config)}: {text}")
+    return WinRemoteError(
+        f"unexpected error talking to {_endpoint(config)}: {type(exc).__name__}: {scrub(str(exc), config)}"
+    )

@@ -1,0 +1,158 @@
+"""WinRS: run one command in a cmd shell in four requests (Create, Command, Receive, Delete).
+
+No Signal is sent: deleting the shell ends the command, which saves a round trip per command. The shell uses code
+page 65001 so output arrives as UTF-8, and no user profile is loaded (faster, and nothing the tools need).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import typing as t
+import xml.etree.ElementTree as ET
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
+
+SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
+ACTION_CREATE = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
+ACTION_DELETE = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
+ACTION_COMMAND = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Command"
+ACTION_RECEIVE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
+STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
+MAX_RECEIVES = 10000  # a runaway guard only: a normal command needs one Receive
+
+OptionValue = str | int | bool | tuple[t.Any, dict[str, str]]
+
+
+class Requester(t.Protocol):
+    """The client's ``request`` method: send one SOAP request, return the reply's ``s:Body``."""
+
+    def __call__(
+        self,
+        action: str,
+        resource_uri: str,
+        body: ET.Element | None = None,
+        selectors: t.Mapping[str, str] | None = None,
+        options: t.Mapping[str, OptionValue] | None = None,
+    ) -> ET.Element: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandResult:
+    """Decoded output and exit code of one command."""
+
+    stdout: str
+    stderr: str
+    rc: int
+
+
+def shell_body() -> ET.Element:
+    """``rsp:Shell`` with stdin in and stdout/stderr out."""
+    shell = ET.Element(wx.qn("rsp", "Shell"))
+    ET.SubElement(shell, wx.qn("rsp", "InputStreams")).text = "stdin"
+    ET.SubElement(shell, wx.qn("rsp", "OutputStreams")).text = "stdout stderr"
+    return shell
+
+
+SHELL_OPTIONS: dict[str, OptionValue] = {
+    "WINRS_NOPROFILE": ("TRUE", {"MustComply": "true"}),
+    "WINRS_CODEPAGE": "65001",
+}
+COMMAND_OPTIONS: dict[str, OptionValue] = {"WINRS_SKIP_CMD_SHELL": "FALSE"}
+
+
+def command_body(command: str, arguments: t.Sequence[str] = ()) -> ET.Element:
+    """``rsp:CommandLine`` with ``rsp:Command`` and one ``rsp:Arguments`` per argument."""
+    line = ET.Element(wx.qn("rsp", "CommandLine"))
+    ET.SubElement(line, wx.qn("rsp", "Command")).text = command
+    for argument in arguments:
+        ET.SubElement(line, wx.qn("rsp", "Arguments")).text = argument
+    return line
+
+
+def receive_body(command_id: str) -> ET.Element:
+    """``rsp:Receive`` asking for both output streams of one command."""
+    receive = ET.Element(wx.qn("rsp", "Receive"))
+    ET.SubElement(receive, wx.qn("rsp", "DesiredStream"), CommandId=command_id).text = "stdout stderr"
+    return receive
+
+
+def parse_shell_id(body: ET.Element) -> str:
+    """The ShellId from a Create reply (``rsp:Shell/rsp:ShellId``, else the ResourceCreated selector)."""
+    shell_id = wx.child_text(wx.descendant(body, "Shell"), "ShellId")
+    if not shell_id:
+        for selector in body.iter(wx.qn("wsman", "Selector")):
+            if selector.get("Name") == "ShellId" and selector.text:
+                shell_id = selector.text.strip()
+    if not shell_id:
+        raise errors.ProtocolError("the WinRS Create reply has no ShellId")
+    return shell_id
+
+
+def parse_command_id(body: ET.Element) -> str:
+    """The CommandId from a Command reply."""
+    command_id = wx.child_text(wx.descendant(body, "CommandResponse"), "CommandId")
+    if not command_id:
+        raise errors.ProtocolError("the WinRS Command reply has no CommandId")
+    return command_id
+
+
+def parse_receive(body: ET.Element) -> tuple[dict[str, bytes], bool, int | None]:
+    """(bytes per stream, command done, exit code) from one ReceiveResponse."""
+    response = wx.descendant(body, "ReceiveResponse")
+    if response is None:
+        raise errors.ProtocolError("the WinRS Receive reply has no ReceiveResponse")
+    streams: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+    for stream in wx.children(response, "Stream"):
+        if stream.text:
+            name = stream.get("Name", "stdout")
+            streams[name] = streams.get(name, b"") + base64.b64decode(stream.text)
+    state = wx.child(response, "CommandState")
+    done = state is not None and state.get("State", "").endswith("/Done")
+    rc: int | None = None
+    if state is not None:
+        code = wx.child_text(state, "ExitCode")
+        if code:
+            try:
+                rc = int(code)
+            except ValueError as exc:
+                raise errors.ProtocolError(f"the WinRS exit code {code!r} is not a number") from exc
+    return streams, done, rc
+
+
+def run_command(request: Requester, command: str, arguments: t.Sequence[str] = ()) -> CommandResult:
+    """Create a shell, run the command, collect its output, and always delete the shell."""
+    shell_id = parse_shell_id(request(ACTION_CREATE, SHELL_URI, shell_body(), options=SHELL_OPTIONS))
+    selectors = {"ShellId": shell_id}
+    failed = False
+    try:
+        reply = request(ACTION_COMMAND, SHELL_URI, command_body(command, arguments), selectors, COMMAND_OPTIONS)
+        command_id = parse_command_id(reply)
+        stdout, stderr = bytearray(), bytearray()
+        rc: int | None = None
+        for _ in range(MAX_RECEIVES):
+            try:
+                reply = request(ACTION_RECEIVE, SHELL_URI, receive_body(command_id), selectors)
+            except errors.WSManFaultError as fault:
+                if fault.code == errors.WSMAN_TIMED_OUT:
+                    continue  # no output within OperationTimeout: the command still runs, ask again
+                raise
+            streams, done, code = parse_receive(reply)
+            stdout += streams.get("stdout", b"")
+            stderr += streams.get("stderr", b"")
+            if done:
+                rc = code if code is not None else 0
+                break
+        if rc is None:
+            raise errors.ProtocolError(f"the command {command!r} did not finish after {MAX_RECEIVES} Receive requests")
+        return CommandResult(stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"), rc)
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        try:
+            request(ACTION_DELETE, SHELL_URI, None, selectors)
+        except errors.WinRemoteError:
+            if not failed:
+                raise
