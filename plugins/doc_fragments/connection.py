@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ``connection`` option every winremote.remoting module shares."""
 
@@ -54,7 +53,8 @@ options:
         choices: [auto, always, never]
       cert_validation:
         description:
-          - Validate the host's TLS certificate. On by default; turn it off only for a lab, prefer O(connection.ca_path).
+          - Validate the host's TLS certificate. On by default; turn it off only for a lab,
+            prefer O(connection.ca_path).
         type: bool
       ca_path:
         description: PEM file or directory of CA certificates that signed the host's WinRM certificate.

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs (pure data), shared by the module documentation stubs and the action plugins.
 
@@ -41,3 +40,17 @@ def with_connection(options: dict[str, dict[str, t.Any]]) -> dict[str, dict[str,
 REMOTING_INFO: dict[str, dict[str, t.Any]] = with_connection({})
 
 TOKEN_FILTER_POLICY: dict[str, dict[str, t.Any]] = with_connection({"enabled": {"type": "bool", "required": True}})
+
+ANSWER_FILE: dict[str, dict[str, t.Any]] = {
+    # Runs on the controller against a local file: no `connection` option.
+    "path": {"type": "path", "required": True},
+    "enable_server_remote_management": {"type": "bool", "required": True},
+    "architecture": {"type": "str", "choices": ["amd64", "x86", "wow64", "arm64"], "default": "amd64"},
+    "pass": {
+        "type": "str",
+        "choices": ["offlineServicing", "generalize", "specialize", "auditSystem", "auditUser", "oobeSystem"],
+        "default": "specialize",
+    },
+    "create": {"type": "bool", "default": False},
+    "backup": {"type": "bool", "default": False},
+}

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Documentation of remoting_info; the work is done on the controller by the action plugin of the same name."""
 
@@ -24,12 +23,12 @@ description:
   - When the host cannot be observed the task fails with a one-line message that says what to do, and still
     returns RV(manageability) and RV(manageability_reasons).
 author:
-  - winremote.remoting maintainers
+  - winremote.remoting maintainers (@winremote)
 extends_documentation_fragment:
   - winremote.remoting.connection
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.action_groups
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
@@ -72,7 +71,9 @@ EXAMPLES = r"""
 - name: Fail when Server Manager could not manage the host
   ansible.builtin.assert:
     that: remoting.manageability == 'Online'
-    fail_msg: "{{ inventory_hostname }}: {{ remoting.manageability }} ({{ remoting.manageability_reasons | join('; ') }})"
+    fail_msg: >-
+      {{ inventory_hostname }}: {{ remoting.manageability }}
+      ({{ remoting.manageability_reasons | join('; ') }})
 
 - name: Audit hosts reached through HTTPS with a private CA, from a play that runs locally
   winremote.remoting.remoting_info:
@@ -113,7 +114,8 @@ service_auth:
   description: The WinRM service authentication settings.
   returned: success
   type: dict
-  sample: {basic: false, kerberos: true, negotiate: true, certificate: false, credssp: false, cbt_hardening_level: Relaxed}
+  sample: {basic: false, kerberos: true, negotiate: true, certificate: false, credssp: false,
+           cbt_hardening_level: Relaxed}
 allow_unencrypted:
   description: Whether the WinRM service accepts unencrypted traffic.
   returned: success

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Documentation of token_filter_policy; the work is done on the controller by the action plugin of the same name."""
 
@@ -13,14 +12,14 @@ version_added: 0.1.0
 description:
   - Sets C(LocalAccountTokenFilterPolicy) under
     C(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System).
-  - By default Windows applies UAC remote restrictions: a local account of the Administrators group that logs on
+  - By default Windows applies UAC remote restrictions. A local account of the Administrators group that logs on
     over the network, other than the built-in Administrator, gets a filtered token without administrative rights,
     so WinRM, PowerShell remoting and Server Manager deny it ("Online - Access denied"). Setting the policy to
     V(true) gives such accounts their full token remotely.
   - Domain accounts of the Administrators group are not filtered and do not need this setting.
   - Runs on the controller over WS-Management (one StdRegProv call to read, one to write).
 author:
-  - winremote.remoting maintainers
+  - winremote.remoting maintainers (@winremote)
 options:
   enabled:
     description:
@@ -31,7 +30,7 @@ extends_documentation_fragment:
   - winremote.remoting.connection
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.action_groups
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
@@ -50,7 +49,7 @@ attributes:
       - winremote.remoting.remoting
 notes:
   - B(Security trade-off.) Enabling the policy removes a protection against pass-the-hash and lateral movement
-    with local accounts: anyone who knows (or has the hash of) any local administrator password can then
+    with local accounts. Anyone who knows (or has the hash of) any local administrator password can then
     administer the host over the network. Prefer a domain account, or the built-in Administrator, and keep
     the policy disabled where you can; if you enable it, use unique local administrator passwords (for example
     Windows LAPS).
@@ -88,7 +87,8 @@ changes:
   returned: success
   type: list
   elements: str
-  sample: ["set LocalAccountTokenFilterPolicy=1: local administrators other than the built-in one get full rights remotely"]
+  sample:
+    - "set LocalAccountTokenFilterPolicy=1: local administrators other than the built-in one get full rights remotely"
 endpoint:
   description: The WinRM URL the controller used.
   returned: always

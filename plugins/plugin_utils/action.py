@@ -45,7 +45,7 @@ class WinRemoteAction(ActionBase):
     def diff_mode(self) -> bool:
         return bool(self._task.diff)
 
-    def run(self, tmp: t.Any = None, task_vars: t.Optional[dict[str, t.Any]] = None) -> dict[str, t.Any]:
+    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)

@@ -27,18 +27,18 @@ class ConnectionConfig:
     port: int = 5986
     scheme: str = "https"
     path: str = "wsman"
-    username: t.Optional[str] = None
-    password: t.Optional[str] = dataclasses.field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
     auth: str = "negotiate"
     message_encryption: str = "auto"
     cert_validation: bool = True
-    ca_path: t.Optional[str] = None
+    ca_path: str | None = None
     connection_timeout: int = 30
     read_timeout: int = 30
     operation_timeout: int = 20
-    certificate_pem: t.Optional[str] = None
-    certificate_key_pem: t.Optional[str] = None
-    proxy: t.Optional[str] = None
+    certificate_pem: str | None = None
+    certificate_key_pem: str | None = None
+    proxy: str | None = None
     no_proxy: bool = False
 
     @property
@@ -51,7 +51,9 @@ class ConnectionConfig:
         if not self.host:
             raise ConfigurationError("connection.host is required: set ansible_host or connection.host")
         if self.scheme not in SCHEME_CHOICES:
-            raise ConfigurationError(f"connection.scheme must be one of {', '.join(SCHEME_CHOICES)}, got {self.scheme!r}")
+            raise ConfigurationError(
+                f"connection.scheme must be one of {', '.join(SCHEME_CHOICES)}, got {self.scheme!r}"
+            )
         if self.auth not in AUTH_CHOICES:
             raise ConfigurationError(f"connection.auth must be one of {', '.join(AUTH_CHOICES)}, got {self.auth!r}")
         if self.message_encryption not in ENCRYPTION_CHOICES:
@@ -92,7 +94,7 @@ class OptionSource(t.Protocol):
 
     transport: str
 
-    def get_option(self, option: str, hostvars: t.Optional[dict[str, t.Any]] = None) -> t.Any: ...
+    def get_option(self, option: str, hostvars: dict[str, t.Any] | None = None) -> t.Any: ...
 
 
 def _option(conn: OptionSource, name: str, default: t.Any = None) -> t.Any:
@@ -112,7 +114,7 @@ def _default_port(scheme: str) -> int:
     return 5985 if scheme == "http" else 5986
 
 
-def _scheme_for(port: t.Optional[int], scheme: t.Optional[str]) -> str:
+def _scheme_for(port: int | None, scheme: str | None) -> str:
     """Both plugins default to https unless the port is 5985."""
     if scheme:
         return str(scheme)
@@ -187,7 +189,7 @@ def _from_winrm(conn: OptionSource) -> dict[str, t.Any]:
     }
 
 
-def settings_from_connection_plugin(conn: t.Optional[OptionSource]) -> dict[str, t.Any]:
+def settings_from_connection_plugin(conn: OptionSource | None) -> dict[str, t.Any]:
     """The host's own WinRM settings when its connection plugin is psrp or winrm; nothing otherwise."""
     if conn is None:
         return {}
@@ -200,16 +202,21 @@ def settings_from_connection_plugin(conn: t.Optional[OptionSource]) -> dict[str,
 
 
 def resolve(
-    conn: t.Optional[OptionSource],
-    overrides: t.Optional[t.Mapping[str, t.Any]],
-    fallback_host: t.Optional[str] = None,
+    conn: OptionSource | None,
+    overrides: t.Mapping[str, t.Any] | None,
+    fallback_host: str | None = None,
 ) -> ConnectionConfig:
     """Build and validate the config: the host's connection plugin options, then the module's ``connection``
     option on top (only the keys it sets). ``fallback_host`` is the inventory address for hosts whose own
     connection is not WinRM (e.g. ``local`` in a controller-side play)."""
     settings = settings_from_connection_plugin(conn)
     chosen = {k: v for k, v in (overrides or {}).items() if v is not None}
-    if "port" not in chosen and "scheme" in chosen and "port" in settings and settings.get("scheme") != chosen["scheme"]:
+    if (
+        "port" not in chosen
+        and "scheme" in chosen
+        and "port" in settings
+        and settings.get("scheme") != chosen["scheme"]
+    ):
         settings["port"] = _default_port(str(chosen["scheme"]))
     if "scheme" not in chosen and "port" in chosen and "scheme" not in settings:
         chosen["scheme"] = _scheme_for(int(chosen["port"]), None)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from winsim import HostState, SimulatedHost, accounts
-from winsim.wsman.commands.winrm import quickconfig_changes
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
+from winsim import HostState, SimulatedHost, accounts
+from winsim.wsman.commands.winrm import quickconfig_changes
 
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS = REPO / ".work" / "collections"
@@ -48,7 +48,7 @@ def start_host() -> Iterator[HostFactory]:
     """Start simulated hosts; ``configure(state)`` runs before start. All are stopped after the test."""
     started: list[SimulatedHost] = []
 
-    def _start(profile: str = "2019", configure: t.Optional[Callable[[HostState], None]] = None) -> SimulatedHost:
+    def _start(profile: str = "2019", configure: Callable[[HostState], None] | None = None) -> SimulatedHost:
         state = HostState.from_profile(profile, hostname=f"SIM{profile.upper()}")
         if profile in ("2008", "2008r2"):
             bootstrap(state)
@@ -105,7 +105,9 @@ def run_playbook(playbook: Path, inventory: Path, *args: str, **env: str) -> sub
     return subprocess.run(command, env=ansible_env(**env), capture_output=True, text=True, timeout=600, check=False)
 
 
-_RESULT_LINE = re.compile(r"^(?P<status>ok|changed|fatal|failed): \[(?P<host>[^\]]+)\](?:: FAILED!)? => (?P<json>\{.*\})$")
+_RESULT_LINE = re.compile(
+    r"^(?P<status>ok|changed|fatal|failed): \[(?P<host>[^\]]+)\](?:: FAILED!)? => (?P<json>\{.*\})$"
+)
 
 
 def task_results(stdout: str) -> list[dict[str, dict[str, t.Any]]]:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from conftest import JSON_RESULTS, REPO, HostFactory, run_playbook, task_results, write_inventory
+
 from winsim import HostState
 
 AUDIT = REPO / "playbooks" / "audit.yml"

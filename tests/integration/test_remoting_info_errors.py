@@ -68,8 +68,9 @@ def test_each_failure_is_one_actionable_line(failing_fleet: tuple[Path, Path]) -
             assert outcome["manageability"] == status, (name, outcome)
 
 
-def test_password_never_in_verbose_output(failing_fleet: tuple[Path, Path], start_host: HostFactory,
-                                          tmp_path: Path) -> None:
+def test_password_never_in_verbose_output(
+    failing_fleet: tuple[Path, Path], start_host: HostFactory, tmp_path: Path
+) -> None:
     playbook, inventory = failing_fleet
     result = run_playbook(playbook, inventory, "-vvvv")
     output = result.stdout + result.stderr
@@ -85,7 +86,8 @@ def test_password_never_in_verbose_output(failing_fleet: tuple[Path, Path], star
     ok_playbook.write_text(
         PLAYBOOK.replace(
             "remoting_info:",
-            "remoting_info:\n        connection:\n          password: \"{{ secret }}\"\n          username: Administrator",
+            "remoting_info:\n        connection:\n"
+            '          password: "{{ secret }}"\n          username: Administrator',
         ),
         encoding="utf-8",
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import PROFILES, HostFactory, config_for
-from winsim import HostState, firewall
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+from winsim import HostState, firewall
 
 LATFP_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
 POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
@@ -49,19 +49,28 @@ def test_observation_matches_the_host(start_host: HostFactory, profile: str) -> 
     assert facts["allow_unencrypted"] is False
 
 
-@pytest.mark.parametrize(("profile", "status"), [("2019", manageability.ONLINE), ("2025", manageability.ONLINE),
-                                                 ("2012r2", manageability.NOT_ACCESSIBLE),
-                                                 ("2008r2", manageability.NOT_ACCESSIBLE),
-                                                 ("2008", manageability.NOT_ACCESSIBLE_WMF3)])
+@pytest.mark.parametrize(
+    ("profile", "status"),
+    [
+        ("2019", manageability.ONLINE),
+        ("2025", manageability.ONLINE),
+        ("2012r2", manageability.NOT_ACCESSIBLE),
+        ("2008r2", manageability.NOT_ACCESSIBLE),
+        ("2008", manageability.NOT_ACCESSIBLE_WMF3),
+    ],
+)
 def test_default_profiles_get_server_managers_verdict(start_host: HostFactory, profile: str, status: str) -> None:
     assert observe(start_host(profile)).verdict().status == status
 
 
 def test_installing_the_prerequisites_makes_2012r2_online(start_host: HostFactory) -> None:
     def upgrade(state: HostState) -> None:
-        state.registry.set_value(r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full", "Release", "REG_DWORD", 394802)
-        state.registry.set_value(r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", "PowerShellVersion",
-                                 "REG_SZ", "5.1.14409.1005")
+        state.registry.set_value(
+            r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full", "Release", "REG_DWORD", 394802
+        )
+        state.registry.set_value(
+            r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", "PowerShellVersion", "REG_SZ", "5.1.14409.1005"
+        )
 
     verdict = observe(start_host("2012r2", configure=upgrade)).verdict()
     assert verdict.status == manageability.ONLINE, verdict.reasons

@@ -18,8 +18,17 @@ class FakePlugin:
         return self.options.get(option)
 
 
-PSRP = FakePlugin("psrp", remote_addr="10.0.0.5", remote_user="admin", remote_password="S3cret!", port=5985,
-                  protocol="http", auth="ntlm", cert_validation="validate", message_encryption="auto")
+PSRP = FakePlugin(
+    "psrp",
+    remote_addr="10.0.0.5",
+    remote_user="admin",
+    remote_password="S3cret!",
+    port=5985,
+    protocol="http",
+    auth="ntlm",
+    cert_validation="validate",
+    message_encryption="auto",
+)
 
 
 def test_psrp_options_map() -> None:
@@ -46,7 +55,11 @@ def test_winrm_plugin_defaults_to_negotiate_not_basic() -> None:
 
 def test_winrm_extras_and_upn() -> None:
     plugin = FakePlugin(
-        "winrm", remote_addr="h", remote_user="u@EXAMPLE.COM", remote_password="p", port=5986,
+        "winrm",
+        remote_addr="h",
+        remote_user="u@EXAMPLE.COM",
+        remote_password="p",
+        port=5986,
         _extras={"ansible_winrm_server_cert_validation": "ignore", "ansible_winrm_ca_trust_path": "/ca"},
     )
     cfg = c.resolve(plugin, None)

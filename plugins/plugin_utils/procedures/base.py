@@ -47,7 +47,7 @@ class Procedure(t.Protocol[Client, State, Desired]):
 class Outcome(t.Generic[State]):
     changes: tuple[Change, ...]
     before: State
-    after: t.Optional[State]  # None in check mode
+    after: State | None  # None in check mode
 
     @property
     def changed(self) -> bool:

@@ -8,7 +8,6 @@ The prerequisites are those Microsoft documents for managing older servers from 
 from __future__ import annotations
 
 import dataclasses
-import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.os_info import OsInfo
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.software import Software
@@ -27,11 +26,11 @@ PERFORMANCE_UPDATE = "KB2682011"
 class Requirement:
     """What one Windows version needs before Server Manager can manage it."""
 
-    dotnet_release: t.Optional[int]  # minimum .NET 4 Release value; 0 = .NET 4.0
+    dotnet_release: int | None  # minimum .NET 4 Release value; 0 = .NET 4.0
     dotnet_name: str
     powershell_major: int
     wmf_name: str
-    hotfix: t.Optional[str]
+    hotfix: str | None
 
 
 # keyed by (major, minor) of the Windows version
@@ -59,7 +58,7 @@ def missing_prerequisites(os_info: OsInfo, software: Software) -> list[str]:
     if requirement is None:
         return []
     missing: list[str] = []
-    name = os_info.release and f"Windows Server {os_info.release}" or f"Windows {os_info.version}"
+    name = (os_info.release and f"Windows Server {os_info.release}") or f"Windows {os_info.version}"
     if requirement.dotnet_release is not None and (
         software.dotnet_release is None or software.dotnet_release < requirement.dotnet_release
     ):

@@ -45,7 +45,9 @@ def probes() -> list[batch.Probe]:
         batch.Probe("ps1", registry.query_command(software.POWERSHELL_1_KEY)),
         batch.Probe("ps3", registry.query_command(software.POWERSHELL_3_KEY)),
         batch.Probe("dotnet", registry.query_command(software.DOTNET_4_KEY)),
-        batch.Probe("hotfix", registry.query_command(software.CBS_PACKAGES_KEY, find_key=manageability.PERFORMANCE_UPDATE)),
+        batch.Probe(
+            "hotfix", registry.query_command(software.CBS_PACKAGES_KEY, find_key=manageability.PERFORMANCE_UPDATE)
+        ),
     ]
     for store_name, store_key in (("local", firewall.LOCAL_STORE), ("gpo", firewall.GPO_STORE)):
         for index, rule_id in enumerate(OBSERVED_RULES):
@@ -58,9 +60,9 @@ class WinrmPolicy:
     """The Group Policy "Allow remote server management through WinRM" as the registry holds it."""
 
     configured: bool
-    allow_auto_config: t.Optional[bool]
-    ipv4_filter: t.Optional[str]
-    ipv6_filter: t.Optional[str]
+    allow_auto_config: bool | None
+    ipv4_filter: str | None
+    ipv6_filter: str | None
 
     def to_dict(self) -> dict[str, t.Any]:
         state = "not_configured" if not self.configured else ("enabled" if self.allow_auto_config else "disabled")
@@ -77,10 +79,10 @@ class RemotingState:
     os: os_info.OsInfo
     winrm_service: services.ServiceStatus
     listeners: tuple[winrm_config.Listener, ...]
-    service_config: t.Optional[winrm_config.ServiceConfig]
+    service_config: winrm_config.ServiceConfig | None
     winrm_policy: WinrmPolicy
-    local_account_token_filter_policy: t.Optional[int]
-    firewall_rules: dict[str, t.Optional[firewall.FirewallRule]]
+    local_account_token_filter_policy: int | None
+    firewall_rules: dict[str, firewall.FirewallRule | None]
     software: software.Software
     unread: tuple[str, ...]  # probes whose output never arrived
 
@@ -127,7 +129,8 @@ class RemotingState:
             "winrm_policy": self.winrm_policy.to_dict(),
             "local_account_token_filter_policy": self.local_account_token_filter_policy == 1,
             "firewall_rules": {
-                rule_id: (rule.to_dict() if rule else {"present": False}) for rule_id, rule in self.firewall_rules.items()
+                rule_id: (rule.to_dict() if rule else {"present": False})
+                for rule_id, rule in self.firewall_rules.items()
             },
             "powershell_version": self.software.powershell_version,
             "wsman_stack_version": self.wsman_stack_version,
@@ -140,7 +143,7 @@ class RemotingState:
         }
 
 
-def _key(result: batch.BatchResult, probe: str, path: str) -> t.Optional[registry.RegKey]:
+def _key(result: batch.BatchResult, probe: str, path: str) -> registry.RegKey | None:
     return registry.find_key(registry.parse_query(result.section(probe)), path)
 
 
@@ -157,8 +160,8 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
     policy = WinrmPolicy(
         configured=isinstance(auto_config, int),
         allow_auto_config=bool(auto_config) if isinstance(auto_config, int) else None,
-        ipv4_filter=t.cast(t.Optional[str], policy_key.get("IPv4Filter")) if policy_key else None,
-        ipv6_filter=t.cast(t.Optional[str], policy_key.get("IPv6Filter")) if policy_key else None,
+        ipv4_filter=t.cast(str | None, policy_key.get("IPv4Filter")) if policy_key else None,
+        ipv6_filter=t.cast(str | None, policy_key.get("IPv6Filter")) if policy_key else None,
     )
     latfp_key = _key(result, "latfp", SYSTEM_POLICIES_KEY)
     latfp = latfp_key.get("LocalAccountTokenFilterPolicy") if latfp_key else None

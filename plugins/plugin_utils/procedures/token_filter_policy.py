@@ -19,7 +19,7 @@ TARGET = "local_account_token_filter_policy"
 
 @dataclasses.dataclass(frozen=True)
 class TokenFilterState:
-    raw: t.Optional[int]  # None when the value is absent
+    raw: int | None  # None when the value is absent
 
     @property
     def enabled(self) -> bool:

@@ -40,10 +40,14 @@ def command_line(probes: t.Sequence[Probe]) -> str:
 def split_sections(stdout: str) -> dict[str, str]:
     """Section texts by probe name; a probe whose marker never appeared is absent."""
     sections: dict[str, list[str]] = {}
-    current: t.Optional[list[str]] = None
+    current: list[str] | None = None
     for line in stdout.splitlines():
         stripped = line.strip()
-        if stripped.startswith(MARKER_PREFIX) and stripped.endswith(MARKER_SUFFIX) and len(stripped) > len(MARKER_PREFIX) + 2:
+        if (
+            stripped.startswith(MARKER_PREFIX)
+            and stripped.endswith(MARKER_SUFFIX)
+            and len(stripped) > len(MARKER_PREFIX) + 2
+        ):
             current = sections.setdefault(stripped[len(MARKER_PREFIX) : -len(MARKER_SUFFIX)], [])
             continue
         if current is not None:

@@ -31,7 +31,7 @@ class OsInfo:
     build: int
     product_type: str  # workstation | domain_controller | server | unknown
     installation_type: str
-    release: t.Optional[str]  # "2012 R2" ... for servers
+    release: str | None  # "2012 R2" ... for servers
 
     @property
     def major_minor(self) -> tuple[int, int]:
@@ -52,7 +52,7 @@ class OsInfo:
         }
 
 
-def release_for(build: int, product_type: str) -> t.Optional[str]:
+def release_for(build: int, product_type: str) -> str | None:
     if product_type == "workstation":
         return None
     for min_build, name in _RELEASES:
@@ -61,7 +61,7 @@ def release_for(build: int, product_type: str) -> t.Optional[str]:
     return None
 
 
-def from_registry(current_version: t.Optional[RegKey], product_options: t.Optional[RegKey]) -> OsInfo:
+def from_registry(current_version: RegKey | None, product_options: RegKey | None) -> OsInfo:
     """Windows 10 / Server 2016 and later keep ``CurrentVersion`` at 6.3 for compatibility; their real version is in
     ``CurrentMajorVersionNumber`` / ``CurrentMinorVersionNumber``."""
     values = current_version or RegKey("")

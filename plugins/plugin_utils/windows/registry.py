@@ -19,7 +19,7 @@ _HIVES = {
 }
 _VALUE_LINE = re.compile(r"^ {4}(?P<name>.*?) {4}(?P<type>REG_[A-Z_]+)(?: {4}(?P<data>.*))?$")
 
-RegData = t.Union[str, int, list[str], bytes, None]
+RegData = str | int | list[str] | bytes | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +52,7 @@ def short_path(path: str) -> str:
     return hive.upper() + sep + rest if hive.upper() in _HIVES else path
 
 
-def query_command(key: str, value: t.Optional[str] = None, find_key: t.Optional[str] = None) -> str:
+def query_command(key: str, value: str | None = None, find_key: str | None = None) -> str:
     """The ``reg query`` command line for a key, one value of it, or its subkeys whose names contain text."""
     command = f'reg query "{key}"'
     if value is not None:
@@ -81,8 +81,8 @@ def _decode(reg_type: str, data: str) -> RegData:
 def parse_query(text: str) -> dict[str, RegKey]:
     """Parse ``reg query`` output into keys (by short path, upper-cased) with their values and subkeys."""
     keys: dict[str, RegKey] = {}
-    current: t.Optional[RegKey] = None
-    parent: t.Optional[RegKey] = None
+    current: RegKey | None = None
+    parent: RegKey | None = None
     for line in text.splitlines():
         if not line.strip():
             # a blank line ends a key's value block; paths that follow are its subkeys
@@ -103,7 +103,7 @@ def parse_query(text: str) -> dict[str, RegKey]:
     return keys
 
 
-def find_key(keys: dict[str, RegKey], path: str) -> t.Optional[RegKey]:
+def find_key(keys: dict[str, RegKey], path: str) -> RegKey | None:
     """Look a key up by any spelling of its path."""
     return keys.get(short_path(path).upper())
 
@@ -119,9 +119,9 @@ class CimInvoker(t.Protocol):
         self,
         resource_uri: str,
         method: str,
-        params: t.Optional[t.Mapping[str, t.Any]] = None,
-        selectors: t.Optional[t.Mapping[str, t.Any]] = None,
-        types: t.Optional[t.Mapping[str, str]] = None,
+        params: t.Mapping[str, t.Any] | None = None,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        types: t.Mapping[str, str] | None = None,
     ) -> dict[str, t.Any]: ...
 
 
@@ -137,12 +137,14 @@ def _is_not_found(exc: Exception) -> bool:
     return getattr(exc, "reason", None) == "not_found"
 
 
-def get_dword(client: CimInvoker, path: str, name: str) -> t.Optional[int]:
+def get_dword(client: CimInvoker, path: str, name: str) -> int | None:
     """One value by StdRegProv (one round trip); None when the key or value is absent."""
     hive, sub_key = split_path(path)
     try:
         out = client.invoke(
-            STDREGPROV_URI, "GetDWORDValue", {"hDefKey": hive, "sSubKeyName": sub_key, "sValueName": name},
+            STDREGPROV_URI,
+            "GetDWORDValue",
+            {"hDefKey": hive, "sSubKeyName": sub_key, "sValueName": name},
             types={"uValue": "int"},
         )
     except Exception as exc:

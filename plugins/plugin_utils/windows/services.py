@@ -11,7 +11,15 @@ import re
 import typing as t
 
 _START_TYPES = {0: "boot", 1: "system", 2: "auto", 3: "manual", 4: "disabled"}
-_STATES = {1: "stopped", 2: "start_pending", 3: "stop_pending", 4: "running", 5: "continue_pending", 6: "pause_pending", 7: "paused"}
+_STATES = {
+    1: "stopped",
+    2: "start_pending",
+    3: "stop_pending",
+    4: "running",
+    5: "continue_pending",
+    6: "pause_pending",
+    7: "paused",
+}
 _FIELD = re.compile(r"^\s*(?P<name>[A-Z_]+)\s*:\s*(?P<code>\d+)\s*(?P<rest>.*)$")
 
 
@@ -19,9 +27,9 @@ _FIELD = re.compile(r"^\s*(?P<name>[A-Z_]+)\s*:\s*(?P<code>\d+)\s*(?P<rest>.*)$"
 class ServiceStatus:
     name: str
     exists: bool
-    start_mode: t.Optional[str] = None  # auto | manual | disabled | boot | system
+    start_mode: str | None = None  # auto | manual | disabled | boot | system
     delayed_start: bool = False
-    state: t.Optional[str] = None  # running | stopped | ...
+    state: str | None = None  # running | stopped | ...
 
     def to_dict(self) -> dict[str, t.Any]:
         return {
@@ -40,9 +48,9 @@ def query_commands(name: str) -> tuple[str, str]:
 
 def parse(name: str, qc_output: str, query_output: str) -> ServiceStatus:
     """Combine ``sc qc`` (start type) and ``sc query`` (state) output."""
-    start_mode: t.Optional[str] = None
+    start_mode: str | None = None
     delayed = False
-    state: t.Optional[str] = None
+    state: str | None = None
     for line in qc_output.splitlines():
         match = _FIELD.match(line)
         if match and match.group("name") == "START_TYPE":
@@ -52,5 +60,10 @@ def parse(name: str, qc_output: str, query_output: str) -> ServiceStatus:
         match = _FIELD.match(line)
         if match and match.group("name") == "STATE":
             state = _STATES.get(int(match.group("code")))
-    return ServiceStatus(name, exists=start_mode is not None or state is not None, start_mode=start_mode,
-                         delayed_start=delayed, state=state)
+    return ServiceStatus(
+        name,
+        exists=start_mode is not None or state is not None,
+        start_mode=start_mode,
+        delayed_start=delayed,
+        state=state,
+    )

@@ -30,9 +30,9 @@ DOTNET_RELEASES = (
 
 @dataclasses.dataclass(frozen=True)
 class Software:
-    powershell_version: t.Optional[str]
-    dotnet_release: t.Optional[int]  # None when .NET 4 is absent; 0 for 4.0 (installed, no Release value)
-    dotnet_version: t.Optional[str]
+    powershell_version: str | None
+    dotnet_release: int | None  # None when .NET 4 is absent; 0 for 4.0 (installed, no Release value)
+    dotnet_version: str | None
     hotfixes: tuple[str, ...]
 
     @property
@@ -51,7 +51,7 @@ class Software:
         }
 
 
-def dotnet_version(release: t.Optional[int]) -> t.Optional[str]:
+def dotnet_version(release: int | None) -> str | None:
     if release is None:
         return None
     for minimum, name in DOTNET_RELEASES:
@@ -72,14 +72,14 @@ def hotfixes_from_packages(package_keys: t.Iterable[str]) -> tuple[str, ...]:
 
 
 def from_registry(
-    ps1: t.Optional[RegKey], ps3: t.Optional[RegKey], dotnet: t.Optional[RegKey], package_keys: t.Iterable[str]
+    ps1: RegKey | None, ps3: RegKey | None, dotnet: RegKey | None, package_keys: t.Iterable[str]
 ) -> Software:
     ps_version = None
     for key in (ps3, ps1):  # the 3 key, when present, is the newer engine (WMF 3.0 and later)
         if key is not None and key.get("PowerShellVersion"):
             ps_version = str(key.get("PowerShellVersion"))
             break
-    release: t.Optional[int] = None
+    release: int | None = None
     if dotnet is not None:
         value = dotnet.get("Release")
         release = value if isinstance(value, int) else (0 if dotnet.get("Install") == 1 else None)

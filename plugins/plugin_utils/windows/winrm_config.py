@@ -11,44 +11,31 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
+
 CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config"
 SERVICE_URI = CONFIG_URI + "/service"
 LISTENER_URI = CONFIG_URI + "/listener"
 
 
-def local_name(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _bool(text: t.Optional[str]) -> t.Optional[bool]:
+def _bool(text: str | None) -> bool | None:
     if text is None:
         return None
     return text.strip().lower() == "true"
 
 
-def _child(elem: ET.Element, name: str) -> t.Optional[ET.Element]:
-    for child in elem:
-        if local_name(child.tag) == name:
-            return child
-    return None
-
-
-def _children(elem: ET.Element, name: str) -> list[ET.Element]:
-    return [child for child in elem if local_name(child.tag) == name]
-
-
-def _text(elem: ET.Element, name: str) -> t.Optional[str]:
-    child = _child(elem, name)
-    if child is None:
-        return None
-    return (child.text or "").strip()
+def _text(elem: ET.Element, name: str) -> str | None:
+    """A child's stripped text; "" for an empty element, None for an absent one (an empty filter means
+    "listen nowhere", an absent one "not set")."""
+    found = wx.child(elem, name)
+    return None if found is None else (found.text or "").strip()
 
 
 @dataclasses.dataclass(frozen=True)
 class Listener:
     address: str
     transport: str
-    port: t.Optional[int]
+    port: int | None
     hostname: str
     enabled: bool
     url_prefix: str
@@ -72,10 +59,10 @@ class Listener:
 
 @dataclasses.dataclass(frozen=True)
 class ServiceConfig:
-    allow_unencrypted: t.Optional[bool]
+    allow_unencrypted: bool | None
     auth: dict[str, t.Any]
-    ipv4_filter: t.Optional[str]
-    ipv6_filter: t.Optional[str]
+    ipv4_filter: str | None
+    ipv6_filter: str | None
     gpo_settings: tuple[str, ...]  # names of settings that Group Policy controls
     default_ports: dict[str, int]
 
@@ -102,7 +89,7 @@ def parse_listener(elem: ET.Element) -> Listener:
         url_prefix=_text(elem, "URLPrefix") or "",
         certificate_thumbprint=_text(elem, "CertificateThumbprint") or "",
         source=source,
-        listening_on=tuple(child.text.strip() for child in _children(elem, "ListeningOn") if child.text),
+        listening_on=tuple(child.text.strip() for child in wx.children(elem, "ListeningOn") if child.text),
     )
 
 
@@ -118,49 +105,43 @@ def _xml_fragments(text: str) -> list[ET.Element]:
     return list(root)
 
 
-def parse_listeners(text_or_elements: t.Union[str, t.Iterable[ET.Element]]) -> list[Listener]:
+def parse_listeners(text_or_elements: str | t.Iterable[ET.Element]) -> list[Listener]:
     """Listeners from ``winrm enumerate winrm/config/listener -format:xml`` output or WS-Man items."""
     elements = _xml_fragments(text_or_elements) if isinstance(text_or_elements, str) else list(text_or_elements)
     found: list[Listener] = []
     for elem in elements:
-        candidates = [elem] if local_name(elem.tag) == "Listener" else list(elem.iter())
-        found.extend(parse_listener(c) for c in candidates if local_name(c.tag) == "Listener")
+        candidates = [elem] if wx.local_name(elem.tag) == "Listener" else list(elem.iter())
+        found.extend(parse_listener(c) for c in candidates if wx.local_name(c.tag) == "Listener")
     return found
 
 
-def find_service(elem: ET.Element) -> t.Optional[ET.Element]:
-    if local_name(elem.tag) == "Service":
-        return elem
-    return next((e for e in elem.iter() if local_name(e.tag) == "Service"), None)
-
-
-def parse_service(text_or_element: t.Union[str, ET.Element]) -> t.Optional[ServiceConfig]:
+def parse_service(text_or_element: str | ET.Element) -> ServiceConfig | None:
     """The service section from ``winrm get winrm/config[/service] -format:xml`` or a WS-Man Get body."""
     if isinstance(text_or_element, str):
         fragments = _xml_fragments(text_or_element)
         if not fragments:
             return None
-        root: t.Optional[ET.Element] = fragments[0]
+        root: ET.Element | None = fragments[0]
     else:
         root = text_or_element
-    service = find_service(root) if root is not None else None
+    service = wx.descendant(root, "Service")
     if service is None:
         return None
-    auth_elem = _child(service, "Auth")
+    auth_elem = wx.child(service, "Auth")
     auth: dict[str, t.Any] = {}
     if auth_elem is not None:
         for child in auth_elem:
-            name = local_name(child.tag)
+            name = wx.local_name(child.tag)
             text = (child.text or "").strip()
             key = "cbt_hardening_level" if name == "CbtHardeningLevel" else name.lower()
             auth[key] = text if key == "cbt_hardening_level" else text.lower() == "true"
-    ports_elem = _child(service, "DefaultPorts")
+    ports_elem = wx.child(service, "DefaultPorts")
     ports: dict[str, int] = {}
     if ports_elem is not None:
         for child in ports_elem:
             if child.text and child.text.strip().isdigit():
-                ports[local_name(child.tag).upper()] = int(child.text.strip())
-    gpo = tuple(sorted(local_name(e.tag) for e in service.iter() if e.get("Source") == "GPO"))
+                ports[wx.local_name(child.tag).upper()] = int(child.text.strip())
+    gpo = tuple(sorted(wx.local_name(e.tag) for e in service.iter() if e.get("Source") == "GPO"))
     return ServiceConfig(
         allow_unencrypted=_bool(_text(service, "AllowUnencrypted")),
         auth=auth,

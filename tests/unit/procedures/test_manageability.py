@@ -48,8 +48,12 @@ def test_reasons_name_what_is_missing() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "status"),
-    [("host_unreachable", m.NOT_ACCESSIBLE), ("authentication_failed", m.CREDENTIALS_NOT_VALID), ("access_denied", m.ACCESS_DENIED),
-     ("something_else", m.DATA_RETRIEVAL_FAILURES)],
+    [
+        ("host_unreachable", m.NOT_ACCESSIBLE),
+        ("authentication_failed", m.CREDENTIALS_NOT_VALID),
+        ("access_denied", m.ACCESS_DENIED),
+        ("something_else", m.DATA_RETRIEVAL_FAILURES),
+    ],
 )
 def test_error_kinds(kind: str, status: str) -> None:
     verdict = m.for_error(kind, "the message")

@@ -31,9 +31,13 @@ RULE = "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|Profile=
 def answers_2012r2() -> dict[str, str]:
     local_index = remoting_info.OBSERVED_RULES.index("WINRM-HTTP-In-TCP")
     return {
-        "os": reg(r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
-                  ("ProductName", "REG_SZ", "Windows Server 2012 R2 Standard"), ("CurrentVersion", "REG_SZ", "6.3"),
-                  ("CurrentBuildNumber", "REG_SZ", "9600"), ("InstallationType", "REG_SZ", "Server")),
+        "os": reg(
+            r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+            ("ProductName", "REG_SZ", "Windows Server 2012 R2 Standard"),
+            ("CurrentVersion", "REG_SZ", "6.3"),
+            ("CurrentBuildNumber", "REG_SZ", "9600"),
+            ("InstallationType", "REG_SZ", "Server"),
+        ),
         "product": reg(r"HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions", ("ProductType", "REG_SZ", "ServerNT")),
         "svc.qc": "SERVICE_NAME: WinRM\r\n        START_TYPE         : 2   AUTO_START\r\n",
         "svc.query": "SERVICE_NAME: WinRM\r\n        STATE              : 4  RUNNING\r\n",
@@ -78,18 +82,29 @@ def test_gpo_rule_and_policy() -> None:
     answers = answers_2012r2()
     gpo_index = remoting_info.OBSERVED_RULES.index("WINRM-HTTP-In-TCP")
     answers[f"fw.gpo.{gpo_index}"] = reg(firewall.GPO_STORE, ("WINRM-HTTP-In-TCP", "REG_SZ", RULE))
-    answers["policy"] = reg(remoting_info.WINRM_POLICY_KEY, ("AllowAutoConfig", "REG_DWORD", "0x1"),
-                            ("IPv4Filter", "REG_SZ", "*"), ("IPv6Filter", "REG_SZ", ""))
+    answers["policy"] = reg(
+        remoting_info.WINRM_POLICY_KEY,
+        ("AllowAutoConfig", "REG_DWORD", "0x1"),
+        ("IPv4Filter", "REG_SZ", "*"),
+        ("IPv6Filter", "REG_SZ", ""),
+    )
     answers["latfp"] = reg(remoting_info.SYSTEM_POLICIES_KEY, ("LocalAccountTokenFilterPolicy", "REG_DWORD", "0x1"))
     facts = observe(answers).to_dict()
     assert facts["firewall_rules"]["WINRM-HTTP-In-TCP"]["gpo_owned"] is True
-    assert facts["winrm_policy"] == {"state": "enabled", "allow_auto_config": True, "ipv4_filter": "*", "ipv6_filter": ""}
+    assert facts["winrm_policy"] == {
+        "state": "enabled",
+        "allow_auto_config": True,
+        "ipv4_filter": "*",
+        "ipv6_filter": "",
+    }
     assert facts["local_account_token_filter_policy"] is True
 
 
 def test_lost_output_is_a_data_retrieval_failure() -> None:
     answers = answers_2012r2()
-    answers["ps3"] = reg(r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", ("PowerShellVersion", "REG_SZ", "5.1"))
+    answers["ps3"] = reg(
+        r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", ("PowerShellVersion", "REG_SZ", "5.1")
+    )
     answers["dotnet"] = answers["dotnet"].replace("0x5c733", "0x70bf6")
     full = host_output(answers)
     truncated = full[: full.index(f"{batch.MARKER_PREFIX}fw.gpo.0")]

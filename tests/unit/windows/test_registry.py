@@ -30,7 +30,9 @@ def test_values_are_typed() -> None:
 
 
 def test_subkeys_follow_the_blank_line() -> None:
-    key = registry.find_key(registry.parse_query(QUERY), r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion")
+    key = registry.find_key(
+        registry.parse_query(QUERY), r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+    )
     assert key is not None
     assert [s.rsplit("\\", 1)[-1] for s in key.subkeys] == ["Fonts", "Winlogon"]
 

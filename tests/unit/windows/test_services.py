@@ -7,7 +7,11 @@ QC = (
     "        TYPE               : 20  WIN32_SHARE_PROCESS\r\n"
     "        START_TYPE         : 2   AUTO_START  (DELAYED)\r\n"
 )
-QUERY = "\r\nSERVICE_NAME: WinRM\r\n        TYPE               : 20  WIN32_SHARE_PROCESS\r\n        STATE              : 4  RUNNING\r\n"
+QUERY = (
+    "\r\nSERVICE_NAME: WinRM\r\n"
+    "        TYPE               : 20  WIN32_SHARE_PROCESS\r\n"
+    "        STATE              : 4  RUNNING\r\n"
+)
 
 
 def test_parse_running_delayed_auto() -> None:

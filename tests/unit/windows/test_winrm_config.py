@@ -18,15 +18,27 @@ CONFIG = (
     "<cfg:Service><cfg:AllowUnencrypted>false</cfg:AllowUnencrypted><cfg:Auth><cfg:Basic>false</cfg:Basic>"
     "<cfg:Kerberos>true</cfg:Kerberos><cfg:CbtHardeningLevel>Relaxed</cfg:CbtHardeningLevel></cfg:Auth>"
     "<cfg:DefaultPorts><cfg:HTTP>5985</cfg:HTTP><cfg:HTTPS>5986</cfg:HTTPS></cfg:DefaultPorts>"
-    '<cfg:IPv4Filter Source="GPO">127.0.0.1-127.0.0.20</cfg:IPv4Filter><cfg:IPv6Filter Source="GPO"/></cfg:Service></cfg:Config>'
+    '<cfg:IPv4Filter Source="GPO">127.0.0.1-127.0.0.20</cfg:IPv4Filter><cfg:IPv6Filter Source="GPO"/>'
+    "</cfg:Service></cfg:Config>"
 )
 
 
 def test_listeners_from_winrm_output() -> None:
     first, second = winrm_config.parse_listeners(LISTENERS)
-    assert (first.address, first.transport, first.port, first.enabled, first.source) == ("*", "HTTP", 5985, True, "local")
+    assert (first.address, first.transport, first.port, first.enabled, first.source) == (
+        "*",
+        "HTTP",
+        5985,
+        True,
+        "local",
+    )
     assert first.listening_on == ("127.0.0.10", "::1")
-    assert (second.transport, second.source, second.certificate_thumbprint, second.enabled) == ("HTTPS", "GPO", "AB", False)
+    assert (second.transport, second.source, second.certificate_thumbprint, second.enabled) == (
+        "HTTPS",
+        "GPO",
+        "AB",
+        False,
+    )
 
 
 def test_garbage_gives_no_listener() -> None:

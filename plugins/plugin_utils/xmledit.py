@@ -1,0 +1,273 @@
+"""Parse XML while recording where every element sits in the text, so an edit touches only the characters it must.
+
+Rewriting a document through ElementTree loses comments, attribute order, namespace prefixes, quoting and
+whitespace. Here expat checks well-formedness and resolves namespaces, and each element keeps its character
+offsets in the decoded text; changes are :class:`Edit` splices on that text, and the encoding and BOM found
+on the way in are used again on the way out.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import itertools
+import typing as t
+from xml.parsers import expat
+
+
+class XmlSyntaxError(ValueError):
+    """The bytes are not a well-formed XML document (or use an encoding we cannot write back unchanged)."""
+
+
+@dataclasses.dataclass
+class Node:
+    """One element with its position in the text (character offsets)."""
+
+    uri: str
+    local: str
+    attrs: dict[str, str]  # expanded names: "{uri} local" for qualified attributes, "local" otherwise
+    raw_name: str  # the tag name as written, prefix included
+    start: int  # the start tag's "<"
+    start_end: int  # just after the start tag's ">"
+    end_start: int  # the end tag's "<"; equals start_end for an empty element
+    end: int  # just after the element
+    empty: bool  # written as <name/>
+    children: list[Node] = dataclasses.field(default_factory=list)
+    text: str = ""  # the element's own character data
+
+    @property
+    def prefix(self) -> str:
+        """The prefix to give new children in the same namespace (``"u:"`` or ``""``)."""
+        head, sep, _tail = self.raw_name.partition(":")
+        return head + ":" if sep else ""
+
+    def find(self, uri: str, local: str, **attrs: str) -> list[Node]:
+        """Direct children with this name whose (unqualified) attributes have these values."""
+        return [
+            c
+            for c in self.children
+            if c.uri == uri and c.local == local and all(c.attrs.get(k) == v for k, v in attrs.items())
+        ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` with ``new``."""
+
+    start: int
+    end: int
+    new: str
+
+
+@dataclasses.dataclass(frozen=True)
+class NewElement:
+    """An element to insert; rendered with the indentation of the place it goes to."""
+
+    name: str  # prefix included
+    attrs: tuple[tuple[str, str], ...] = ()
+    children: tuple[NewElement, ...] = ()
+    text: str = ""
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _expat_error(exc: expat.ExpatError) -> XmlSyntaxError:
+    return XmlSyntaxError(f"{expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset + 1}")
+
+
+def decode(raw: bytes) -> tuple[str, str, bytes]:
+    """Check well-formedness and return (text without BOM, Python codec, BOM bytes)."""
+    declared: list[str] = []
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.XmlDeclHandler = lambda _version, encoding, _standalone: declared.append(encoding or "")
+    try:
+        parser.Parse(raw, True)
+    except expat.ExpatError as exc:
+        raise _expat_error(exc) from None
+    for bom, bom_codec in _BOMS:
+        if raw.startswith(bom):
+            body, codec = raw[len(bom) :], bom_codec
+            break
+    else:
+        bom, body = b"", raw
+        if raw.startswith(b"<\x00"):
+            codec = "utf-16-le"
+        elif raw.startswith(b"\x00<"):
+            codec = "utf-16-be"
+        else:
+            codec = declared[0] if declared and declared[0] else "utf-8"
+    try:
+        codec = codecs.lookup(codec).name
+        text = body.decode(codec)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise XmlSyntaxError(f"cannot decode the document as {codec}: {exc}") from None
+    if text.encode(codec) != body:
+        raise XmlSyntaxError(f"the {codec} encoding does not round-trip, so the file could not be kept byte-for-byte")
+    return text, codec, bom
+
+
+def encode(text: str, codec: str, bom: bytes) -> bytes:
+    return bom + text.encode(codec)
+
+
+def _tag_end(text: str, pos: int) -> int:
+    """Offset just after the ">" closing the tag that starts at ``pos`` (quotes may hold ">")."""
+    quote = ""
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ">":
+            return i + 1
+    raise XmlSyntaxError(f"unterminated tag at offset {pos}")
+
+
+def _char_offsets(text: str) -> t.Callable[[int], int]:
+    """Map expat's UTF-8 byte index (it parses ``str`` as UTF-8) to a character offset."""
+    if text.isascii():
+        return lambda index: index
+    table: dict[int, int] = {}
+    position = 0
+    for i, ch in enumerate(text):
+        table[position] = i
+        position += len(ch.encode("utf-8", "surrogatepass"))
+    table[position] = len(text)
+    return table.__getitem__
+
+
+def _split(name: str) -> tuple[str, str]:
+    uri, sep, local = name.rpartition(" ")
+    return (uri, local) if sep else ("", name)
+
+
+def parse(text: str) -> Node:
+    """The root element of ``text`` (already decoded, no BOM) with offsets on every element."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    to_char = _char_offsets(text)
+    stack: list[Node] = []
+    roots: list[Node] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        pos = to_char(parser.CurrentByteIndex)
+        tag_end = _tag_end(text, pos)
+        raw_name = text[pos + 1 : tag_end].split(None, 1)[0].rstrip("/>")
+        uri, local = _split(name)
+        empty = text[tag_end - 2] == "/"
+        node = Node(
+            uri,
+            local,
+            {" ".join(_split(k)).strip(): v for k, v in attrs.items()},
+            raw_name,
+            pos,
+            tag_end,
+            tag_end,
+            tag_end,
+            empty,
+        )
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+
+    def end(_name: str) -> None:
+        node = stack.pop()
+        if not node.empty:
+            node.end_start = to_char(parser.CurrentByteIndex)
+            node.end = _tag_end(text, node.end_start)
+
+    def chars(data: str) -> None:
+        if stack:
+            stack[-1].text += data
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(text, True)
+    except expat.ExpatError as exc:
+        raise _expat_error(exc) from None
+    return roots[0]
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _whitespace_before(text: str, pos: int) -> str:
+    """The whitespace run that ends at ``pos``."""
+    i = pos
+    while i > 0 and text[i - 1] in " \t\r\n":
+        i -= 1
+    return text[i:pos]
+
+
+def line_indent(text: str, pos: int) -> str:
+    """The leading whitespace of the line that holds ``pos``."""
+    line_start = max(text.rfind("\n", 0, pos) + 1, 0)
+    i = line_start
+    while i < pos and text[i] in " \t":
+        i += 1
+    return text[line_start:i]
+
+
+def indent_unit(text: str, root: Node, default: str = "    ") -> str:
+    """The document's own indentation step, from the first parent/child pair on separate lines."""
+    todo = [root]
+    while todo:
+        node = todo.pop(0)
+        for child in node.children:
+            if "\n" in _whitespace_before(text, child.start):
+                parent, inner = line_indent(text, node.start), line_indent(text, child.start)
+                if inner.startswith(parent) and len(inner) > len(parent):
+                    return inner[len(parent) :]
+        todo.extend(node.children)
+    return default
+
+
+def render(element: NewElement, sep: str, unit: str) -> str:
+    """``element`` as text; nested children go on new lines one ``unit`` deeper when ``sep`` starts a line."""
+    attrs = "".join(f' {k}="{v}"' for k, v in element.attrs)
+    if not element.children:
+        return f"<{element.name}{attrs}>{element.text}</{element.name}>"
+    inner = sep + unit if "\n" in sep else sep
+    body = "".join(inner + render(c, inner, unit) for c in element.children)
+    return f"<{element.name}{attrs}>{body}{sep}</{element.name}>"
+
+
+def append_child(text: str, parent: Node, element: NewElement, unit: str) -> Edit:
+    """Insert ``element`` as the last child of ``parent``, indented like its siblings would be."""
+    multiline = "\n" in text
+    own_sep = newline_of(text) + line_indent(text, parent.start) if multiline else ""
+    if parent.children:
+        child_sep = _whitespace_before(text, parent.children[-1].start)
+    else:
+        child_sep = own_sep + unit if multiline else ""
+    snippet = child_sep + render(element, child_sep, unit)
+    if parent.empty:
+        close = parent.start_end - 2
+        return Edit(close, parent.start_end, f">{snippet}{own_sep}</{parent.raw_name}>")
+    trailing = _whitespace_before(text, parent.end_start)
+    at = max(parent.end_start - len(trailing), parent.start_end)
+    if at == parent.end_start and "\n" in child_sep:
+        snippet += own_sep
+    return Edit(at, at, snippet)
+
+
+def set_text(node: Node, value: str) -> Edit:
+    """Replace the element's content with ``value`` (expanding ``<name/>`` when needed)."""
+    if node.empty:
+        return Edit(node.start_end - 2, node.start_end, f">{value}</{node.raw_name}>")
+    return Edit(node.start_end, node.end_start, value)
+
+
+def apply_edits(text: str, edits: t.Iterable[Edit]) -> str:
+    """Splice non-overlapping edits into ``text``."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for first, second in itertools.pairwise(ordered):
+        if second.start < first.end:
+            raise ValueError("overlapping edits")
+    for edit in reversed(ordered):
+        text = text[: edit.start] + edit.new + text[edit.end :]
+    return text
