@@ -1,0 +1,96 @@
+"""token_filter_policy end to end: the simulator denies a non-built-in local administrator before and admits it after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import JSON_RESULTS, HostFactory, config_for, run_playbook, task_results, write_inventory
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import (
+    KEY,
+    VALUE,
+    TokenFilterPolicy,
+)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+
+PLAYBOOK = """
+- name: Token filter policy
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Set LocalAccountTokenFilterPolicy
+      winremote.remoting.token_filter_policy:
+        enabled: {enabled}
+"""
+
+
+def local_admin_can_observe(host: object) -> bool:
+    try:
+        with WSManClient(config_for(host, username="localadmin")) as client:  # type: ignore[arg-type]
+            remoting_info.observe(client)
+    except errors.AccessDeniedError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("profile", ["2008r2", "2012r2", "2022"])
+def test_procedure_enables_then_is_idempotent(start_host: HostFactory, profile: str) -> None:
+    host = start_host(profile)
+    assert not local_admin_can_observe(host)
+    with WSManClient(config_for(host)) as client:
+        checked = base.execute(TokenFilterPolicy(), client, True, check_mode=True)
+        assert checked.changed and host.state.registry.get_data(KEY, VALUE) is None
+        outcome = base.execute(TokenFilterPolicy(), client, True, check_mode=False)
+        assert outcome.changed and outcome.diff() == {
+            "before": {"local_account_token_filter_policy": False},
+            "after": {"local_account_token_filter_policy": True},
+        }
+        assert host.state.registry.get_data(KEY, VALUE) == 1
+        assert not base.execute(TokenFilterPolicy(), client, True, check_mode=False).changed
+    assert local_admin_can_observe(host)
+
+
+def test_playbook_twice_then_disable(start_host: HostFactory, tmp_path: Path) -> None:
+    host = start_host("2016")
+    inventory = write_inventory(tmp_path / "inventory.yml", {"sim-2016": host.inventory_vars()})
+    enable = tmp_path / "enable.yml"
+    enable.write_text(PLAYBOOK.format(enabled="true"), encoding="utf-8")
+    disable = tmp_path / "disable.yml"
+    disable.write_text(PLAYBOOK.format(enabled="false"), encoding="utf-8")
+
+    check = run_playbook(enable, inventory, "--check", "--diff", "-v", **JSON_RESULTS)
+    assert check.returncode == 0, check.stdout
+    assert task_results(check.stdout)[0]["sim-2016"]["changed"] is True
+    assert "local_account_token_filter_policy" in check.stdout  # the diff
+    assert host.state.registry.get_data(KEY, VALUE) is None  # check mode touched nothing
+
+    first = run_playbook(enable, inventory, "-v", **JSON_RESULTS)
+    result = task_results(first.stdout)[0]["sim-2016"]
+    assert (result["changed"], result["previous"], result["enabled"]) == (True, False, True)
+    second = run_playbook(enable, inventory)
+    assert "changed=0" in second.stdout and second.returncode == 0
+    assert local_admin_can_observe(host)
+
+    off = run_playbook(disable, inventory)
+    assert "changed=1" in off.stdout
+    assert host.state.registry.get_data(KEY, VALUE) == 0
+    assert not local_admin_can_observe(host)
+
+
+def test_fault_mid_apply_fails_cleanly_and_rerun_converges(start_host: HostFactory, tmp_path: Path) -> None:
+    host = start_host("2019")
+    inventory = write_inventory(tmp_path / "inventory.yml", {"sim-2019": host.inventory_vars()})
+    playbook = tmp_path / "enable.yml"
+    playbook.write_text(PLAYBOOK.format(enabled="true"), encoding="utf-8")
+    host.inject_fault(
+        "http500", count=1, code=2150858843, message="The WS-Management service cannot process the request."
+    )
+    failed = run_playbook(playbook, inventory, "-v", **JSON_RESULTS)
+    outcome = task_results(failed.stdout)[0]["sim-2019"]
+    assert outcome["_status"] == "fatal" and "2150858843" in outcome["msg"] and "\n" not in outcome["msg"]
+    rerun = run_playbook(playbook, inventory)
+    assert rerun.returncode == 0 and "changed=1" in rerun.stdout
+    assert host.state.registry.get_data(KEY, VALUE) == 1
