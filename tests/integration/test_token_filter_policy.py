@@ -1,4 +1,4 @@
-"""token_filter_policy end to end: the simulator denies a non-built-in local administrator before and admits it after."""
+"""token_filter_policy end to end: a non-built-in local administrator is denied before and admitted after."""
 
 from __future__ import annotations
 
