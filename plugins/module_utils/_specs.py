@@ -54,3 +54,10 @@ ANSWER_FILE: dict[str, dict[str, t.Any]] = {
     "create": {"type": "bool", "default": False},
     "backup": {"type": "bool", "default": False},
 }
+
+SM_REMOTING: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "state": {"type": "str", "choices": ["enabled", "disabled", "query"], "default": "enabled"},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)

@@ -53,6 +53,11 @@ class Outcome(t.Generic[State]):
     def changed(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def verified(self) -> bool:
+        """True when the host was observed again after the changes and showed the requested state."""
+        return self.after is not None
+
     def diff(self) -> dict[str, t.Any]:
         """Ansible's diff: the planned settings before and after, keyed by target."""
         return {
@@ -77,7 +82,8 @@ def execute(
     if check_mode or not changes:
         return Outcome(tuple(changes), before, None)
     procedure.apply(client, before, changes)
-    if not verify:
+    if not verify or any(c.disruptive for c in changes):
+        # a change that cut the controller off on purpose (allow_self_disconnect) leaves nothing to re-observe
         return Outcome(tuple(changes), before, None)
     after = procedure.observe(client)
     left = procedure.plan(after, desired)

@@ -67,3 +67,33 @@ def parse(name: str, qc_output: str, query_output: str) -> ServiceStatus:
         delayed_start=delayed,
         state=state,
     )
+
+
+# --- changes through Win32_Service ------------------------------------------------------------------------------------
+WIN32_SERVICE_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service"
+_CIM_START_MODES = {"auto": "Automatic", "manual": "Manual", "disabled": "Disabled"}
+
+
+class CimInvoker(t.Protocol):
+    def invoke(
+        self,
+        resource_uri: str,
+        method: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        types: t.Mapping[str, str] | None = None,
+    ) -> dict[str, t.Any]: ...
+
+
+def change_start_mode(client: CimInvoker, name: str, mode: str) -> None:
+    """``mode`` is auto | manual | disabled (Win32_Service.ChangeStartMode takes Automatic/Manual/Disabled)."""
+    client.invoke(WIN32_SERVICE_URI, "ChangeStartMode", {"StartMode": _CIM_START_MODES[mode]}, {"Name": name})
+
+
+def start(client: CimInvoker, name: str) -> None:
+    """Start a service; one that already runs is already in the wanted state."""
+    try:
+        client.invoke(WIN32_SERVICE_URI, "StartService", None, {"Name": name})
+    except Exception as exc:
+        if getattr(exc, "reason", None) != "already_running":
+            raise

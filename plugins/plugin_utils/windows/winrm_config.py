@@ -150,3 +150,53 @@ def parse_service(text_or_element: str | ET.Element) -> ServiceConfig | None:
         gpo_settings=gpo,
         default_ports=ports,
     )
+
+
+# --- changes through WS-Transfer -------------------------------------------------------------------------------------
+AUTH_URI = SERVICE_URI + "/auth"
+AUTH_ELEMENTS = {
+    "basic": "Basic",
+    "kerberos": "Kerberos",
+    "negotiate": "Negotiate",
+    "certificate": "Certificate",
+    "credssp": "CredSSP",
+}
+
+
+class TransferClient(t.Protocol):
+    def put(self, resource_uri: str, body: t.Any, selectors: t.Any = None, options: t.Any = None) -> t.Any: ...
+
+    def create(self, resource_uri: str, body: t.Any, selectors: t.Any = None, options: t.Any = None) -> t.Any: ...
+
+    def delete(self, resource_uri: str, selectors: t.Any = None, options: t.Any = None) -> None: ...
+
+
+def _element(tag: str, namespace: str, values: t.Mapping[str, t.Any]) -> ET.Element:
+    root = ET.Element(f"{{{namespace}}}{tag}")
+    for name, value in values.items():
+        child = ET.SubElement(root, f"{{{namespace}}}{name}")
+        child.text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return root
+
+
+def listener_selectors(address: str, transport: str) -> dict[str, str]:
+    return {"Address": address, "Transport": transport.upper()}
+
+
+def create_listener(client: TransferClient, address: str, transport: str, **fields: t.Any) -> None:
+    """Create a listener (WinRM restarts and drops open connections afterwards)."""
+    client.create(LISTENER_URI, _element("Listener", LISTENER_URI, fields), listener_selectors(address, transport))
+
+
+def update_listener(client: TransferClient, address: str, transport: str, **fields: t.Any) -> None:
+    client.put(LISTENER_URI, _element("Listener", LISTENER_URI, fields), listener_selectors(address, transport))
+
+
+def delete_listener(client: TransferClient, address: str, transport: str) -> None:
+    client.delete(LISTENER_URI, listener_selectors(address, transport))
+
+
+def set_auth(client: TransferClient, **methods: bool) -> None:
+    """Turn service authentication methods on or off, e.g. ``set_auth(client, kerberos=True)``."""
+    values = {AUTH_ELEMENTS[name]: enabled for name, enabled in methods.items()}
+    client.put(AUTH_URI, _element("Auth", AUTH_URI, values))

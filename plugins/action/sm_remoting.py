@@ -1,0 +1,46 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winremote.remoting.sm_remoting."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import SM_REMOTING
+from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
+    SmRemoting,
+    SmRemotingDesired,
+)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+
+
+class ActionModule(WinRemoteAction):
+    ARGUMENT_SPEC = SM_REMOTING
+
+    def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        if args["state"] == "query":
+            state = remoting_info.observe(client)
+            return {"changed": False, "sm_remoting_enabled": state.sm_remoting_enabled}
+        desired = SmRemotingDesired(
+            state=args["state"],
+            allow_self_disconnect=args["allow_self_disconnect"],
+            scheme=client.config.scheme,
+            port=client.config.port,
+        )
+        procedure = SmRemoting()
+        outcome = base.execute(procedure, client, desired, self.check_mode)
+        plan = procedure.last_plan
+        result = self.outcome_result(outcome, gpo_overrides=plan.gpo_overrides, verified=outcome.verified)
+        warnings = list(plan.warnings)
+        warnings += [f"Group Policy overrides the local setting: {text}" for text in plan.gpo_overrides]
+        if outcome.changed and not outcome.verified and not self.check_mode:
+            warnings.append(
+                "the change cut this controller's connection, as allowed by allow_self_disconnect; "
+                "it was applied but could not be verified"
+            )
+        if warnings:
+            result["warnings"] = warnings
+        after = outcome.after or (outcome.before if not outcome.changed else None)
+        result["sm_remoting_enabled"] = after.sm_remoting_enabled if after else args["state"] == "enabled"
+        return result

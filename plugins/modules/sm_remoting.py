@@ -1,0 +1,151 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of sm_remoting; the work is done on the controller by the action plugin of the same name."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sm_remoting
+short_description: Enable, disable or query Server Manager remote management
+version_added: 0.1.0
+description:
+  - The equivalent of C(Configure-SMRemoting.exe -enable), C(-disable) and C(-get), done setting by setting over
+    WS-Management so that check mode and C(--diff) show exactly what would change.
+  - Enabled means what Server Manager relies on. The WinRM service starts automatically and runs, an enabled HTTP
+    listener listens on all addresses on port 5985, the C(WINRM-HTTP-In-TCP) and C(WINRM-HTTP-In-TCP-PUBLIC)
+    firewall rules are enabled, and Kerberos and Negotiate authentication are on.
+  - Disabled removes the HTTP listener on all addresses and disables the two WinRM HTTP firewall rules, as
+    C(Configure-SMRemoting.exe -disable) does. The WinRM service keeps running (other listeners, such as HTTPS,
+    keep working).
+  - Where Group Policy controls a setting (a listener with C(Source=GPO), a firewall rule from a GPO, an
+    authentication setting set by policy), the module reports that the local setting is overridden and leaves it.
+  - Runs on the controller. The connection comes from the host's own C(psrp) or C(winrm) connection variables,
+    which O(connection) can override.
+author:
+  - winremote.remoting maintainers (@winremote)
+options:
+  state:
+    description:
+      - V(enabled) and V(disabled) make the host so; V(query) only reports RV(sm_remoting_enabled).
+    type: str
+    choices: [enabled, disabled, query]
+    default: enabled
+  allow_self_disconnect:
+    description:
+      - Disabling remote management removes the HTTP listener and firewall rules on port 5985. When the controller
+        itself is connected that way, the module refuses unless this is V(true).
+      - With V(true) the module finishes the change, reports it without waiting for the host, and warns that it
+        could not verify it (the host no longer answers on that port, as requested).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - winremote.remoting.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: windows
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  action_group:
+    membership:
+      - winremote.remoting.remoting
+notes:
+  - A host that has no WinRM listener at all (a fresh 2008 or 2008 R2, or one disabled earlier) cannot be reached
+    over WinRM to enable it. Run C(winrm quickconfig) or C(Configure-SMRemoting.exe -enable) on it, or deploy the
+    policy with M(winremote.remoting.winrm_policy) through a domain GPO.
+  - Changing a listener restarts the WinRM service, which drops open connections; the module logs in again and
+    checks the result.
+  - Firewall rules are changed by their invariant IDs through C(MSFT_NetFirewallRule) on 2012 and later, and with
+    C(netsh advfirewall) on 2008 and 2008 R2 (English display names; see M(winremote.remoting.firewall_rules)).
+seealso:
+  - module: winremote.remoting.remoting_info
+  - module: winremote.remoting.firewall_rules
+  - module: winremote.remoting.winrm_policy
+  - name: Configure remote management in Server Manager
+    description: The procedure this module automates.
+    link: https://learn.microsoft.com/windows-server/administration/server-manager/configure-remote-management-in-server-manager
+"""
+
+EXAMPLES = r"""
+- name: Enable Server Manager remote management (Configure-SMRemoting.exe -enable)
+  winremote.remoting.sm_remoting:
+    state: enabled
+
+- name: See what enabling would change, without changing anything
+  winremote.remoting.sm_remoting:
+    state: enabled
+  check_mode: true
+  diff: true
+
+- name: Disable it on hosts managed over HTTPS (Configure-SMRemoting.exe -disable)
+  winremote.remoting.sm_remoting:
+    state: disabled
+    connection:
+      scheme: https
+      port: 5986
+
+- name: Disable it even though this controller connects over HTTP 5985 (the task ends the access)
+  winremote.remoting.sm_remoting:
+    state: disabled
+    allow_self_disconnect: true
+
+- name: Report whether it is enabled (Configure-SMRemoting.exe -get)
+  winremote.remoting.sm_remoting:
+    state: query
+  register: sm
+"""
+
+RETURN = r"""
+sm_remoting_enabled:
+  description: Whether Server Manager remote management is enabled after the task (predicted in check mode).
+  returned: success
+  type: bool
+  sample: true
+changes:
+  description: One line per change made (or, in check mode, that would be made).
+  returned: when O(state) is not V(query)
+  type: list
+  elements: str
+  sample: ["enable the firewall rule WINRM-HTTP-In-TCP-PUBLIC", "create an HTTP listener on all addresses, port 5985"]
+gpo_overrides:
+  description: Settings that Group Policy controls and the module therefore left alone.
+  returned: when O(state) is not V(query)
+  type: list
+  elements: str
+  sample: ["the firewall rule WINRM-HTTP-In-TCP is disabled by Group Policy"]
+verified:
+  description: Whether the host was observed again after the changes and showed the requested state.
+  returned: when O(state) is not V(query)
+  type: bool
+  sample: true
+endpoint:
+  description: The WinRM URL the controller used.
+  returned: always
+  type: str
+  sample: https://win01.example.com:5986/wsman
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import SM_REMOTING
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=SM_REMOTING, supports_check_mode=True)
+    module.fail_json(msg="winremote.remoting.sm_remoting runs on the controller through its action plugin")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Server Manager remote management: what ``Configure-SMRemoting.exe -enable | -disable | -get`` does.
+
+Enabled means what Server Manager relies on: the WinRM service automatic and running, an enabled HTTP listener on
+all addresses on port 5985, the WinRM HTTP firewall rules enabled, and Kerberos and Negotiate authentication on.
+Settings that Group Policy controls are reported as overridden, never fought.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.remoting_info import (
+    SM_REMOTING_PORT,
+    RemotingState,
+    observe,
+)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, services, winrm_config
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+
+WINRM_RULES = firewall.RULE_SETS["winrm_http"]
+REQUIRED_AUTH = ("kerberos", "negotiate")
+
+
+class SelfDisconnectRefused(WinRemoteError):
+    kind = "self_disconnect_refused"
+
+
+@dataclasses.dataclass(frozen=True)
+class SmRemotingDesired:
+    state: str  # enabled | disabled
+    allow_self_disconnect: bool = False
+    scheme: str = "http"  # how the controller is connected, to know which changes would cut it off
+    port: int = 5985
+
+
+@dataclasses.dataclass
+class SmRemotingPlan:
+    changes: list[Change]
+    gpo_overrides: list[str]
+    warnings: list[str]
+
+
+def _sm_listener(state: RemotingState) -> winrm_config.Listener | None:
+    """The HTTP listener on all addresses, GPO-created first (it is the one WinRM uses)."""
+    listeners = [x for x in state.listeners if x.transport == "HTTP" and x.address == "*"]
+    return next((x for x in listeners if x.source == "GPO"), None) or next(iter(listeners), None)
+
+
+def _cuts_us(desired: SmRemotingDesired, port: int | None) -> bool:
+    return desired.scheme == "http" and port == desired.port
+
+
+def plan_enabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemotingPlan:
+    changes: list[Change] = []
+    overrides: list[str] = []
+    warnings: list[str] = []
+    service = state.winrm_service
+    if service.start_mode != "auto":
+        changes.append(
+            Change(
+                "service_start_mode",
+                "winrm_service.start_mode",
+                service.start_mode,
+                "auto",
+                "set the WinRM service to start automatically",
+                {"mode": "auto"},
+            )
+        )
+    if service.state != "running":
+        changes.append(Change("service_start", "winrm_service.state", service.state, "running", "start WinRM"))
+    listener = _sm_listener(state)
+    wanted = {"port": SM_REMOTING_PORT, "enabled": True}
+    if listener is not None and listener.source == "GPO":
+        overrides.append("the HTTP listener is created by Group Policy (Allow remote server management through WinRM)")
+    elif listener is None:
+        changes.append(
+            Change(
+                "create_listener",
+                "listeners.HTTP/*",
+                None,
+                wanted,
+                f"create an HTTP listener on all addresses, port {SM_REMOTING_PORT}",
+                disruptive=False,
+            )
+        )
+    elif listener.port != SM_REMOTING_PORT or not listener.enabled:
+        before = {"port": listener.port, "enabled": listener.enabled}
+        changes.append(
+            Change(
+                "update_listener",
+                "listeners.HTTP/*",
+                before,
+                wanted,
+                f"enable the HTTP listener on all addresses on port {SM_REMOTING_PORT}",
+                disruptive=_cuts_us(desired, listener.port),
+            )
+        )
+    for rule_id in WINRM_RULES:
+        rule = state.firewall_rules.get(rule_id)
+        if rule is None:
+            warnings.append(
+                f"the built-in firewall rule {rule_id} is missing; it is not created (restore it with "
+                "'netsh advfirewall reset' or Group Policy)"
+            )
+        elif not rule.enabled and rule.gpo_owned:
+            overrides.append(f"the firewall rule {rule_id} is disabled by Group Policy")
+        elif not rule.enabled:
+            changes.append(
+                Change(
+                    "enable_rule",
+                    f"firewall_rules.{rule_id}.enabled",
+                    False,
+                    True,
+                    f"enable the firewall rule {rule_id}",
+                    {"rule_id": rule_id},
+                )
+            )
+    auth = state.service_config.auth if state.service_config else {}
+    gpo_settings = {name.lower() for name in (state.service_config.gpo_settings if state.service_config else ())}
+    for method in REQUIRED_AUTH:
+        if auth.get(method) is False:
+            if method in gpo_settings:
+                overrides.append(f"{method.capitalize()} authentication is turned off by Group Policy")
+            else:
+                changes.append(
+                    Change(
+                        "set_auth",
+                        f"service_auth.{method}",
+                        False,
+                        True,
+                        f"turn on {method.capitalize()} authentication",
+                        {"method": method},
+                    )
+                )
+    return SmRemotingPlan(changes, overrides, warnings)
+
+
+def plan_disabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemotingPlan:
+    changes: list[Change] = []
+    overrides: list[str] = []
+    for rule_id in WINRM_RULES:
+        rule = state.firewall_rules.get(rule_id)
+        if rule is None or not rule.enabled:
+            continue
+        if rule.gpo_owned:
+            overrides.append(f"the firewall rule {rule_id} is enabled by Group Policy")
+            continue
+        changes.append(
+            Change(
+                "disable_rule",
+                f"firewall_rules.{rule_id}.enabled",
+                True,
+                False,
+                f"disable the firewall rule {rule_id}",
+                {"rule_id": rule_id},
+                disruptive=_cuts_us(desired, SM_REMOTING_PORT),
+            )
+        )
+    listener = _sm_listener(state)
+    if listener is not None and listener.source == "GPO":
+        overrides.append(
+            "the HTTP listener is created by Group Policy (Allow remote server management through WinRM); "
+            "disable it with winremote.remoting.winrm_policy"
+        )
+    elif listener is not None:
+        before = {"port": listener.port, "enabled": listener.enabled}
+        changes.append(
+            Change(
+                "delete_listener",
+                "listeners.HTTP/*",
+                before,
+                None,
+                "delete the HTTP listener on all addresses",
+                disruptive=_cuts_us(desired, listener.port),
+            )
+        )
+    return SmRemotingPlan(changes, overrides, [])
+
+
+class SmRemoting:
+    """observe (one batched WinRS command) -> plan -> apply, with the disruptive steps last."""
+
+    def __init__(self) -> None:
+        self.last_plan = SmRemotingPlan([], [], [])
+
+    def observe(self, client: t.Any) -> RemotingState:
+        return observe(client)
+
+    def plan(self, state: RemotingState, desired: SmRemotingDesired) -> list[Change]:
+        plan = plan_enabled(state, desired) if desired.state == "enabled" else plan_disabled(state, desired)
+        cutting = [c for c in plan.changes if c.disruptive]
+        if cutting and not desired.allow_self_disconnect:
+            raise SelfDisconnectRefused(
+                f"refusing to {cutting[0].summary}: this controller reaches the host through it "
+                f"({desired.scheme} port {desired.port}) and would lose access; connect over HTTPS, or set "
+                "allow_self_disconnect: true to finish the change anyway"
+            )
+        self.last_plan = plan
+        return plan.changes
+
+    def apply(self, client: t.Any, state: RemotingState, changes: t.Sequence[Change]) -> None:
+        ordered = sorted(changes, key=lambda c: (c.disruptive, c.kind in ("create_listener", "delete_listener")))
+        rules_on = [c.params["rule_id"] for c in ordered if c.kind == "enable_rule"]
+        rules_off = [c.params["rule_id"] for c in ordered if c.kind == "disable_rule"]
+        for change in ordered:
+            if change.kind == "service_start_mode":
+                services.change_start_mode(client, "WinRM", str(change.params["mode"]))
+            elif change.kind == "service_start":
+                services.start(client, "WinRM")
+            elif change.kind == "set_auth":
+                winrm_config.set_auth(client, **{str(change.params["method"]): True})
+        if rules_on:
+            firewall.set_rules_enabled(client, state.os, rules_on, True)
+        if rules_off:
+            firewall.set_rules_enabled(client, state.os, rules_off, False)
+        for change in ordered:
+            if change.kind == "create_listener":
+                winrm_config.create_listener(client, "*", "HTTP", Port=SM_REMOTING_PORT, Enabled=True)
+            elif change.kind == "update_listener":
+                winrm_config.update_listener(client, "*", "HTTP", Port=SM_REMOTING_PORT, Enabled=True)
+            elif change.kind == "delete_listener":
+                winrm_config.delete_listener(client, "*", "HTTP")
+            else:
+                continue
+            client.close()  # WinRM restarts after a listener change and drops this connection: log in again

@@ -1,0 +1,189 @@
+"""The ``winsim`` command and the Fleet it drives: start/stop as a daemon, inventory, live state, patches."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import pick_block
+
+from winsim.cli import json_patch
+from winsim.fleet import Fleet, read_fleet_info
+
+BIN = Path(sys.executable).parent
+
+
+def winsim(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "winsim"), *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def connects(address: str, port: int = 5985) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=2):
+            return True
+    except ConnectionRefusedError:
+        return False
+
+
+def nth(base: str, index: int) -> str:
+    parts = base.split(".")
+    return ".".join([*parts[:3], str(int(parts[3]) + index)])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_start_show_set_stop(tmp_path: Path) -> None:
+    base = pick_block(3)
+    inventory, state_dir, pidfile = tmp_path / "hosts.yml", tmp_path / "state", tmp_path / "winsim.pid"
+    started = winsim(
+        "start",
+        "--hosts",
+        "3",
+        "--profile",
+        "2019",
+        "--profile",
+        "2012r2",
+        "--base-address",
+        base,
+        "--inventory",
+        str(inventory),
+        "--state-dir",
+        str(state_dir),
+        "--unreachable",
+        "1",
+        "--pidfile",
+        str(pidfile),
+    )
+    assert started.returncode == 0, started.stderr + (state_dir / "winsim.log").read_text()
+    pid = int(pidfile.read_text())
+    try:
+        assert read_fleet_info(state_dir)["pid"] == pid
+        listed = subprocess.run(
+            [str(BIN / "ansible-inventory"), "-i", str(inventory), "--list"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        data = json.loads(listed.stdout)
+        assert data["windows"]["children"] == ["win2019", "win2012r2"]
+        assert data["win2019"]["hosts"] == ["sim-2019-01", "sim-2019-03"]
+        assert data["win2012r2"]["hosts"] == ["sim-2012r2-02"]
+        first = data["_meta"]["hostvars"]["sim-2019-01"]
+        assert first["ansible_host"] == base
+        assert first["ansible_connection"] == "psrp"
+        assert first["ansible_psrp_auth"] == "ntlm"
+        assert first["ansible_user"] == "Administrator"
+        assert first["ansible_password"]
+        assert data["_meta"]["hostvars"]["sim-2019-03"]["ansible_host"] == nth(base, 2)
+
+        assert connects(base)
+        assert connects(nth(base, 1))
+        assert not connects(nth(base, 2))  # --unreachable 1: no listener
+
+        shown = winsim("show", "--state-dir", str(state_dir), "--host", "sim-2019-01")
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["hostname"] == "SIM-2019-01"
+
+        patched = winsim(
+            "set",
+            "--state-dir",
+            str(state_dir),
+            "--host",
+            "sim-2019-01",
+            "--json-patch",
+            '[{"op": "remove", "path": "/listeners/0"}]',
+        )
+        assert patched.returncode == 0, patched.stderr
+        assert not connects(base)
+        assert (
+            json.loads(winsim("show", "--state-dir", str(state_dir), "--host", "sim-2019-01").stdout)["listeners"] == []
+        )
+        bad = winsim(
+            "set",
+            "--state-dir",
+            str(state_dir),
+            "--host",
+            "sim-2019-01",
+            "--json-patch",
+            '[{"op": "replace", "path": "/nothing", "value": 1}]',
+        )
+        assert bad.returncode == 1
+    finally:
+        stopped = winsim("stop", "--state-dir", str(state_dir))
+    assert stopped.returncode == 0, stopped.stderr
+    assert not alive(pid)
+    assert not connects(nth(base, 1))
+    assert not pidfile.exists()
+
+
+def test_stop_without_fleet(tmp_path: Path) -> None:
+    assert winsim("stop", "--state-dir", str(tmp_path)).returncode == 1
+
+
+def test_fleet_in_process_saves_live_state(tmp_path: Path) -> None:
+    base = pick_block(2)
+    with Fleet.create(2, ["2022"], tmp_path / "state", base_address=base) as fleet:
+        assert list(fleet.hosts) == ["sim-2022-01", "sim-2022-02"]
+        host = fleet.hosts["sim-2022-02"]
+        assert host.address == nth(base, 1)
+        with host.lock:
+            host.state.network_profile = "Public"
+        host.apply_state()
+        saved = Fleet.load_state(tmp_path / "state", "sim-2022-02")
+        assert saved.network_profile == "Public"
+        assert any(c.thumbprint == host.certificate.thumbprint for c in saved.certificates)
+        inventory = fleet.inventory()
+        assert set(inventory["all"]["children"]["windows"]["children"]) == {"win2022"}
+    assert not connects(base)
+
+
+def test_fleet_rejects_non_loopback(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Fleet.create(1, ["2019"], tmp_path, base_address="10.0.0.1")
+
+
+def test_json_patch_subset() -> None:
+    doc = {"a": {"b": [1, 2]}, "c": 1}
+    out = json_patch(
+        doc,
+        [
+            {"op": "add", "path": "/a/b/-", "value": 3},
+            {"op": "replace", "path": "/c", "value": 2},
+            {"op": "remove", "path": "/a/b/0"},
+            {"op": "test", "path": "/c", "value": 2},
+        ],
+    )
+    assert out == {"a": {"b": [2, 3]}, "c": 2}
+    with pytest.raises(ValueError):
+        json_patch(doc, [{"op": "test", "path": "/c", "value": 5}])
+
+
+def test_start_fails_cleanly_on_bad_profile(tmp_path: Path) -> None:
+    started = winsim(
+        "start",
+        "--hosts",
+        "1",
+        "--profile",
+        "1999",
+        "--base-address",
+        pick_block(1),
+        "--inventory",
+        str(tmp_path / "i.yml"),
+        "--state-dir",
+        str(tmp_path / "s"),
+        "--timeout",
+        "30",
+    )
+    assert started.returncode == 1

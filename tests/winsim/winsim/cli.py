@@ -1,0 +1,300 @@
+"""``winsim`` command: serve a fleet in the foreground, start/stop it as a daemon, show or patch a host's state.
+
+``set`` works through the state dir: it drops a JSON Patch (RFC 6902) into ``<state_dir>/patches/``; the serving
+process applies it to the host's state, calls ``apply_state()`` and rewrites the host's JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from winsim.fleet import Fleet, read_fleet_info, write_json
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="winsim", description="Simulated Windows Server hosts for WinRM tests")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("serve", "run a fleet in the foreground until SIGTERM/SIGINT"),
+        ("start", "run a fleet in the background; return once it answers"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--hosts", type=int, default=1, help="number of hosts")
+        p.add_argument("--profile", action="append", default=[], help="OS profile (repeat to cycle), e.g. 2019")
+        p.add_argument("--base-address", default="127.0.0.10", help="address of the first host (127.0.0.0/8)")
+        p.add_argument("--inventory", required=True, help="Ansible YAML inventory to write")
+        p.add_argument("--state-dir", required=True, help="directory for fleet.json and host states")
+        p.add_argument("--unreachable", type=int, default=0, help="the last K hosts get no WinRM listener")
+        p.add_argument("--pidfile", help="file to write the serving process id to")
+        p.add_argument("--http-port", type=int, default=5985)
+        p.add_argument("--https-port", type=int, default=5986)
+        p.add_argument("--timeout", type=float, default=60.0, help="start: seconds to wait for the fleet")
+    p = sub.add_parser("stop", help="stop a fleet started with 'start' (or 'serve')")
+    p.add_argument("--state-dir", required=True)
+    p.add_argument("--timeout", type=float, default=15.0)
+    p = sub.add_parser("show", help="print a host's live state as JSON")
+    p.add_argument("--state-dir", required=True)
+    p.add_argument("--host", required=True)
+    p = sub.add_parser("set", help="apply a JSON Patch to a running host's state")
+    p.add_argument("--state-dir", required=True)
+    p.add_argument("--host", required=True)
+    p.add_argument("--json-patch", required=True, help='RFC 6902 patch, e.g. \'[{"op":"replace",...}]\'')
+    p.add_argument("--timeout", type=float, default=10.0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    commands = {"serve": serve, "start": start, "stop": stop, "show": show, "set": set_state}
+    return int(commands[args.command](args))
+
+
+# --- serve / start / stop --------------------------------------------------------------------------------
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the fleet here until SIGTERM or SIGINT."""
+    fleet = Fleet.create(
+        args.hosts,
+        args.profile or ["2019"],
+        args.state_dir,
+        base_address=args.base_address,
+        http_port=args.http_port,
+        https_port=args.https_port,
+        unreachable=args.unreachable,
+    )
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    fleet.write_inventory(args.inventory)  # before start(): 'start' returns once fleet.json says ready
+    fleet.start()
+    try:
+        if args.pidfile:
+            Path(args.pidfile).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        fleet.save()  # fleet.json with ready=true last: 'start' waits for it
+        print(f"winsim: serving {len(fleet.hosts)} host(s); inventory {args.inventory}", flush=True)
+        while not stopping.wait(0.2):
+            apply_patches(fleet)
+    finally:
+        fleet.stop()
+        if args.pidfile:
+            Path(args.pidfile).unlink(missing_ok=True)
+    return 0
+
+
+def start(args: argparse.Namespace) -> int:
+    """Spawn ``winsim serve`` in its own session and wait until every reachable host accepts connections."""
+    state_dir = Path(args.state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "fleet.json").unlink(missing_ok=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "winsim.cli",
+        "serve",
+        "--hosts",
+        str(args.hosts),
+        "--base-address",
+        args.base_address,
+        "--inventory",
+        str(Path(args.inventory).resolve()),
+        "--state-dir",
+        str(state_dir.resolve()),
+        "--unreachable",
+        str(args.unreachable),
+        "--http-port",
+        str(args.http_port),
+        "--https-port",
+        str(args.https_port),
+    ]
+    for profile in args.profile:
+        argv += ["--profile", profile]
+    if args.pidfile:
+        argv += ["--pidfile", str(Path(args.pidfile).resolve())]
+    with open(state_dir / "winsim.log", "ab") as logfile:
+        child = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            print(f"winsim: serve exited with {child.returncode}; see {state_dir / 'winsim.log'}", file=sys.stderr)
+            return 1
+        info = _fleet_info(state_dir)
+        if info and info.get("pid") == child.pid and info.get("ready") and _all_answer(info):
+            print(f"winsim: started {len(info['hosts'])} host(s), pid {child.pid}")
+            return 0
+        time.sleep(0.1)
+    child.terminate()
+    print("winsim: the fleet did not come up in time", file=sys.stderr)
+    return 1
+
+
+def stop(args: argparse.Namespace) -> int:
+    """SIGTERM the serving process named in fleet.json and wait for it to exit."""
+    info = _fleet_info(Path(args.state_dir))
+    if info is None:
+        print(f"winsim: no fleet in {args.state_dir}", file=sys.stderr)
+        return 1
+    pid = int(info["pid"])
+    if not _alive(pid):
+        print(f"winsim: process {pid} is not running")
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            print(f"winsim: stopped process {pid}")
+            return 0
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    print(f"winsim: process {pid} did not stop in time; killed", file=sys.stderr)
+    return 1
+
+
+def _fleet_info(state_dir: Path) -> dict[str, Any] | None:
+    try:
+        return read_fleet_info(state_dir)
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)  # our own child (start + stop in one process): reap it
+        if reaped == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _all_answer(info: dict[str, Any]) -> bool:
+    from winsim.host import wait_until_listening
+
+    for host in info["hosts"]:
+        for transport, _port in host.get("endpoints", []):
+            port = host["https_port"] if transport == "HTTPS" else host["http_port"]
+            if not wait_until_listening(host["address"], int(port), timeout=0.5):
+                return False
+    return True
+
+
+# --- show / set --------------------------------------------------------------------------------------------
+
+
+def show(args: argparse.Namespace) -> int:
+    path = Path(args.state_dir) / "hosts" / f"{args.host}.json"
+    if not path.exists():
+        print(f"winsim: no host {args.host!r} in {args.state_dir}", file=sys.stderr)
+        return 1
+    print(path.read_text(encoding="utf-8"), end="")
+    return 0
+
+
+def set_state(args: argparse.Namespace) -> int:
+    """Queue a patch for the serving process and wait until it was applied (or rejected)."""
+    patch = json.loads(args.json_patch)
+    if not isinstance(patch, list):
+        print("winsim: --json-patch must be a JSON array of operations", file=sys.stderr)
+        return 2
+    patches = Path(args.state_dir) / "patches"
+    ticket = f"{args.host}.{uuid.uuid4().hex}"
+    write_json(patches / f"{ticket}.json", patch)
+    result = patches / f"{ticket}.result"
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if result.exists():
+            text = result.read_text(encoding="utf-8").strip()
+            result.unlink()
+            if text != "ok":
+                print(f"winsim: {text}", file=sys.stderr)
+                return 1
+            return 0
+        time.sleep(0.05)
+    print("winsim: the serving process did not apply the patch (is it running?)", file=sys.stderr)
+    return 1
+
+
+def apply_patches(fleet: Fleet) -> None:
+    """Apply queued ``set`` patches (called by the serving process)."""
+    from winsim.state import HostState
+
+    directory = fleet.state_dir / "patches"
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*.json")):
+        name = path.name.split(".", 1)[0]
+        outcome = "ok"
+        try:
+            patch = json.loads(path.read_text(encoding="utf-8"))
+            host = fleet.hosts[name]
+            with host.lock:
+                data = json_patch(host.state.to_json(), patch)
+                new = HostState.from_json(data)
+                new.runtime = host.state.runtime
+                host.state = new
+            host.apply_state()
+        except KeyError as err:
+            outcome = f"no such host or path: {err}"
+        except (ValueError, TypeError, IndexError) as err:
+            outcome = f"patch failed: {err}"
+        path.unlink(missing_ok=True)
+        (directory / (path.name[: -len(".json")] + ".result")).write_text(outcome + "\n", encoding="utf-8")
+
+
+def json_patch(doc: Any, ops: list[dict[str, Any]]) -> Any:
+    """A small RFC 6902 subset: add, remove, replace, test."""
+    for op in ops:
+        *parents, last = [p.replace("~1", "/").replace("~0", "~") for p in str(op["path"]).split("/")[1:]]
+        target = doc
+        for part in parents:
+            target = target[int(part)] if isinstance(target, list) else target[part]
+        kind = op["op"]
+        if isinstance(target, list):
+            index = len(target) if last == "-" else int(last)
+            if kind == "add":
+                target.insert(index, op["value"])
+            elif kind == "remove":
+                target.pop(index)
+            elif kind == "replace":
+                target[index] = op["value"]
+            elif kind == "test" and target[index] != op["value"]:
+                raise ValueError(f"test failed at {op['path']}")
+        else:
+            if kind in ("add", "replace"):
+                if kind == "replace" and last not in target:
+                    raise KeyError(op["path"])
+                target[last] = op["value"]
+            elif kind == "remove":
+                del target[last]
+            elif kind == "test" and target.get(last) != op["value"]:
+                raise ValueError(f"test failed at {op['path']}")
+        if kind not in ("add", "remove", "replace", "test"):
+            raise ValueError(f"unsupported op {kind!r}")
+    return doc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""A fleet of simulated hosts at consecutive 127.0.0.x addresses, with an Ansible inventory and a state dir.
+
+The state directory lets another process find and stop a running fleet and read each host's live state:
+
+    <state_dir>/fleet.json          pid, hosts (name, address, profile, ports, ca_path, reachable), ready flag
+    <state_dir>/hosts/<name>.json   the host's HostState JSON, rewritten after every change
+    <state_dir>/certs/              the hosts' HTTPS certificates (kept, so thumbprints survive restarts)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from winsim.host import Model, SimulatedHost
+
+
+def host_name(profile: str, index: int) -> str:
+    """Inventory name, e.g. ``sim-2019-01``; the index counts over the whole fleet so names stay unique."""
+    return f"sim-{profile.lower()}-{index:02d}"
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomic write, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_fleet_info(state_dir: str | Path) -> dict[str, Any]:
+    """The fleet.json a running (or stopped) fleet wrote."""
+    return dict(json.loads((Path(state_dir) / "fleet.json").read_text(encoding="utf-8")))
+
+
+def make_unreachable(state: Any) -> None:
+    """Misconfigure a host the way an unmanaged server is: no WinRM listener at all."""
+    state.listeners.clear()
+
+
+class Fleet:
+    """Start, describe and stop several simulated hosts together."""
+
+    def __init__(
+        self,
+        hosts: dict[str, SimulatedHost],
+        state_dir: str | Path,
+        profiles: dict[str, str],
+        unreachable: set[str] | None = None,
+    ) -> None:
+        self.hosts = hosts
+        self.state_dir = Path(state_dir)
+        self.profiles = profiles  # host name -> profile
+        self.unreachable = unreachable or set()
+        self._saved: dict[str, str] = {}
+        self.started = False
+
+    @classmethod
+    def create(
+        cls,
+        count: int,
+        profiles: list[str],
+        state_dir: str | Path,
+        base_address: str = "127.0.0.10",
+        http_port: int = 5985,
+        https_port: int = 5986,
+        unreachable: int = 0,
+        model: Model | None = None,
+    ) -> Fleet:
+        """``count`` hosts; profiles cycle over them; the last ``unreachable`` hosts have no listener."""
+        from winsim.state import HostState
+
+        if count < 1 or not profiles:
+            raise ValueError("a fleet needs at least one host and one profile")
+        state_dir = Path(state_dir)
+        base = ipaddress.IPv4Address(base_address)
+        hosts: dict[str, SimulatedHost] = {}
+        names: dict[str, str] = {}
+        broken: set[str] = set()
+        for index in range(count):
+            profile = profiles[index % len(profiles)]
+            name = host_name(profile, index + 1)
+            address = base + index
+            if not address.is_loopback:
+                raise ValueError(f"{address} is outside 127.0.0.0/8")
+            state = HostState.from_profile(profile, hostname=name.upper())
+            if index >= count - unreachable:
+                make_unreachable(state)
+                broken.add(name)
+            hosts[name] = SimulatedHost(
+                state, str(address), http_port, https_port, model=model, cert_dir=state_dir / "certs"
+            )
+            names[name] = profile
+        return cls(hosts, state_dir, names, broken)
+
+    def start(self) -> Fleet:
+        for host in self.hosts.values():
+            host.on_change.append(self._save_host)
+            host.start()
+        self.started = True
+        self.save()
+        return self
+
+    def stop(self) -> None:
+        for host in self.hosts.values():
+            host.stop()
+            if self._save_host in host.on_change:
+                host.on_change.remove(self._save_host)
+        self.started = False
+        if (self.state_dir / "fleet.json").exists():
+            self.save()
+
+    def __enter__(self) -> Fleet:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- state dir -----------------------------------------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "ready": self.started,
+            "hosts": [
+                {
+                    "name": name,
+                    "hostname": host.hostname,
+                    "address": host.address,
+                    "profile": self.profiles[name],
+                    "http_port": host.http_port,
+                    "https_port": host.https_port,
+                    "ca_path": host.ca_path,
+                    "reachable": name not in self.unreachable,
+                    "endpoints": sorted([t, p] for t, p in host.endpoints),
+                }
+                for name, host in self.hosts.items()
+            ],
+        }
+
+    def save(self) -> None:
+        """Write fleet.json and every host's state."""
+        for host in self.hosts.values():
+            self._save_host(host)
+        write_json(self.state_dir / "fleet.json", self.info())
+
+    def _save_host(self, host: SimulatedHost) -> None:
+        name = next(n for n, h in self.hosts.items() if h is host)
+        with host.lock:
+            data = host.state.to_json()
+        text = json.dumps(data, sort_keys=True)
+        if self._saved.get(name) == text:
+            return
+        self._saved[name] = text
+        write_json(self.state_dir / "hosts" / f"{name}.json", data)
+
+    @staticmethod
+    def load_state(state_dir: str | Path, name: str) -> Any:
+        """A host's saved state as a HostState."""
+        from winsim.state import HostState
+
+        data = json.loads((Path(state_dir) / "hosts" / f"{name}.json").read_text(encoding="utf-8"))
+        return HostState.from_json(data)
+
+    # --- inventory -----------------------------------------------------------------------------------
+
+    def inventory(self, user: str = "Administrator") -> dict[str, Any]:
+        """Group ``windows`` with one child group per profile (``win2019`` ...)."""
+        groups: dict[str, dict[str, Any]] = {}
+        for name, host in self.hosts.items():
+            group = groups.setdefault(f"win{self.profiles[name].lower()}", {"hosts": {}})
+            hostvars = host.inventory_vars(user)
+            hostvars["winsim_ca_path"] = host.ca_path
+            hostvars["winsim_https_port"] = host.https_port
+            group["hosts"][name] = hostvars
+        return {"all": {"children": {"windows": {"children": groups}}}}
+
+    def write_inventory(self, path: str | Path, user: str = "Administrator") -> Path:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(self.inventory(user), sort_keys=False), encoding="utf-8")
+        return target

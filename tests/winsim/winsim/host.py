@@ -1,0 +1,326 @@
+"""A simulated Windows host: its state, its listeners on 127.0.0.x, its counters and its fault knobs."""
+
+from __future__ import annotations
+
+import collections
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from winsim import auth, certs
+from winsim.contract import Identity, RequestContext, SoapReply
+from winsim.faults import FaultInjector
+from winsim.server import ListenerServer
+
+WINDOWS_PORTS = {"HTTP": 5985, "HTTPS": 5986}
+
+
+class Model(Protocol):
+    """What the transport needs from the Windows model (see ``contract.py``); injectable for tests."""
+
+    def auth_policy(self, state: Any) -> Any: ...
+    def authorize(self, state: Any, identity: Identity) -> str | None: ...
+    def accepting_endpoints(self, state: Any, host_address: str, client_ip: str = ...) -> set[tuple[str, int]]: ...
+    def handle_soap(self, state: Any, request_xml: bytes, ctx: RequestContext) -> SoapReply: ...
+    def handle_identify(self, state: Any, request_xml: bytes, authenticated: bool) -> SoapReply: ...
+    def fault_reply(self, code: int, message: str, subcode: str = ...) -> SoapReply: ...
+
+
+class DefaultModel:
+    """The real model, imported lazily so the transport can be tested (and imported) without it."""
+
+    def auth_policy(self, state: Any) -> Any:
+        from winsim import rules
+
+        return rules.auth_policy(state)
+
+    def authorize(self, state: Any, identity: Identity) -> str | None:
+        from winsim import rules
+
+        return rules.authorize(state, identity)
+
+    def accepting_endpoints(self, state: Any, host_address: str, client_ip: str = "127.0.0.1") -> set[tuple[str, int]]:
+        from winsim import rules
+
+        return set(rules.accepting_endpoints(state, host_address, client_ip))
+
+    def handle_soap(self, state: Any, request_xml: bytes, ctx: RequestContext) -> SoapReply:
+        from winsim.wsman import dispatch
+
+        reply: SoapReply = dispatch.handle_soap(state, request_xml, ctx)
+        return reply
+
+    def handle_identify(self, state: Any, request_xml: bytes, authenticated: bool) -> SoapReply:
+        from winsim.wsman import dispatch
+
+        reply: SoapReply = dispatch.handle_identify(state, request_xml, authenticated)
+        return reply
+
+    def fault_reply(self, code: int, message: str, subcode: str = "w:AccessDenied") -> SoapReply:
+        from winsim.wsman import dispatch
+
+        reply: SoapReply = dispatch.fault_reply(code, message, subcode)
+        return reply
+
+
+def find_account(state: Any, domain: str, user: str) -> Any | None:
+    """The state's account for (domain, user), resolved as LSA would (winsim.accounts)."""
+    from winsim.accounts import find_account as lookup
+
+    return lookup(list(state.accounts), user, domain, state.hostname)
+
+
+def account_triples(state: Any) -> list[auth.Account]:
+    """(domain, user, password) of every account; local accounts use the host name as domain."""
+    return [(a.domain or state.hostname, a.name, a.password) for a in state.accounts]
+
+
+class SimulatedHost:
+    """One simulated Windows Server on ``address``; listeners follow ``rules.accepting_endpoints``."""
+
+    def __init__(
+        self,
+        state: Any,
+        address: str = "127.0.0.10",
+        http_port: int = 5985,
+        https_port: int = 5986,
+        model: Model | None = None,
+        cert_dir: str | Path | None = None,
+    ) -> None:
+        self.state = state
+        self.address = address
+        self.http_port = http_port
+        self.https_port = https_port
+        self.model: Model = model or DefaultModel()
+        self.lock = threading.RLock()
+        self.faults = FaultInjector()
+        self.requests_by_action: collections.Counter[str] = collections.Counter()
+        self.on_change: list[Callable[[SimulatedHost], None]] = []  # called after every change (fleet saves)
+        self._count_lock = threading.Lock()
+        self._request_count = 0
+        self._servers: dict[tuple[str, int], ListenerServer] = {}
+        self._endpoint_lock = threading.RLock()
+        self._running = False
+        self._refuse_timer: threading.Timer | None = None
+        self._cert_dir = Path(cert_dir) if cert_dir else certs.default_directory()
+        self.certificate = certs.create_certificate(self._cert_dir, self.hostname, address)
+        self._ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._ssl_context.load_cert_chain(self.certificate.cert_path, self.certificate.key_path)
+        self._register_certificate()
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+
+    def start(self) -> SimulatedHost:
+        self._running = True
+        self._refresh_credentials()
+        self.apply_state()
+        return self
+
+    def stop(self) -> None:
+        self._running = False
+        if self._refuse_timer is not None:
+            self._refuse_timer.cancel()
+        self._sync_endpoints(set())
+        auth.CREDENTIALS.remove(id(self))
+
+    def __enter__(self) -> SimulatedHost:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- public knobs --------------------------------------------------------------------------------------
+
+    @property
+    def hostname(self) -> str:
+        return str(self.state.hostname)
+
+    @property
+    def ca_path(self) -> str:
+        """PEM file to validate the HTTPS listener with (the self-signed certificate itself)."""
+        return str(self.certificate.cert_path)
+
+    @property
+    def cbt_hash(self) -> bytes:
+        return self.certificate.cbt_hash
+
+    @property
+    def request_count(self) -> int:
+        with self._count_lock:
+            return self._request_count
+
+    def reset_request_count(self) -> None:
+        with self._count_lock:
+            self._request_count = 0
+            self.requests_by_action.clear()
+
+    def count_request(self, action: str) -> None:
+        with self._count_lock:
+            self._request_count += 1
+            self.requests_by_action[action] += 1
+
+    def inject_fault(self, kind: str, count: int = 1, **options: object) -> None:
+        """See ``winsim.faults`` for the semantics of each kind."""
+        self.faults.inject(kind, count, **options)
+        if kind == "refuse":
+            self.apply_state()
+            deadline = self.faults.refuse_deadline()
+            if deadline is not None:
+                if self._refuse_timer is not None:
+                    self._refuse_timer.cancel()
+                self._refuse_timer = threading.Timer(max(0.0, deadline - time.monotonic()) + 0.01, self.apply_state)
+                self._refuse_timer.daemon = True
+                self._refuse_timer.start()
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+        self.apply_state()
+
+    @property
+    def endpoints(self) -> set[tuple[str, int]]:
+        """The (transport, Windows port) pairs currently listening."""
+        with self._endpoint_lock:
+            return {(t, s.logical_port) for (t, _), s in self._servers.items()}
+
+    def port_for(self, transport: str) -> int:
+        return self.https_port if transport.upper() == "HTTPS" else self.http_port
+
+    def inventory_vars(self, user: str = "Administrator") -> dict[str, Any]:
+        """Ansible host vars for the psrp connection plugin."""
+        with self.lock:
+            account = find_account(self.state, "", user)
+            password = account.password if account is not None else ""
+        return {
+            "ansible_host": self.address,
+            "ansible_connection": "psrp",
+            "ansible_port": self.http_port,
+            "ansible_psrp_protocol": "http",
+            "ansible_psrp_auth": "ntlm",
+            "ansible_user": user,
+            "ansible_password": password,
+            "ansible_psrp_message_encryption": "auto",
+        }
+
+    def apply_state(self) -> None:
+        """Re-read the state after an outside change: listeners, accounts, saved copies."""
+        if not self._running:
+            return
+        with self.lock:
+            wanted = set() if self.faults.refusing() else self.model.accepting_endpoints(self.state, self.address)
+        self._sync_endpoints(wanted)
+        self._refresh_credentials()
+        self._notify()
+
+    # --- used by the request pipeline ---------------------------------------------------------------
+
+    def auth_policy(self) -> Any:
+        with self.lock:
+            return self.model.auth_policy(self.state)
+
+    def challenge_headers(self) -> list[str]:
+        policy = self.auth_policy()
+        return auth.challenge_headers(
+            bool(policy.basic), bool(policy.negotiate), bool(policy.kerberos), bool(getattr(policy, "credssp", False))
+        )
+
+    def account_exists(self, domain: str, user: str) -> bool:
+        with self.lock:
+            return find_account(self.state, domain, user) is not None
+
+    def check_password(self, domain: str, user: str, password: str) -> bool:
+        """Basic authentication; WinRM accepts only local accounts with Basic."""
+        with self.lock:
+            account = find_account(self.state, domain, user)
+        return account is not None and not account.domain and account.password == password
+
+    def dispatch(self, body: bytes, identity: Identity | None, ctx: RequestContext, is_identify: bool) -> SoapReply:
+        with self.lock:
+            if identity is None:
+                return self.model.handle_identify(self.state, body, False)
+            if self.model.authorize(self.state, identity) is not None:
+                # Assumption (unverified): WinRM reports a UAC-filtered token or a refused SDDL as HTTP 500 with
+                # WS-Man fault code 5 (ERROR_ACCESS_DENIED) and subcode w:AccessDenied.
+                denied = self.model.fault_reply(5, "Access is denied.")
+                return SoapReply(500, denied.body, set())
+            if is_identify:
+                return self.model.handle_identify(self.state, body, True)
+            return self.model.handle_soap(self.state, body, ctx)
+
+    def after_request(self, restart_winrm: bool) -> None:
+        """After a reply was sent: a WinRM restart drops every connection and re-evaluates the listeners."""
+        if restart_winrm:
+            with self._endpoint_lock:
+                servers = list(self._servers.values())
+            for server in servers:
+                server.drop_connections()
+            self.apply_state()
+        else:
+            self._refresh_credentials()
+            self._notify()
+
+    # --- internals -------------------------------------------------------------------------------------
+
+    def _sync_endpoints(self, wanted: set[tuple[str, int]]) -> None:
+        with self._endpoint_lock:
+            actual = {self._actual(t, p): (t.upper(), p) for t, p in wanted}
+            for key in [k for k in self._servers if k not in actual]:
+                self._servers.pop(key).stop()
+            for key, (transport, port) in actual.items():
+                if key in self._servers:
+                    continue
+                context = self._ssl_context if transport == "HTTPS" else None
+                server = self._bind(transport, port, key[1], context)
+                if server is not None:
+                    self._servers[key] = server
+                    server.start()
+
+    def _bind(self, transport: str, port: int, actual: int, context: ssl.SSLContext | None) -> ListenerServer | None:
+        for _ in range(50):  # a port just closed may linger briefly
+            try:
+                return ListenerServer(self, transport, port, actual, context)
+            except OSError:
+                time.sleep(0.05)
+        raise OSError(f"cannot listen on {self.address}:{actual} for {transport}")
+
+    def _actual(self, transport: str, port: int) -> tuple[str, int]:
+        """Windows' 5985/5986 map to this host's configured ports; other listener ports are used as they are."""
+        transport = transport.upper()
+        if port == WINDOWS_PORTS.get(transport):
+            return transport, self.port_for(transport)
+        return transport, port
+
+    def _register_certificate(self) -> None:
+        """Put the HTTPS certificate into LocalMachine\\My so the model can point listeners at its thumbprint."""
+        store = getattr(self.state, "certificates", None)
+        if store is None:
+            return
+        if any(getattr(c, "thumbprint", None) == self.certificate.thumbprint for c in store):
+            return
+        from winsim.state import Certificate
+
+        store.append(Certificate(thumbprint=self.certificate.thumbprint, subject=self.certificate.subject))
+
+    def _refresh_credentials(self) -> None:
+        with self.lock:
+            lines = auth.credential_lines(account_triples(self.state), self.hostname)
+        auth.CREDENTIALS.update(id(self), lines)
+
+    def _notify(self) -> None:
+        for callback in list(self.on_change):
+            callback(self)
+
+
+def wait_until_listening(address: str, port: int, timeout: float = 10.0) -> bool:
+    """True once a TCP connection to address:port succeeds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((address, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False

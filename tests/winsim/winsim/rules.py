@@ -1,0 +1,198 @@
+"""Windows' rules for who may reach and use WinRM (no sockets here: pure functions of a HostState).
+
+The simulated network: the client is 127.0.0.1 and "LocalSubnet" is 127.0.0.0/8.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from winsim import firewall
+from winsim.accounts import find_account
+from winsim.contract import Identity
+from winsim.state import HostState, Listener
+
+LOCAL_SUBNET = ipaddress.ip_network("127.0.0.0/8")
+
+# Group Policy values under Policies\Microsoft\Windows\WinRM\Service -> the winrm/config/service element they
+# set.  ASSUMPTION: only these documented policy values are modelled; the filters count only while the
+# "Allow remote server management" policy (AllowAutoConfig) is enabled, because they are part of that policy.
+POLICY_ELEMENTS = {
+    "AllowBasic": "Auth/Basic",
+    "AllowCredSSP": "Auth/CredSSP",
+    "AllowUnencryptedTraffic": "AllowUnencrypted",
+}
+FILTER_ELEMENTS = {"IPv4Filter": "IPv4Filter", "IPv6Filter": "IPv6Filter"}
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """Which authentication schemes the WinRM service offers, and whether it accepts plaintext HTTP."""
+
+    basic: bool
+    negotiate: bool
+    kerberos: bool
+    certificate: bool
+    credssp: bool
+    allow_unencrypted: bool
+
+
+def ip_in(entry: str, ip: str) -> bool:
+    """Whether `ip` matches one firewall/filter address entry: Any, *, LocalSubnet, a-b, CIDR, a/mask, single."""
+    entry = entry.strip()
+    if entry.lower() in ("any", "*"):
+        return True
+    try:
+        address = ipaddress.ip_address(ip)
+        if entry.lower() == "localsubnet":
+            return address in LOCAL_SUBNET
+        if "-" in entry:
+            low, high = (ipaddress.ip_address(p.strip()) for p in entry.split("-", 1))
+            return type(low) is type(address) and low <= address <= high  # type: ignore[operator]
+        if "/" in entry:
+            return address in ipaddress.ip_network(entry, strict=False)
+        return address == ipaddress.ip_address(entry)
+    except ValueError:
+        return False  # keywords the simulated network has no meaning for (DNS, WINS, Internet ...)
+
+
+def filter_admits(filter_text: str, ip: str) -> bool:
+    """GPO IPv4Filter/IPv6Filter semantics: `*` = all, empty = nothing, else a comma list of addresses/ranges."""
+    entries = [e for e in filter_text.split(",") if e.strip()]
+    return any(ip_in(e, ip) for e in entries)
+
+
+def service_element(state: HostState, path: str) -> tuple[str, bool]:
+    """(effective text, set by Group Policy) of a winrm/config/service element given as `Auth/Basic`."""
+    node: object = state.winrm.get("Service", {})
+    for part in path.split("/"):
+        node = node.get(part, "") if isinstance(node, dict) else ""
+    value = str(node)
+    policy = state.winrm_policy()
+    for name, element in POLICY_ELEMENTS.items():
+        if element == path and name in policy:
+            return ("true" if int(policy[name]) else "false"), True
+    if path in FILTER_ELEMENTS.values() and policy.get("AllowAutoConfig") == 1:
+        return str(policy.get(path, "")), True
+    return value, False
+
+
+def auth_policy(state: HostState) -> AuthPolicy:
+    def on(path: str) -> bool:
+        return service_element(state, path)[0].lower() == "true"
+
+    return AuthPolicy(
+        basic=on("Auth/Basic"),
+        negotiate=on("Auth/Negotiate"),
+        kerberos=on("Auth/Kerberos"),
+        certificate=on("Auth/Certificate"),
+        credssp=on("Auth/CredSSP"),
+        allow_unencrypted=on("AllowUnencrypted"),
+    )
+
+
+def winrm_running(state: HostState) -> bool:
+    name = state.find_service("WinRM")
+    return name is not None and state.service_status[name] == "Running"
+
+
+def effective_listeners(state: HostState) -> list[Listener]:
+    """Configured listeners plus the one the "Allow remote server management" policy creates.
+
+    ASSUMPTION: the GPO listener (Address=*, HTTP, the default HTTP port, Source="GPO") is derived from the policy
+    whenever it is enabled; Windows creates it when WinRM (re)starts, which the transport triggers after changes.
+    It replaces a local `*`/HTTP listener, which Windows then does not show.
+    """
+    listeners = list(state.listeners)
+    if state.winrm_policy().get("AllowAutoConfig") == 1:
+        port = int(state.winrm["Service"]["DefaultPorts"]["HTTP"])
+        listeners = [x for x in listeners if not (x.address == "*" and x.transport == "HTTP")]
+        listeners.insert(0, Listener(address="*", transport="HTTP", port=port, source="GPO"))
+    return listeners
+
+
+def listening_on(state: HostState, listener: Listener, host_address: str) -> list[str]:
+    """Addresses this listener binds to on a host whose only address is `host_address`."""
+    if not listener.enabled:
+        return []
+    address = listener.address
+    if address != "*" and not (address.upper().startswith("IP:") and address[3:] == host_address):
+        return []
+    policy = state.winrm_policy()
+    if policy.get("AllowAutoConfig") == 1:
+        version = ipaddress.ip_address(host_address).version
+        text = str(policy.get("IPv4Filter" if version == 4 else "IPv6Filter", ""))
+        if not filter_admits(text, host_address):
+            return []
+    return [host_address]
+
+
+def _port_matches(ports: list[str], port: int) -> bool:
+    if not ports:
+        return True
+    for entry in ports:
+        if entry.isdigit() and int(entry) == port:
+            return True
+        low, sep, high = entry.partition("-")
+        if sep and low.isdigit() and high.isdigit() and int(low) <= port <= int(high):
+            return True
+    return False
+
+
+def firewall_admits(state: HostState, port: int, client_ip: str) -> bool:
+    """An enabled inbound TCP allow rule (either store) for the port, the active profile and the client."""
+    allowed = False
+    for rule in firewall.list_rules(state.registry):
+        if not rule.enabled or rule.direction != "In" or rule.protocol not in (6, 256):
+            continue
+        if rule.profiles and state.network_profile not in rule.profiles:
+            continue
+        if not _port_matches(rule.local_ports, port):
+            continue
+        if rule.remote_addresses and not any(ip_in(a, client_ip) for a in rule.remote_addresses):
+            continue
+        if rule.action == "Block":
+            return False  # block rules win over allow rules
+        allowed = True
+    return allowed
+
+
+def accepting_endpoints(state: HostState, host_address: str, client_ip: str = "127.0.0.1") -> set[tuple[str, int]]:
+    """The (transport, port) pairs that accept a TCP connection from client_ip right now.
+
+    ASSUMPTION: AllowAutoConfig=0 ("Allow remote server management through WinRM" Disabled) turns remote
+    management off entirely, as its help text and the Server Manager doc ("disable via GPO") describe; with the
+    policy not configured, the local listeners work (trap C.5).
+    """
+    if not winrm_running(state) or state.winrm_policy().get("AllowAutoConfig") == 0:
+        return set()
+    endpoints: set[tuple[str, int]] = set()
+    for listener in effective_listeners(state):
+        if listening_on(state, listener, host_address) and firewall_admits(state, listener.port, client_ip):
+            endpoints.add((listener.transport.upper(), listener.port))
+    return endpoints
+
+
+def authorize(state: HostState, identity: Identity) -> str | None:
+    """None when the account may use WinRM, else a reason key.
+
+    UAC remote restrictions: a local administrator other than the built-in one gets a filtered (non-admin) token
+    over a network logon, unless LocalAccountTokenFilterPolicy=1.  ASSUMPTION: only NTLM/Negotiate/Kerberos
+    logons are filtered; Basic (and certificate / CredSSP) logons are treated as unfiltered, which the fact sheet
+    does not confirm.  Basic auth only supports local accounts (documented WinRM behaviour).
+    """
+    if identity.auth == "anonymous":
+        return "access_denied"
+    account = find_account(state.accounts, identity.user, identity.domain, state.hostname)
+    if account is None:
+        return "access_denied"
+    if identity.auth == "basic" and account.domain:
+        return "access_denied"
+    if account.is_builtin_admin or (account.domain and account.is_admin):
+        return None
+    if not account.is_admin:
+        return "access_denied"
+    if identity.auth in ("ntlm", "negotiate", "kerberos") and state.local_account_token_filter_policy != 1:
+        return "access_denied_token_filter"
+    return None

@@ -1,0 +1,362 @@
+"""The HTTP(S) listener of a simulated host: WinRM's request pipeline in front of the Windows model.
+
+One ``ListenerServer`` per open endpoint (HTTP 5985, HTTPS 5986).  Each TCP connection gets one handler
+instance, so the handler holds that connection's security context (NTLM/Negotiate is per connection, as on
+Windows).  The pipeline: path -> unauthenticated Identify -> authentication -> decryption -> faults -> counting
+-> authorization -> model dispatch -> encryption -> side effects.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+import socket
+import ssl
+import struct
+import threading
+import time
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from winsim import auth
+from winsim.contract import Identity, RequestContext, SoapReply
+
+if TYPE_CHECKING:
+    from winsim.host import SimulatedHost
+
+log = logging.getLogger(__name__)
+
+SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
+SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
+
+
+class ListenerServer(ThreadingHTTPServer):
+    """One listening socket of one simulated host; tracks its connections so a WinRM restart can drop them."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(
+        self,
+        host: SimulatedHost,
+        transport: str,
+        logical_port: int,
+        actual_port: int,
+        ssl_context: ssl.SSLContext | None,
+    ) -> None:
+        self.host = host
+        self.transport = transport
+        self.logical_port = logical_port
+        self.ssl_context = ssl_context
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__((host.address, actual_port), WinRMHandler)
+        self.thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"winsim-{host.address}-{transport}",
+            daemon=True,
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Close the listening socket (new connections are refused) and every open connection."""
+        self.shutdown()
+        self.server_close()
+        self.drop_connections()
+        self.thread.join(timeout=5)
+
+    def drop_connections(self, keep: socket.socket | None = None) -> None:
+        with self.connections_lock:
+            conns = [c for c in self.connections if c is not keep]
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+class WinRMHandler(BaseHTTPRequestHandler):
+    """One TCP connection to a WinRM listener."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "Microsoft-HTTPAPI/2.0"
+    sys_version = ""
+    server: ListenerServer
+
+    def setup(self) -> None:
+        self.raw_socket: socket.socket = self.request
+        if self.server.ssl_context is not None:
+            self.request.settimeout(10)
+            self.request = self.server.ssl_context.wrap_socket(self.request, server_side=True)
+            self.request.settimeout(None)
+        self.acceptor: auth.NegotiateAcceptor | None = None
+        self.session_identity: Identity | None = None
+        with self.server.connections_lock:
+            self.server.connections.add(self.request)
+        super().setup()
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.request)
+        with contextlib.suppress(OSError, ValueError):  # the socket may already be reset or dropped
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+    @property
+    def host(self) -> SimulatedHost:
+        return self.server.host
+
+    # --- HTTP methods -----------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._read_body()
+        self._send(405 if self._path_ok() else 404, b"")
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        if not self._path_ok():
+            self._send(404, b"")
+            return
+        if self._is_anonymous_identify(body):
+            self._soap(body, identity=None, encrypted=False)
+            return
+        identity = self._authenticate()
+        if identity is None:
+            return
+        if not body:
+            self._send(200, b"", extra=self._final_token_headers())
+            return
+        encrypted = self.headers.get("Content-Type", "").lower().startswith("multipart/")
+        if encrypted:
+            if self.acceptor is None or identity.auth == "basic":
+                self._send(400, b"")
+                return
+            try:
+                body = self.acceptor.unwrap_body(body)
+            except auth.AuthError as err:
+                log.debug("decryption failed: %s", err)
+                self._send(400, b"")
+                return
+        elif identity.auth != "basic" and not identity.tls and not self.host.auth_policy().allow_unencrypted:
+            self._unauthorized()  # WinRM refuses a plain body over HTTP unless AllowUnencrypted
+            return
+        identity = Identity(identity.user, identity.domain, identity.auth, encrypted, identity.tls)
+        self._soap(body, identity=identity, encrypted=encrypted)
+
+    # --- pieces of the pipeline ---------------------------------------------------------------------------
+
+    def _path_ok(self) -> bool:
+        return self.path.split("?", 1)[0].rstrip("/").lower() == "/wsman"
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            self._send(400, b"")
+            self.close_connection = True
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        data = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return data
+            data += self.rfile.read(size)
+            self.rfile.readline()
+
+    def _is_anonymous_identify(self, body: bytes) -> bool:
+        return (
+            self.headers.get("WSMANIDENTIFY", "").strip().lower() == "unauthenticated"
+            and _body_element(body) == "Identify"
+        )
+
+    def _authenticate(self) -> Identity | None:
+        """Run one authentication step; answer 401 and return None unless the request may proceed."""
+        tls = self.server.transport == "HTTPS"
+        policy = self.host.auth_policy()
+        self._pending_token: bytes | None = None
+        parsed = auth.parse_authorization(self.headers.get("Authorization"))
+        if parsed is None:
+            if self.session_identity is not None:
+                return self.session_identity
+            self._unauthorized()
+            return None
+        scheme, payload = parsed
+        if scheme == "basic":
+            if not policy.basic or (not tls and not policy.allow_unencrypted):
+                self._unauthorized()
+                return None
+            try:
+                domain, user, password = auth.decode_basic(payload)
+            except auth.AuthError:
+                self._unauthorized()
+                return None
+            if not self.host.check_password(domain, user, password):
+                self._unauthorized()
+                return None
+            return Identity(user=user, domain=domain, auth="basic", encrypted=False, tls=tls)
+        if scheme == "negotiate" and policy.negotiate:
+            return self._negotiate_step(payload, tls)
+        # Kerberos, CredSSP and certificate authentication are not simulated.
+        self._unauthorized()
+        return None
+
+    def _negotiate_step(self, payload: str, tls: bool) -> Identity | None:
+        if self.acceptor is None or self.acceptor.complete:
+            self.session_identity = None
+            try:
+                self.acceptor = auth.NegotiateAcceptor(self.host.cbt_hash if tls else None)
+            except auth.AuthError as err:
+                log.warning("cannot create an NTLM acceptor: %s", err)
+                self._unauthorized()
+                return None
+        try:
+            out = self.acceptor.step(payload)
+        except auth.AuthError as err:
+            log.debug("negotiate step failed: %s", err)
+            self.acceptor = None
+            self._unauthorized()
+            return None
+        if not self.acceptor.complete:
+            header = "Negotiate " + base64.b64encode(out or b"").decode()
+            self._send(401, b"", extra=[("WWW-Authenticate", header)])
+            return None
+        domain, user = self.acceptor.principal()
+        if not self.host.account_exists(domain, user):
+            self.acceptor = None
+            self._unauthorized()
+            return None
+        # Kerberos is not simulated, so a completed Negotiate context is always NTLM (raw or SPNEGO-wrapped);
+        # it is reported as "ntlm" because that is what Windows' token filtering looks at.
+        self.session_identity = Identity(user=user, domain=domain, auth="ntlm", encrypted=False, tls=tls)
+        self._pending_token = out
+        return self.session_identity
+
+    def _final_token_headers(self) -> list[tuple[str, str]]:
+        token = getattr(self, "_pending_token", None)
+        self._pending_token = None
+        return [("WWW-Authenticate", "Negotiate " + base64.b64encode(token).decode())] if token else []
+
+    def _unauthorized(self) -> None:
+        headers = [("WWW-Authenticate", v) for v in self.host.challenge_headers()]
+        self._send(401, b"", extra=headers)
+
+    def _soap(self, body: bytes, identity: Identity | None, encrypted: bool) -> None:
+        """Answer one SOAP request (identity None: the unauthenticated Identify)."""
+        host = self.host
+        action = _action_of(body)
+        fault = host.faults.take()
+        host.count_request(action)
+        extra = self._final_token_headers()
+        if fault is not None and fault.kind == "reset":
+            self._reset()
+            return
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.seconds)
+        if fault is not None and fault.kind == "http500":
+            reply = host.model.fault_reply(
+                int(str(fault.options.get("code", 2147500037))),
+                str(fault.options.get("message", "The WS-Management service cannot process the request.")),
+                str(fault.options.get("subcode", "w:InternalError")),
+            )
+            reply = SoapReply(500, reply.body, set())
+        else:
+            reply = host.dispatch(body, identity, self._context(identity), is_identify=action == "Identify")
+        payload, content_type = reply.body, SOAP_CONTENT_TYPE
+        if encrypted and self.acceptor is not None:
+            payload, content_type = self.acceptor.wrap_body(reply.body), auth.ENCRYPTED_CONTENT_TYPE
+        restart = "restart_winrm" in reply.effects
+        if restart:
+            self.close_connection = True
+        self._send(reply.status, payload, content_type=content_type, extra=extra)
+        host.after_request(restart)
+
+    def _context(self, identity: Identity | None) -> RequestContext:
+        ident = identity or Identity(
+            user="", domain="", auth="anonymous", encrypted=False, tls=self.server.transport == "HTTPS"
+        )
+        return RequestContext(
+            identity=ident,
+            host_address=self.host.address,
+            port=self.server.logical_port,
+            transport=self.server.transport,
+            client_ip=self.client_address[0],
+        )
+
+    def _reset(self) -> None:
+        """Close with RST and no answer: what a client sees when the host dies mid-request."""
+        self.close_connection = True
+        try:
+            self.raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.raw_socket.close()
+        except OSError:
+            pass
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = SOAP_CONTENT_TYPE,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> None:
+        try:
+            self.send_response(status)
+            for name, value in extra or []:
+                self.send_header(name, value)
+            if body:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if body:
+                self.wfile.write(body)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+
+def _parse(body: bytes) -> ET.Element | None:
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError:
+        return None
+
+
+def _body_element(body: bytes) -> str | None:
+    """Local name of the SOAP Body's first child."""
+    root = _parse(body)
+    if root is None:
+        return None
+    soap_body = root.find(f"{{{SOAP_NS}}}Body")
+    if soap_body is None:
+        soap_body = next((c for c in root if c.tag.rsplit("}", 1)[-1] == "Body"), None)
+    if soap_body is None or len(soap_body) == 0:
+        return None
+    return soap_body[0].tag.rsplit("}", 1)[-1]
+
+
+def _action_of(body: bytes) -> str:
+    """The WS-Addressing Action URI, or "Identify" for an Identify (it has no Action header)."""
+    root = _parse(body)
+    header = next((c for c in root if c.tag.rsplit("}", 1)[-1] == "Header"), None) if root is not None else None
+    for child in header if header is not None else []:
+        if child.tag.rsplit("}", 1)[-1] == "Action" and child.text:  # WS-Addressing 2004/08 in WS-Man
+            return child.text.strip()
+    return "Identify" if _body_element(body) == "Identify" else "unknown"

@@ -1,0 +1,237 @@
+"""The state of one simulated Windows host.
+
+Where Windows keeps a setting in the registry, the registry is the only copy (OS version, product type, .NET,
+PowerShell, hotfixes, service start modes, firewall rules, WinRM policy, LocalAccountTokenFilterPolicy); the
+properties below read it.  Everything else (WinRM config, listeners, service run state ...) is plain data.
+The whole state is JSON-serialisable; shells and enumeration contexts are runtime only.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from winsim.accounts import Account, default_accounts
+from winsim.registry import Registry
+
+NT_CURRENT_VERSION = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+PRODUCT_OPTIONS = r"HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions"
+POLICIES_SYSTEM = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
+WINRM_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
+NDP_V4_FULL = r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
+PS1_ENGINE = r"HKLM\SOFTWARE\Microsoft\PowerShell\1\PowerShellEngine"
+PS3_ENGINE = r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine"
+CBS = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing"
+CBS_PACKAGES = CBS + r"\Packages"
+CBS_REBOOT_PENDING = CBS + r"\RebootPending"
+SERVICES = r"HKLM\SYSTEM\CurrentControlSet\Services"
+
+PRODUCT_TYPES = {"WinNT": 1, "LanmanNT": 2, "ServerNT": 3}
+START_MODES = {2: "Auto", 3: "Manual", 4: "Disabled"}
+START_VALUES = {v: k for k, v in START_MODES.items()}
+
+
+@dataclass
+class Listener:
+    """One WinRM listener as `winrm/config/listener` shows it."""
+
+    address: str = "*"
+    transport: str = "HTTP"
+    port: int = 5985
+    hostname: str = ""
+    enabled: bool = True
+    url_prefix: str = "wsman"
+    certificate_thumbprint: str = ""
+    source: str = "local"  # "local" | "GPO" | "Compatibility"
+
+
+@dataclass
+class Certificate:
+    """A certificate in LocalMachine\\My that an HTTPS listener may use."""
+
+    thumbprint: str
+    subject: str
+    server_auth: bool = True
+
+
+@dataclass
+class Runtime:
+    """What does not survive a restart of the simulator: shells and enumeration contexts."""
+
+    shells: dict[str, Any] = field(default_factory=dict)
+    enumerations: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class HostState:
+    hostname: str
+    profile: str
+    registry: Registry = field(default_factory=Registry)
+    architecture: str = "64-bit"
+    wsman_stack: str = "3.0"
+    network_profile: str = "Domain"  # Domain | Private | Public
+    service_status: dict[str, str] = field(default_factory=dict)  # name -> Running | Stopped
+    winrm: dict[str, Any] = field(default_factory=dict)  # the winrm/config tree, element name -> text or subtree
+    listeners: list[Listener] = field(default_factory=list)
+    session_configurations: dict[str, str] = field(default_factory=dict)  # name -> SDDL
+    accounts: list[Account] = field(default_factory=default_accounts)
+    certificates: list[Certificate] = field(default_factory=list)
+    runtime: Runtime = field(default_factory=Runtime, compare=False, repr=False)
+
+    @classmethod
+    def from_profile(cls, profile: str, hostname: str = "") -> HostState:
+        from winsim.profiles import build_state  # profiles builds states, so import lazily
+
+        return build_state(profile, hostname or f"SIM{profile.upper()}")
+
+    # OS, read from the registry
+    @property
+    def os_caption(self) -> str:
+        return "Microsoft " + str(self.registry.get_data(NT_CURRENT_VERSION, "ProductName", ""))
+
+    @property
+    def os_version(self) -> str:
+        """`10.0.17763` style: major.minor from the 10.0+ DWORDs when present, else CurrentVersion."""
+        major = self.registry.get_data(NT_CURRENT_VERSION, "CurrentMajorVersionNumber")
+        minor = self.registry.get_data(NT_CURRENT_VERSION, "CurrentMinorVersionNumber")
+        base = f"{major}.{minor}" if major is not None else self.registry.get_data(NT_CURRENT_VERSION, "CurrentVersion")
+        return f"{base}.{self.build}"
+
+    @property
+    def build(self) -> str:
+        return str(self.registry.get_data(NT_CURRENT_VERSION, "CurrentBuildNumber", "0"))
+
+    @property
+    def service_pack(self) -> int:
+        match = re.search(r"(\d+)", str(self.registry.get_data(NT_CURRENT_VERSION, "CSDVersion", "")))
+        return int(match.group(1)) if match else 0
+
+    @property
+    def product_type(self) -> int:
+        return PRODUCT_TYPES.get(str(self.registry.get_data(PRODUCT_OPTIONS, "ProductType", "ServerNT")), 3)
+
+    # software, read from the registry
+    @property
+    def dotnet_release(self) -> int | None:
+        value = self.registry.get_data(NDP_V4_FULL, "Release")
+        return int(value) if value is not None else None
+
+    @property
+    def powershell_version(self) -> str | None:
+        for path in (PS3_ENGINE, PS1_ENGINE):
+            version = self.registry.get_data(path, "PowerShellVersion")
+            if version:
+                return str(version)
+        return None
+
+    @property
+    def hotfixes(self) -> list[str]:
+        """KB ids (`KB2682011`) from the CBS package keys."""
+        if not self.registry.key_exists(CBS_PACKAGES):
+            return []
+        found: list[str] = []
+        for name in self.registry.subkeys(CBS_PACKAGES):
+            match = re.match(r"Package_for_(KB\d+)~", name, re.IGNORECASE)
+            if match and match.group(1).upper() not in found:
+                found.append(match.group(1).upper())
+        return found
+
+    def add_hotfix(self, kb: str, installed: dt.date | None = None) -> None:
+        """Register a CBS package the way servicing does (CurrentState 0x70 = installed)."""
+        major, minor = self.os_version.split(".")[:2]
+        key = rf"{CBS_PACKAGES}\Package_for_{kb.upper()}~31bf3856ad364e35~amd64~~{major}.{minor}.1.0"
+        when = dt.datetime.combine(installed or dt.date(2024, 1, 15), dt.time())
+        filetime = int((when - dt.datetime(1601, 1, 1)).total_seconds() * 10_000_000)
+        self.registry.set_value(key, "CurrentState", "REG_DWORD", 0x70)
+        self.registry.set_value(key, "InstallName", "REG_SZ", f"{kb.upper()}.mum")
+        self.registry.set_value(key, "InstallTimeHigh", "REG_DWORD", filetime >> 32)
+        self.registry.set_value(key, "InstallTimeLow", "REG_DWORD", filetime & 0xFFFFFFFF)
+
+    def hotfix_installed_on(self, kb: str) -> dt.date | None:
+        for name in self.registry.subkeys(CBS_PACKAGES) if self.registry.key_exists(CBS_PACKAGES) else []:
+            if name.upper().startswith(f"PACKAGE_FOR_{kb.upper()}~"):
+                high = self.registry.get_data(rf"{CBS_PACKAGES}\{name}", "InstallTimeHigh", 0)
+                low = self.registry.get_data(rf"{CBS_PACKAGES}\{name}", "InstallTimeLow", 0)
+                return (dt.datetime(1601, 1, 1) + dt.timedelta(microseconds=((high << 32) | low) // 10)).date()
+        return None
+
+    @property
+    def pending_reboot(self) -> bool:
+        return self.registry.key_exists(CBS_REBOOT_PENDING)
+
+    def set_pending_reboot(self, pending: bool) -> None:
+        if pending:
+            self.registry.create_key(CBS_REBOOT_PENDING)
+        elif self.registry.key_exists(CBS_REBOOT_PENDING):
+            self.registry.delete_key(CBS_REBOOT_PENDING)
+
+    @property
+    def local_account_token_filter_policy(self) -> int | None:
+        value = self.registry.get_value(POLICIES_SYSTEM, "LocalAccountTokenFilterPolicy")
+        return int(value.data) if value is not None and value.type == "REG_DWORD" else None  # type: ignore[arg-type]
+
+    def winrm_policy(self) -> dict[str, Any]:
+        """The values Group Policy wrote under Policies\\...\\WinRM\\Service (empty when not configured)."""
+        if not self.registry.key_exists(WINRM_POLICY):
+            return {}
+        return {v.name: v.data for v in self.registry.values(WINRM_POLICY)}
+
+    # services: start mode in the registry, run state here
+    def services(self) -> list[str]:
+        return list(self.service_status)
+
+    def find_service(self, name: str) -> str | None:
+        return next((s for s in self.service_status if s.lower() == name.lower()), None)
+
+    def service_start_mode(self, name: str) -> tuple[str, bool]:
+        """("Auto" | "Manual" | "Disabled", delayed auto start)."""
+        key = rf"{SERVICES}\{name}"
+        start = int(self.registry.get_data(key, "Start", 3))
+        delayed = bool(self.registry.get_data(key, "DelayedAutostart", 0)) and start == 2
+        return START_MODES.get(start, "Manual"), delayed
+
+    def set_service_start_mode(self, name: str, mode: str, delayed: bool | None = None) -> None:
+        key = rf"{SERVICES}\{name}"
+        self.registry.set_value(key, "Start", "REG_DWORD", START_VALUES[mode])
+        if delayed is not None:
+            self.registry.set_value(key, "DelayedAutostart", "REG_DWORD", int(delayed))
+
+    def service_display_name(self, name: str) -> str:
+        return str(self.registry.get_data(rf"{SERVICES}\{name}", "DisplayName", name))
+
+    # serialisation
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hostname": self.hostname,
+            "profile": self.profile,
+            "architecture": self.architecture,
+            "wsman_stack": self.wsman_stack,
+            "network_profile": self.network_profile,
+            "service_status": dict(self.service_status),
+            "winrm": copy.deepcopy(self.winrm),
+            "listeners": [asdict(item) for item in self.listeners],
+            "session_configurations": dict(self.session_configurations),
+            "accounts": [a.to_json() for a in self.accounts],
+            "certificates": [asdict(c) for c in self.certificates],
+            "registry": self.registry.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HostState:
+        return cls(
+            hostname=data["hostname"],
+            profile=data["profile"],
+            registry=Registry.from_json(data["registry"]),
+            architecture=data["architecture"],
+            wsman_stack=data["wsman_stack"],
+            network_profile=data["network_profile"],
+            service_status=dict(data["service_status"]),
+            winrm=copy.deepcopy(data["winrm"]),
+            listeners=[Listener(**item) for item in data["listeners"]],
+            session_configurations=dict(data["session_configurations"]),
+            accounts=[Account(**a) for a in data["accounts"]],
+            certificates=[Certificate(**c) for c in data["certificates"]],
+        )

@@ -1,0 +1,84 @@
+"""`netsh advfirewall firewall show rule | set rule` (English display names, local store only for changes).
+
+Rules from the Group Policy store are shown but never changed: netsh edits the local policy store, and the
+GPO copy is what Windows enforces (our choice, consistent with the CIM and registry views).
+"""
+
+from __future__ import annotations
+
+from winsim import firewall
+from winsim.firewall import FirewallRule
+from winsim.wsman.commands import CommandResult, Invocation
+
+NO_MATCH = "\r\nNo rules match the specified criteria.\r\n\r\n"
+PROTOCOLS = {6: "TCP", 17: "UDP", 256: "Any"}
+
+
+def _options(args: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if sep:
+            found.setdefault(key.lower(), value)
+    return found
+
+
+def _matching(inv: Invocation, options: dict[str, str], local_only: bool) -> list[FirewallRule]:
+    rules = firewall.list_rules(inv.state.registry)
+    if local_only:
+        rules = [r for r in rules if r.store == "local"]
+    if "name" in options and options["name"].lower() != "all":
+        rules = [r for r in rules if r.display_name.lower() == options["name"].lower()]
+    if "group" in options:
+        rules = [r for r in rules if r.display_group.lower() == options["group"].lower()]
+    if "dir" in options:
+        rules = [r for r in rules if r.direction.lower() == options["dir"].lower()]
+    return rules
+
+
+def _show(rule: FirewallRule) -> str:
+    def row(label: str, value: str) -> str:
+        return f"{label + ':':<38}{value}\r\n"
+
+    return (
+        row("Rule Name", rule.display_name) + "-" * 70 + "\r\n"
+        + row("Enabled", "Yes" if rule.enabled else "No")
+        + row("Direction", rule.direction)
+        + row("Profiles", ",".join(rule.profiles) if rule.profiles else "Domain,Private,Public")
+        + row("Grouping", rule.display_group)
+        + row("LocalIP", "Any")
+        + row("RemoteIP", ",".join(rule.remote_addresses) or "Any")
+        + row("Protocol", PROTOCOLS.get(rule.protocol, str(rule.protocol)))
+        + row("LocalPort", ",".join(rule.local_ports) or "Any")
+        + row("RemotePort", "Any")
+        + row("Edge traversal", "No")
+        + row("Action", rule.action)
+    )
+
+
+def run(inv: Invocation) -> CommandResult:
+    words = [a.lower() for a in inv.args[:4]]
+    if words[:2] != ["advfirewall", "firewall"] or len(words) < 4 or words[3] != "rule":
+        return CommandResult(stdout="The following command was not found: " + " ".join(inv.args) + ".\r\n", rc=1)
+    if words[2] == "show":
+        matches = _matching(inv, _options(inv.args[4:]), local_only=False)
+        if not matches:
+            return CommandResult(stdout=NO_MATCH, rc=1)
+        return CommandResult(stdout="\r\n" + "\r\n".join(_show(r) for r in matches) + "Ok.\r\n\r\n")
+    if words[2] == "set":
+        lowered = [a.lower() for a in inv.args]
+        if "new" not in lowered:
+            return CommandResult(stdout="A 'new' keyword is required.\r\n", rc=1)
+        split = lowered.index("new")
+        where, new = _options(inv.args[4:split]), _options(inv.args[split + 1:])
+        matches = _matching(inv, where, local_only=True)
+        if not matches:
+            return CommandResult(stdout=NO_MATCH, rc=1)
+        enable = new.get("enable", "").lower()
+        if enable not in ("yes", "no"):
+            return CommandResult(stdout="The parameter 'enable' must be yes or no.\r\n", rc=1)
+        for rule in matches:
+            rule.enabled = enable == "yes"
+            firewall.save_rule(inv.state.registry, rule)
+        return CommandResult(stdout=f"\r\nUpdated {len(matches)} rule(s).\r\nOk.\r\n\r\n")
+    return CommandResult(stdout="The following command was not found: " + " ".join(inv.args) + ".\r\n", rc=1)

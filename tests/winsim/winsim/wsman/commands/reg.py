@@ -1,0 +1,67 @@
+"""`reg query` in reg.exe's output layout (4-space indent and separators, CRLF)."""
+
+from __future__ import annotations
+
+from winsim.registry import RegistryError, RegValue, normalize_path
+from winsim.wsman.commands import CommandResult, Invocation
+
+NOT_FOUND = "ERROR: The system was unable to find the specified registry key or value.\r\n"
+INVALID = "ERROR: Invalid syntax.\r\nType \"REG QUERY /?\" for usage.\r\n"
+
+
+def format_data(value: RegValue) -> str:
+    data = value.data
+    if value.type in ("REG_DWORD", "REG_QWORD"):
+        return f"0x{int(data):x}"  # type: ignore[arg-type]
+    if value.type == "REG_MULTI_SZ":
+        return "\\0".join(data)  # type: ignore[arg-type]
+    if value.type == "REG_BINARY":
+        return data.hex().upper() if isinstance(data, bytes) else ""
+    return str(data)
+
+
+def value_line(value: RegValue) -> str:
+    return f"    {value.name or '(Default)'}    {value.type}    {format_data(value)}"
+
+
+def _option(args: list[str], name: str) -> str | None:
+    lowered = [a.lower() for a in args]
+    if name in lowered:
+        index = lowered.index(name)
+        return args[index + 1] if index + 1 < len(args) else ""
+    return None
+
+
+def query(inv: Invocation, args: list[str]) -> CommandResult:
+    if not args:
+        return CommandResult(stderr=INVALID, rc=1)
+    try:
+        path = normalize_path(args[0])
+    except RegistryError:
+        return CommandResult(stderr="ERROR: Invalid key name.\r\nType \"REG QUERY /?\" for usage.\r\n", rc=1)
+    registry = inv.state.registry
+    if not registry.key_exists(path):
+        return CommandResult(stderr=NOT_FOUND, rc=1)
+    key = registry.get_key(path)
+    search = _option(args, "/f")
+    if search is not None and "/k" in [a.lower() for a in args]:
+        found = [f"{key.path}\\{n}" for n in registry.subkeys(path) if search.lower() in n.lower()]
+        out = "\r\n" + "".join(f"{p}\r\n" for p in found) + f"End of search: {len(found)} match(es) found.\r\n"
+        return CommandResult(stdout=out, rc=0 if found else 1)
+    name = _option(args, "/v")
+    if "/ve" in [a.lower() for a in args]:
+        name = ""
+    if name is not None:
+        value = registry.get_value(path, name)
+        if value is None:
+            return CommandResult(stderr=NOT_FOUND, rc=1)
+        return CommandResult(stdout=f"\r\n{key.path}\r\n{value_line(value)}\r\n\r\n")
+    lines = ["", key.path, *(value_line(v) for v in registry.values(path)), ""]
+    lines += [f"{key.path}\\{n}" for n in registry.subkeys(path)]
+    return CommandResult(stdout="\r\n".join(lines) + "\r\n")
+
+
+def run(inv: Invocation) -> CommandResult:
+    if inv.args and inv.args[0].lower() == "query":
+        return query(inv, inv.args[1:])
+    return CommandResult(stderr=INVALID.replace("QUERY", inv.args[0].upper() if inv.args else ""), rc=1)

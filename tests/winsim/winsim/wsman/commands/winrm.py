@@ -1,0 +1,77 @@
+"""`winrm.cmd`: get / enumerate / id with -format:xml, and quickconfig."""
+
+from __future__ import annotations
+
+from winsim import firewall, rules
+from winsim.state import HostState, Listener
+from winsim.wsman import config, identify
+from winsim.wsman.commands import CommandResult, Invocation
+
+WINRM_RULES = ("WINRM-HTTP-In-TCP", "WINRM-HTTP-In-TCP-PUBLIC")
+SECTIONS = {"winrm/config": (), "winrm/config/service": ("Service",), "winrm/config/service/auth": ("Service", "Auth"),
+            "winrm/config/client": ("Client",), "winrm/config/client/auth": ("Client", "Auth"),
+            "winrm/config/winrs": ("Winrs",)}
+
+
+def _error(message: str) -> CommandResult:
+    return CommandResult(stderr=f"WSManFault\r\n    Message = {message}\r\n\r\nError number:  -2144108526 0x80338012"
+                                "\r\nThe client cannot connect to the destination specified in the request.\r\n",
+                         rc=2150858770)
+
+
+def quickconfig_changes(state: HostState) -> list[str]:
+    """Apply what `winrm quickconfig` configures; return one line per change made (empty = nothing to do)."""
+    changes: list[str] = []
+    name = state.find_service("WinRM") or "WinRM"
+    mode, delayed = state.service_start_mode(name)
+    if mode != "Auto" or not delayed:
+        state.set_service_start_mode(name, "Auto", delayed=True)
+        changes.append("WinRM service type changed successfully.")
+    if state.service_status.get(name) != "Running":
+        state.service_status[name] = "Running"
+        changes.append("WinRM service started.")
+    listener = next((x for x in rules.effective_listeners(state) if x.address == "*" and x.transport == "HTTP"), None)
+    if listener is None:
+        port = int(state.winrm["Service"]["DefaultPorts"]["HTTP"])
+        state.listeners.append(Listener(address="*", transport="HTTP", port=port))
+        changes.append("Created a WinRM listener on HTTP://* to accept WS-Man requests to any IP on this machine.")
+    enabled = False
+    for rule_id in WINRM_RULES:
+        rule = firewall.get_rule(state.registry, rule_id, "local")
+        if rule is not None and not rule.enabled:
+            rule.enabled = True
+            firewall.save_rule(state.registry, rule)
+            enabled = True
+    if enabled:
+        changes.append("WinRM firewall exception enabled.")
+    return changes
+
+
+def quickconfig(inv: Invocation) -> CommandResult:
+    """ASSUMPTION: unlike real quickconfig this does not set LocalAccountTokenFilterPolicy (brief's scope)."""
+    changes = quickconfig_changes(inv.state)
+    if not changes:
+        return CommandResult(stdout="WinRM service is already running on this machine.\r\n"
+                                    "WinRM is already set up for remote management on this computer.\r\n")
+    out = "WinRM has been updated to receive requests.\r\n\r\n" + "".join(f"{c}\r\n" for c in changes)
+    return CommandResult(stdout=out, effects={"restart_winrm"})
+
+
+def run(inv: Invocation) -> CommandResult:
+    args = [a for a in inv.args if not a.lower().startswith(("-format:", "/format:"))]
+    if not args:
+        return CommandResult(stderr="Windows Remote Management Command Line Tool\r\n", rc=1)
+    verb = args[0].lower()
+    host_address = inv.ctx.host_address if inv.ctx else ""
+    if verb in ("quickconfig", "qc"):
+        return quickconfig(inv)
+    if verb in ("id", "identify"):
+        return CommandResult(stdout=identify.identify_response_element(inv.state, True) + "\r\n")
+    if verb in ("get", "g") and len(args) > 1 and args[1].lower() in SECTIONS:
+        return CommandResult(stdout=config.render_section(inv.state, SECTIONS[args[1].lower()]) + "\r\n")
+    if verb in ("enumerate", "e") and len(args) > 1 and args[1].lower() == "winrm/config/listener":
+        listeners = rules.effective_listeners(inv.state)
+        return CommandResult(stdout="".join(config.render_listener(inv.state, x, host_address) + "\r\n"
+                                            for x in listeners))
+    return _error(f"The WS-Management service cannot process the request. The resource URI {' '.join(args[1:2])} "
+                  "is not supported by the simulator.")

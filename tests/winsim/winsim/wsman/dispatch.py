@@ -1,0 +1,63 @@
+"""Entry points the transport calls (see winsim/contract.py): route a SOAP request to its handler."""
+
+from __future__ import annotations
+
+from winsim.contract import RequestContext, SoapReply
+from winsim.state import HostState
+from winsim.wsman import cim, cim_firewall, cim_os, cim_registry, cim_service, config, enumeration, identify, winrs
+from winsim.wsman.soap import (
+    ACTION_ENUMERATE,
+    ACTION_PULL,
+    ACTION_RELEASE,
+    Request,
+    Result,
+    WsmanFault,
+    envelope,
+    fault_envelope,
+    invalid_resource_uri,
+    parse_request,
+)
+
+CLASS_MODULES = (cim_firewall, cim_os, cim_registry, cim_service)  # importing them registers their classes
+handle_identify = identify.handle_identify
+
+
+def fault_reply(code: int, message: str, subcode: str = "w:AccessDenied") -> SoapReply:
+    """A stand-alone fault for the transport (e.g. access denied before any handler ran)."""
+    fault = WsmanFault(code, message, subcode)
+    return SoapReply(fault.status, fault_envelope(fault, None, ""))
+
+
+def route(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    uri = req.resource_uri.lower()
+    if req.action == ACTION_PULL:
+        return enumeration.pull(state, req)
+    if req.action == ACTION_RELEASE:
+        return enumeration.release(state, req)
+    if uri == winrs.SHELL_URI:
+        return winrs.handle(state, req, ctx)
+    if uri == config.LISTENER:
+        if req.action == ACTION_ENUMERATE:
+            return enumeration.enumerate_items(state, req, config.listener_items(state, ctx))
+        return config.handle_listener(state, req, ctx)
+    if config.section_for(req.resource_uri) is not None:
+        return config.handle_config(state, req, ctx)
+    if cim.split_uri(req.resource_uri) is not None:
+        if req.action == ACTION_ENUMERATE:
+            return enumeration.enumerate_items(state, req, cim.items(state, req, enumeration.filter_of(req)))
+        return cim.handle(state, req, ctx)
+    raise invalid_resource_uri()
+
+
+def handle_soap(state: HostState, request_xml: bytes, ctx: RequestContext) -> SoapReply:
+    """Answer one authenticated SOAP request the way the Windows host of `state` would."""
+    if identify.is_identify(request_xml):
+        return identify.handle_identify(state, request_xml, authenticated=ctx.identity.auth != "anonymous")
+    relates_to = None
+    try:
+        req = parse_request(request_xml)
+        relates_to = req.message_id or None
+        result = route(state, req, ctx)
+    except WsmanFault as fault:
+        return SoapReply(fault.status, fault_envelope(fault, relates_to, ctx.host_address))
+    return SoapReply(200, envelope(result.action, result.body, relates_to, result.prefixes), result.effects)

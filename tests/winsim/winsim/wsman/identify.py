@@ -1,0 +1,48 @@
+"""WS-Management Identify (WINDOWS-FACTS §7; identity namespace per trap C.4)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from winsim.contract import SoapReply
+from winsim.state import HostState
+
+WSMID = "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"
+SOAP = "http://www.w3.org/2003/05/soap-envelope"
+
+
+def is_identify(data: bytes) -> bool:
+    """Whether the body is a wsmid:Identify request (it carries no WS-Addressing headers)."""
+    try:
+        body = ET.fromstring(data).find(f"{{{SOAP}}}Body")
+    except ET.ParseError:
+        return False
+    return body is not None and body.find(f"{{{WSMID}}}Identify") is not None
+
+
+def product_version(state: HostState, authenticated: bool) -> str:
+    """`OS: 10.0.17763 SP: 0.0 Stack: 3.0`; anonymous callers see `OS: 0.0.0 SP: 0.0`."""
+    if not authenticated:
+        return f"OS: 0.0.0 SP: 0.0 Stack: {state.wsman_stack}"
+    return f"OS: {state.os_version} SP: {state.service_pack}.0 Stack: {state.wsman_stack}"
+
+
+def identify_response_element(state: HostState, authenticated: bool) -> str:
+    """The wsmid:IdentifyResponse element (also what `winrm id -format:xml` prints)."""
+    return (
+        f'<wsmid:IdentifyResponse xmlns:wsmid="{WSMID}">'
+        "<wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</wsmid:ProtocolVersion>"
+        "<wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>"
+        f"<wsmid:ProductVersion>{product_version(state, authenticated)}</wsmid:ProductVersion>"
+        "</wsmid:IdentifyResponse>"
+    )
+
+
+def handle_identify(state: HostState, request_xml: bytes, authenticated: bool) -> SoapReply:
+    if not is_identify(request_xml):
+        return SoapReply(400, b"")
+    body = (
+        f'<s:Envelope xmlns:s="{SOAP}" xml:lang="en-US"><s:Header/><s:Body>'
+        f"{identify_response_element(state, authenticated)}</s:Body></s:Envelope>"
+    )
+    return SoapReply(200, body.encode("utf-8"))

@@ -1,0 +1,217 @@
+"""WinRS (`.../windows/shell/cmd`): Create, Command, Send, Receive, Signal, Delete, shaped like the recordings.
+
+Commands run when they are created; Receive returns all their output at once with CommandState Done, and
+carries the command's side effects (e.g. restart_winrm) so the transport acts after the output is delivered.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+
+from winsim.contract import RequestContext
+from winsim.state import HostState
+from winsim.wsman.commands import CommandResult, run_command
+from winsim.wsman.soap import (
+    ACTION_CREATE,
+    ACTION_DELETE,
+    Request,
+    Result,
+    WsmanFault,
+    action_not_supported,
+    attr,
+    endpoint_address,
+    local_name,
+    new_uuid,
+    q,
+    text,
+)
+
+SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
+SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+DONE = SHELL + "/CommandState/Done"
+PROVIDER = ("Shell cmd plugin", r"%systemroot%\system32\winrscmd.dll")
+
+
+@dataclass
+class Shell:
+    shell_id: str
+    owner: str
+    client_ip: str
+    idle_timeout: str
+    input_streams: str = "stdin"
+    output_streams: str = "stdout stderr"
+    working_directory: str = ""
+    environment: list[tuple[str, str]] = field(default_factory=list)
+    commands: dict[str, CommandResult] = field(default_factory=dict)
+
+
+def _shell_not_found(shell_id: str) -> WsmanFault:
+    message = (f"The request for the Windows Remote Shell with ShellId {shell_id} failed because the shell was not "
+               "found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer "
+               "exists on the server. Provide the correct ShellId or create a new shell and retry the operation. ")
+    reason = "The WS-Management service cannot process the request because the request contained invalid " \
+             "selectors for the resource. "
+    return WsmanFault(2150858843, reason, "w:InvalidSelectors", message=message, detail="UnexpectedSelectors")
+
+
+def _command_not_found() -> WsmanFault:
+    message = ("The Windows Remote Shell received a request to perform an operation on a command identifier that "
+               "does not exist. Either the command has completed execution or the client specified an invalid "
+               "command identifier. ")
+    reason = "The WS-Management service cannot process the request because the request contained invalid " \
+             "selectors for the resource. "
+    return WsmanFault(2150858843, reason, "w:InvalidSelectors", message=message, detail="UnexpectedSelectors")
+
+
+def _parameter_incorrect() -> WsmanFault:
+    return WsmanFault(87, "The parameter is incorrect. ", "w:InvalidParameter", message="The parameter is incorrect. ",
+                      detail="InvalidValue", provider=PROVIDER)
+
+
+def _file_not_found() -> WsmanFault:
+    reason = "The system cannot find the file specified. "
+    return WsmanFault(2147942402, reason, "w:InternalError", sender=False, provider=PROVIDER)
+
+
+def _duration(value: str, default_ms: int) -> str:
+    """`PT60S` -> `PT60.000S`, the way Windows echoes IdleTimeOut."""
+    match = re.fullmatch(r"PT(\d+(?:\.\d+)?)S", value.strip()) if value else None
+    seconds = float(match.group(1)) if match else default_ms / 1000
+    return f"PT{seconds:.3f}S"
+
+
+def _owner(ctx: RequestContext, state: HostState) -> str:
+    domain = ctx.identity.domain
+    if domain and domain.lower() not in (state.hostname.lower(), "."):
+        return f"{domain}\\{ctx.identity.user}"
+    return ctx.identity.user
+
+
+def _shell(state: HostState, req: Request) -> Shell:
+    shell_id = req.selector("ShellId") or ""
+    shell = state.runtime.shells.get(shell_id.upper())
+    if shell is None:
+        raise _shell_not_found(shell_id)
+    return shell  # type: ignore[no-any-return]
+
+
+def render_shell(shell: Shell) -> str:
+    env = "".join(f"<rsp:Variable Name={attr(n)}>{text(v)}</rsp:Variable>" for n, v in shell.environment)
+    return (
+        f'<rsp:Shell xmlns:rsp="{SHELL}"><rsp:ShellId>{shell.shell_id}</rsp:ShellId>'
+        f"<rsp:ResourceUri>{SHELL_URI}</rsp:ResourceUri><rsp:Owner>{text(shell.owner)}</rsp:Owner>"
+        f"<rsp:ClientIP>{text(shell.client_ip)}</rsp:ClientIP>"
+        + (f"<rsp:Environment>{env}</rsp:Environment>" if shell.environment else "")
+        + (f"<rsp:WorkingDirectory>{text(shell.working_directory)}</rsp:WorkingDirectory>"
+           if shell.working_directory else "")
+        + f"<rsp:IdleTimeOut>{shell.idle_timeout}</rsp:IdleTimeOut>"
+        f"<rsp:InputStreams>{text(shell.input_streams)}</rsp:InputStreams>"
+        f"<rsp:OutputStreams>{text(shell.output_streams)}</rsp:OutputStreams>"
+        "<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>"
+        "</rsp:Shell>"
+    )
+
+
+def create(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    payload = req.payload()
+    if payload is None or local_name(payload) != "Shell":
+        raise _parameter_incorrect()
+    idle_ms = int(state.winrm["Winrs"]["IdleTimeout"])
+    shell = Shell(
+        shell_id=new_uuid(),
+        owner=_owner(ctx, state),
+        client_ip=ctx.client_ip,
+        idle_timeout=_duration(payload.findtext(q("rsp", "IdleTimeOut")) or "", idle_ms),
+        input_streams=payload.findtext(q("rsp", "InputStreams")) or "stdin",
+        output_streams=payload.findtext(q("rsp", "OutputStreams")) or "stdout stderr",
+        working_directory=payload.findtext(q("rsp", "WorkingDirectory")) or "",
+        environment=[(v.get("Name", ""), v.text or "") for v in payload.iter(q("rsp", "Variable"))],
+    )
+    state.runtime.shells[shell.shell_id] = shell
+    created = (
+        f"<x:ResourceCreated><a:Address>{endpoint_address(ctx)}</a:Address><a:ReferenceParameters>"
+        f"<w:ResourceURI>{SHELL_URI}</w:ResourceURI><w:SelectorSet>"
+        f'<w:Selector Name="ShellId">{shell.shell_id}</w:Selector></w:SelectorSet></a:ReferenceParameters>'
+        "</x:ResourceCreated>"
+    )
+    return Result(ACTION_CREATE + "Response", created + render_shell(shell), ("x", "w", "rsp", "p"))
+
+
+def command(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    shell = _shell(state, req)
+    payload = req.payload()
+    if payload is None or local_name(payload) != "CommandLine":
+        raise _parameter_incorrect()
+    program = (payload.findtext(q("rsp", "Command")) or "").strip()
+    arguments = [a.text or "" for a in payload.findall(q("rsp", "Arguments"))]
+    skip_cmd = req.options.get("WINRS_SKIP_CMD_SHELL", "False").lower() == "true"
+    if skip_cmd and "\\" not in program and "/" not in program and program.lower() not in ("cmd", "cmd.exe"):
+        raise _file_not_found()  # without cmd.exe there is no PATH search (as in the 2008 R2 recording)
+    result = run_command(state, ctx, program, arguments)
+    command_id = new_uuid()
+    shell.commands[command_id] = result
+    body = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
+    return Result(SHELL + "/CommandResponse", body, ("x", "w", "rsp", "p"))
+
+
+def receive(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    shell = _shell(state, req)
+    payload = req.payload()
+    stream = payload.find(q("rsp", "DesiredStream")) if payload is not None else None
+    command_id = (stream.get("CommandId") or "").upper() if stream is not None else ""
+    if not command_id:
+        raise _parameter_incorrect()
+    result = shell.commands.get(command_id)
+    if result is None:
+        raise _command_not_found()
+    parts = []
+    for name, data in (("stdout", result.stdout), ("stderr", result.stderr)):
+        if data:
+            encoded = base64.b64encode(data.encode("utf-8")).decode("ascii")
+            parts.append(f'<rsp:Stream Name="{name}" CommandId="{command_id}">{encoded}</rsp:Stream>')
+    parts += [f'<rsp:Stream Name="{n}" CommandId="{command_id}" End="true"></rsp:Stream>' for n in ("stdout", "stderr")]
+    parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{DONE}">'
+                 f"<rsp:ExitCode>{result.rc}</rsp:ExitCode></rsp:CommandState>")
+    effects, result.effects = result.effects, set()  # deliver side effects once
+    body = f"<rsp:ReceiveResponse>{''.join(parts)}</rsp:ReceiveResponse>"
+    return Result(SHELL + "/ReceiveResponse", body, ("w", "rsp", "p"), effects=effects)
+
+
+def signal(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    shell = _shell(state, req)
+    payload = req.payload()
+    command_id = (payload.get("CommandId") or "").upper() if payload is not None else ""
+    if command_id not in shell.commands:
+        raise _command_not_found()
+    del shell.commands[command_id]  # terminate / ctrl_c: the command is gone either way
+    return Result(SHELL + "/SignalResponse", "<rsp:SignalResponse/>", ("x", "w", "rsp", "p"))
+
+
+def send(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    _shell(state, req)  # stdin is accepted and ignored: no simulated tool reads it
+    return Result(SHELL + "/SendResponse", "<rsp:SendResponse/>", ("x", "w", "rsp", "p"))
+
+
+def delete(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    shell = _shell(state, req)
+    del state.runtime.shells[shell.shell_id]
+    return Result(ACTION_DELETE + "Response", "", ("w", "p"))
+
+
+HANDLERS = {
+    ACTION_CREATE: create,
+    SHELL + "/Command": command,
+    SHELL + "/Receive": receive,
+    SHELL + "/Signal": signal,
+    SHELL + "/Send": send,
+    ACTION_DELETE: delete,
+}
+
+
+def handle(state: HostState, req: Request, ctx: RequestContext) -> Result:
+    handler = HANDLERS.get(req.action)
+    if handler is None:
+        raise action_not_supported()
+    return handler(state, req, ctx)
