@@ -104,7 +104,7 @@ winrm_service:
   type: dict
   sample: {name: WinRM, exists: true, start_mode: auto, delayed_start: false, state: running}
 listeners:
-  description: WinRM listeners; RV(listeners[].source) is V(GPO) for listeners created by Group Policy.
+  description: WinRM listeners; C(source) is V(GPO) for listeners created by Group Policy.
   returned: success
   type: list
   elements: dict

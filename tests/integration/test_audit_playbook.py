@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import JSON_RESULTS, REPO, HostFactory, run_playbook, task_results, write_inventory
+from simhosts import JSON_RESULTS, REPO, HostFactory, run_playbook, task_results, write_inventory
 
 from winsim import HostState
 

@@ -7,7 +7,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from conftest import JSON_RESULTS, PASSWORD, HostFactory, run_playbook, task_results, write_inventory
+from simhosts import JSON_RESULTS, PASSWORD, HostFactory, run_playbook, task_results, write_inventory
 
 WRONG_PASSWORD = "Wr0ng-Secret-Pa55!"
 

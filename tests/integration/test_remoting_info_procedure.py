@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROFILES, HostFactory, config_for
+from simhosts import PROFILES, HostFactory, config_for
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient

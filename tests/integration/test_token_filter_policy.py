@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import JSON_RESULTS, HostFactory, config_for, run_playbook, task_results, write_inventory
+from simhosts import JSON_RESULTS, HostFactory, config_for, run_playbook, task_results, write_inventory
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import (

@@ -14,6 +14,9 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors im
 State = t.TypeVar("State")
 Desired = t.TypeVar("Desired")
 Client = t.TypeVar("Client")
+# A procedure only consumes clients and desired states, so it may accept wider types than a caller passes.
+ClientIn = t.TypeVar("ClientIn", contravariant=True)
+DesiredIn = t.TypeVar("DesiredIn", contravariant=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,12 +38,12 @@ class NotConvergedError(WinRemoteError):
     kind = "not_converged"
 
 
-class Procedure(t.Protocol[Client, State, Desired]):
-    def observe(self, client: Client) -> State: ...
+class Procedure(t.Protocol[ClientIn, State, DesiredIn]):
+    def observe(self, client: ClientIn) -> State: ...
 
-    def plan(self, state: State, desired: Desired) -> list[Change]: ...
+    def plan(self, state: State, desired: DesiredIn) -> list[Change]: ...
 
-    def apply(self, client: Client, state: State, changes: t.Sequence[Change]) -> None: ...
+    def apply(self, client: ClientIn, state: State, changes: t.Sequence[Change]) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.remoting_info import (
     SM_REMOTING_PORT,
@@ -50,6 +51,20 @@ def _sm_listener(state: RemotingState) -> winrm_config.Listener | None:
 
 def _cuts_us(desired: SmRemotingDesired, port: int | None) -> bool:
     return desired.scheme == "http" and port == desired.port
+
+
+def _rule_change(rule_id: str, enabled: bool, disruptive: bool) -> Change:
+    """A change in the firewall_rules procedure's own form, so that procedure applies it (CIM or netsh)."""
+    verb = "enable" if enabled else "disable"
+    return Change(
+        "set_enabled",
+        f"firewall_rules.{rule_id}.enabled",
+        not enabled,
+        enabled,
+        f"{verb} the firewall rule {rule_id}",
+        {"rule_id": rule_id, "value": enabled},
+        disruptive=disruptive,
+    )
 
 
 def plan_enabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemotingPlan:
@@ -107,16 +122,7 @@ def plan_enabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemoting
         elif not rule.enabled and rule.gpo_owned:
             overrides.append(f"the firewall rule {rule_id} is disabled by Group Policy")
         elif not rule.enabled:
-            changes.append(
-                Change(
-                    "enable_rule",
-                    f"firewall_rules.{rule_id}.enabled",
-                    False,
-                    True,
-                    f"enable the firewall rule {rule_id}",
-                    {"rule_id": rule_id},
-                )
-            )
+            changes.append(_rule_change(rule_id, True, disruptive=False))
     auth = state.service_config.auth if state.service_config else {}
     gpo_settings = {name.lower() for name in (state.service_config.gpo_settings if state.service_config else ())}
     for method in REQUIRED_AUTH:
@@ -147,17 +153,7 @@ def plan_disabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemotin
         if rule.gpo_owned:
             overrides.append(f"the firewall rule {rule_id} is enabled by Group Policy")
             continue
-        changes.append(
-            Change(
-                "disable_rule",
-                f"firewall_rules.{rule_id}.enabled",
-                True,
-                False,
-                f"disable the firewall rule {rule_id}",
-                {"rule_id": rule_id},
-                disruptive=_cuts_us(desired, SM_REMOTING_PORT),
-            )
-        )
+        changes.append(_rule_change(rule_id, False, disruptive=_cuts_us(desired, SM_REMOTING_PORT)))
     listener = _sm_listener(state)
     if listener is not None and listener.source == "GPO":
         overrides.append(
@@ -202,8 +198,7 @@ class SmRemoting:
 
     def apply(self, client: t.Any, state: RemotingState, changes: t.Sequence[Change]) -> None:
         ordered = sorted(changes, key=lambda c: (c.disruptive, c.kind in ("create_listener", "delete_listener")))
-        rules_on = [c.params["rule_id"] for c in ordered if c.kind == "enable_rule"]
-        rules_off = [c.params["rule_id"] for c in ordered if c.kind == "disable_rule"]
+        rule_changes = [c for c in ordered if c.kind == "set_enabled"]
         for change in ordered:
             if change.kind == "service_start_mode":
                 services.change_start_mode(client, "WinRM", str(change.params["mode"]))
@@ -211,10 +206,9 @@ class SmRemoting:
                 services.start(client, "WinRM")
             elif change.kind == "set_auth":
                 winrm_config.set_auth(client, **{str(change.params["method"]): True})
-        if rules_on:
-            firewall.set_rules_enabled(client, state.os, rules_on, True)
-        if rules_off:
-            firewall.set_rules_enabled(client, state.os, rules_off, False)
+        if rule_changes:
+            rules = firewall_rules.RulesState(state.os, dict(state.firewall_rules))
+            firewall_rules.FirewallRules(WINRM_RULES).apply(client, rules, rule_changes)
         for change in ordered:
             if change.kind == "create_listener":
                 winrm_config.create_listener(client, "*", "HTTP", Port=SM_REMOTING_PORT, Enabled=True)

@@ -72,7 +72,7 @@ def from_registry(current_version: RegKey | None, product_options: RegKey | None
     if isinstance(major, int) and isinstance(minor, int):
         version = f"{major}.{minor}.{build}"
     else:
-        version = f"{values.get('CurrentVersion') or '0.0'}.{build}"
+        version = f"{values.get('CurrentVersion')!s}.{build}" if values.get("CurrentVersion") else f"0.0.{build}"
     raw_type = str((product_options or RegKey("")).get("ProductType") or "")
     product_type = _PRODUCT_TYPES.get(raw_type.lower(), "unknown")
     return OsInfo(

@@ -65,9 +65,9 @@ def test_each_missing_piece_is_one_change() -> None:
     )
     assert sorted(kinds(state, sm_remoting.SmRemotingDesired("enabled", scheme="https", port=5986))) == [
         "create_listener",
-        "enable_rule",
         "service_start_mode",
         "set_auth",
+        "set_enabled",
     ]
 
 
@@ -103,7 +103,7 @@ def test_missing_rule_is_a_warning_never_created() -> None:
 
 def test_disable_over_https_plans_rules_then_listener() -> None:
     changes = sm_remoting.SmRemoting().plan(host(), DISABLE_HTTPS)
-    assert [c.kind for c in changes] == ["disable_rule", "disable_rule", "delete_listener"]
+    assert [c.kind for c in changes] == ["set_enabled", "set_enabled", "delete_listener"]
     assert not any(c.disruptive for c in changes)
 
 

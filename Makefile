@@ -1,0 +1,220 @@
+# Build and quality gates for the winremote.remoting collection.
+# Needs only Python >= 3.11 and git; everything else comes from PyPI through the machine's pip configuration.
+# `make test` runs every gate (fast failures first); `make demo` audits four simulated hosts.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# --- Interpreters ----------------------------------------------------------------------------------------------
+# A candidate counts only if it really runs: pyenv shims for versions that are not selected exist but fail.
+runs_py311 = "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1
+pick_python = $(shell for p in $(1); do if $(runs_py311); then command -v "$$p"; break; fi; done)
+
+PYENV_ROOT ?= $(HOME)/.pyenv
+pyenv_pythons = $(sort $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1)))
+
+# Newest first: 3.13 from PATH or pyenv, then 3.12, then whatever python3 is (3.11 at least).
+# Override with `make PYTHON=/path/to/python3.12 ...`.
+ifndef PYTHON
+PYTHON := $(call pick_python,python3.13 $(call pyenv_pythons,3.13) python3.12 $(call pyenv_pythons,3.12) python3)
+endif
+# The oldest supported combination: Python 3.11 with ansible-core 2.19.
+ifndef PYTHON_OLD
+PYTHON_OLD := $(call pick_python,python3.11 $(call pyenv_pythons,3.11))
+endif
+
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ANSIBLE_CORE_OLD := ansible-core>=2.19,<2.20
+ANSIBLE_CORE_NEW := ansible-core>=2.21,<2.22
+ANSIBLE_CORE := $(if $(filter 3.11,$(PYTHON_VERSION)),$(ANSIBLE_CORE_OLD),$(ANSIBLE_CORE_NEW))
+
+VENV := .venv
+VENV_OLD := .venv-219
+# pip prints one warning per package for the machine's partial local mirrors; keep the logs readable.
+# grep exits 1 when it filtered everything; only pip's own status (pipefail) may fail the recipe.
+PIP_QUIET := { grep -v 'is ignored: it is neither a file nor a directory' || test $$? = 1; }
+
+# --- Collection trees ------------------------------------------------------------------------------------------
+WORK := .work
+COLLECTIONS := $(CURDIR)/$(WORK)/collections
+COLLECTION_LINK := $(WORK)/collections/ansible_collections/winremote/remoting
+SANITY_ROOT := $(WORK)/ansible-test/ansible_collections/winremote/remoting
+WINSIM_PROJECT := $(wildcard tests/winsim/pyproject.toml)
+MODULES := $(basename $(notdir $(wildcard plugins/modules/*.py)))
+
+# Environment for everything that loads the collection: pytest, ansible-playbook, ansible-doc, molecule.
+RUN_ENV = ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) PYTHONPATH=$(COLLECTIONS) ANSIBLE_NOCOLOR=1
+
+# ansible-test downloads get-pip.py from ci-files.testing.ansible.com into this cache unless a file is there.
+# Our stand-in uses the interpreter's bundled pip instead, then installs what ansible-test asked for.
+define GET_PIP_SHIM
+"""winremote.remoting stand-in for get-pip.py: bootstrap pip with ensurepip, no download."""
+import subprocess
+import sys
+
+GET_PIP_ONLY = {"--no-setuptools", "--no-wheel"}
+args = [arg for arg in sys.argv[1:] if arg not in GET_PIP_ONLY]
+subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
+subprocess.check_call([sys.executable, "-m", "pip", "install", *args])
+endef
+export GET_PIP_SHIM
+
+# The pip version that the installed ansible-test bootstraps into its venvs (its cache file is named after it).
+define PIP_VERSION_PROBE
+import types
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(types.SimpleNamespace(version="default"))["pip"])
+endef
+export PIP_VERSION_PROBE
+
+# molecule offline: no prerun and no dependency step (both would call ansible-galaxy against the network);
+# the collection comes from ANSIBLE_COLLECTIONS_PATH. Scenarios override anything else in their molecule.yml.
+define MOLECULE_BASE_CONFIG
+---
+prerun: false
+dependency:
+  name: galaxy
+  enabled: false
+endef
+export MOLECULE_BASE_CONFIG
+
+.PHONY: help venv venv-old collections lint ruff mypy ansible-lint changelog-lint sanity sanity-tree sanity-shims \
+	unit integration compat molecule ee fmt test demo clean
+
+help:
+	@echo "make demo         start 4 simulated Windows hosts (+1 unreachable) and run playbooks/audit.yml"
+	@echo "make test         every gate: lint, ee, unit, sanity, integration, compat, molecule"
+	@echo "make venv         $(VENV) ($(PYTHON_VERSION), $(ANSIBLE_CORE)) and $(VENV_OLD) (3.11, $(ANSIBLE_CORE_OLD))"
+	@echo "make lint | sanity | unit | integration | compat | molecule | ee | fmt | clean"
+
+# --- Virtual environments (stamped, so re-running is cheap) ------------------------------------------------------
+venv: $(VENV)/.stamp collections
+venv-old: $(VENV_OLD)/.stamp collections
+
+$(VENV)/.stamp: requirements.txt requirements-dev.txt $(WINSIM_PROJECT) Makefile
+	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 found" >&2; exit 1; }
+	@echo "== $(VENV): $(PYTHON) ($(PYTHON_VERSION)), $(ANSIBLE_CORE)"
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q "$(ANSIBLE_CORE)" -r requirements.txt -r requirements-dev.txt 2>&1 | $(PIP_QUIET)
+	$(if $(WINSIM_PROJECT),$(VENV)/bin/python -m pip install -q -e tests/winsim 2>&1 | $(PIP_QUIET),\
+		@echo "WARNING: tests/winsim/pyproject.toml is missing; the simulator is not installed" >&2)
+	$(VENV)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout'
+	touch $@
+
+$(VENV_OLD)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile
+	@test -n "$(PYTHON_OLD)" || { echo "no Python 3.11 found for the ansible-core 2.19 venv" >&2; exit 1; }
+	@echo "== $(VENV_OLD): $(PYTHON_OLD), $(ANSIBLE_CORE_OLD)"
+	test -x $(VENV_OLD)/bin/python || $(PYTHON_OLD) -m venv $(VENV_OLD)
+	$(VENV_OLD)/bin/python -m pip install -q "$(ANSIBLE_CORE_OLD)" "pytest>=8.3,<10" "pytest-timeout>=2.3,<3" \
+		"pyyaml>=6.0,<7" -r requirements.txt 2>&1 | $(PIP_QUIET)
+	$(if $(WINSIM_PROJECT),$(VENV_OLD)/bin/python -m pip install -q -e tests/winsim 2>&1 | $(PIP_QUIET),\
+		@echo "WARNING: tests/winsim/pyproject.toml is missing; the simulator is not installed" >&2)
+	$(VENV_OLD)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout'
+	touch $@
+
+# The checkout itself, seen as an installed collection (a symlink, so edits are live).
+collections:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@if [ -e $(COLLECTION_LINK) ] && [ ! -L $(COLLECTION_LINK) ]; then rm -rf $(COLLECTION_LINK); fi
+	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+# --- Gates -----------------------------------------------------------------------------------------------------
+lint: ruff mypy ansible-lint changelog-lint
+
+ruff: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Rewrite what ruff can fix by itself (imports, pyupgrade, formatting); `make lint` only checks.
+fmt: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+mypy: venv
+	$(VENV)/bin/mypy -p ansible_collections.winremote.remoting.plugins $(if $(WINSIM_PROJECT),-p winsim)
+
+ansible-lint: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint --profile production
+
+changelog-lint: venv
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# ansible-test refuses symlinked collection roots, so it gets a fresh copy of the working tree (uncommitted
+# edits included). The copy is made a scratch git repository of its own: ansible-test lists its files with
+# `git ls-files` from the nearest .git upwards, and would otherwise find this checkout, which ignores .work/.
+sanity-tree:
+	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	@tar -c --exclude='./.git' --exclude='./.venv*' --exclude='./.work' --exclude='./tests/output' \
+		--exclude='__pycache__' --exclude='.*_cache' --exclude='*.egg-info' -f - . | tar -x -C $(SANITY_ROOT) -f -
+	@git -C $(SANITY_ROOT) init -q
+
+# One bootstrap stand-in per pip version that the installed ansible-test pins (25.2 for 2.21, 24.2 for 2.19).
+sanity-shims: venv
+	@for py in $(VENV)/bin/python $(wildcard $(VENV_OLD)/bin/python); do \
+		version=$$($$py -c "$$PIP_VERSION_PROBE"); \
+		shim=$(HOME)/.ansible/test/cache/get_pip_$${version//./_}.py; \
+		if [ ! -f $$shim ] || grep -q 'winremote.remoting stand-in' $$shim; then \
+			mkdir -p $$(dirname $$shim) && printf '%s\n' "$$GET_PIP_SHIM" > $$shim; \
+		fi; \
+	done
+
+sanity: venv sanity-tree sanity-shims
+	cd $(SANITY_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
+	@mkdir -p $(WORK)/doc
+	@for module in $(MODULES); do \
+		echo "ansible-doc winremote.remoting.$$module"; \
+		$(RUN_ENV) $(VENV)/bin/ansible-doc winremote.remoting.$$module > $(WORK)/doc/$$module.txt; \
+		grep -q "^> MODULE winremote.remoting.$$module" $(WORK)/doc/$$module.txt; \
+	done
+
+unit: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/unit tests/winsim/tests
+
+integration: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/integration
+
+# Same split as unit / integration: each suite is its own pytest session, as in the newest venv.
+compat: venv-old
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/unit
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/integration
+
+molecule: venv
+	@if [ -d extensions/molecule ]; then \
+		mkdir -p $(WORK) && printf '%s\n' "$$MOLECULE_BASE_CONFIG" > $(WORK)/molecule-base.yml; \
+		cd extensions && $(RUN_ENV) NO_COLOR=1 PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+			$(CURDIR)/$(VENV)/bin/molecule --base-config $(CURDIR)/$(WORK)/molecule-base.yml test --all; \
+	else echo "molecule: no extensions/molecule scenarios yet"; fi
+
+# Cheap and local first, the slow subprocess-heavy gates last.
+test: lint ee unit sanity integration compat molecule
+
+# The execution environment: a version-free collection tarball (built from the clean copy, without caches) plus
+# ansible-builder's build context. Writing the context needs no container runtime, so `make test` can check
+# execution-environment.yml every time; `podman build .work/ee/context` makes the image.
+EE := $(WORK)/ee
+
+ee: venv sanity-tree
+	@rm -rf $(EE) && mkdir -p $(EE)
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(CURDIR)/$(EE) $(SANITY_ROOT) >/dev/null
+	mv $(EE)/winremote-remoting-*.tar.gz $(EE)/winremote-remoting.tar.gz
+	$(VENV)/bin/ansible-builder create --file execution-environment.yml --context $(EE)/context >/dev/null
+	test -f $(EE)/context/_build/collections/winremote-remoting.tar.gz
+
+# --- Demo ------------------------------------------------------------------------------------------------------
+DEMO := $(WORK)/demo
+WINSIM_START_ARGS := --hosts 4 --profile 2008r2 --profile 2012r2 --profile 2019 --profile 2022 --unreachable 1 \
+	--base-address 127.0.0.10 --inventory $(DEMO)/inventory.yml --state-dir $(DEMO)
+
+demo: venv
+	@mkdir -p $(DEMO)
+	export $(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH; \
+	trap 'winsim stop --state-dir $(DEMO)' EXIT; \
+	winsim start $(WINSIM_START_ARGS); \
+	ansible-playbook -i $(DEMO)/inventory.yml playbooks/audit.yml
+
+clean:
+	rm -rf $(VENV) $(VENV_OLD) $(WORK) tests/output .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +
