@@ -26,10 +26,6 @@ OBSERVED_RULES = firewall.RULE_SETS["winrm_http"] + firewall.RULE_SETS["dcom_rem
 SM_REMOTING_PORT = 5985
 
 
-def _rule_probe_name(store: str, index: int) -> str:
-    return f"fw.{store}.{index}"
-
-
 def probes() -> list[batch.Probe]:
     """Every read, in the order the host runs them."""
     sc_qc, sc_query = services.query_commands("WinRM")
@@ -49,10 +45,7 @@ def probes() -> list[batch.Probe]:
             "hotfix", registry.query_command(software.CBS_PACKAGES_KEY, find_key=manageability.PERFORMANCE_UPDATE)
         ),
     ]
-    for store_name, store_key in (("local", firewall.LOCAL_STORE), ("gpo", firewall.GPO_STORE)):
-        for index, rule_id in enumerate(OBSERVED_RULES):
-            found.append(batch.Probe(_rule_probe_name(store_name, index), registry.query_command(store_key, rule_id)))
-    return found
+    return found + firewall.rule_probes(OBSERVED_RULES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,12 +140,6 @@ def _key(result: batch.BatchResult, probe: str, path: str) -> registry.RegKey | 
     return registry.find_key(registry.parse_query(result.section(probe)), path)
 
 
-def _rule_value(result: batch.BatchResult, store: str, key: str, index: int, rule_id: str) -> dict[str, str]:
-    found = _key(result, _rule_probe_name(store, index), key)
-    value = found.get(rule_id) if found else None
-    return {rule_id: value} if isinstance(value, str) else {}
-
-
 def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) -> RemotingState:
     """Turn the batched output into typed state (pure: unit-testable without a host)."""
     policy_key = _key(result, "policy", WINRM_POLICY_KEY)
@@ -165,12 +152,6 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
     )
     latfp_key = _key(result, "latfp", SYSTEM_POLICIES_KEY)
     latfp = latfp_key.get("LocalAccountTokenFilterPolicy") if latfp_key else None
-    local: dict[str, str] = {}
-    gpo: dict[str, str] = {}
-    for index, rule_id in enumerate(OBSERVED_RULES):
-        local.update(_rule_value(result, "local", firewall.LOCAL_STORE, index, rule_id))
-        gpo.update(_rule_value(result, "gpo", firewall.GPO_STORE, index, rule_id))
-    rules = firewall.effective_rules(local, gpo)
     hotfix_keys = registry.parse_query(result.section("hotfix"))
     return RemotingState(
         os=os_info.from_registry(
@@ -181,7 +162,7 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
         service_config=winrm_config.parse_service(result.section("config")),
         winrm_policy=policy,
         local_account_token_filter_policy=latfp if isinstance(latfp, int) else None,
-        firewall_rules={rule_id: rules.get(rule_id) for rule_id in OBSERVED_RULES},
+        firewall_rules=firewall.rules_from_batch(result, OBSERVED_RULES),
         software=software.from_registry(
             _key(result, "ps1", software.POWERSHELL_1_KEY),
             _key(result, "ps3", software.POWERSHELL_3_KEY),

@@ -8,7 +8,12 @@ state of a rule and whether Group Policy owns it, the same way on 2008 (no NetSe
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import typing as t
+import xml.etree.ElementTree as ET
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 
 LOCAL_STORE = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules"
 GPO_STORE = r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules"
@@ -94,3 +99,268 @@ def effective_rules(local: dict[str, str], gpo: dict[str, str]) -> dict[str, Fir
     rules = {rule_id: parse_rule(rule_id, value, gpo_owned=False) for rule_id, value in local.items()}
     rules.update({rule_id: parse_rule(rule_id, value, gpo_owned=True) for rule_id, value in gpo.items()})
     return rules
+
+
+# --- reading rules by ID through the batched registry probes --------------------------------------------------------
+
+
+def rule_probe_name(store: str, index: int) -> str:
+    """Probe names carry an index, not the rule ID: IDs may hold characters cmd.exe must not echo."""
+    return f"fw.{store}.{index}"
+
+
+def rule_probes(rule_ids: t.Sequence[str]) -> list[batch.Probe]:
+    """One ``reg query /v`` per rule and store (local store first), so both stores cost no extra round trip."""
+    found: list[batch.Probe] = []
+    for store_name, store_key in (("local", LOCAL_STORE), ("gpo", GPO_STORE)):
+        for index, rule_id in enumerate(rule_ids):
+            found.append(batch.Probe(rule_probe_name(store_name, index), registry.query_command(store_key, rule_id)))
+    return found
+
+
+def _stored_value(result: batch.BatchResult, store: str, key: str, index: int, rule_id: str) -> str | None:
+    found = registry.find_key(registry.parse_query(result.section(rule_probe_name(store, index))), key)
+    value = found.get(rule_id) if found else None
+    return value if isinstance(value, str) else None
+
+
+def rules_from_batch(result: batch.BatchResult, rule_ids: t.Sequence[str]) -> dict[str, FirewallRule | None]:
+    """The effective rule per requested ID (None when neither store has it), from :func:`rule_probes` output."""
+    local: dict[str, str] = {}
+    gpo: dict[str, str] = {}
+    for index, rule_id in enumerate(rule_ids):
+        for store, key, into in (("local", LOCAL_STORE, local), ("gpo", GPO_STORE, gpo)):
+            value = _stored_value(result, store, key, index, rule_id)
+            if value is not None:
+                into[rule_id] = value
+    rules = effective_rules(local, gpo)
+    return {rule_id: rules.get(rule_id) for rule_id in rule_ids}
+
+
+# --- normalising what a task asks for, so a rerun compares equal to what Windows stored ----------------------------
+
+# Keywords MSFT_NetAddressFilter.RemoteAddress accepts (WINDOWS-FACTS §3), in the spelling Windows shows.
+ADDRESS_KEYWORDS = ("LocalSubnet", "DefaultGateway", "DHCP", "DNS", "WINS", "Internet", "Intranet")
+_KEYWORDS_BY_LOWER = {keyword.lower(): keyword for keyword in ADDRESS_KEYWORDS}
+PROFILE_CHOICES = ("domain", "private", "public", "any")
+
+_Ip = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _bad_address(item: str, why: str) -> errors.InvalidSettingsError:
+    return errors.InvalidSettingsError(f"remote_address: {item!r} {why}")
+
+
+def _parse_ip(text: str, item: str) -> _Ip:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        raise _bad_address(
+            item, "is not Any, a keyword (" + ", ".join(ADDRESS_KEYWORDS) + "), an IP address, a range or a subnet"
+        ) from None
+
+
+def _address_entry(item: str) -> tuple[tuple[t.Any, ...], str]:
+    """(sort key, canonical text) of one address entry; raises naming the item when it is not valid."""
+    text = item.strip()
+    keyword = _KEYWORDS_BY_LOWER.get(text.lower())
+    if keyword is not None:
+        return (0, ADDRESS_KEYWORDS.index(keyword)), keyword
+    if "/" in text:
+        try:
+            # host bits are dropped (strict=False), as Windows applies the mask; a dotted mask equals its prefix
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise _bad_address(item, "is not a valid subnet (address/prefix or address/mask)") from None
+        if network.num_addresses == 1:
+            return (1, network.version, int(network.network_address), int(network.network_address)), str(
+                network.network_address
+            )
+        last = network.broadcast_address
+        return (1, network.version, int(network.network_address), int(last)), network.with_prefixlen
+    if "-" in text:
+        start_text, _, end_text = text.partition("-")
+        start, end = _parse_ip(start_text, item), _parse_ip(end_text, item)
+        if start.version != end.version:
+            raise _bad_address(item, "mixes IPv4 and IPv6")
+        if int(end) < int(start):
+            raise _bad_address(item, "ends before it starts")
+        if start == end:
+            return (1, start.version, int(start), int(start)), str(start)
+        return (1, start.version, int(start), int(end)), f"{start}-{end}"
+    address = _parse_ip(text, item)
+    return (1, address.version, int(address), int(address)), str(address)
+
+
+def normalize_remote_addresses(items: t.Iterable[str], strict: bool = True) -> tuple[str, ...]:
+    """Canonical, sorted, de-duplicated remote addresses; ``("Any",)`` for no restriction.
+
+    Items may be comma lists. ``strict=False`` (for what a host reports) keeps entries it does not know as they are
+    instead of raising, so an unusual stored value shows up as a difference rather than an error.
+    """
+    entries: dict[str, tuple[t.Any, ...]] = {}
+    saw_any = False
+    for raw in items:
+        for item in str(raw).split(","):
+            if not item.strip():
+                continue
+            if item.strip().lower() in ("any", "*"):
+                saw_any = True
+                continue
+            try:
+                key, text = _address_entry(item)
+            except errors.InvalidSettingsError:
+                if strict:
+                    raise
+                key, text = (2, item.strip()), item.strip()
+            entries.setdefault(text, key)
+    if saw_any:
+        if entries and strict:
+            raise _bad_address("Any", "must be the only item: it already admits every address")
+        if entries:
+            return ("Any", *sorted(entries, key=lambda name: entries[name]))
+        return ("Any",)
+    if not entries:
+        if strict:
+            raise errors.InvalidSettingsError("remote_address: give at least one address, or Any")
+        return ("Any",)
+    return tuple(sorted(entries, key=lambda name: entries[name]))
+
+
+def normalize_profiles(items: t.Iterable[str]) -> tuple[str, ...]:
+    """``domain``/``private``/``public``/``any`` (any case) -> the sorted subset of ALL_PROFILES; ``any`` is all."""
+    chosen: set[str] = set()
+    for item in items:
+        name = str(item).strip().lower()
+        if name == "any":
+            chosen.update(ALL_PROFILES)
+        elif name.capitalize() in ALL_PROFILES:
+            chosen.add(name.capitalize())
+        else:
+            raise errors.InvalidSettingsError(f"profiles: {item!r} is not one of {', '.join(PROFILE_CHOICES)}")
+    if not chosen:
+        raise errors.InvalidSettingsError("profiles: give at least one profile, or any")
+    return tuple(p for p in ALL_PROFILES if p in chosen)
+
+
+# --- writes on Server 2012 and later: MSFT_NetFirewallRule and its MSFT_NetAddressFilter ----------------------------
+
+RULE_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/standardcimv2/MSFT_NetFirewallRule"
+ADDRESS_FILTER_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/standardcimv2/MSFT_NetAddressFilter"
+PROFILE_BITS = {"Domain": 1, "Private": 2, "Public": 4}
+
+
+class CimWriter(t.Protocol):
+    def invoke(
+        self,
+        resource_uri: str,
+        method: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        selectors: t.Mapping[str, t.Any] | None = None,
+    ) -> t.Any: ...
+
+    def put(self, resource_uri: str, body: t.Any, selectors: t.Mapping[str, t.Any] | None = None) -> t.Any: ...
+
+
+def rule_selectors(rule_id: str) -> dict[str, str]:
+    """The key properties of MSFT_NetFirewallRule (WINDOWS-FACTS §3, V)."""
+    return {
+        "CreationClassName": f"MSFT|FW|FirewallRule|{rule_id}",
+        "PolicyRuleName": "",
+        "SystemCreationClassName": "",
+        "SystemName": "",
+    }
+
+
+def address_filter_selectors(rule_id: str) -> dict[str, str]:
+    """The key properties of the rule's MSFT_NetAddressFilter.
+
+    ASSUMPTION (WINDOWS-FACTS §3 lists the keys; the values come from public Get-NetFirewall*Filter dumps): a
+    rule's filters carry the rule's own CreationClassName and an empty Name / SystemCreationClassName / SystemName,
+    so the filter is addressed directly instead of through an association query (one round trip fewer).
+    """
+    return {
+        "CreationClassName": f"MSFT|FW|FirewallRule|{rule_id}",
+        "Name": "",
+        "SystemCreationClassName": "",
+        "SystemName": "",
+    }
+
+
+def profile_mask(profiles: t.Sequence[str]) -> int:
+    """MSFT_NetFirewallRule.Profiles: all three profiles are sent as 0 (Any), as ``-Profile Any`` does."""
+    if set(profiles) >= set(ALL_PROFILES):
+        return 0
+    return sum(PROFILE_BITS[p] for p in profiles)
+
+
+def _instance_body(resource_uri: str, class_name: str, values: t.Mapping[str, t.Sequence[str]]) -> ET.Element:
+    """A partial instance for WS-Transfer Put; arrays as repeated elements (WINDOWS-FACTS §3, UNVERIFIED form)."""
+    root = ET.Element(f"{{{resource_uri}}}{class_name}")
+    for name, items in values.items():
+        for item in items:
+            ET.SubElement(root, f"{{{resource_uri}}}{name}").text = item
+    return root
+
+
+def cim_set_enabled(client: CimWriter, rule_id: str, enabled: bool) -> None:
+    """The rule's Enable / Disable method: one round trip, empty output on success."""
+    client.invoke(RULE_URI, "Enable" if enabled else "Disable", {}, selectors=rule_selectors(rule_id))
+
+
+def cim_set_profiles(client: CimWriter, rule_id: str, profiles: t.Sequence[str]) -> None:
+    body = _instance_body(RULE_URI, "MSFT_NetFirewallRule", {"Profiles": [str(profile_mask(profiles))]})
+    client.put(RULE_URI, body, selectors=rule_selectors(rule_id))
+
+
+def cim_set_remote_addresses(client: CimWriter, rule_id: str, addresses: t.Sequence[str]) -> None:
+    body = _instance_body(ADDRESS_FILTER_URI, "MSFT_NetAddressFilter", {"RemoteAddress": list(addresses)})
+    client.put(ADDRESS_FILTER_URI, body, selectors=address_filter_selectors(rule_id))
+
+
+# --- writes on Server 2008 / 2008 R2: netsh advfirewall, by English display name ------------------------------------
+
+# netsh addresses rules by display name, which Windows localises: this table is English only (WINDOWS-FACTS §1).
+ENGLISH_DISPLAY_NAMES = {
+    "WINRM-HTTP-In-TCP": "Windows Remote Management (HTTP-In)",
+    "WINRM-HTTP-In-TCP-PUBLIC": "Windows Remote Management (HTTP-In)",
+    "ComPlusNetworkAccess-DCOM-In": "COM+ Network Access (DCOM-In)",
+    "RemoteEventLogSvc-In-TCP": "Remote Event Log Management (RPC)",
+    "RemoteEventLogSvc-NP-In-TCP": "Remote Event Log Management (NP-In)",
+    "RemoteEventLogSvc-RPCSS-In-TCP": "Remote Event Log Management (RPC-EPMAP)",
+}
+# netsh remoteip= keywords; Internet / Intranet exist only for the 2012+ cmdlets and CIM classes.
+NETSH_ADDRESS_KEYWORDS = ("LocalSubnet", "DefaultGateway", "DHCP", "DNS", "WINS")
+
+
+def _netsh_profiles(profiles: t.Sequence[str]) -> str:
+    return "any" if set(profiles) >= set(ALL_PROFILES) else ",".join(p.lower() for p in profiles)
+
+
+def _netsh_addresses(addresses: t.Sequence[str]) -> str:
+    return ",".join(a.lower() if a == "Any" or a in NETSH_ADDRESS_KEYWORDS else a for a in addresses)
+
+
+def netsh_set_rule(
+    rule: FirewallRule,
+    enabled: bool,
+    profiles: t.Sequence[str] | None = None,
+    remote_addresses: t.Sequence[str] | None = None,
+) -> str:
+    """``netsh advfirewall firewall set rule name="..." dir=in [profile=<now>] new enable=... [profile=] [remoteip=]``.
+
+    The two WinRM rules share one display name; the rule's current profiles in the selection tell them apart
+    (ASSUMPTION: netsh's ``profile=`` selection matches a rule by its profile set, as ``show rule`` does).
+    ``enable=`` is always given, so the command states the whole wanted state of the rule.
+    """
+    name = ENGLISH_DISPLAY_NAMES[rule.rule_id]
+    command = f'netsh advfirewall firewall set rule name="{name}" dir=in'
+    shared = [other for other, text in ENGLISH_DISPLAY_NAMES.items() if text == name and other != rule.rule_id]
+    if shared:
+        command += f" profile={_netsh_profiles(rule.profiles)}"
+    command += f" new enable={'yes' if enabled else 'no'}"
+    if profiles is not None:
+        command += f" profile={_netsh_profiles(profiles)}"
+    if remote_addresses is not None:
+        command += f" remoteip={_netsh_addresses(remote_addresses)}"
+    return command

@@ -1,0 +1,37 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winremote.remoting.firewall_rules."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import FIREWALL_RULES
+from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.firewall_rules import (
+    FirewallRules,
+    desired_from_args,
+)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+
+
+class ActionModule(WinRemoteAction):
+    ARGUMENT_SPEC = FIREWALL_RULES
+
+    def validate_argument_spec(self, argument_spec: t.Any = None, **kwargs: t.Any) -> t.Any:
+        """The spec plus its one cross-option rule, which the shared base does not pass on."""
+        kwargs.setdefault("required_one_of", [["rules", "rule_set"]])
+        return super().validate_argument_spec(argument_spec, **kwargs)
+
+    def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        desired = desired_from_args(args, client.config.port)  # before any I/O: bad options fail fast
+        procedure = FirewallRules(desired.rule_ids)
+        outcome = base.execute(procedure, client, desired, self.check_mode)
+        state = outcome.after or outcome.before
+        return self.outcome_result(
+            outcome,
+            rules=state.rules_dict(),
+            previous=outcome.before.rules_dict(),
+            method=outcome.before.method,
+            verified=outcome.after is not None,
+        )

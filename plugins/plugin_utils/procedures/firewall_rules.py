@@ -1,0 +1,270 @@
+"""Enable or disable predefined Windows Firewall rules by rule ID, with optional profiles and remote addresses.
+
+Observation is one batched WinRS command (the OS version and both rule stores, four round trips). Changes go
+through MSFT_NetFirewallRule / MSFT_NetAddressFilter on 2012 and later, and through ``netsh advfirewall`` on 2008 /
+2008 R2, which have no NetSecurity CIM classes. A rule owned by Group Policy is never changed locally, and a missing
+built-in rule is an error: creating a replacement would open the port wider than the rule Windows ships.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall, os_info, registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+
+CIM = "cim"
+NETSH = "netsh"
+NETSECURITY_MIN_VERSION = (6, 2)  # MSFT_NetFirewallRule exists from Windows Server 2012 on (WINDOWS-FACTS §3)
+
+
+class RefusedError(errors.WinRemoteError):
+    """The task asks for something this module will not do; nothing was changed."""
+
+    kind = "refused"
+
+
+class RuleMissingError(errors.WinRemoteError):
+    """A requested built-in rule is not on the host; no replacement rule is ever created."""
+
+    kind = "rule_missing"
+
+
+class NetshError(errors.WinRemoteError):
+    """netsh refused a change (on 2008 / 2008 R2)."""
+
+    kind = "netsh"
+
+
+class Client(batch.CommandRunner, firewall.CimWriter, t.Protocol):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Desired:
+    """What the task asks for, already normalised (so comparing with the host is a plain equality)."""
+
+    rule_ids: tuple[str, ...]
+    enabled: bool
+    profiles: tuple[str, ...] | None = None  # None: leave as they are
+    remote_addresses: tuple[str, ...] | None = None  # None: leave as they are
+    allow_self_disconnect: bool = False
+    connection_port: int | None = None  # the port the controller talks to; None when unknown
+
+
+def resolve_rule_ids(rules: t.Iterable[str] | None, rule_set: str | None) -> tuple[str, ...]:
+    """The named set's rules then the listed ones, without duplicates (rule IDs compare case-insensitively)."""
+    wanted: list[str] = []
+    if rule_set:
+        if rule_set not in firewall.RULE_SETS:
+            raise errors.InvalidSettingsError(
+                f"rule_set: {rule_set!r} is not one of {', '.join(sorted(firewall.RULE_SETS))}"
+            )
+        wanted.extend(firewall.RULE_SETS[rule_set])
+    for rule_id in rules or ():
+        text = str(rule_id).strip()
+        if not text:
+            raise errors.InvalidSettingsError("rules: a rule ID is empty")
+        if any(char in text for char in '|"%'):
+            raise errors.InvalidSettingsError(f"rules: {text!r} is not a rule ID (it holds |, % or a quote)")
+        if text.lower() not in {w.lower() for w in wanted}:
+            wanted.append(text)
+    if not wanted:
+        raise errors.InvalidSettingsError("give the rules to change: rules (rule IDs), rule_set, or both")
+    return tuple(wanted)
+
+
+def desired_from_args(args: t.Mapping[str, t.Any], connection_port: int | None) -> Desired:
+    """Validate and normalise the module's options; raises InvalidSettingsError naming the option."""
+    profiles = args.get("profiles")
+    addresses = args.get("remote_address")
+    return Desired(
+        rule_ids=resolve_rule_ids(args.get("rules"), args.get("rule_set")),
+        enabled=args.get("state", "enabled") == "enabled",
+        profiles=firewall.normalize_profiles(profiles) if profiles is not None else None,
+        remote_addresses=firewall.normalize_remote_addresses(addresses) if addresses is not None else None,
+        allow_self_disconnect=bool(args.get("allow_self_disconnect")),
+        connection_port=connection_port,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class RulesState:
+    os: os_info.OsInfo
+    rules: dict[str, firewall.FirewallRule | None]
+
+    @property
+    def method(self) -> str:
+        """netsh on 6.0 / 6.1 (2008, 2008 R2), CIM on 6.2 and later."""
+        return CIM if self.os.major_minor >= NETSECURITY_MIN_VERSION else NETSH
+
+    def rules_dict(self) -> dict[str, dict[str, t.Any]]:
+        return {rule_id: (rule.to_dict() if rule else {"present": False}) for rule_id, rule in self.rules.items()}
+
+
+def _addresses(rule: firewall.FirewallRule) -> tuple[str, ...]:
+    return firewall.normalize_remote_addresses(rule.remote_addresses, strict=False)
+
+
+def _cuts_connection(rule: firewall.FirewallRule, desired: Desired, kind: str, after: t.Any) -> bool:
+    """Whether a change can drop the controller's own connection: the rule admits the port in use, and the change
+    disables it, removes a profile, or replaces its remote addresses by anything but Any."""
+    if desired.connection_port is None or str(desired.connection_port) not in rule.local_ports:
+        return False
+    if kind == "set_enabled":
+        return not after
+    if kind == "set_profiles":
+        return not set(rule.profiles) <= set(after)
+    return tuple(after) != ("Any",)
+
+
+def _rule_changes(rule: firewall.FirewallRule, desired: Desired, method: str) -> list[Change]:
+    rule_id = rule.rule_id
+    planned: list[tuple[str, str, t.Any, t.Any, str]] = []
+    if rule.enabled != desired.enabled:
+        verb = "enable" if desired.enabled else "disable"
+        planned.append(("set_enabled", "enabled", rule.enabled, desired.enabled, f"{verb} firewall rule {rule_id}"))
+    if desired.profiles is not None and tuple(rule.profiles) != desired.profiles:
+        summary = f"set the profiles of firewall rule {rule_id} to {', '.join(desired.profiles)}"
+        planned.append(("set_profiles", "profiles", list(rule.profiles), list(desired.profiles), summary))
+    if desired.remote_addresses is not None and _addresses(rule) != desired.remote_addresses:
+        summary = f"set the remote addresses of firewall rule {rule_id} to {', '.join(desired.remote_addresses)}"
+        before = list(_addresses(rule))
+        planned.append(("set_remote_address", "remote_address", before, list(desired.remote_addresses), summary))
+    return [
+        Change(
+            kind=kind,
+            target=f"firewall_rules.{rule_id}.{field}",
+            before=before,
+            after=after,
+            summary=summary,
+            params={"rule_id": rule_id, "value": after, "method": method},
+            disruptive=_cuts_connection(rule, desired, kind, after),
+        )
+        for kind, field, before, after, summary in planned
+    ]
+
+
+def _check_netsh(rule: firewall.FirewallRule, desired: Desired) -> None:
+    if rule.rule_id not in firewall.ENGLISH_DISPLAY_NAMES:
+        known = ", ".join(firewall.ENGLISH_DISPLAY_NAMES)
+        raise RefusedError(
+            f"firewall rule {rule.rule_id} cannot be changed on Windows Server 2008 / 2008 R2: netsh needs its "
+            f"display name and only these rules have a known one: {known}"
+        )
+    unsupported = [a for a in desired.remote_addresses or () if a in ("Internet", "Intranet")]
+    if unsupported:
+        raise RefusedError(
+            f"remote_address: {', '.join(unsupported)} is not available on Windows Server 2008 / 2008 R2 "
+            "(netsh knows LocalSubnet, DefaultGateway, DHCP, DNS and WINS)"
+        )
+
+
+class FirewallRules:
+    """observe -> plan -> apply for a list of predefined rules (see the module docstring for the costs)."""
+
+    def __init__(self, rule_ids: t.Sequence[str]) -> None:
+        self.rule_ids = tuple(rule_ids)
+
+    def probes(self) -> list[batch.Probe]:
+        os_probe = batch.Probe("os", registry.query_command(os_info.CURRENT_VERSION_KEY))
+        return [os_probe, *firewall.rule_probes(self.rule_ids)]
+
+    def interpret(self, result: batch.BatchResult) -> RulesState:
+        """Typed state from the batched output (pure)."""
+        version_key = registry.find_key(registry.parse_query(result.section("os")), os_info.CURRENT_VERSION_KEY)
+        if version_key is None:
+            raise errors.ProtocolError(
+                "could not read the Windows version (reg query of CurrentVersion gave no output); "
+                f"the observation returned: {result.stderr.strip()[:200] or 'nothing'}"
+            )
+        return RulesState(os_info.from_registry(version_key, None), firewall.rules_from_batch(result, self.rule_ids))
+
+    def observe(self, client: batch.CommandRunner) -> RulesState:
+        """One WinRS command: Create shell, Command, Receive, Delete."""
+        return self.interpret(batch.run(client, self.probes()))
+
+    def plan(self, state: RulesState, desired: Desired) -> list[Change]:
+        missing = [rule_id for rule_id in desired.rule_ids if state.rules.get(rule_id) is None]
+        if missing:
+            raise RuleMissingError(
+                f"firewall rule(s) not found on this host: {', '.join(missing)}; a missing built-in rule is not "
+                "recreated (that would open the port wider than Windows does): restore it or leave it out of rules"
+            )
+        changes: list[Change] = []
+        for rule_id in desired.rule_ids:
+            rule = t.cast(firewall.FirewallRule, state.rules[rule_id])
+            wanted = _rule_changes(rule, desired, state.method)
+            if not wanted:
+                continue
+            if rule.gpo_owned:
+                raise RefusedError(
+                    f"firewall rule {rule_id} is owned by Group Policy and was not modified: "
+                    f"{'; '.join(c.summary for c in wanted)} in the GPO that sets it"
+                )
+            if state.method == NETSH:
+                _check_netsh(rule, desired)
+            changes.extend(wanted)
+        cutting = [c for c in changes if c.disruptive]
+        if cutting and not desired.allow_self_disconnect:
+            raise RefusedError(
+                f"refusing to {cutting[0].summary}: it admits port {desired.connection_port}, which this connection "
+                "uses, and the change can cut it; set allow_self_disconnect: true to do it anyway"
+            )
+        # changes that can cut the connection go last, so everything else is done before it drops
+        return [c for c in changes if not c.disruptive] + cutting
+
+    def apply(self, client: Client, state: RulesState, changes: t.Sequence[Change]) -> None:
+        if state.method == CIM:
+            for change in changes:
+                _apply_cim(client, change)
+        else:
+            _apply_netsh(client, state, changes)
+
+
+def _apply_cim(client: firewall.CimWriter, change: Change) -> None:
+    """One request per change: Enable/Disable, Put Profiles, or Put RemoteAddress on the address filter."""
+    rule_id, value = change.params["rule_id"], change.params["value"]
+    if change.kind == "set_enabled":
+        firewall.cim_set_enabled(client, rule_id, bool(value))
+    elif change.kind == "set_profiles":
+        firewall.cim_set_profiles(client, rule_id, value)
+    else:
+        firewall.cim_set_remote_addresses(client, rule_id, value)
+
+
+def _apply_netsh(client: batch.CommandRunner, state: RulesState, changes: t.Sequence[Change]) -> None:
+    """One ``netsh ... set rule`` per rule, all in one WinRS command; a failing one prints a marker after it."""
+    by_rule: dict[str, dict[str, t.Any]] = {}
+    for change in changes:
+        by_rule.setdefault(change.params["rule_id"], {})[change.kind] = change.params["value"]
+    probes: list[batch.Probe] = []
+    order = list(by_rule)
+    for index, rule_id in enumerate(order):
+        rule = t.cast(firewall.FirewallRule, state.rules[rule_id])
+        wanted = by_rule[rule_id]
+        command = firewall.netsh_set_rule(
+            rule,
+            bool(wanted.get("set_enabled", rule.enabled)),
+            wanted.get("set_profiles"),
+            wanted.get("set_remote_address"),
+        )
+        failed = f"{batch.MARKER_PREFIX}failed.{index}{batch.MARKER_SUFFIX}"
+        probes.append(batch.Probe(f"set.{index}", f"{command} || echo {failed}"))
+    result = batch.run(client, probes)
+    for index, rule_id in enumerate(order):
+        if f"set.{index}" not in result.sections:
+            raise errors.ProtocolError(
+                f"no output came back for the netsh change of firewall rule {rule_id}; run the task again to check"
+            )
+        if f"failed.{index}" not in result.sections:
+            continue
+        output = " ".join(line.strip() for line in result.section(f"set.{index}").splitlines() if line.strip())
+        name = firewall.ENGLISH_DISPLAY_NAMES[rule_id]
+        raise NetshError(
+            f'netsh could not change firewall rule {rule_id} (display name "{name}"): {output or "no output"}; '
+            "netsh finds rules by their localised display name, so changes on non-English Windows Server 2008 / "
+            "2008 R2 are not supported"
+        )

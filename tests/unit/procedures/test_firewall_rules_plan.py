@@ -1,0 +1,335 @@
+"""firewall_rules without a host: option normalisation, plan(), and what apply() sends."""
+
+from __future__ import annotations
+
+import typing as t
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall, os_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.winrs import CommandResult
+
+WINRM = "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|Profile=Private|LPort=5985|App=System|"
+PUBLIC = (
+    "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=5985|RA4=LocalSubnet|RA6=LocalSubnet|"
+    "App=System|"
+)
+EVENTLOG = "v2.20|Action=Allow|Active=FALSE|Dir=In|Protocol=6|LPort=445|App=System|"
+SERVER_2019 = os_info.OsInfo("Windows Server 2019", "10.0.17763", 17763, "server", "Server", "2019")
+SERVER_2008R2 = os_info.OsInfo("Windows Server 2008 R2", "6.1.7601", 7601, "server", "Server", "2008 R2")
+
+
+def state_of(
+    rules: t.Mapping[str, str | None], gpo: t.Iterable[str] = (), os: os_info.OsInfo = SERVER_2019
+) -> fr.RulesState:
+    parsed = {
+        rule_id: firewall.parse_rule(rule_id, value, gpo_owned=rule_id in gpo) if value else None
+        for rule_id, value in rules.items()
+    }
+    return fr.RulesState(os, parsed)
+
+
+def desired(port: int = 5985, **args: t.Any) -> fr.Desired:
+    return fr.desired_from_args(args, connection_port=port)
+
+
+DCOM_OFF = {rule_id: EVENTLOG for rule_id in firewall.RULE_SETS["dcom_remote_management"]}
+
+
+# --- which rules -----------------------------------------------------------------------------------------------------
+
+
+def test_rule_set_then_listed_rules_without_duplicates() -> None:
+    ids = fr.resolve_rule_ids(["RemoteEventLogSvc-In-TCP", "remoteeventlogsvc-in-tcp", "X-Rule"], "winrm_http")
+    assert ids == ("WINRM-HTTP-In-TCP", "WINRM-HTTP-In-TCP-PUBLIC", "RemoteEventLogSvc-In-TCP", "X-Rule")
+    assert fr.resolve_rule_ids(None, "dcom_remote_management") == firewall.RULE_SETS["dcom_remote_management"]
+
+
+@pytest.mark.parametrize(
+    ("rules", "rule_set", "text"),
+    [(None, None, "rule_set"), ([], None, "rules"), ([" "], None, "empty"), (['a"b'], None, "not a rule ID")],
+)
+def test_rule_ids_refused(rules: list[str] | None, rule_set: str | None, text: str) -> None:
+    with pytest.raises(errors.InvalidSettingsError, match=text):
+        fr.resolve_rule_ids(rules, rule_set)
+
+
+# --- normalisation ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (["any"], ("Any",)),
+        (["*"], ("Any",)),
+        (["localsubnet", "LocalSubnet", "DNS"], ("LocalSubnet", "DNS")),
+        (["10.0.0.0/255.0.0.0"], ("10.0.0.0/8",)),
+        (["10.1.2.3/8", "10.0.0.0/8"], ("10.0.0.0/8",)),
+        (["192.168.1.7/32"], ("192.168.1.7",)),
+        (["10.0.0.1-10.0.0.5"], ("10.0.0.1-10.0.0.5",)),
+        (["10.0.0.9-10.0.0.9"], ("10.0.0.9",)),
+        (["fe80::1", "FE80:0::1", "2001:db8::/32"], ("2001:db8::/32", "fe80::1")),
+        (["10.0.0.2,10.0.0.1", "DNS"], ("DNS", "10.0.0.1", "10.0.0.2")),
+        (["Intranet", "internet"], ("Internet", "Intranet")),
+    ],
+)
+def test_remote_addresses_normalised(given: list[str], expected: tuple[str, ...]) -> None:
+    assert firewall.normalize_remote_addresses(given) == expected
+
+
+def test_ipv4_sorts_before_ipv6_and_keywords_first() -> None:
+    got = firewall.normalize_remote_addresses(["2001:db8::1", "10.0.0.1", "wins"])
+    assert got == ("WINS", "10.0.0.1", "2001:db8::1")
+
+
+@pytest.mark.parametrize(
+    ("given", "bad"),
+    [
+        (["Any", "10.0.0.1"], "'Any'"),
+        (["10.0.0.300"], "'10.0.0.300'"),
+        (["10.0.0.0/33"], "'10.0.0.0/33'"),
+        (["10.0.0.5-10.0.0.1"], "'10.0.0.5-10.0.0.1'"),
+        (["10.0.0.1-fe80::1"], "'10.0.0.1-fe80::1'"),
+        (["Localnet"], "'Localnet'"),
+        ([], "at least one"),
+    ],
+)
+def test_bad_remote_address_names_the_parameter_and_the_item(given: list[str], bad: str) -> None:
+    with pytest.raises(errors.InvalidSettingsError) as caught:
+        firewall.normalize_remote_addresses(given)
+    assert str(caught.value).startswith("remote_address: ") and bad in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_host_values_are_read_leniently() -> None:
+    assert firewall.normalize_remote_addresses(["PlayToDevice", "10.0.0.0/255.0.0.0"], strict=False) == (
+        "10.0.0.0/8",
+        "PlayToDevice",
+    )
+
+
+def test_profiles_normalised() -> None:
+    assert firewall.normalize_profiles(["public", "Domain"]) == ("Domain", "Public")
+    assert firewall.normalize_profiles(["any"]) == firewall.ALL_PROFILES
+    with pytest.raises(errors.InvalidSettingsError, match="profiles: 'home'"):
+        firewall.normalize_profiles(["home"])
+
+
+# --- plan -------------------------------------------------------------------------------------------------------------
+
+
+def test_plan_enables_only_what_is_off() -> None:
+    rules = dict(DCOM_OFF, **{"RemoteEventLogSvc-NP-In-TCP": EVENTLOG.replace("Active=FALSE", "Active=TRUE")})
+    changes = fr.FirewallRules([]).plan(state_of(rules), desired(rule_set="dcom_remote_management"))
+    assert [c.target for c in changes] == [
+        "firewall_rules.ComPlusNetworkAccess-DCOM-In.enabled",
+        "firewall_rules.RemoteEventLogSvc-In-TCP.enabled",
+        "firewall_rules.RemoteEventLogSvc-RPCSS-In-TCP.enabled",
+    ]
+    assert all(c.before is False and c.after is True and c.params["method"] == "cim" for c in changes)
+
+
+def test_plan_is_empty_when_compliant() -> None:
+    rules = {k: v.replace("Active=FALSE", "Active=TRUE") for k, v in DCOM_OFF.items()}
+    assert fr.FirewallRules([]).plan(state_of(rules), desired(rule_set="dcom_remote_management")) == []
+
+
+def test_equivalent_addresses_plan_nothing() -> None:
+    stored = PUBLIC.replace("RA4=LocalSubnet|RA6=LocalSubnet|", "RA4=LocalSubnet,10.0.0.0/255.0.0.0|RA6=LocalSubnet|")
+    state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": stored})
+    same = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC"], remote_address=["10.1.0.0/8", "localsubnet", "LocalSubnet"])
+    assert fr.FirewallRules([]).plan(state, same) == []
+    wider = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC"], remote_address=["any"])
+    [change] = fr.FirewallRules([]).plan(state, wider)
+    assert (change.before, change.after, change.disruptive) == (["LocalSubnet", "10.0.0.0/8"], ["Any"], False)
+
+
+def test_profiles_change_and_diff_values() -> None:
+    state = state_of({"WINRM-HTTP-In-TCP": WINRM})
+    [change] = fr.FirewallRules([]).plan(state, desired(rules=["WINRM-HTTP-In-TCP"], profiles=["any"]))
+    assert change.target == "firewall_rules.WINRM-HTTP-In-TCP.profiles"
+    assert (change.before, change.after) == (["Domain", "Private"], ["Domain", "Private", "Public"])
+    assert not change.disruptive  # adding a profile cannot cut anyone off
+
+
+def test_gpo_owned_rule_is_refused_and_named() -> None:
+    state = state_of(DCOM_OFF, gpo=["RemoteEventLogSvc-In-TCP"])
+    with pytest.raises(fr.RefusedError) as caught:
+        fr.FirewallRules([]).plan(state, desired(rule_set="dcom_remote_management"))
+    assert "RemoteEventLogSvc-In-TCP is owned by Group Policy" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_gpo_owned_rule_already_right_is_fine() -> None:
+    state = state_of({"WINRM-HTTP-In-TCP": WINRM}, gpo=["WINRM-HTTP-In-TCP"])
+    assert fr.FirewallRules([]).plan(state, desired(rules=["WINRM-HTTP-In-TCP"])) == []
+
+
+def test_missing_rule_is_an_error_never_a_new_rule() -> None:
+    rules: dict[str, str | None] = dict(DCOM_OFF, **{"ComPlusNetworkAccess-DCOM-In": None})
+    with pytest.raises(fr.RuleMissingError, match="not found on this host: ComPlusNetworkAccess-DCOM-In;"):
+        fr.FirewallRules([]).plan(state_of(rules), desired(rule_set="dcom_remote_management"))
+
+
+def test_disabling_the_rule_of_the_port_in_use_is_refused() -> None:
+    state = state_of({"WINRM-HTTP-In-TCP": WINRM, "WINRM-HTTP-In-TCP-PUBLIC": PUBLIC})
+    with pytest.raises(fr.RefusedError, match="allow_self_disconnect"):
+        fr.FirewallRules([]).plan(state, desired(rule_set="winrm_http", state="disabled"))
+    over_https = fr.FirewallRules([]).plan(state, desired(rule_set="winrm_http", state="disabled", port=5986))
+    assert len(over_https) == 2 and not any(c.disruptive for c in over_https)
+
+
+def test_allowed_self_disconnect_goes_last() -> None:
+    state = state_of({"WINRM-HTTP-In-TCP": WINRM, **DCOM_OFF})
+    wanted = fr.Desired(
+        ("WINRM-HTTP-In-TCP", "RemoteEventLogSvc-In-TCP"),
+        enabled=False,
+        profiles=("Domain",),
+        allow_self_disconnect=True,
+        connection_port=5985,
+    )
+    changes = fr.FirewallRules([]).plan(state, wanted)
+    assert [c.kind for c in changes] == ["set_profiles", "set_enabled", "set_profiles"]
+    assert [c.disruptive for c in changes] == [False, True, True]
+    assert changes[0].params["rule_id"] == "RemoteEventLogSvc-In-TCP"
+
+
+def test_netsh_path_limits() -> None:
+    rules = {"Other-Rule": EVENTLOG, **DCOM_OFF}
+    old = state_of(rules, os=SERVER_2008R2)
+    assert old.method == "netsh" and state_of(rules).method == "cim"
+    with pytest.raises(fr.RefusedError, match="Other-Rule cannot be changed on Windows Server 2008"):
+        fr.FirewallRules([]).plan(old, desired(rules=["Other-Rule"]))
+    with pytest.raises(fr.RefusedError, match="remote_address: Internet"):
+        fr.FirewallRules([]).plan(old, desired(rule_set="dcom_remote_management", remote_address=["Internet"]))
+    assert len(fr.FirewallRules([]).plan(old, desired(rule_set="dcom_remote_management"))) == 4
+
+
+# --- observation and apply --------------------------------------------------------------------------------------------
+
+
+def reg_output(path: str, name: str, value: str) -> str:
+    return f"\r\n{path.replace('HKLM', 'HKEY_LOCAL_MACHINE', 1)}\r\n    {name}    REG_SZ    {value}\r\n\r\n"
+
+
+class FakeHost:
+    """Answers run_command with canned per-probe output and records CIM calls."""
+
+    def __init__(self, answers: dict[str, str] | None = None, failing: t.Iterable[int] = ()) -> None:
+        self.answers = answers or {}
+        self.failing = set(failing)
+        self.commands: list[str] = []
+        self.calls: list[tuple[str, str, t.Any, dict[str, t.Any]]] = []
+
+    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> CommandResult:
+        line = arguments[1]
+        self.commands.append(line)
+        out = []
+        for part in line.split(" & echo "):
+            name = part.split(batch.MARKER_PREFIX, 1)[1].split(batch.MARKER_SUFFIX, 1)[0]
+            out.append(f"{batch.MARKER_PREFIX}{name}{batch.MARKER_SUFFIX}")
+            if name.startswith("set."):
+                index = int(name.split(".")[1])
+                if index in self.failing:
+                    out += ["No rules match the specified criteria.", f"{batch.MARKER_PREFIX}failed.{index}=="]
+                else:
+                    out.append("Ok.")
+            else:
+                out.append(self.answers.get(name, ""))
+        return CommandResult("\r\n".join(out), "", 0)
+
+    def invoke(self, resource_uri: str, method: str, params: t.Any = None, selectors: t.Any = None) -> t.Any:
+        self.calls.append((resource_uri, method, params, dict(selectors or {})))
+        return {}
+
+    def put(self, resource_uri: str, body: t.Any, selectors: t.Any = None) -> t.Any:
+        self.calls.append((resource_uri, "Put", ET.tostring(body, encoding="unicode"), dict(selectors or {})))
+        return None
+
+
+def test_observe_reads_os_and_both_stores_in_one_command() -> None:
+    procedure = fr.FirewallRules(["WINRM-HTTP-In-TCP", "RemoteEventLogSvc-In-TCP"])
+    answers = {
+        "os": reg_output(os_info.CURRENT_VERSION_KEY, "CurrentVersion", "6.1")
+        + "    CurrentBuildNumber    REG_SZ    7601\r\n",
+        "fw.local.0": reg_output(firewall.LOCAL_STORE, "WINRM-HTTP-In-TCP", WINRM),
+        "fw.gpo.0": reg_output(firewall.GPO_STORE, "WINRM-HTTP-In-TCP", WINRM.replace("TRUE", "FALSE")),
+    }
+    host = FakeHost(answers)
+    state = procedure.observe(host)
+    assert len(host.commands) == 1
+    assert state.method == "netsh"
+    rule = state.rules["WINRM-HTTP-In-TCP"]
+    assert rule is not None and rule.gpo_owned and not rule.enabled
+    assert state.rules["RemoteEventLogSvc-In-TCP"] is None
+
+
+def test_observe_without_os_output_fails_clearly() -> None:
+    with pytest.raises(errors.ProtocolError, match="Windows version"):
+        fr.FirewallRules(["X"]).observe(FakeHost())
+
+
+def test_cim_apply_sends_one_request_per_change() -> None:
+    state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": PUBLIC, **DCOM_OFF})
+    wanted = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC", "RemoteEventLogSvc-In-TCP"], remote_address=["Any"])
+    host = FakeHost()
+    procedure = fr.FirewallRules(wanted.rule_ids)
+    procedure.apply(host, state, procedure.plan(state, wanted))
+    put, enable = host.calls  # the Remote Event Log rule admits Any already
+    assert put[0] == firewall.ADDRESS_FILTER_URI and put[1] == "Put" and ">Any</" in put[2]
+    assert put[3]["CreationClassName"] == "MSFT|FW|FirewallRule|WINRM-HTTP-In-TCP-PUBLIC" and put[3]["Name"] == ""
+    assert enable[:2] == (firewall.RULE_URI, "Enable")
+    assert enable[3] == firewall.rule_selectors("RemoteEventLogSvc-In-TCP")
+
+
+def test_cim_profiles_and_address_lists_go_into_put_bodies() -> None:
+    state = state_of(DCOM_OFF)
+    wanted = desired(
+        rules=["RemoteEventLogSvc-In-TCP"],
+        state="disabled",
+        profiles=["domain"],
+        remote_address=["10.0.0.2", "LocalSubnet"],
+    )
+    host = FakeHost()
+    procedure = fr.FirewallRules(wanted.rule_ids)
+    procedure.apply(host, state, procedure.plan(state, wanted))
+    profiles, addresses = host.calls
+    assert (
+        profiles[:2] == (firewall.RULE_URI, "Put") and ">1</" in profiles[2] and "MSFT_NetFirewallRule" in profiles[2]
+    )
+    assert addresses[2].count("RemoteAddress>") == 4  # two elements, each opened and closed
+    assert addresses[2].index("LocalSubnet") < addresses[2].index("10.0.0.2")
+
+
+def test_profile_mask() -> None:
+    assert firewall.profile_mask(["Domain", "Private"]) == 3
+    assert firewall.profile_mask(["Public"]) == 4
+    assert firewall.profile_mask(firewall.ALL_PROFILES) == 0
+
+
+def test_netsh_commands_use_english_names_and_one_winrs_command() -> None:
+    state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": PUBLIC, **DCOM_OFF}, os=SERVER_2008R2)
+    wanted = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC", "ComPlusNetworkAccess-DCOM-In"], remote_address=["any"])
+    host = FakeHost()
+    procedure = fr.FirewallRules(wanted.rule_ids)
+    procedure.apply(host, state, procedure.plan(state, wanted))
+    [line] = host.commands
+    assert (
+        'netsh advfirewall firewall set rule name="Windows Remote Management (HTTP-In)" dir=in profile=public '
+        "new enable=yes remoteip=any" in line
+    )
+    assert 'name="COM+ Network Access (DCOM-In)" dir=in new enable=yes ||' in line  # its addresses were Any
+
+
+def test_netsh_no_match_fails_with_one_line() -> None:
+    state = state_of(DCOM_OFF, os=SERVER_2008R2)
+    wanted = desired(rule_set="dcom_remote_management")
+    procedure = fr.FirewallRules(wanted.rule_ids)
+    with pytest.raises(fr.NetshError) as caught:
+        procedure.apply(FakeHost(failing=[1]), state, procedure.plan(state, wanted))
+    message = str(caught.value)
+    assert "RemoteEventLogSvc-In-TCP" in message and "Remote Event Log Management (RPC)" in message
+    assert "No rules match" in message and "non-English" in message and "\n" not in message
