@@ -61,3 +61,25 @@ SM_REMOTING: dict[str, dict[str, t.Any]] = with_connection(
         "allow_self_disconnect": {"type": "bool", "default": False},
     }
 )
+
+FIREWALL_RULES: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "rules": {"type": "list", "elements": "str"},
+        "rule_set": {"type": "str", "choices": ["dcom_remote_management", "winrm_http"]},
+        "state": {"type": "str", "choices": ["enabled", "disabled"], "default": "enabled"},
+        "profiles": {"type": "list", "elements": "str", "choices": ["domain", "private", "public", "any"]},
+        "remote_address": {"type": "list", "elements": "str"},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)
+
+WINRM_POLICY: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "state": {"type": "str", "required": True, "choices": ["enabled", "disabled", "not_configured"]},
+        # No spec default: "*" applies only with state=enabled, and the other states refuse a filter.
+        "ipv4_filter": {"type": "str"},
+        "ipv6_filter": {"type": "str"},
+        "restart_winrm": {"type": "bool", "default": True},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)
