@@ -33,5 +33,5 @@ class ActionModule(WinRemoteAction):
             rules=state.rules_dict(),
             previous=outcome.before.rules_dict(),
             method=outcome.before.method,
-            verified=outcome.after is not None,
+            verified=outcome.verified,
         )

@@ -41,6 +41,6 @@ class ActionModule(WinRemoteAction):
             )
         if warnings:
             result["warnings"] = warnings
-        after = outcome.after or (outcome.before if not outcome.changed else None)
+        after = outcome.after
         result["sm_remoting_enabled"] = after.sm_remoting_enabled if after else args["state"] == "enabled"
         return result

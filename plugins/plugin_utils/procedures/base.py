@@ -82,7 +82,9 @@ def execute(
     """Observe, plan, and unless in check mode apply and check that a new plan is empty."""
     before = procedure.observe(client)
     changes = procedure.plan(before, desired)
-    if check_mode or not changes:
+    if not changes:
+        return Outcome((), before, before)  # already in the requested state: the observation is the verification
+    if check_mode:
         return Outcome(tuple(changes), before, None)
     procedure.apply(client, before, changes)
     if not verify or any(c.disruptive for c in changes):

@@ -1,0 +1,288 @@
+"""winrm_policy: option validation, plan() for every transition, refusals, and the file/task command builders."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
+    POLICY_KEY,
+    Desired,
+    PolicyError,
+    PolicyState,
+    Running,
+    WinrmPolicy,
+)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import files, gpt_ini, registry_pol, tasks
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry_pol import PolEntry
+
+OTHER = PolEntry.dword(r"Software\Policies\Microsoft\Windows\WindowsUpdate\AU", "NoAutoUpdate", 1)
+HOST = "10.0.0.7"
+
+
+def desired(state: str = "enabled", **args: t.Any) -> Desired:
+    return Desired.from_args({"state": state, **args}, args.pop("controller", HOST))
+
+
+def host_state(
+    entries: list[PolEntry] | None = None,
+    gpt: str | None = None,
+    registry: dict[str, t.Any] | None = None,
+    running: Running = Running("not_configured"),
+) -> PolicyState:
+    return PolicyState(
+        registry_pol=None if entries is None else registry_pol.serialize(entries),
+        gpt_ini=None if gpt is None else gpt.encode(),
+        registry={"AllowAutoConfig": None, "IPv4Filter": None, "IPv6Filter": None, **(registry or {})},
+        running=running,
+        listeners=(),
+    )
+
+
+def converged(state: PolicyState, wanted: Desired) -> PolicyState:
+    """The state the host is in after apply() of plan(state, wanted) (pure simulation of the writes)."""
+    data = {c.target: c for c in WinrmPolicy().plan(state, wanted)}
+    reg = dict(state.registry)
+    for name in reg:
+        if f"registry.{name}" in data:
+            reg[name] = data[f"registry.{name}"].after
+    return PolicyState(
+        registry_pol=data["registry_pol"].params["data"] if "registry_pol" in data else state.registry_pol,
+        gpt_ini=data["gpt_ini"].params["data"] if "gpt_ini" in data else state.gpt_ini,
+        registry=reg,
+        running=wanted.running if "winrm_service" in data else state.running,
+        listeners=(),
+    )
+
+
+def pol_records(state: PolicyState) -> list[tuple[str, t.Any]]:
+    assert state.registry_pol is not None
+    return [(e.value_name, registry_pol.decode_value(e)) for e in registry_pol.parse(state.registry_pol)]
+
+
+# --- options ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ({"ipv4_filter": "10.0.0.300"}, "ipv4_filter: invalid item '10.0.0.300'"),
+        ({"ipv4_filter": "10.0.0.9-10.0.0.1"}, "ipv4_filter: invalid item '10.0.0.9-10.0.0.1': range start"),
+        ({"ipv6_filter": "10.0.0.1"}, "ipv6_filter: invalid item '10.0.0.1'"),
+        ({"ipv6_filter": "fe80::1%3"}, "ipv6_filter: invalid item 'fe80::1%3': zone"),
+        ({"ipv4_filter": "*,10.0.0.1"}, "ipv4_filter: invalid item"),
+        ({"ipv4_filter": "10.0.0.1,,10.0.0.2"}, "ipv4_filter: invalid item '': empty item"),
+    ],
+)
+def test_filter_errors_name_the_parameter(args: dict[str, str], message: str) -> None:
+    with pytest.raises(PolicyError) as error:
+        desired(**args)
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("state", ["disabled", "not_configured"])
+def test_filters_only_with_enabled(state: str) -> None:
+    with pytest.raises(PolicyError, match=f"ipv4_filter: only used with state=enabled \\(state={state}"):
+        desired(state, ipv4_filter="*")
+
+
+def test_filters_default_to_star_and_are_normalised() -> None:
+    wanted = desired(ipv4_filter=" 10.0.0.1 - 10.0.0.9 , 10.0.1.1", ipv6_filter="FD00::0001")
+    assert (wanted.ipv4_filter, wanted.ipv6_filter) == ("10.0.0.1-10.0.0.9,10.0.1.1", "fd00::1")
+    assert (desired().ipv4_filter, desired().ipv6_filter) == ("*", "*")
+    assert desired("disabled", allow_self_disconnect=True).ipv4_filter is None
+
+
+# --- plan ------------------------------------------------------------------------------------------------------------
+
+
+def test_enable_on_an_empty_local_gpo() -> None:
+    state = host_state()
+    changes = WinrmPolicy().plan(state, desired(ipv4_filter="10.0.0.1-10.0.0.9", ipv6_filter=""))
+    assert [(c.kind, c.target) for c in changes] == [
+        ("write_file", "registry_pol"),
+        ("write_file", "gpt_ini"),
+        ("set_dword", "registry.AllowAutoConfig"),
+        ("set_string", "registry.IPv4Filter"),
+        ("set_string", "registry.IPv6Filter"),
+        ("restart_winrm", "winrm_service"),
+    ]
+    pol = registry_pol.parse(changes[0].params["data"])
+    assert pol == [
+        PolEntry.dword(POLICY_KEY, "AllowAutoConfig", 1),
+        PolEntry.string(POLICY_KEY, "IPv4Filter", "10.0.0.1-10.0.0.9"),
+        PolEntry.string(POLICY_KEY, "IPv6Filter", ""),
+    ]
+    assert changes[0].before == {} and changes[0].after == {
+        "AllowAutoConfig": "REG_DWORD 1",
+        "IPv4Filter": "REG_SZ 10.0.0.1-10.0.0.9",
+        "IPv6Filter": "REG_SZ",
+    }
+    gpt = gpt_ini.parse(changes[1].params["data"])
+    assert gpt.version == 1 and gpt.machine_extensions == [list(gpt_ini.REGISTRY_MACHINE_EXTENSION)]
+    assert changes[1].before is None and changes[1].after["version"] == 1
+    assert changes[5].before == {"state": "not_configured", "ipv4_filter": None, "ipv6_filter": None}
+    assert changes[5].after == {"state": "enabled", "ipv4_filter": "10.0.0.1-10.0.0.9", "ipv6_filter": ""}
+    assert not changes[5].disruptive
+
+
+def test_every_transition_converges_and_keeps_other_settings() -> None:
+    gpt = "[General]\r\ngPCFunctionalityVersion=2\r\nVersion=65537\r\n"
+    state = host_state([OTHER], gpt)
+    versions = []
+    for wanted in (
+        desired(),
+        desired(ipv4_filter="10.0.0.1-10.0.0.9"),
+        desired("not_configured"),
+        desired("disabled", allow_self_disconnect=True),
+        desired(),
+    ):
+        state = converged(state, wanted)
+        assert WinrmPolicy().plan(state, wanted) == []  # a second run plans nothing
+        assert registry_pol.parse(t.cast(bytes, state.registry_pol))[0] == OTHER  # untouched, in place
+        versions.append(gpt_ini.parse(t.cast(bytes, state.gpt_ini)).version)
+    assert versions == [65538, 65539, 65540, 65541, 65542]  # the computer half, once per Registry.pol change
+    assert "gPCFunctionalityVersion=2" in t.cast(bytes, state.gpt_ini).decode()
+
+
+def test_disabled_writes_delete_markers_like_gpedit() -> None:
+    state = converged(host_state(), desired())
+    changes = WinrmPolicy().plan(state, desired("disabled", allow_self_disconnect=True))
+    after = converged(state, desired("disabled", allow_self_disconnect=True))
+    assert pol_records(after) == [("AllowAutoConfig", 0), ("**del.IPv4Filter", " "), ("**del.IPv6Filter", " ")]
+    assert [(c.kind, c.after) for c in changes if c.target.startswith("registry.")] == [
+        ("set_dword", 0),
+        ("delete_value", None),
+        ("delete_value", None),
+    ]
+    restart = changes[-1]
+    assert restart.kind == "restart_winrm" and restart.disruptive and restart.params["cuts_connection"]
+
+
+def test_not_configured_removes_the_records_and_values() -> None:
+    state = converged(host_state([OTHER]), desired())
+    state = PolicyState(state.registry_pol, state.gpt_ini, state.registry, Running("enabled", "*", "*"), ())
+    changes = WinrmPolicy().plan(state, desired("not_configured"))
+    assert [c.kind for c in changes] == [
+        "write_file",
+        "write_file",
+        "delete_value",
+        "delete_value",
+        "delete_value",
+        "restart_winrm",
+    ]
+    assert registry_pol.parse(changes[0].params["data"]) == [OTHER]
+    assert WinrmPolicy().plan(host_state(), desired("not_configured")) == []  # nothing there: nothing to do
+
+
+def test_filters_compare_by_meaning() -> None:
+    entries = [
+        PolEntry.dword(POLICY_KEY, "AllowAutoConfig", 1),
+        PolEntry.string(POLICY_KEY, "IPv4Filter", "10.0.0.1 - 10.0.0.9"),
+        PolEntry.string(POLICY_KEY, "IPv6Filter", "*"),
+    ]
+    registry = {"AllowAutoConfig": 1, "IPv4Filter": "10.0.0.1 - 10.0.0.9", "IPv6Filter": "*"}
+    state = host_state(entries, None, registry, Running("enabled", "10.0.0.1-10.0.0.9", "*"))
+    assert WinrmPolicy().plan(state, desired(ipv4_filter="10.0.0.1-10.0.0.9")) == []
+
+
+def test_only_the_service_differs_then_only_a_restart() -> None:
+    state = converged(host_state(), desired())
+    stale = PolicyState(state.registry_pol, state.gpt_ini, state.registry, Running("enabled", "10.0.0.1", "*"), ())
+    assert [c.kind for c in WinrmPolicy().plan(stale, desired())] == ["restart_winrm"]
+    assert WinrmPolicy().plan(stale, desired(restart_winrm=False)) == []
+
+
+def test_restart_can_be_left_to_the_next_start() -> None:
+    changes = WinrmPolicy().plan(host_state(), desired(restart_winrm=False))
+    assert "restart_winrm" not in [c.kind for c in changes] and len(changes) == 5
+
+
+@pytest.mark.parametrize(
+    "wanted,reason",
+    [
+        (dict(ipv4_filter="10.0.0.1-10.0.0.5"), "ipv4_filter='10.0.0.1-10.0.0.5' does not include 10.0.0.7"),
+        (dict(ipv4_filter=""), "ipv4_filter='' does not include 10.0.0.7"),
+        (dict(ipv6_filter="", controller="fd00::7", ipv4_filter="*"), "ipv6_filter='' does not include fd00::7"),
+        (dict(state="disabled"), "state=disabled (AllowAutoConfig=0) turns WinRM remote management off"),
+        (dict(state="disabled", restart_winrm=False), "state=disabled"),
+    ],
+)
+def test_self_disconnect_is_refused(wanted: dict[str, t.Any], reason: str) -> None:
+    state = wanted.pop("state", "enabled")
+    with pytest.raises(PolicyError) as error:
+        WinrmPolicy().plan(host_state(), desired(state, **wanted))
+    text = str(error.value)
+    assert text.startswith(f"refused: {reason}") and "allow_self_disconnect=true" in text and "\n" not in text
+    allowed = WinrmPolicy().plan(host_state(), desired(state, allow_self_disconnect=True, **wanted))
+    assert allowed and all(c.kind != "restart_winrm" or c.disruptive for c in allowed)
+
+
+def test_filter_that_keeps_the_controller_is_not_refused() -> None:
+    changes = WinrmPolicy().plan(host_state(), desired(ipv4_filter="10.0.0.1-10.0.0.9", ipv6_filter=""))
+    assert changes[-1].kind == "restart_winrm" and not changes[-1].disruptive
+
+
+def test_warnings() -> None:
+    assert desired(ipv6_filter="").warnings() == [
+        "ipv6_filter is empty: the WinRM GPO listener will not listen on any IPv6 address"
+    ]
+    named = Desired.from_args({"state": "enabled", "ipv4_filter": "10.0.0.1"}, "win01.example.com")
+    assert named.lockout() is None and "win01.example.com" in named.warnings()[0]
+    assert desired().warnings() == []
+
+
+def test_unreadable_files_are_refused() -> None:
+    bad = PolicyState(b"PReg\x01\x00\x00\x00[", None, {}, Running("not_configured"), ())
+    with pytest.raises(PolicyError, match=r"Registry.pol on the host is not a valid Registry.pol file"):
+        WinrmPolicy().plan(bad, desired())
+    bad_gpt = host_state(None, "[General]\r\nVersion=abc\r\n")
+    with pytest.raises(PolicyError, match=r"gpt.ini on the host cannot be updated safely"):
+        WinrmPolicy().plan(bad_gpt, desired())
+
+
+def test_policy_in_file() -> None:
+    state = converged(host_state(), desired(ipv4_filter="10.0.0.1-10.0.0.9"))
+    assert state.policy_in_file() == {"state": "enabled", "ipv4_filter": "10.0.0.1-10.0.0.9", "ipv6_filter": "*"}
+    assert host_state().policy_in_file()["state"] == "not_configured"
+
+
+# --- files and tasks -------------------------------------------------------------------------------------------------
+
+
+def test_read_output_parsing() -> None:
+    data = bytes(range(200))
+    section = "Input Length = 200\r\nOutput Length = 330\r\nCertUtil: done\r\n" + "\r\n".join(
+        files.encoded_lines(data)
+    )
+    assert files.parse_read("X", section) == data
+    missing = "CertUtil: -encode command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)\r\nCertUtil: ..."
+    assert files.parse_read("X", missing) is None
+    with pytest.raises(files.FileTransferError, match="cannot read X on the host: Access is denied."):
+        files.parse_read("X", "Access is denied.\r\n")
+
+
+def test_write_commands_pack_lines_under_the_limit() -> None:
+    small, probes = files.write_commands({r"C:\a\b.pol": b"PReg\x01\x00\x00\x00"})
+    assert len(small) == 1 and len(probes) == 1
+    assert small[0].startswith("(echo -----BEGIN CERTIFICATE-----& echo UFJlZwEAAAA=& echo -----END CERTIFICATE-----)>")
+    assert 'certutil -f -decode "' in small[0] and "==winremote:back0==" in small[0]
+    big = bytes(range(256)) * 40  # 10 KiB: about 14 KiB of base64, more than one cmd.exe line holds
+    commands, _ = files.write_commands({r"C:\a\big.bin": big})
+    assert len(commands) == 2 and all(len(c) <= files.COMMAND_BUDGET for c in commands)
+    groups = [p for c in commands for p in c.split(")>") if p.startswith(("(echo ", '>"'))]
+    echoed = [line for c in commands for group in c.split("(echo ")[1:] for line in group.split(")>")[0].split("& echo ")]
+    assert echoed == files.encoded_lines(big) and groups
+    assert commands[0].count(')>"') == 1 and ')>>"' in commands[0]  # the first group creates, the others append
+
+
+def test_task_command() -> None:
+    line = tasks.start_command("winremote-restart-winrm", tasks.RESTART_WINRM)
+    assert line == (
+        'schtasks /create /tn "winremote-restart-winrm" /sc once /st 00:00 /ru SYSTEM /tr "cmd.exe /c '
+        'net stop winrm /y & net start winrm & schtasks /delete /tn winremote-restart-winrm /f" /f'
+        ' && schtasks /run /tn "winremote-restart-winrm"'
+    )
+    with pytest.raises(ValueError):
+        tasks.start_command("x", 'echo "quoted"')
