@@ -19,8 +19,6 @@ from simhosts import (
     task_results,
     write_inventory,
 )
-from winsim import HostState, SimulatedHost, firewall
-from winsim.wsman.commands import smremoting
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
@@ -30,6 +28,8 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_r
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+from winsim import HostState, SimulatedHost, firewall
+from winsim.wsman.commands import smremoting
 
 PLAYBOOK = """
 - name: Server Manager remote management
@@ -151,7 +151,7 @@ def test_reset_in_the_middle_of_apply_then_rerun_converges(start_host: HostFacto
     https = https_overrides(host)
     enable = SmRemotingDesired("enabled", scheme="https", port=5986)
     # the observation is 4 requests; the 6th request is in the middle of the changes
-    for _ in range(5):
+    for _unused in range(5):
         host.inject_fault("delay", seconds=0)
     host.inject_fault("reset")
     with pytest.raises(errors.WinRemoteError) as info:

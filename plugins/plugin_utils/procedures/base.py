@@ -15,8 +15,8 @@ State = t.TypeVar("State")
 Desired = t.TypeVar("Desired")
 Client = t.TypeVar("Client")
 # A procedure only consumes clients and desired states, so it may accept wider types than a caller passes.
-ClientIn = t.TypeVar("ClientIn", contravariant=True)
-DesiredIn = t.TypeVar("DesiredIn", contravariant=True)
+ClientIn_contra = t.TypeVar("ClientIn_contra", contravariant=True)
+DesiredIn_contra = t.TypeVar("DesiredIn_contra", contravariant=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,12 +38,12 @@ class NotConvergedError(WinRemoteError):
     kind = "not_converged"
 
 
-class Procedure(t.Protocol[ClientIn, State, DesiredIn]):
-    def observe(self, client: ClientIn) -> State: ...
+class Procedure(t.Protocol[ClientIn_contra, State, DesiredIn_contra]):
+    def observe(self, client: ClientIn_contra) -> State: ...
 
-    def plan(self, state: State, desired: DesiredIn) -> list[Change]: ...
+    def plan(self, state: State, desired: DesiredIn_contra) -> list[Change]: ...
 
-    def apply(self, client: ClientIn, state: State, changes: t.Sequence[Change]) -> None: ...
+    def apply(self, client: ClientIn_contra, state: State, changes: t.Sequence[Change]) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True)

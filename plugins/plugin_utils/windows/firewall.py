@@ -65,7 +65,7 @@ def parse_rule_fields(value: str) -> list[tuple[str, str]]:
     for part in value.split("|"):
         if not part or "=" not in part:
             continue  # the version prefix and the empty tail after the last "|"
-        name, _, field_value = part.partition("=")
+        name, _sep, field_value = part.partition("=")
         pairs.append((name, field_value))
     return pairs
 
@@ -179,7 +179,7 @@ def _address_entry(item: str) -> tuple[tuple[t.Any, ...], str]:
         last = network.broadcast_address
         return (1, network.version, int(network.network_address), int(last)), network.with_prefixlen
     if "-" in text:
-        start_text, _, end_text = text.partition("-")
+        start_text, _sep, end_text = text.partition("-")
         start, end = _parse_ip(start_text, item), _parse_ip(end_text, item)
         if start.version != end.version:
             raise _bad_address(item, "mixes IPv4 and IPv6")

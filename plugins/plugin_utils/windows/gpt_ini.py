@@ -78,7 +78,7 @@ class GptIni:
 
 
 def _split(line: str) -> tuple[str, str]:
-    key, _, value = line.partition("=")
+    key, _sep, value = line.partition("=")
     return key.strip(), value.strip()
 
 

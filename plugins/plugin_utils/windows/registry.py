@@ -127,7 +127,7 @@ class CimInvoker(t.Protocol):
 
 def split_path(path: str) -> tuple[int, str]:
     """``HKLM\\SOFTWARE\\X`` -> (hDefKey, ``SOFTWARE\\X``)."""
-    hive, _, sub_key = short_path(path).partition("\\")
+    hive, _sep, sub_key = short_path(path).partition("\\")
     if hive.upper() not in HIVE_HANDLES:
         raise ValueError(f"registry path {path!r} does not start with a known hive (HKLM, HKCU, ...)")
     return HIVE_HANDLES[hive.upper()], sub_key

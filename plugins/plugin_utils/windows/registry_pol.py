@@ -115,7 +115,7 @@ class PolEntry:
         lowered = self.value_name.lower()
         for prefix in (DEL_PREFIX, SOFT_PREFIX):
             if lowered.startswith(prefix):
-                return self.value_name[len(prefix):]
+                return self.value_name[len(prefix) :]
         return self.value_name
 
     def to_bytes(self) -> bytes:
@@ -124,10 +124,21 @@ class PolEntry:
         if not 0 <= self.type <= _UINT32_MAX:
             raise ValueError(f"type out of range: {self.type}")
         data = bytes(self.data)
-        return b"".join((
-            _OPEN, _utf16z(self.key), _SEMI, _utf16z(self.value_name), _SEMI,
-            struct.pack("<I", self.type), _SEMI, struct.pack("<I", len(data)), _SEMI, data, _CLOSE,
-        ))
+        return b"".join(
+            (
+                _OPEN,
+                _utf16z(self.key),
+                _SEMI,
+                _utf16z(self.value_name),
+                _SEMI,
+                struct.pack("<I", self.type),
+                _SEMI,
+                struct.pack("<I", len(data)),
+                _SEMI,
+                data,
+                _CLOSE,
+            )
+        )
 
 
 class _Reader:
@@ -140,7 +151,7 @@ class _Reader:
     def take(self, size: int, what: str) -> bytes:
         if self.pos + size > len(self.data):
             raise RegistryPolError(f"truncated record: {what} needs {size} bytes, file ends", self.pos)
-        chunk = self.data[self.pos:self.pos + size]
+        chunk = self.data[self.pos : self.pos + size]
         self.pos += size
         return chunk
 
@@ -155,7 +166,7 @@ class _Reader:
         while True:
             if end + 2 > len(self.data):
                 raise RegistryPolError(f"truncated record: {what} has no terminating NUL", start)
-            if self.data[end:end + 2] == _NUL:
+            if self.data[end : end + 2] == _NUL:
                 break
             end += 2
         self.pos = end + 2
@@ -194,7 +205,7 @@ def parse(data: bytes) -> list[PolEntry]:
         close_at = reader.pos
         if close_at + 2 > len(reader.data):
             raise RegistryPolError(f"truncated record: ']' missing after {size} data bytes, file ends", close_at)
-        if reader.data[close_at:close_at + 2] != _CLOSE:
+        if reader.data[close_at : close_at + 2] != _CLOSE:
             raise RegistryPolError(f"expected ']' after {size} data bytes (size mismatch or missing bracket)", close_at)
         reader.pos += 2
         entries.append(PolEntry(key, name, reg_type, payload))
@@ -245,8 +256,12 @@ def _same_key(a: str, b: str) -> bool:
 
 
 def _same_entry(a: PolEntry, b: PolEntry) -> bool:
-    return (_same_key(a.key, b.key) and a.value_name.casefold() == b.value_name.casefold()
-            and a.type == b.type and a.data == b.data)
+    return (
+        _same_key(a.key, b.key)
+        and a.value_name.casefold() == b.value_name.casefold()
+        and a.type == b.type
+        and a.data == b.data
+    )
 
 
 def find(entries: t.Iterable[PolEntry], key: str, name: str) -> list[PolEntry]:

@@ -287,7 +287,7 @@ class WSManClient:
         """Optimized Enumerate, then Pull until EndOfSequence; returns the item elements."""
         body = enumerate_body(wql, selector_filter, enumeration_mode)
         items, context, end = parse_enumeration(self.request(ACTION_ENUMERATE, resource_uri, body, selectors, options))
-        for _ in range(MAX_PULLS):
+        for _unused in range(MAX_PULLS):
             if end or not context:
                 return items
             reply = self.request(ACTION_PULL, resource_uri, pull_body(context), selectors, options)

@@ -131,7 +131,7 @@ def run_command(request: Requester, command: str, arguments: t.Sequence[str] = (
         command_id = parse_command_id(reply)
         stdout, stderr = bytearray(), bytearray()
         rc: int | None = None
-        for _ in range(MAX_RECEIVES):
+        for _unused in range(MAX_RECEIVES):
             try:
                 reply = request(ACTION_RECEIVE, SHELL_URI, receive_body(command_id), selectors)
             except errors.WSManFaultError as fault:

@@ -179,7 +179,7 @@ def test_wrong_password(host: Any) -> None:
     client = WSManClient(make_config(host.address, password="not-the-password"))
     with client, pytest.raises(errors.AuthenticationFailedError) as info:
         client.get(CONFIG_SERVICE)
-    assert type(info.value) is errors.AuthenticationFailedError
+    assert info.value.__class__ is errors.AuthenticationFailedError
     assert "Administrator" in str(info.value)
     assert "not-the-password" not in str(info.value) and "not-the-password" not in repr(info.value)
 

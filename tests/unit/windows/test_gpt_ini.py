@@ -112,8 +112,9 @@ def test_null_cse_group_sorts_first() -> None:
 
 
 def test_user_extension_is_separate() -> None:
-    gpt = gpt_ini.ensure_user_extension(gpt_ini.new(), ["{35378EAC-683F-11D2-A89A-00C04FBBCFA2}",
-                                                        "{D02B1F73-3407-48AE-BA88-E8213C6761F1}"])
+    gpt = gpt_ini.ensure_user_extension(
+        gpt_ini.new(), ["{35378EAC-683F-11D2-A89A-00C04FBBCFA2}", "{D02B1F73-3407-48AE-BA88-E8213C6761F1}"]
+    )
     assert gpt.get("gPCUserExtensionNames") == USER_PAIR
     assert gpt.get("gPCMachineExtensionNames") is None
 
@@ -145,8 +146,10 @@ def test_encodings_are_detected_and_written_back(raw: bytes, encoding: str) -> N
     assert gpt.version == 3
     assert gpt_ini.render_bytes(gpt) == raw
     bumped = gpt_ini.render_bytes(gpt_ini.bump_machine_version(gpt))
-    assert bumped == raw.replace(gpt_ini.encode("Version=3", encoding.removesuffix("-bom").removesuffix("-sig")),
-                                 gpt_ini.encode("Version=4", encoding.removesuffix("-bom").removesuffix("-sig")))
+    assert bumped == raw.replace(
+        gpt_ini.encode("Version=3", encoding.removesuffix("-bom").removesuffix("-sig")),
+        gpt_ini.encode("Version=4", encoding.removesuffix("-bom").removesuffix("-sig")),
+    )
 
 
 def test_unknown_encoding_is_refused() -> None:

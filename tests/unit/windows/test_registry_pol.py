@@ -20,9 +20,19 @@ def u16(text: str) -> bytes:
 
 def record(key: str, name: str, reg_type: int, data: bytes, size: int | None = None) -> bytes:
     return (
-        u16("[") + u16(key) + b"\x00\x00" + u16(";") + u16(name) + b"\x00\x00" + u16(";")
-        + struct.pack("<I", reg_type) + u16(";") + struct.pack("<I", len(data) if size is None else size) + u16(";")
-        + data + u16("]")
+        u16("[")
+        + u16(key)
+        + b"\x00\x00"
+        + u16(";")
+        + u16(name)
+        + b"\x00\x00"
+        + u16(";")
+        + struct.pack("<I", reg_type)
+        + u16(";")
+        + struct.pack("<I", len(data) if size is None else size)
+        + u16(";")
+        + data
+        + u16("]")
     )
 
 
@@ -186,7 +196,7 @@ def test_unknown_types_and_odd_data_round_trip() -> None:
 
 def _random_text(rng: random.Random) -> str:
     alphabet = "abcXYZ019\\ ;[]*.-_é\u4e2d\U0001f600"
-    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+    return "".join(rng.choice(alphabet) for _unused in range(rng.randrange(0, 12)))
 
 
 def _random_entry(rng: random.Random) -> PolEntry:
@@ -199,7 +209,7 @@ def _random_entry(rng: random.Random) -> PolEntry:
     if kind == 2:
         return PolEntry.string(key, name, _random_text(rng), expand=rng.random() < 0.3)
     if kind == 3:
-        return PolEntry.multi_string(key, name, [t for t in (_random_text(rng) for _ in range(3)) if t])
+        return PolEntry.multi_string(key, name, [t for t in (_random_text(rng) for _unused in range(3)) if t])
     if kind == 4:
         return PolEntry.delete_value(key, name)
     return PolEntry(key, name, rng.randrange(2**32), rng.randbytes(rng.randrange(0, 20)))
@@ -208,7 +218,7 @@ def _random_entry(rng: random.Random) -> PolEntry:
 @pytest.mark.parametrize("seed", range(20))
 def test_random_entries_round_trip(seed: int) -> None:
     rng = random.Random(seed)
-    entries = [_random_entry(rng) for _ in range(rng.randrange(0, 40))]
+    entries = [_random_entry(rng) for _unused in range(rng.randrange(0, 40))]
     data = pol.serialize(entries)
     parsed = pol.parse(data)
     assert parsed == entries
@@ -221,7 +231,7 @@ def test_random_entries_round_trip(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(10))
 def test_random_truncations_never_parse_silently(seed: int) -> None:
     rng = random.Random(1000 + seed)
-    data = pol.serialize([_random_entry(rng) for _ in range(5)])
+    data = pol.serialize([_random_entry(rng) for _unused in range(5)])
     cut = rng.randrange(1, len(data) - 8)
     with pytest.raises(RegistryPolError):
         pol.parse(data[:-cut])
@@ -263,7 +273,9 @@ def test_set_values_disabled_policy_writes_delete_markers_in_place() -> None:
     }
     entries = pol.set_values(pol.parse(WINRM_FILE), KEY, disabled)
     assert [(e.value_name, pol.decode_value(e)) for e in entries] == [
-        ("AllowAutoConfig", 0), ("**del.IPv4Filter", " "), ("**del.IPv6Filter", " "),
+        ("AllowAutoConfig", 0),
+        ("**del.IPv4Filter", " "),
+        ("**del.IPv6Filter", " "),
     ]
     # Enabling again replaces the markers rather than leaving them next to the values.
     enabled = pol.set_values(entries, KEY, {e.value_name: e for e in winrm_entries()})

@@ -68,7 +68,7 @@ def test_translate_keeps_winremote_errors() -> None:
 
 def test_authentication_failed_names_user_not_password() -> None:
     err = errors.translate(pe.AuthenticationError("Failed to authenticate the user EXAMPLE\\admin with ntlm"), cfg())
-    assert type(err) is errors.AuthenticationFailedError
+    assert err.__class__ is errors.AuthenticationFailedError
     assert err.kind == "authentication_failed"
     assert "EXAMPLE\\admin" in str(err) and "401" in str(err)
 
@@ -81,7 +81,7 @@ def test_basic_over_http_refused() -> None:
 
 def test_basic_over_https_is_plain_auth_failure() -> None:
     err = errors.translate(pe.AuthenticationError("x"), cfg(auth="basic", scheme="https", port=5986))
-    assert type(err) is errors.AuthenticationFailedError
+    assert err.__class__ is errors.AuthenticationFailedError
 
 
 def test_auth_method_not_offered() -> None:
@@ -149,16 +149,14 @@ def test_relates_to_mismatch_is_protocol_error() -> None:
 
 
 def test_parse_error_is_protocol_error() -> None:
-    try:
+    with pytest.raises(ET.ParseError) as info:
         ET.fromstring("<not-xml")
-    except ET.ParseError as exc:
-        err = errors.translate(exc, cfg())
-    assert isinstance(err, errors.ProtocolError)
+    assert isinstance(errors.translate(info.value, cfg()), errors.ProtocolError)
 
 
 def test_connection_refused() -> None:
     err = errors.translate(connection_error(ConnectionRefusedError(111, "Connection refused")), cfg())
-    assert type(err) is errors.HostUnreachableError
+    assert err.__class__ is errors.HostUnreachableError
     assert str(err).startswith("WinRM did not answer at http://srv01.example.test:5985/wsman: connection refused.")
     assert "winremote.remoting.sm_remoting state=enabled" in str(err)
 

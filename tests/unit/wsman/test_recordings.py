@@ -73,7 +73,7 @@ def test_receive_reply_utf8() -> None:
 def test_receive_concatenates_every_chunk() -> None:
     reply = reply_for("test_winrs_noprofile.yml", "Receive")
     expected = b"".join(base64.b64decode(chunk) for chunk in re.findall(r'Name="stdout"[^>]*>([^<]+)<', reply))
-    streams, done, _ = winrs.parse_receive(body_of(reply))
+    streams, done, _exit_code = winrs.parse_receive(body_of(reply))
     assert done
     assert streams["stdout"] == expected and b"COMPUTERNAME=" in expected
 

@@ -43,7 +43,7 @@ def _bindable(address: str, ports: tuple[int, ...]) -> bool:
 def pick_address(ports: tuple[int, ...] = (5985, 5986)) -> str:
     """A random 127.x.y.z whose WinRM ports are free, so tests run in parallel with other engineers' tests."""
     rng = random.Random()
-    for _ in range(200):
+    for _unused in range(200):
         address = f"127.{rng.randint(100, 250)}.{rng.randint(0, 255)}.{rng.randint(2, 250)}"
         if _bindable(address, ports):
             return address
@@ -52,7 +52,7 @@ def pick_address(ports: tuple[int, ...] = (5985, 5986)) -> str:
 
 def pick_block(count: int) -> str:
     """The first of ``count`` consecutive free addresses (for fleets)."""
-    for _ in range(100):
+    for _unused in range(100):
         first = pick_address()
         base = [int(x) for x in first.split(".")]
         if base[3] + count > 254:

@@ -231,7 +231,7 @@ def test_one_security_context_per_connection(fake_host: SimulatedHost, fake_mode
     def run(user: str) -> None:
         try:
             with wsman(fake_host, user=user) as client:
-                results[user] = [echo(client.get(CONFIG))["user"] for _ in range(5)]
+                results[user] = [echo(client.get(CONFIG))["user"] for _unused in range(5)]
         except BaseException as err:
             errors.append(err)
 

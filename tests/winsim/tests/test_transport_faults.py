@@ -79,7 +79,7 @@ def test_delay_beyond_read_timeout(fake_host: SimulatedHost) -> None:
 def test_http500_for_count_requests(fake_host: SimulatedHost) -> None:
     fake_host.inject_fault("http500", count=2, code=1726, message="The remote procedure call failed.")
     with client(fake_host) as c:  # the handshake is not a SOAP request, so it does not use up the fault
-        for _ in range(2):
+        for _unused in range(2):
             with pytest.raises(WSManFaultError) as err:
                 c.get(CONFIG)
             assert err.value.code == 1726
@@ -114,7 +114,7 @@ def test_faults_queue_in_order(fake_host: SimulatedHost) -> None:
     assert fake_host.faults.pending() == [("http500", 1), ("http500", 1)]
     with client(fake_host) as c:
         codes = []
-        for _ in range(2):
+        for _unused in range(2):
             with pytest.raises(WSManFaultError) as err:
                 c.get(CONFIG)
             codes.append(err.value.code)

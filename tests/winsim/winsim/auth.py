@@ -131,7 +131,7 @@ def parse_authorization(value: str | None) -> tuple[str, str] | None:
     """``"Negotiate abc="`` -> ``("negotiate", "abc=")``."""
     if not value:
         return None
-    scheme, _, payload = value.strip().partition(" ")
+    scheme, _sep, payload = value.strip().partition(" ")
     return scheme.lower(), payload.strip()
 
 

@@ -184,7 +184,7 @@ class SimulatedHost:
     def endpoints(self) -> set[tuple[str, int]]:
         """The (transport, Windows port) pairs currently listening."""
         with self._endpoint_lock:
-            return {(t, s.logical_port) for (t, _), s in self._servers.items()}
+            return {(t, s.logical_port) for (t, _port), s in self._servers.items()}
 
     def port_for(self, transport: str) -> int:
         return self.https_port if transport.upper() == "HTTPS" else self.http_port
@@ -279,7 +279,7 @@ class SimulatedHost:
                     server.start()
 
     def _bind(self, transport: str, port: int, actual: int, context: ssl.SSLContext | None) -> ListenerServer | None:
-        for _ in range(50):  # a port just closed may linger briefly
+        for _unused in range(50):  # a port just closed may linger briefly
             try:
                 return ListenerServer(self, transport, port, actual, context)
             except OSError:

@@ -64,7 +64,7 @@ def split_uri(resource_uri: str) -> tuple[str, str] | None:
     if not resource_uri.lower().startswith(WMI):
         return None
     rest = resource_uri[len(WMI):].strip("/")
-    namespace, _, name = rest.rpartition("/")
+    namespace, _sep, name = rest.rpartition("/")
     return namespace.lower(), name
 
 

@@ -28,7 +28,7 @@ def _key(params: Params) -> str | None:
 
 
 def _getter(reg_types: tuple[str, ...], out: str, convert: Callable[[object], object]) -> Callable[..., MethodResult]:
-    def method(state: HostState, _: Instance | None, params: Params) -> MethodResult:
+    def method(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
         key = _key(params)
         value = state.registry.get_value(key, _one(params, "sValueName")) if key else None
         if value is None:
@@ -41,7 +41,7 @@ def _getter(reg_types: tuple[str, ...], out: str, convert: Callable[[object], ob
 
 
 def _setter(reg_type: str, param: str, convert: Callable[[list[str]], object]) -> Callable[..., MethodResult]:
-    def method(state: HostState, _: Instance | None, params: Params) -> MethodResult:
+    def method(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
         key = _key(params)
         if key is None:
             return {"ReturnValue": ACCESS_DENIED}, set()
@@ -57,7 +57,7 @@ def _setter(reg_type: str, param: str, convert: Callable[[list[str]], object]) -
     return method
 
 
-def create_key(state: HostState, _: Instance | None, params: Params) -> MethodResult:
+def create_key(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
     key = _key(params)
     if key is None:
         return {"ReturnValue": ACCESS_DENIED}, set()
@@ -65,7 +65,7 @@ def create_key(state: HostState, _: Instance | None, params: Params) -> MethodRe
     return {"ReturnValue": OK}, set()
 
 
-def delete_key(state: HostState, _: Instance | None, params: Params) -> MethodResult:
+def delete_key(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
     key = _key(params)
     if key is None or key == HKLM:
         return {"ReturnValue": ACCESS_DENIED}, set()
@@ -77,7 +77,7 @@ def delete_key(state: HostState, _: Instance | None, params: Params) -> MethodRe
     return {"ReturnValue": OK}, set()
 
 
-def delete_value(state: HostState, _: Instance | None, params: Params) -> MethodResult:
+def delete_value(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
     key = _key(params)
     try:
         state.registry.delete_value(key or "", _one(params, "sValueName"))
@@ -86,14 +86,14 @@ def delete_value(state: HostState, _: Instance | None, params: Params) -> Method
     return {"ReturnValue": OK}, set()
 
 
-def enum_key(state: HostState, _: Instance | None, params: Params) -> MethodResult:
+def enum_key(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
     key = _key(params)
     if key is None or not state.registry.key_exists(key):
         return {"ReturnValue": NOT_FOUND}, set()
     return {"ReturnValue": OK, "sNames": state.registry.subkeys(key)}, set()
 
 
-def enum_values(state: HostState, _: Instance | None, params: Params) -> MethodResult:
+def enum_values(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
     key = _key(params)
     if key is None or not state.registry.key_exists(key):
         return {"ReturnValue": NOT_FOUND}, set()
