@@ -187,3 +187,42 @@ def test_start_fails_cleanly_on_bad_profile(tmp_path: Path) -> None:
         "30",
     )
     assert started.returncode == 1
+
+
+def test_fleet_winrm_ready_quickconfigures_hosts_without_listener(tmp_path: Path) -> None:
+    plain = Fleet.create(2, ["2008", "2019"], tmp_path / "plain", base_address=pick_block(2))
+    assert plain.hosts["sim-2008-01"].state.listeners == []  # 2008 listens nowhere by default
+    default_2019 = [vars(x) for x in plain.hosts["sim-2019-02"].state.listeners]
+
+    fleet = Fleet.create(
+        4,
+        ["2008", "2008r2", "2019", "2008r2"],
+        tmp_path / "ready",
+        base_address=pick_block(4),
+        unreachable=1,
+        winrm_ready=True,
+    )
+    for name in ("sim-2008-01", "sim-2008r2-02"):
+        state = fleet.hosts[name].state
+        assert [(x.address, x.transport, x.port) for x in state.listeners] == [("*", "HTTP", 5985)], name
+        assert state.service_status["WinRM"] == "Running", name
+    # a host with a listener keeps its profile's defaults; an unreachable one stays unreachable
+    assert [vars(x) for x in fleet.hosts["sim-2019-03"].state.listeners] == default_2019
+    assert fleet.hosts["sim-2008r2-04"].state.listeners == []
+    assert fleet.unreachable == {"sim-2008r2-04"}
+
+
+def test_start_winrm_ready(tmp_path: Path) -> None:
+    base = pick_block(2)
+    state_dir = tmp_path / "state"
+    args = ["--hosts", "2", "--profile", "2008r2", "--base-address", base, "--unreachable", "1"]
+    started = winsim(
+        "start", *args, "--inventory", str(tmp_path / "i.yml"), "--state-dir", str(state_dir), "--winrm-ready"
+    )
+    assert started.returncode == 0, started.stderr + (state_dir / "winsim.log").read_text()
+    try:
+        assert connects(base)
+        assert not connects(nth(base, 1))
+        assert read_fleet_info(state_dir)["hosts"][0]["endpoints"] == [["HTTP", 5985]]
+    finally:
+        assert winsim("stop", "--state-dir", str(state_dir)).returncode == 0

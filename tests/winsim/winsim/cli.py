@@ -35,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--inventory", required=True, help="Ansible YAML inventory to write")
         p.add_argument("--state-dir", required=True, help="directory for fleet.json and host states")
         p.add_argument("--unreachable", type=int, default=0, help="the last K hosts get no WinRM listener")
+        p.add_argument(
+            "--winrm-ready",
+            action="store_true",
+            help="run 'winrm quickconfig' on the other hosts that have no listener (2008, 2008 R2)",
+        )
         p.add_argument("--pidfile", help="file to write the serving process id to")
         p.add_argument("--http-port", type=int, default=5985)
         p.add_argument("--https-port", type=int, default=5986)
@@ -72,6 +77,7 @@ def serve(args: argparse.Namespace) -> int:
         http_port=args.http_port,
         https_port=args.https_port,
         unreachable=args.unreachable,
+        winrm_ready=args.winrm_ready,
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -119,6 +125,8 @@ def start(args: argparse.Namespace) -> int:
     ]
     for profile in args.profile:
         argv += ["--profile", profile]
+    if args.winrm_ready:
+        argv.append("--winrm-ready")
     if args.pidfile:
         argv += ["--pidfile", str(Path(args.pidfile).resolve())]
     with open(state_dir / "winsim.log", "ab") as logfile:

@@ -43,6 +43,18 @@ def make_unreachable(state: Any) -> None:
     state.listeners.clear()
 
 
+def make_winrm_ready(state: Any) -> bool:
+    """Run ``winrm quickconfig`` on a host that listens nowhere (2008 / 2008 R2 by default), as an administrator
+    does before managing it remotely; hosts that already have a listener keep their profile's defaults.
+
+    Returns whether the host was changed."""
+    from winsim.wsman.commands.winrm import quickconfig_changes
+
+    if state.listeners:
+        return False
+    return bool(quickconfig_changes(state))
+
+
 class Fleet:
     """Start, describe and stop several simulated hosts together."""
 
@@ -71,8 +83,11 @@ class Fleet:
         https_port: int = 5986,
         unreachable: int = 0,
         model: Model | None = None,
+        winrm_ready: bool = False,
     ) -> Fleet:
-        """``count`` hosts; profiles cycle over them; the last ``unreachable`` hosts have no listener."""
+        """``count`` hosts; profiles cycle over them; the last ``unreachable`` hosts have no listener.
+
+        ``winrm_ready`` quickconfigures every other host that has no listener (see :func:`make_winrm_ready`)."""
         from winsim.state import HostState
 
         if count < 1 or not profiles:
@@ -92,6 +107,8 @@ class Fleet:
             if index >= count - unreachable:
                 make_unreachable(state)
                 broken.add(name)
+            elif winrm_ready:
+                make_winrm_ready(state)
             hosts[name] = SimulatedHost(
                 state, str(address), http_port, https_port, model=model, cert_dir=state_dir / "certs"
             )

@@ -86,6 +86,18 @@ IMAGE_PATHS = {
 }
 
 
+# ASSUMPTION (local Group Policy object): a fresh server has the folder %SystemRoot%\System32\GroupPolicy with its
+# Machine and User subfolders (the GPT layout "at least two subfolders are always present"), but neither gpt.ini nor
+# Machine\Registry.pol: both appear when gpedit.msc (or LGPO) first saves an Administrative Templates setting.
+# Hosts whose folder is missing entirely are also plausible; tests remove it to cover that case.
+LOCAL_DIRECTORIES = (
+    r"C:\Windows\Temp",
+    r"C:\Windows\System32\GroupPolicy\Machine",
+    r"C:\Windows\System32\GroupPolicy\User",
+    r"C:\Users\Administrator",
+)
+
+
 def winrm_config(stack: str) -> dict[str, object]:
     """The winrm/config tree; 3.0 values as in the pypsrp recording of a 3.0 host, with Windows defaults for auth."""
     v3 = stack == "3.0"
@@ -222,6 +234,9 @@ def build_state(profile: str, hostname: str) -> HostState:
         firewall.save_rule(reg, rule)
     if os.remoting_on:
         state.listeners.append(Listener())
+
+    for directory in LOCAL_DIRECTORIES:
+        state.files.mkdir(directory)
 
     state.session_configurations["Microsoft.PowerShell"] = ADMINS_ONLY_SDDL
     if state.architecture == "64-bit":

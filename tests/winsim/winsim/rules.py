@@ -26,6 +26,36 @@ POLICY_ELEMENTS = {
 FILTER_ELEMENTS = {"IPv4Filter": "IPv4Filter", "IPv6Filter": "IPv6Filter"}
 
 
+# The values of "Allow remote server management through WinRM" that the WinRM service reads when it starts.
+SERVICE_START_VALUES = ("AllowAutoConfig", "IPv4Filter", "IPv6Filter")
+
+
+def snapshot_service_policy(state: HostState) -> dict[str, object]:
+    """What WinRM reads from the policy key when it (re)starts; changes after that wait for the next start."""
+    state.winrm_service_policy = {k: v for k, v in state.winrm_policy().items() if k in SERVICE_START_VALUES}
+    return state.winrm_service_policy
+
+
+def service_policy(state: HostState) -> dict[str, object]:
+    """The policy values the running service uses (taken at its last start; at "boot" when never started here)."""
+    if state.winrm_service_policy is None:
+        return snapshot_service_policy(state)
+    return state.winrm_service_policy
+
+
+def start_winrm(state: HostState) -> None:
+    """The service starts: it reads the policy now (GPO listener and filters follow this snapshot)."""
+    name = state.find_service("WinRM") or "WinRM"
+    state.service_status[name] = "Running"
+    snapshot_service_policy(state)
+
+
+def stop_winrm(state: HostState) -> None:
+    name = state.find_service("WinRM") or "WinRM"
+    state.service_status[name] = "Stopped"
+    state.winrm_service_policy = None
+
+
 @dataclass(frozen=True)
 class AuthPolicy:
     """Which authentication schemes the WinRM service offers, and whether it accepts plaintext HTTP."""
@@ -73,8 +103,9 @@ def service_element(state: HostState, path: str) -> tuple[str, bool]:
     for name, element in POLICY_ELEMENTS.items():
         if element == path and name in policy:
             return ("true" if int(policy[name]) else "false"), True
-    if path in FILTER_ELEMENTS.values() and policy.get("AllowAutoConfig") == 1:
-        return str(policy.get(path, "")), True
+    running = service_policy(state)
+    if path in FILTER_ELEMENTS.values() and running.get("AllowAutoConfig") == 1:
+        return str(running.get(path, "")), True
     return value, False
 
 
@@ -100,12 +131,12 @@ def winrm_running(state: HostState) -> bool:
 def effective_listeners(state: HostState) -> list[Listener]:
     """Configured listeners plus the one the "Allow remote server management" policy creates.
 
-    ASSUMPTION: the GPO listener (Address=*, HTTP, the default HTTP port, Source="GPO") is derived from the policy
-    whenever it is enabled; Windows creates it when WinRM (re)starts, which the transport triggers after changes.
-    It replaces a local `*`/HTTP listener, which Windows then does not show.
+    ASSUMPTION: the GPO listener (Address=*, HTTP, the default HTTP port, Source="GPO") exists while the running
+    service read the policy as enabled when it last started (service_policy); it replaces a local `*`/HTTP
+    listener, which Windows then does not show.
     """
     listeners = list(state.listeners)
-    if state.winrm_policy().get("AllowAutoConfig") == 1:
+    if service_policy(state).get("AllowAutoConfig") == 1:
         port = int(state.winrm["Service"]["DefaultPorts"]["HTTP"])
         listeners = [x for x in listeners if not (x.address == "*" and x.transport == "HTTP")]
         listeners.insert(0, Listener(address="*", transport="HTTP", port=port, source="GPO"))
@@ -119,7 +150,7 @@ def listening_on(state: HostState, listener: Listener, host_address: str) -> lis
     address = listener.address
     if address != "*" and not (address.upper().startswith("IP:") and address[3:] == host_address):
         return []
-    policy = state.winrm_policy()
+    policy = service_policy(state)
     if policy.get("AllowAutoConfig") == 1:
         version = ipaddress.ip_address(host_address).version
         text = str(policy.get("IPv4Filter" if version == 4 else "IPv6Filter", ""))
@@ -165,7 +196,7 @@ def accepting_endpoints(state: HostState, host_address: str, client_ip: str = "1
     management off entirely, as its help text and the Server Manager doc ("disable via GPO") describe; with the
     policy not configured, the local listeners work (trap C.5).
     """
-    if not winrm_running(state) or state.winrm_policy().get("AllowAutoConfig") == 0:
+    if not winrm_running(state) or service_policy(state).get("AllowAutoConfig") == 0:
         return set()
     endpoints: set[tuple[str, int]] = set()
     for listener in effective_listeners(state):

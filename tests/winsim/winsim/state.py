@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from winsim.accounts import Account, default_accounts
+from winsim.files import FileSystem
 from winsim.registry import Registry
 
 NT_CURRENT_VERSION = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
@@ -79,6 +80,11 @@ class HostState:
     session_configurations: dict[str, str] = field(default_factory=dict)  # name -> SDDL
     accounts: list[Account] = field(default_factory=default_accounts)
     certificates: list[Certificate] = field(default_factory=list)
+    files: FileSystem = field(default_factory=FileSystem)
+    scheduled_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-case name -> task (tasks.py)
+    # The "Allow remote server management" values the running WinRM service read when it last started (rules.py);
+    # None = not started since this state was built: it starts with what the registry holds when first looked at.
+    winrm_service_policy: dict[str, Any] | None = None
     runtime: Runtime = field(default_factory=Runtime, compare=False, repr=False)
 
     @classmethod
@@ -217,6 +223,9 @@ class HostState:
             "accounts": [a.to_json() for a in self.accounts],
             "certificates": [asdict(c) for c in self.certificates],
             "registry": self.registry.to_json(),
+            "files": self.files.to_json(),
+            "scheduled_tasks": copy.deepcopy(self.scheduled_tasks),
+            "winrm_service_policy": copy.deepcopy(self.winrm_service_policy),
         }
 
     @classmethod
@@ -234,4 +243,7 @@ class HostState:
             session_configurations=dict(data["session_configurations"]),
             accounts=[Account(**a) for a in data["accounts"]],
             certificates=[Certificate(**c) for c in data["certificates"]],
+            files=FileSystem.from_json(data.get("files", {})),
+            scheduled_tasks=copy.deepcopy(data.get("scheduled_tasks", {})),
+            winrm_service_policy=copy.deepcopy(data.get("winrm_service_policy")),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from winsim import rules
 from winsim.state import SERVICES, HostState
 from winsim.wsman.cim import CimClass, Instance, MethodResult, Params, register
 
@@ -67,6 +68,9 @@ def start_service(state: HostState, target: Instance | None, params: Params) -> 
         return {"ReturnValue": ALREADY_RUNNING}, set()
     if state.service_start_mode(name)[0] == "Disabled":
         return {"ReturnValue": SERVICE_DISABLED}, set()
+    if name.lower() == "winrm":
+        rules.start_winrm(state)  # reads the WinRM policy now
+        return {"ReturnValue": SUCCESS}, {"restart_winrm"}
     state.service_status[name] = "Running"
     return {"ReturnValue": SUCCESS}, set()
 
@@ -78,8 +82,11 @@ def stop_service(state: HostState, target: Instance | None, params: Params) -> M
     name = str(target["Name"])
     if state.service_status[name] != "Running":
         return {"ReturnValue": ACCESS_DENIED_CONTROL}, set()  # "service cannot accept control messages"
+    if name.lower() == "winrm":
+        rules.stop_winrm(state)
+        return {"ReturnValue": SUCCESS}, {"restart_winrm"}
     state.service_status[name] = "Stopped"
-    return {"ReturnValue": SUCCESS}, {"restart_winrm"} if name.lower() == "winrm" else set()
+    return {"ReturnValue": SUCCESS}, set()
 
 
 register(CimClass("Win32_Service", ("root/cimv2",), ("Name",), services, methods={

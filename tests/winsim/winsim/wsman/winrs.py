@@ -10,6 +10,7 @@ import base64
 import re
 from dataclasses import dataclass, field
 
+from winsim import tasks
 from winsim.contract import RequestContext
 from winsim.state import HostState
 from winsim.wsman.commands import CommandResult, run_command
@@ -94,7 +95,7 @@ def _shell(state: HostState, req: Request) -> Shell:
     shell = state.runtime.shells.get(shell_id.upper())
     if shell is None:
         raise _shell_not_found(shell_id)
-    return shell  # type: ignore[no-any-return]
+    return shell
 
 
 def render_shell(shell: Shell) -> str:
@@ -175,6 +176,8 @@ def receive(state: HostState, req: Request, ctx: RequestContext) -> Result:
     parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{DONE}">'
                  f"<rsp:ExitCode>{result.rc}</rsp:ExitCode></rsp:CommandState>")
     effects, result.effects = result.effects, set()  # deliver side effects once
+    deferred, result.deferred = result.deferred, []
+    effects |= tasks.run_deferred(state, deferred)  # `schtasks /run`: the task starts after this answer
     body = f"<rsp:ReceiveResponse>{''.join(parts)}</rsp:ReceiveResponse>"
     return Result(SHELL + "/ReceiveResponse", body, ("w", "rsp", "p"), effects=effects)
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from winsim.contract import RequestContext
 from winsim.state import HostState
+
+# A command that ends the process running the chain (stopping WinRM from inside a WinRS shell): the rest of the
+# command line never runs.  An extra effect name the transport ignores.
+SHELL_TERMINATED = "shell_terminated"
 
 
 @dataclass
@@ -16,6 +21,8 @@ class CommandResult:
     stderr: str = ""
     rc: int = 0
     effects: set[str] = field(default_factory=set)
+    # scheduled tasks (copies taken by `schtasks /run`) to start once this command's output has been delivered
+    deferred: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -52,15 +59,19 @@ def tokenize(text: str) -> list[str]:
 def split_chain(line: str) -> list[tuple[str, str]]:
     """[(operator, command)] for `a & b && c || d`; the operator is the one before the command ("" first).
 
-    `&` inside double quotes or right after `>` (as in `>&2`) does not separate.
+    `&` inside double quotes, inside a `( ... )` group or right after `>` (as in `>&2`) does not separate.
     """
     parts: list[tuple[str, str]] = []
-    current, operator, quoted, i = "", "", False, 0
+    current, operator, quoted, depth, i = "", "", False, 0, 0
     while i < len(line):
         char = line[i]
         if char == '"':
             quoted = not quoted
-        if not quoted and char in "&|" and not (char == "&" and current.endswith(">")):
+        elif not quoted and char == "(" and (depth or not current.strip()):
+            depth += 1  # a group opens only where a command starts
+        elif not quoted and char == ")" and depth:
+            depth -= 1
+        if not quoted and not depth and char in "&|" and not (char == "&" and current.endswith(">")):
             double = line[i:i + 2] in ("&&", "||")
             parts.append((operator, current))
             operator = line[i:i + 2] if double else char
@@ -101,7 +112,7 @@ def not_recognized(name: str) -> CommandResult:
 
 
 def _tools() -> dict[str, Tool]:
-    from winsim.wsman.commands import echo, netsh, reg, sc, smremoting, winrm
+    from winsim.wsman.commands import certutil, echo, filecmds, net, netsh, reg, sc, schtasks, smremoting, winrm
 
     return {
         "echo": echo.run,
@@ -111,13 +122,155 @@ def _tools() -> dict[str, Tool]:
         "winrm": winrm.run,
         "netsh": netsh.run,
         "configure-smremoting": smremoting.run,
+        "type": filecmds.type_,
+        "del": filecmds.delete,
+        "erase": filecmds.delete,
+        "mkdir": filecmds.mkdir,
+        "md": filecmds.mkdir,
+        "certutil": certutil.run,
+        "net": net.run,
+        "schtasks": schtasks.run,
     }
 
 
+# Environment variables cmd expands in a command line (%TEMP% is the SYSTEM one for every account: ASSUMPTION,
+# as the brief fixes it; a real WinRS user gets a profile temp folder).
+ENVIRONMENT = {
+    "systemroot": r"C:\Windows",
+    "windir": r"C:\Windows",
+    "systemdrive": "C:",
+    "temp": r"C:\Windows\Temp",
+    "tmp": r"C:\Windows\Temp",
+    "programdata": r"C:\ProgramData",
+}
+
+
+def expand(line: str) -> str:
+    """%NAME% -> value for known names; unknown names stay as written, as cmd /c leaves them."""
+    return re.sub(r"%([^%\s]+)%", lambda m: ENVIRONMENT.get(m.group(1).lower(), m.group(0)), line)
+
+
+@dataclass(frozen=True)
+class FileRedirect:
+    fd: str  # "1" or "2"
+    append: bool
+    path: str
+
+
+def extract_file_redirects(text: str) -> tuple[str, list[FileRedirect]]:
+    """Remove `[n]>file` / `[n]>>file` (anywhere, outside quotes) from a simple command; `>&n` and `>nul` stay.
+
+    A handle digit counts only as its own token (`echo a 2>f`), so `echo abc1>f` writes `abc1`.
+    """
+    redirects: list[FileRedirect] = []
+    out, i, quoted = "", 0, False
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            quoted = not quoted
+        if char != ">" or quoted:
+            out += char
+            i += 1
+            continue
+        j = i + 1
+        append = j < len(text) and text[j] == ">"
+        j += 1 if append else 0
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        at_nul = text[j:j + 3].lower() == "nul" and (j + 3 == len(text) or not text[j + 3].strip())
+        if text[j:j + 1] == "&" or at_nul:
+            out += char
+            i += 1
+            continue
+        fd = "1"
+        if out[-1:] in ("1", "2") and (len(out) == 1 or out[-2].isspace()):
+            fd, out = out[-1], out[:-1]
+        if text[j:j + 1] == '"':
+            end = text.find('"', j + 1)
+            end = len(text) if end < 0 else end + 1
+        else:
+            end = j
+            while end < len(text) and not text[end].isspace() and text[end] not in "<>":
+                end += 1
+        redirects.append(FileRedirect(fd, append, text[j:end].strip('"')))
+        i = end
+    return out, redirects
+
+
+def _redirect_to_files(state: HostState, result: CommandResult, redirects: list[FileRedirect]) -> CommandResult:
+    from winsim.files import FileSystemError
+
+    for redirect in redirects:
+        data = result.stdout if redirect.fd == "1" else result.stderr
+        try:
+            state.files.write(redirect.path, data.encode("utf-8"), append=redirect.append)
+        except FileSystemError:
+            return CommandResult(stderr="The system cannot find the path specified.\r\n", rc=1)
+        if redirect.fd == "1":
+            result.stdout = ""
+        else:
+            result.stderr = ""
+    return result
+
+
+def _group(text: str) -> tuple[str, str] | None:
+    """(inside, after) for `( a & b ) >file`; None when the command is not a group."""
+    stripped = text.lstrip()
+    if not stripped.startswith("("):
+        return None
+    depth, quoted = 0, False
+    for i, char in enumerate(stripped):
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth == 0:
+                return stripped[1:i], stripped[i + 1:]
+    return stripped[1:], ""  # cmd would wait for more lines; the simulator runs what it got
+
+
 def run_simple(state: HostState, ctx: RequestContext | None, text: str) -> CommandResult:
-    """One command without chaining; handles `>&2`, `2>&1` and `>nul` redirections."""
+    """One command without chaining; handles `( ... )` groups, file redirections and `>&2`, `2>&1`, `>nul`."""
+    group = _group(text)
+    if group is not None:
+        inside, after = group
+        result = run_line(state, ctx, inside)
+        after, file_redirects = extract_file_redirects(after)
+        for redirect in file_redirects:
+            if not state.files.can_write(redirect.path):
+                return CommandResult(stderr="The system cannot find the path specified.\r\n", rc=1)
+            if not redirect.append or not state.files.is_file(redirect.path):
+                state.files.write(redirect.path, b"")
+        return _redirect_to_files(state, result, file_redirects)
+    text, file_redirects = extract_file_redirects(text)
+    if file_redirects:
+        for redirect in file_redirects:  # cmd opens (and truncates) the targets before it runs the command
+            if not state.files.can_write(redirect.path):
+                return CommandResult(stderr="The system cannot find the path specified.\r\n", rc=1)
+            if not redirect.append or not state.files.is_file(redirect.path):
+                state.files.write(redirect.path, b"")
+        return _redirect_to_files(state, run_simple(state, ctx, text), file_redirects)
     redirects = list(_REDIRECT.finditer(text))
     text = _REDIRECT.sub(" ", text) if redirects else text
+    result = run_program(state, ctx, text)
+    for match in redirects:
+        fd, target = match.group("fd") or "1", match.group("target").lower()
+        if target == "nul":
+            if fd == "1":
+                result.stdout = ""
+            else:
+                result.stderr = ""
+        elif fd == "1" and target == "&2":
+            result.stderr, result.stdout = result.stderr + result.stdout, ""
+        elif fd == "2" and target == "&1":
+            result.stdout, result.stderr = result.stdout + result.stderr, ""
+    return result
+
+
+def run_program(state: HostState, ctx: RequestContext | None, text: str) -> CommandResult:
+    """Start one program with the rest of the text as its arguments (no cmd syntax: what Task Scheduler does)."""
     stripped = text.lstrip()
     if not stripped.strip():
         return CommandResult()
@@ -133,25 +286,13 @@ def run_simple(state: HostState, ctx: RequestContext | None, text: str) -> Comma
     tool = _tools().get(program)
     if tool is None:
         return not_recognized(first if program != "echo." else program)
-    result = tool(Invocation(state, ctx, program, tokenize(raw), raw))
-    for match in redirects:
-        fd, target = match.group("fd") or "1", match.group("target").lower()
-        if target == "nul":
-            if fd == "1":
-                result.stdout = ""
-            else:
-                result.stderr = ""
-        elif fd == "1" and target == "&2":
-            result.stderr, result.stdout = result.stderr + result.stdout, ""
-        elif fd == "2" and target == "&1":
-            result.stdout, result.stderr = result.stdout + result.stderr, ""
-    return result
+    return tool(Invocation(state, ctx, program, tokenize(raw), raw))
 
 
 def run_line(state: HostState, ctx: RequestContext | None, line: str) -> CommandResult:
     """Run a chain of commands, concatenating output; the exit code is the last command's."""
     total = CommandResult()
-    for operator, command in split_chain(line):
+    for operator, command in split_chain(expand(line)):
         if operator == "&&" and total.rc != 0:
             continue
         if operator == "||" and total.rc == 0:
@@ -161,6 +302,9 @@ def run_line(state: HostState, ctx: RequestContext | None, line: str) -> Command
         total.stderr += result.stderr
         total.rc = result.rc
         total.effects |= result.effects
+        total.deferred += result.deferred
+        if SHELL_TERMINATED in result.effects:
+            break
     return total
 
 

@@ -28,7 +28,7 @@ def quickconfig_changes(state: HostState) -> list[str]:
         state.set_service_start_mode(name, "Auto", delayed=True)
         changes.append("WinRM service type changed successfully.")
     if state.service_status.get(name) != "Running":
-        state.service_status[name] = "Running"
+        rules.start_winrm(state)
         changes.append("WinRM service started.")
     listener = next((x for x in rules.effective_listeners(state) if x.address == "*" and x.transport == "HTTP"), None)
     if listener is None:

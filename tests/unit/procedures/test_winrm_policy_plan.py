@@ -29,13 +29,13 @@ def host_state(
     entries: list[PolEntry] | None = None,
     gpt: str | None = None,
     registry: dict[str, t.Any] | None = None,
-    running: Running = Running("not_configured"),
+    running: Running | None = None,
 ) -> PolicyState:
     return PolicyState(
         registry_pol=None if entries is None else registry_pol.serialize(entries),
         gpt_ini=None if gpt is None else gpt.encode(),
         registry={"AllowAutoConfig": None, "IPv4Filter": None, "IPv6Filter": None, **(registry or {})},
-        running=running,
+        running=running or Running("not_configured"),
         listeners=(),
     )
 
@@ -253,13 +253,11 @@ def test_policy_in_file() -> None:
 
 def test_read_output_parsing() -> None:
     data = bytes(range(200))
-    section = "Input Length = 200\r\nOutput Length = 330\r\nCertUtil: done\r\n" + "\r\n".join(
-        files.encoded_lines(data)
-    )
+    section = "Input Length = 200\r\nOutput Length = 330\r\nCertUtil: done\r\n" + "\r\n".join(files.encoded_lines(data))
     assert files.parse_read("X", section) == data
     missing = "CertUtil: -encode command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)\r\nCertUtil: ..."
     assert files.parse_read("X", missing) is None
-    with pytest.raises(files.FileTransferError, match="cannot read X on the host: Access is denied."):
+    with pytest.raises(files.FileTransferError, match=r"cannot read X on the host: Access is denied\."):
         files.parse_read("X", "Access is denied.\r\n")
 
 
@@ -272,7 +270,9 @@ def test_write_commands_pack_lines_under_the_limit() -> None:
     commands, _ = files.write_commands({r"C:\a\big.bin": big})
     assert len(commands) == 2 and all(len(c) <= files.COMMAND_BUDGET for c in commands)
     groups = [p for c in commands for p in c.split(")>") if p.startswith(("(echo ", '>"'))]
-    echoed = [line for c in commands for group in c.split("(echo ")[1:] for line in group.split(")>")[0].split("& echo ")]
+    echoed = [
+        line for c in commands for group in c.split("(echo ")[1:] for line in group.split(")>")[0].split("& echo ")
+    ]
     assert echoed == files.encoded_lines(big) and groups
     assert commands[0].count(')>"') == 1 and ')>>"' in commands[0]  # the first group creates, the others append
 

@@ -1,0 +1,220 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of winrm_policy; the work is done on the controller by the action plugin of the same name."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: winrm_policy
+short_description: Set the local Group Policy "Allow remote server management through WinRM"
+version_added: 0.1.0
+description:
+  - Sets the policy "Computer Configuration > Administrative Templates > Windows Components >
+    Windows Remote Management (WinRM) > WinRM Service > Allow remote server management through WinRM"
+    in the host's local Group Policy object, the way C(gpedit.msc) does.
+  - It writes the policy into C(%SystemRoot%\System32\GroupPolicy\Machine\Registry.pol), raises the computer
+    version in C(%SystemRoot%\System32\GroupPolicy\gpt.ini) and lists the registry client-side extension there,
+    so the policy engine keeps the setting on every refresh, and sets the values it produces under
+    C(HKLM\Software\Policies\Microsoft\Windows\WinRM\Service) (C(AllowAutoConfig), C(IPv4Filter), C(IPv6Filter)).
+  - WinRM reads these values only when it starts. With O(restart_winrm=true) the module restarts the service
+    through a one-shot SYSTEM scheduled task (a restart from a WinRM shell would end that shell first),
+    reconnects, and checks that the service now applies the policy.
+  - Options are checked before anything on the host changes. A request that would leave no WinRM listener on
+    the address this connection uses is refused unless O(allow_self_disconnect=true).
+  - Runs on the controller over WS-Management; nothing is copied to the host except the two small policy files.
+author:
+  - winremote.remoting maintainers (@winremote)
+options:
+  state:
+    description:
+      - V(enabled) turns the policy on. WinRM then creates a listener of its own (shown with C(Source="GPO")) on
+        HTTP port 5985 that binds to the local addresses the filters select.
+      - V(disabled) sets C(AllowAutoConfig=0) and removes the filters. The WinRM service then answers no remote
+        request at all, so this module cannot reach the host afterwards. It needs O(allow_self_disconnect=true).
+      - V(not_configured) removes the policy from the local GPO and its values from the registry. The host's own
+        listeners apply again after the restart.
+    type: str
+    required: true
+    choices: [enabled, disabled, not_configured]
+  ipv4_filter:
+    description:
+      - The local IPv4 addresses the GPO listener binds to, when O(state=enabled). They are not the clients allowed
+        to connect; use the firewall for that.
+      - V(*) means every address. Otherwise give a comma-separated list of addresses and ranges
+        C(first-last), for example V(10.0.0.5,192.168.1.1-192.168.1.50).
+      - An empty string means no IPv4 listener at all; the module warns about it.
+      - Defaults to V(*) when O(state=enabled). Not allowed with the other states.
+    type: str
+  ipv6_filter:
+    description:
+      - The local IPv6 addresses the GPO listener binds to, with the same syntax as O(ipv4_filter)
+        (for example V(fd00::1-fd00::ff)); zone IDs are not accepted.
+      - Defaults to V(*) when O(state=enabled). Not allowed with the other states.
+    type: str
+  restart_winrm:
+    description:
+      - Restart WinRM after the change so the policy takes effect now, then reconnect and verify.
+      - With V(false) the files and registry are updated but the running service keeps its current settings until
+        it next starts; the result then has RV(restart_required=true) and a warning.
+    type: bool
+    default: true
+  allow_self_disconnect:
+    description:
+      - Allow a change that leaves WinRM answering nothing on the address this connection uses, once the policy is
+        in effect, such as O(state=disabled) or a filter that excludes the connection's IP address.
+      - The change is verified before the restart. After it the module reports RV(reachable=false) and does not
+        reconnect.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - winremote.remoting.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: windows
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  action_group:
+    membership:
+      - winremote.remoting.remoting
+notes:
+  - B(The filters select local addresses, not clients.) WinRM binds its listener to the host's own addresses
+    that match the filter. V(*) listens everywhere. A list limits the listener to those interfaces.
+    To restrict who may connect, use the Windows Firewall (for example the C(WINRM-HTTP-In-TCP) rule's
+    remote addresses).
+  - When the connection uses a host name rather than an IP address, the module cannot check that the filters keep
+    the address the name resolves to. It warns when the filters are not V(*).
+  - A domain Group Policy that sets the same policy overrides the local one at the next policy refresh.
+  - The restart runs as the scheduled task C(winremote-restart-winrm). The task runs C(net stop winrm /y &
+    net start winrm) and then deletes itself. If the host does not answer with the new policy within the
+    connection's timeouts, the module fails and says what is already written and how to recover.
+  - The policy help says that "not configured" means no remote access. Windows Server 2012 and later still
+    accept WinRM with the policy unset, through their own listeners. Only V(disabled) switches remote
+    management off.
+seealso:
+  - module: winremote.remoting.remoting_info
+  - name: Configure remote management in Server Manager
+    description: Microsoft's procedure, which names this policy to enable or disable remote management.
+    link: https://learn.microsoft.com/windows-server/administration/server-manager/configure-remote-management-in-server-manager
+  - name: Policy CSP - RemoteManagement (AllowAutoConfig, IPv4Filter, IPv6Filter)
+    description: The policy and its filter syntax.
+    link: https://learn.microsoft.com/windows/client-management/mdm/policy-csp-remotemanagement
+"""
+
+EXAMPLES = r"""
+- name: Enable remote server management through WinRM on every address (what the procedure's GPO does)
+  winremote.remoting.winrm_policy:
+    state: enabled
+
+- name: Let the GPO listener bind only to the management network's address range
+  winremote.remoting.winrm_policy:
+    state: enabled
+    ipv4_filter: 10.20.0.1-10.20.0.254
+    ipv6_filter: ""
+
+- name: Write the policy now and let WinRM pick it up at the next reboot
+  winremote.remoting.winrm_policy:
+    state: enabled
+    restart_winrm: false
+
+- name: Hand WinRM back to the host's own listeners
+  winremote.remoting.winrm_policy:
+    state: not_configured
+
+- name: Disable remote management through Group Policy (the host stops answering WinRM)
+  winremote.remoting.winrm_policy:
+    state: disabled
+    allow_self_disconnect: true
+"""
+
+RETURN = r"""
+state:
+  description: The requested state.
+  returned: success
+  type: str
+  sample: enabled
+ipv4_filter:
+  description: The requested IPv4 filter, normalised (no blanks), or null unless O(state=enabled).
+  returned: success
+  type: str
+  sample: 10.20.0.1-10.20.0.254
+ipv6_filter:
+  description: The requested IPv6 filter, normalised (compressed, lower case), or null unless O(state=enabled).
+  returned: success
+  type: str
+  sample: "*"
+previous:
+  description: The policy as the local GPO's Registry.pol held it before the task.
+  returned: success
+  type: dict
+  sample: {"state": "not_configured", "ipv4_filter": null, "ipv6_filter": null}
+running:
+  description:
+    - The policy the WinRM service applies after the task. V(enabled) when it shows the filters with
+      C(Source="GPO").
+    - When RV(reachable=false), the policy the service was left to apply.
+  returned: success
+  type: dict
+  sample: {"state": "enabled", "ipv4_filter": "*", "ipv6_filter": "*"}
+restart_required:
+  description: The service still runs with other settings because O(restart_winrm=false).
+  returned: success
+  type: bool
+  sample: false
+reachable:
+  description:
+    - Whether WinRM still answers this controller after the task.
+    - V(false) only with O(allow_self_disconnect=true).
+  returned: success
+  type: bool
+  sample: true
+listeners:
+  description: The WinRM listeners after the task, as C(winrm enumerate winrm/config/listener) shows them.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {"address": "*", "transport": "HTTP", "port": 5985, "source": "GPO", "listening_on": ["10.20.0.7"],
+       "enabled": true, "hostname": "", "url_prefix": "wsman", "certificate_thumbprint": ""}
+changes:
+  description: One line per change made (or, in check mode, that would be made).
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - >-
+      write %SystemRoot%\System32\GroupPolicy\Machine\Registry.pol: policy
+      'Allow remote server management through WinRM' enabled
+    - "bump %SystemRoot%\\System32\\GroupPolicy\\gpt.ini to version 1 so the policy engine applies the new Registry.pol"
+    - "set HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service\\AllowAutoConfig=1"
+    - "restart WinRM through a SYSTEM scheduled task so the service applies the policy"
+endpoint:
+  description: The WinRM URL the controller used.
+  returned: always
+  type: str
+  sample: http://win01.example.com:5985/wsman
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import WINRM_POLICY
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=WINRM_POLICY, supports_check_mode=True)
+    module.fail_json(msg="winremote.remoting.winrm_policy runs on the controller through its action plugin")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""`certutil [-f] -encode <in> <out>` and `certutil [-f] -decode <in> <out>`: files to and from base64.
+
+-encode writes the base64 of the input in 64-character lines between `-----BEGIN CERTIFICATE-----` and
+`-----END CERTIFICATE-----`, CRLF line endings; -decode accepts that, or bare base64, whitespace ignored.
+ASSUMPTION: certutil prints its failures on stdout (it writes everything there), with the HRESULT as exit code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from winsim.files import FileSystemError
+from winsim.wsman.commands import CommandResult, Invocation
+
+BEGIN = "-----BEGIN CERTIFICATE-----"
+END = "-----END CERTIFICATE-----"
+ERRORS = {
+    "file_not_found": (0x80070002, "WIN32: 2 ERROR_FILE_NOT_FOUND", "The system cannot find the file specified."),
+    "path_not_found": (0x80070003, "WIN32: 3 ERROR_PATH_NOT_FOUND", "The system cannot find the path specified."),
+    "is_directory": (0x80070005, "WIN32: 5 ERROR_ACCESS_DENIED", "Access is denied."),
+    "exists": (0x80070050, "WIN32: 80 ERROR_FILE_EXISTS", "The file exists."),
+    "bad_data": (0x80090005, "-2146893819 NTE_BAD_DATA", "Bad Data."),
+}
+
+
+def _failed(verb: str, kind: str) -> CommandResult:
+    code, name, text = ERRORS[kind]
+    return CommandResult(stdout=f"CertUtil: -{verb} command FAILED: 0x{code:08x} ({name})\r\nCertUtil: {text}\r\n",
+                         rc=code)
+
+
+def encode_text(data: bytes) -> str:
+    encoded = base64.b64encode(data).decode("ascii")
+    lines = [encoded[i:i + 64] for i in range(0, len(encoded), 64)]
+    return "".join(line + "\r\n" for line in [BEGIN, *lines, END])
+
+
+def decode_text(text: str) -> bytes:
+    """Raises binascii.Error on anything that is not base64."""
+    body = "".join(line.strip() for line in text.splitlines() if not line.strip().startswith("-----"))
+    return base64.b64decode(body, validate=True)
+
+
+def run(inv: Invocation) -> CommandResult:
+    flags = [a.lower() for a in inv.args if a.startswith("-")]
+    paths = [a for a in inv.args if not a.startswith("-")]
+    verb = "encode" if "-encode" in flags else "decode" if "-decode" in flags else ""
+    if not verb or len(paths) != 2:
+        return CommandResult(stdout="CertUtil: Unknown arguments.\r\n", rc=0x80070057)
+    files = inv.state.files
+    source, target = paths
+    try:
+        data = files.read(source)
+    except FileSystemError as exc:
+        return _failed(verb, exc.kind if files.can_write(source) or exc.kind == "is_directory" else "path_not_found")
+    if verb == "encode":
+        output = encode_text(data).encode("ascii")
+    else:
+        try:
+            output = decode_text(data.decode("ascii"))
+        except (binascii.Error, UnicodeDecodeError):
+            return _failed(verb, "bad_data")
+    if files.is_file(target) and "-f" not in flags:
+        return _failed(verb, "exists")
+    if not files.can_write(target):
+        return _failed(verb, "is_directory" if files.is_dir(target) else "path_not_found")
+    files.write(target, output)
+    return CommandResult(stdout=f"Input Length = {len(data)}\r\nOutput Length = {len(output)}\r\n"
+                                f"CertUtil: -{verb} command completed successfully.\r\n")

@@ -1,0 +1,72 @@
+"""`net start <service>` and `net stop <service> [/y]` in net.exe's texts and exit codes (2 on failure).
+
+Stopping WinRM from inside a WinRS shell ends that shell (the rest of its command line never runs); run from a
+SYSTEM scheduled task, `net stop winrm & net start winrm` restarts the service, which then reads the policy.
+"""
+
+from __future__ import annotations
+
+from winsim import rules
+from winsim.state import HostState
+from winsim.wsman.commands import SHELL_TERMINATED, CommandResult, Invocation
+
+
+def _help(number: int, text: str) -> CommandResult:
+    return CommandResult(stderr=f"{text}\r\n\r\nMore help is available by typing NET HELPMSG {number}.\r\n\r\n", rc=2)
+
+
+def find(state: HostState, name: str) -> str | None:
+    """A service by key name or display name, case-insensitively, as net.exe accepts both."""
+    found = state.find_service(name)
+    if found is not None:
+        return found
+    return next((s for s in state.services() if state.service_display_name(s).lower() == name.lower()), None)
+
+
+def start(inv: Invocation, service: str) -> CommandResult:
+    state = inv.state
+    display = state.service_display_name(service)
+    if state.service_status[service] == "Running":
+        return _help(2182, "The requested service has already been started.")
+    if state.service_start_mode(service)[0] == "Disabled":
+        return CommandResult(stderr="System error 1058 has occurred.\r\n\r\nThe service cannot be started, either "
+                                    "because it is disabled or because it has no enabled devices associated with "
+                                    "it.\r\n\r\n", rc=2)
+    effects: set[str] = set()
+    if service.lower() == "winrm":
+        rules.start_winrm(state)
+        effects.add("restart_winrm")
+    else:
+        state.service_status[service] = "Running"
+    return CommandResult(stdout=f"The {display} service is starting.\r\n"
+                                f"The {display} service was started successfully.\r\n\r\n", effects=effects)
+
+
+def stop(inv: Invocation, service: str) -> CommandResult:
+    state = inv.state
+    display = state.service_display_name(service)
+    if state.service_status[service] != "Running":
+        return _help(3521, f"The {display} service is not started.")
+    effects: set[str] = set()
+    if service.lower() == "winrm":
+        rules.stop_winrm(state)
+        effects.add("restart_winrm")
+        if inv.ctx is not None:  # the WinRS shell running this dies with the service
+            effects.add(SHELL_TERMINATED)
+    else:
+        state.service_status[service] = "Stopped"
+    return CommandResult(stdout=f"The {display} service is stopping.\r\n"
+                                f"The {display} service was stopped successfully.\r\n\r\n", effects=effects)
+
+
+def run(inv: Invocation) -> CommandResult:
+    args = [a for a in inv.args if a.lower() not in ("/y", "/yes")]
+    if len(args) < 2 or args[0].lower() not in ("start", "stop"):
+        return CommandResult(stderr="The syntax of this command is:\r\n\r\nNET\r\n    [ ACCOUNTS | COMPUTER | "
+                                    "CONFIG | CONTINUE | FILE | GROUP | HELP |\r\n      HELPMSG | LOCALGROUP | PAUSE |"
+                                    " SESSION | SHARE | START |\r\n      STATISTICS | STOP | TIME | USE | USER | VIEW "
+                                    "]\r\n\r\n", rc=1)
+    service = find(inv.state, " ".join(args[1:]))
+    if service is None:
+        return _help(2185, "The service name is invalid.")
+    return start(inv, service) if args[0].lower() == "start" else stop(inv, service)

@@ -1,0 +1,96 @@
+"""`schtasks /create | /run | /delete | /query` for one-shot tasks, with schtasks.exe's messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from winsim import tasks
+from winsim.wsman.commands import CommandResult, Invocation
+
+NOT_FOUND = "ERROR: The system cannot find the file specified.\r\n"
+
+
+def _error(text: str) -> CommandResult:
+    return CommandResult(stderr=f"ERROR: {text}\r\n", rc=1)
+
+
+def _options(args: list[str]) -> dict[str, str]:
+    """`/name value` pairs (flags without a value map to "")."""
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        name = args[i].lower()
+        if name.startswith("/"):
+            has_value = i + 1 < len(args) and not args[i + 1].startswith("/")
+            found[name] = args[i + 1] if has_value else ""
+            i += 2 if has_value else 1
+        else:
+            i += 1
+    return found
+
+
+def create(inv: Invocation, opts: dict[str, str]) -> CommandResult:
+    name, command = opts.get("/tn", ""), opts.get("/tr", "")
+    if not name or not command or opts.get("/sc", "").lower() != "once":
+        return _error("Invalid syntax. Only /SC ONCE with /TN and /TR is simulated.\r\nType \"SCHTASKS /CREATE /?\" "
+                      "for usage.")
+    start = opts.get("/st", "")
+    try:
+        start_time = dt.datetime.strptime(start, "%H:%M").time()
+    except ValueError:
+        return _error('Invalid Start Time. The /ST option requires a time in "HH:mm" (24 hour) format.')
+    try:  # /sd follows the system date format; the simulated hosts use en-US (MM/DD/YYYY)
+        start_date = dt.datetime.strptime(opts["/sd"], "%m/%d/%Y").date() if "/sd" in opts else dt.date.today()
+    except ValueError:
+        return _error('Invalid Start Date (Date should be in "mm/dd/yyyy" format).')
+    if tasks.find(inv.state, name) is not None and "/f" not in opts:
+        return _error("Cannot create a file when that file already exists.")
+    run_as = opts.get("/ru", inv.ctx.identity.user if inv.ctx else "SYSTEM")
+    tasks.create(inv.state, name, command, start_time.strftime("%H:%M"), start_date.isoformat(), run_as)
+    out = ""
+    if dt.datetime.combine(start_date, start_time) < dt.datetime.now():
+        out = "WARNING: Task may not run because /ST is earlier than current time.\r\n"
+    return CommandResult(stdout=out + f'SUCCESS: The scheduled task "{name}" has successfully been created.\r\n')
+
+
+def run_now(inv: Invocation, opts: dict[str, str]) -> CommandResult:
+    task = tasks.snapshot(inv.state, opts.get("/tn", ""))
+    if task is None:
+        return CommandResult(stderr=NOT_FOUND, rc=1)
+    return CommandResult(stdout=f'SUCCESS: Attempted to run the scheduled task "{task["name"]}".\r\n',
+                         deferred=[task])
+
+
+def delete(inv: Invocation, opts: dict[str, str]) -> CommandResult:
+    task = tasks.find(inv.state, opts.get("/tn", ""))
+    if task is None:
+        return CommandResult(stderr=NOT_FOUND, rc=1)
+    if "/f" not in opts:  # the Y/N prompt reads an empty stdin over WinRS: nothing is deleted
+        return CommandResult(stdout=f'WARNING: Are you sure you want to remove the task "{task["name"]}" (Y/N)? ',
+                             rc=1)
+    tasks.delete(inv.state, task["name"])
+    return CommandResult(stdout=f'SUCCESS: The scheduled task "{task["name"]}" was successfully deleted.\r\n')
+
+
+def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
+    wanted = opts.get("/tn")
+    found = [tasks.find(inv.state, wanted)] if wanted else list(inv.state.scheduled_tasks.values())
+    rows = [t for t in found if t is not None]
+    if wanted and not rows:
+        return CommandResult(stderr=NOT_FOUND, rc=1)
+    lines = ["", "Folder: \\", f"{'TaskName':<40} {'Next Run Time':<22} {'Status':<15}",
+             f"{'=' * 40} {'=' * 22} {'=' * 15}"]
+    for task in rows:
+        due = tasks.due_at(task)
+        upcoming = int(task["runs"]) == 0 and due > dt.datetime.now()
+        when = f"{due.month}/{due.day}/{due.year} {due.strftime('%I:%M:%S %p').lstrip('0')}" if upcoming else "N/A"
+        lines.append(f"{task['name']:<40} {when:<22} {task['status']:<15}")
+    return CommandResult(stdout="\r\n".join(lines) + "\r\n")
+
+
+def run(inv: Invocation) -> CommandResult:
+    opts = _options(inv.args)
+    for verb, handler in (("/create", create), ("/run", run_now), ("/delete", delete), ("/query", query)):
+        if verb in opts:
+            return handler(inv, opts)
+    return _error('Invalid argument/option.\r\nType "SCHTASKS /?" for usage.')
