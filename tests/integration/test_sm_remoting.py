@@ -163,28 +163,36 @@ def test_reset_in_the_middle_of_apply_then_rerun_converges(start_host: HostFacto
 
 
 def test_playbook_query_enable_twice_and_refusal(start_host: HostFactory, tmp_path: Path) -> None:
-    host = start_host("2025", configure=sm_disabled, https=True)
-    vars_ = host.inventory_vars()
-    vars_.update(ansible_port=5986, ansible_psrp_protocol="https", ansible_psrp_ca_cert=host.ca_path)
-    inventory = write_inventory(tmp_path / "inventory.yml", {"sim-2025": vars_})
+    hosts = {f"sim-{p}": start_host(p, configure=sm_disabled, https=True) for p in ("2008r2", "2016", "2025")}
+    inventory_hosts = {}
+    for name, host in hosts.items():
+        vars_ = host.inventory_vars()
+        vars_.update(ansible_port=5986, ansible_psrp_protocol="https", ansible_psrp_ca_cert=host.ca_path)
+        inventory_hosts[name] = vars_
+    inventory = write_inventory(tmp_path / "inventory.yml", inventory_hosts)
     playbooks = {}
     for name, state, allow in (("enable", "enabled", "false"), ("query", "query", "false")):
         playbooks[name] = tmp_path / f"{name}.yml"
         playbooks[name].write_text(PLAYBOOK.format(state=state, allow=allow), encoding="utf-8")
 
     query = run_playbook(playbooks["query"], inventory, "-v", **JSON_RESULTS)
-    assert task_results(query.stdout)[0]["sim-2025"]["sm_remoting_enabled"] is False
+    assert {r["sm_remoting_enabled"] for r in task_results(query.stdout)[0].values()} == {False}
 
     check = run_playbook(playbooks["enable"], inventory, "--check", "--diff")
-    assert check.returncode == 0 and "changed=1" in check.stdout and not sim_says_enabled(host)
+    assert check.returncode == 0 and check.stdout.count("changed=1") == len(hosts)
+    assert not any(sim_says_enabled(host) for host in hosts.values())
 
     first = run_playbook(playbooks["enable"], inventory, "-v", **JSON_RESULTS)
-    result = task_results(first.stdout)[0]["sim-2025"]
-    assert result["changed"] is True and result["verified"] is True and result["sm_remoting_enabled"] is True
+    results = task_results(first.stdout)[0]
+    assert set(results) == set(hosts), first.stdout
+    for result in results.values():
+        assert result["changed"] is True and result["verified"] is True and result["sm_remoting_enabled"] is True
+    assert all(sim_says_enabled(host) for host in hosts.values())
     second = run_playbook(playbooks["enable"], inventory)
-    assert second.returncode == 0 and "changed=0" in second.stdout
+    assert second.returncode == 0 and second.stdout.count("changed=0") == len(hosts)
 
     # over HTTP now, disabling would cut the controller off: a clear refusal
+    host = hosts["sim-2025"]
     http_inventory = write_inventory(tmp_path / "http.yml", {"sim-2025": host.inventory_vars()})
     disable = tmp_path / "disable.yml"
     disable.write_text(PLAYBOOK.format(state="disabled", allow="false"), encoding="utf-8")

@@ -54,8 +54,8 @@ def test_procedure_enables_then_is_idempotent(start_host: HostFactory, profile: 
 
 
 def test_playbook_twice_then_disable(start_host: HostFactory, tmp_path: Path) -> None:
-    host = start_host("2016")
-    inventory = write_inventory(tmp_path / "inventory.yml", {"sim-2016": host.inventory_vars()})
+    hosts = {f"sim-{profile}": start_host(profile) for profile in ("2008r2", "2016", "2022")}
+    inventory = write_inventory(tmp_path / "inventory.yml", {name: h.inventory_vars() for name, h in hosts.items()})
     enable = tmp_path / "enable.yml"
     enable.write_text(PLAYBOOK.format(enabled="true"), encoding="utf-8")
     disable = tmp_path / "disable.yml"
@@ -63,21 +63,25 @@ def test_playbook_twice_then_disable(start_host: HostFactory, tmp_path: Path) ->
 
     check = run_playbook(enable, inventory, "--check", "--diff", "-v", **JSON_RESULTS)
     assert check.returncode == 0, check.stdout
-    assert task_results(check.stdout)[0]["sim-2016"]["changed"] is True
+    assert all(result["changed"] is True for result in task_results(check.stdout)[0].values())
     assert "local_account_token_filter_policy" in check.stdout  # the diff
-    assert host.state.registry.get_data(KEY, VALUE) is None  # check mode touched nothing
+    for host in hosts.values():
+        assert host.state.registry.get_data(KEY, VALUE) is None  # check mode touched nothing
 
     first = run_playbook(enable, inventory, "-v", **JSON_RESULTS)
-    result = task_results(first.stdout)[0]["sim-2016"]
-    assert (result["changed"], result["previous"], result["enabled"]) == (True, False, True)
+    results = task_results(first.stdout)[0]
+    assert set(results) == set(hosts)
+    for result in results.values():
+        assert (result["changed"], result["previous"], result["enabled"]) == (True, False, True)
     second = run_playbook(enable, inventory)
-    assert "changed=0" in second.stdout and second.returncode == 0
-    assert local_admin_can_observe(host)
+    assert second.returncode == 0 and second.stdout.count("changed=0") == len(hosts)
+    assert all(local_admin_can_observe(host) for host in hosts.values())
 
     off = run_playbook(disable, inventory)
-    assert "changed=1" in off.stdout
-    assert host.state.registry.get_data(KEY, VALUE) == 0
-    assert not local_admin_can_observe(host)
+    assert off.stdout.count("changed=1") == len(hosts)
+    for host in hosts.values():
+        assert host.state.registry.get_data(KEY, VALUE) == 0
+        assert not local_admin_can_observe(host)
 
 
 def test_fault_mid_apply_fails_cleanly_and_rerun_converges(start_host: HostFactory, tmp_path: Path) -> None:
