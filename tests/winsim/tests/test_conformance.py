@@ -24,7 +24,10 @@ from winsim.state import HostState
 from winsim.wsman import dispatch
 
 RECORDINGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "windows-recordings" / "pypsrp"
-SUPPORTED = ("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd", "http://schemas.microsoft.com/wbem/wsman/1/config")
+SUPPORTED = (
+    "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd",
+    "http://schemas.microsoft.com/wbem/wsman/1/config",
+)
 S = "{http://www.w3.org/2003/05/soap-envelope}"
 A = "{http://schemas.xmlsoap.org/ws/2004/08/addressing}"
 RSP = "{http://schemas.microsoft.com/wbem/wsman/1/windows/shell}"
@@ -70,8 +73,11 @@ def replay(path: Path, profile: str) -> int:
     for index, message in enumerate(yaml.safe_load(path.read_text())["messages"]):
         request, response = message["request"], message["response"]
         label = f"{path.name}#{index}"
-        if not response or not resource_of(request).startswith(SUPPORTED) or \
-                (resource_of(request) not in SUPPORTED and "/config" not in resource_of(request)):
+        if (
+            not response
+            or not resource_of(request).startswith(SUPPORTED)
+            or (resource_of(request) not in SUPPORTED and "/config" not in resource_of(request))
+        ):
             SKIPPED.append(label)
             continue
         if "CommandState/Running" in response or "w:TimedOut" in response:

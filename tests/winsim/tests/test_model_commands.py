@@ -16,13 +16,17 @@ def test_echo_chain_and_unknown(model_client: Any) -> None:
     assert model_client.run('echo ==winremote:a== & echo "x & y"') == ('==winremote:a== \r\n"x & y"\r\n', "", 0)
     out, err, code = model_client.run("frobnicate /x")
     assert (out, code) == ("", 9009)
-    assert err == ("'frobnicate' is not recognized as an internal or external command,\r\n"
-                   "operable program or batch file.\r\n")
+    assert err == (
+        "'frobnicate' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
+    )
 
 
 def test_reg_query_value_and_key(model_client: Any) -> None:
-    assert model_client.run(f'reg query "{CV}" /v CurrentBuildNumber') == \
-        (f"\r\n{CV}\r\n    CurrentBuildNumber    REG_SZ    17763\r\n\r\n", "", 0)
+    assert model_client.run(f'reg query "{CV}" /v CurrentBuildNumber') == (
+        f"\r\n{CV}\r\n    CurrentBuildNumber    REG_SZ    17763\r\n\r\n",
+        "",
+        0,
+    )
     dword = model_client.run(r'reg query "HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full" /v Release')[0]
     assert "    Release    REG_DWORD    0x70bf6\r\n" in dword
     state = model_client.state
@@ -33,10 +37,12 @@ def test_reg_query_value_and_key(model_client: Any) -> None:
     state.registry.set_value(key, "Big", "REG_QWORD", 2**40)
     state.registry.create_key(key + r"\Child")
     out = model_client.run(f"reg query {key}")[0]
-    assert out == ("\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Sim\r\n    Multi    REG_MULTI_SZ    a\\0b\r\n"
-                   "    Bin    REG_BINARY    01AB\r\n    Empty    REG_SZ    \r\n"
-                   "    Big    REG_QWORD    0x10000000000\r\n"
-                   "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Sim\\Child\r\n")
+    assert out == (
+        "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Sim\r\n    Multi    REG_MULTI_SZ    a\\0b\r\n"
+        "    Bin    REG_BINARY    01AB\r\n    Empty    REG_SZ    \r\n"
+        "    Big    REG_QWORD    0x10000000000\r\n"
+        "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Sim\\Child\r\n"
+    )
 
 
 def test_reg_query_missing_and_search(model_client: Any) -> None:
@@ -44,13 +50,18 @@ def test_reg_query_missing_and_search(model_client: Any) -> None:
     assert model_client.run(r"reg query HKLM\SOFTWARE\Nope") == missing
     assert model_client.run(f'reg query "{CV}" /v Nope') == missing
     packages = CBS_PACKAGES.replace("HKLM", "HKEY_LOCAL_MACHINE")
-    assert model_client.run(f'reg query "{packages}" /f KB2682011 /k') == \
-        ("\r\nEnd of search: 0 match(es) found.\r\n", "", 1)
+    assert model_client.run(f'reg query "{packages}" /f KB2682011 /k') == (
+        "\r\nEnd of search: 0 match(es) found.\r\n",
+        "",
+        1,
+    )
     model_client.state.add_hotfix("KB2682011")
     out, _, code = model_client.run(f'reg query "{packages}" /f kb2682011 /k')
     assert code == 0
-    assert out == (f"\r\n{packages}\\Package_for_KB2682011~31bf3856ad364e35~amd64~~10.0.1.0\r\n"
-                   "End of search: 1 match(es) found.\r\n")
+    assert out == (
+        f"\r\n{packages}\\Package_for_KB2682011~31bf3856ad364e35~amd64~~10.0.1.0\r\n"
+        "End of search: 1 match(es) found.\r\n"
+    )
 
 
 def test_sc_layouts(model_client: Any) -> None:
@@ -97,8 +108,11 @@ def test_netsh_set_and_show(model_client_for: Any) -> None:
     show = client.run('netsh advfirewall firewall show rule name="Remote Event Log Management (NP-In)"')[0]
     assert "Enabled:                              Yes\r\n" in show
     assert "LocalPort:                            445\r\n" in show
-    assert client.run('netsh advfirewall firewall set rule name="Nope" new enable=yes') == \
-        ("\r\nNo rules match the specified criteria.\r\n\r\n", "", 1)
+    assert client.run('netsh advfirewall firewall set rule name="Nope" new enable=yes') == (
+        "\r\nNo rules match the specified criteria.\r\n\r\n",
+        "",
+        1,
+    )
     firewall.save_rule(client.state.registry, firewall.FirewallRule("GPO-X", "Locked", store="gpo", enabled=False))
     assert client.run('netsh advfirewall firewall set rule name="Locked" new enable=yes')[2] == 1
 

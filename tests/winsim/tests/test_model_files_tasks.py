@@ -16,8 +16,10 @@ from winsim.state import WINRM_POLICY, HostState
 from winsim.wsman import config
 
 GP = r"C:\Windows\System32\GroupPolicy"
-RESTART = 'schtasks /create /tn winremote-restart /sc once /st 00:00 /ru SYSTEM /tr "cmd.exe /c net stop winrm & ' \
-          'net start winrm" /f'
+RESTART = (
+    'schtasks /create /tn winremote-restart /sc once /st 00:00 /ru SYSTEM /tr "cmd.exe /c net stop winrm & '
+    'net start winrm" /f'
+)
 SHELL_NS = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
 
 
@@ -46,8 +48,11 @@ def test_profiles_have_an_empty_local_gpo(profile: str) -> None:
 
 def test_echo_redirection_type_del_and_expansion(model_client: Any) -> None:
     run = model_client.run
-    assert run(r'>"%TEMP%\a.txt" echo first& >>%SystemRoot%\Temp\A.TXT echo second2& type %windir%\temp\a.txt') == \
-        ("first\r\nsecond2\r\n", "", 0)
+    assert run(r'>"%TEMP%\a.txt" echo first& >>%SystemRoot%\Temp\A.TXT echo second2& type %windir%\temp\a.txt') == (
+        "first\r\nsecond2\r\n",
+        "",
+        0,
+    )
     assert run(r"echo abc1>C:\Windows\Temp\b.txt& type C:\Windows\Temp\b.txt")[0] == "abc1\r\n"  # not a handle
     assert run(r"echo lost 2>C:\Windows\Temp\c.txt& type C:\Windows\Temp\c.txt")[0] == "lost \r\n"  # stderr only
     assert model_client.state.files.read(r"C:\Windows\Temp\c.txt") == b""
@@ -67,8 +72,12 @@ def test_certutil_encode_decode(model_client: Any) -> None:
     files.write(r"C:\Windows\Temp\in.bin", data)
     out, err, rc = model_client.run(r"certutil -f -encode C:\Windows\Temp\in.bin C:\Windows\Temp\in.b64")
     encoded = files.read(r"C:\Windows\Temp\in.b64")
-    assert (out, err, rc) == (f"Input Length = 512\r\nOutput Length = {len(encoded)}\r\n"
-                              "CertUtil: -encode command completed successfully.\r\n", "", 0)
+    assert (out, err, rc) == (
+        f"Input Length = 512\r\nOutput Length = {len(encoded)}\r\n"
+        "CertUtil: -encode command completed successfully.\r\n",
+        "",
+        0,
+    )
     lines = encoded.decode().split("\r\n")
     assert lines[0] == "-----BEGIN CERTIFICATE-----" and lines[-2] == "-----END CERTIFICATE-----" and lines[-1] == ""
     assert all(len(line) == 64 for line in lines[1:-3]) and 0 < len(lines[-3]) <= 64
@@ -77,8 +86,12 @@ def test_certutil_encode_decode(model_client: Any) -> None:
     assert model_client.run(r'certutil -f -decode C:\Windows\Temp\in.b64 "C:\Windows\Temp\out.bin"')[2] == 0
     assert files.read(r"C:\Windows\Temp\out.bin") == data
     missing = model_client.run(r"certutil -f -encode C:\Windows\Temp\none C:\Windows\Temp\x")
-    assert missing == ("CertUtil: -encode command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)\r\n"
-                       "CertUtil: The system cannot find the file specified.\r\n", "", 0x80070002)
+    assert missing == (
+        "CertUtil: -encode command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)\r\n"
+        "CertUtil: The system cannot find the file specified.\r\n",
+        "",
+        0x80070002,
+    )
     files.write(r"C:\Windows\Temp\bad.b64", b"not base64!")
     assert model_client.run(r"certutil -f -decode C:\Windows\Temp\bad.b64 C:\Windows\Temp\x")[2] == 0x80090005
     assert model_client.run(r"certutil -f -decode C:\Windows\Temp\in.b64 C:\Nope\x")[2] == 0x80070003
@@ -86,36 +99,55 @@ def test_certutil_encode_decode(model_client: Any) -> None:
 
 def test_net_and_sc(model_client: Any) -> None:
     state = model_client.state
-    assert model_client.run("net stop wuauserv") == \
-        ("", "The Windows Update service is not started.\r\n\r\nMore help is available by typing NET HELPMSG 3521."
-             "\r\n\r\n", 2)
-    assert model_client.run("net start wuauserv")[0] == "The Windows Update service is starting.\r\n" \
-                                                       "The Windows Update service was started successfully.\r\n\r\n"
+    assert model_client.run("net stop wuauserv") == (
+        "",
+        "The Windows Update service is not started.\r\n\r\nMore help is available by typing NET HELPMSG 3521.\r\n\r\n",
+        2,
+    )
+    assert (
+        model_client.run("net start wuauserv")[0] == "The Windows Update service is starting.\r\n"
+        "The Windows Update service was started successfully.\r\n\r\n"
+    )
     assert state.service_status["wuauserv"] == "Running"
     assert model_client.run("net start wuauserv")[2] == 2
     assert model_client.run("net start nosuch")[1].startswith("The service name is invalid.")
     out, _, rc = model_client.run("sc stop wuauserv")
     assert rc == 0 and "STATE              : 3  STOP_PENDING" in out and state.service_status["wuauserv"] == "Stopped"
-    assert model_client.run("sc stop wuauserv")[:3:2] == ("[SC] ControlService FAILED 1062:\r\n\r\nThe service has "
-                                                          "not been started.\r\n\r\n", 1062)
+    assert model_client.run("sc stop wuauserv")[:3:2] == (
+        "[SC] ControlService FAILED 1062:\r\n\r\nThe service has not been started.\r\n\r\n",
+        1062,
+    )
     assert "START_PENDING" in model_client.run("sc start wuauserv")[0]
 
 
 def _run_without_delete(client: Any, line: str) -> tuple[str, set[str]]:
     """Create, Command, Receive only: a WinRM restart ends the shell, so its Delete has nothing to find."""
     shell_uri = SHELL_NS + "/cmd"
-    created = client.call("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", shell_uri,
-                          "<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams>"
-                          "<rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>")
+    created = client.call(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
+        shell_uri,
+        "<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams>"
+        "<rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>",
+    )
     shell_id = created.findtext(".//rsp:ShellId", namespaces=client.NS) or ""
     line_xml = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    response = client.call(SHELL_NS + "/Command", shell_uri, "<rsp:CommandLine><rsp:Command>cmd.exe</rsp:Command>"
-                           f"<rsp:Arguments>/c {line_xml}</rsp:Arguments></rsp:CommandLine>", {"ShellId": shell_id})
+    response = client.call(
+        SHELL_NS + "/Command",
+        shell_uri,
+        "<rsp:CommandLine><rsp:Command>cmd.exe</rsp:Command>"
+        f"<rsp:Arguments>/c {line_xml}</rsp:Arguments></rsp:CommandLine>",
+        {"ShellId": shell_id},
+    )
     command_id = response.findtext(".//rsp:CommandId", namespaces=client.NS) or ""
-    received = client.call(SHELL_NS + "/Receive", shell_uri, f'<rsp:Receive><rsp:DesiredStream CommandId="{command_id}"'
-                           '>stdout stderr</rsp:DesiredStream></rsp:Receive>', {"ShellId": shell_id})
-    out = b"".join(base64.b64decode(s.text or "") for s in received.iter(f"{{{SHELL_NS}}}Stream")
-                   if s.get("Name") == "stdout")
+    received = client.call(
+        SHELL_NS + "/Receive",
+        shell_uri,
+        f'<rsp:Receive><rsp:DesiredStream CommandId="{command_id}">stdout stderr</rsp:DesiredStream></rsp:Receive>',
+        {"ShellId": shell_id},
+    )
+    out = b"".join(
+        base64.b64decode(s.text or "") for s in received.iter(f"{{{SHELL_NS}}}Stream") if s.get("Name") == "stdout"
+    )
     return out.decode(), set(client.effects)
 
 
@@ -129,10 +161,14 @@ def test_stopping_winrm_from_its_own_shell_ends_the_command_line(model_client: A
 def test_schtasks_create_query_run_delete(model_client: Any) -> None:
     state = model_client.state
     out, _, rc = model_client.run(RESTART)
-    assert rc == 0 and out.endswith('SUCCESS: The scheduled task "winremote-restart" has successfully been created.'
-                                    "\r\n")
-    assert model_client.run(RESTART.removesuffix(" /f")) == \
-        ("", "ERROR: Cannot create a file when that file already exists.\r\n", 1)
+    assert rc == 0 and out.endswith(
+        'SUCCESS: The scheduled task "winremote-restart" has successfully been created.\r\n'
+    )
+    assert model_client.run(RESTART.removesuffix(" /f")) == (
+        "",
+        "ERROR: Cannot create a file when that file already exists.\r\n",
+        1,
+    )
     query = model_client.run(r"schtasks /query /tn \winremote-restart")[0]
     assert query.split("\r\n")[2].split() == ["TaskName", "Next", "Run", "Time", "Status"]
     assert "winremote-restart                        N/A                    Ready" in query
@@ -142,10 +178,15 @@ def test_schtasks_create_query_run_delete(model_client: Any) -> None:
     assert "restart_winrm" in effects and rules.winrm_running(state)
     assert state.winrm_service_policy == {"AllowAutoConfig": 1}
     assert tasks.find(state, "WINREMOTE-RESTART")["last_result"] == 0  # type: ignore[index]
-    assert model_client.run("schtasks /delete /tn winremote-restart /f")[0] == \
-        'SUCCESS: The scheduled task "winremote-restart" was successfully deleted.\r\n'
-    assert model_client.run("schtasks /run /tn winremote-restart") == \
-        ("", "ERROR: The system cannot find the file specified.\r\n", 1)
+    assert (
+        model_client.run("schtasks /delete /tn winremote-restart /f")[0]
+        == 'SUCCESS: The scheduled task "winremote-restart" was successfully deleted.\r\n'
+    )
+    assert model_client.run("schtasks /run /tn winremote-restart") == (
+        "",
+        "ERROR: The system cannot find the file specified.\r\n",
+        1,
+    )
 
 
 def test_task_without_cmd_does_not_chain_and_user_tasks_do_not_run(model_client: Any) -> None:
@@ -161,8 +202,10 @@ def test_task_without_cmd_does_not_chain_and_user_tasks_do_not_run(model_client:
 def test_future_tasks_run_only_when_due_or_forced(model_client: Any) -> None:
     state = model_client.state
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).strftime("%m/%d/%Y")
-    out, _, rc = model_client.run(f"schtasks /create /tn later /sc once /st 23:59 /sd {tomorrow} /ru SYSTEM "
-                                  r'/tr "cmd.exe /c echo ran>C:\Windows\Temp\later.txt"')
+    out, _, rc = model_client.run(
+        f"schtasks /create /tn later /sc once /st 23:59 /sd {tomorrow} /ru SYSTEM "
+        r'/tr "cmd.exe /c echo ran>C:\Windows\Temp\later.txt"'
+    )
     assert rc == 0 and not out.startswith("WARNING")
     assert "Ready" in model_client.run("schtasks /query /tn later")[0]
     assert tasks.run_due(state) == set() and not state.files.is_file(r"C:\Windows\Temp\later.txt")

@@ -19,10 +19,19 @@ def _set_rule(state: HostState, rule_id: str, **changes: object) -> None:
     firewall.save_rule(state.registry, rule)
 
 
-@pytest.mark.parametrize("profile,expected", [
-    ("2008", set()), ("2008r2", set()), ("2012", {("HTTP", 5985)}), ("2012r2", {("HTTP", 5985)}),
-    ("2016", {("HTTP", 5985)}), ("2019", {("HTTP", 5985)}), ("2022", {("HTTP", 5985)}), ("2025", {("HTTP", 5985)}),
-])
+@pytest.mark.parametrize(
+    "profile,expected",
+    [
+        ("2008", set()),
+        ("2008r2", set()),
+        ("2012", {("HTTP", 5985)}),
+        ("2012r2", {("HTTP", 5985)}),
+        ("2016", {("HTTP", 5985)}),
+        ("2019", {("HTTP", 5985)}),
+        ("2022", {("HTTP", 5985)}),
+        ("2025", {("HTTP", 5985)}),
+    ],
+)
 def test_default_reachability(profile: str, expected: set[tuple[str, int]]) -> None:
     assert rules.accepting_endpoints(HostState.from_profile(profile), HOST) == expected
 
@@ -42,10 +51,19 @@ def test_firewall_rule_disabled_or_wrong_profile() -> None:
     assert rules.accepting_endpoints(state, HOST, client_ip="10.1.2.3") == set()
 
 
-@pytest.mark.parametrize("addresses,admitted", [
-    (["127.0.0.1"], True), (["10.0.0.1"], False), (["127.0.0.0/24"], True), (["127.0.0.0/255.0.0.0"], True),
-    (["127.0.0.0-127.0.0.5"], True), (["127.0.0.2-127.0.0.9"], False), (["LocalSubnet"], True), ([], True),
-])
+@pytest.mark.parametrize(
+    "addresses,admitted",
+    [
+        (["127.0.0.1"], True),
+        (["10.0.0.1"], False),
+        (["127.0.0.0/24"], True),
+        (["127.0.0.0/255.0.0.0"], True),
+        (["127.0.0.0-127.0.0.5"], True),
+        (["127.0.0.2-127.0.0.9"], False),
+        (["LocalSubnet"], True),
+        ([], True),
+    ],
+)
 def test_remote_address_forms(addresses: list[str], admitted: bool) -> None:
     state = HostState.from_profile("2019")
     _set_rule(state, "WINRM-HTTP-In-TCP", remote_addresses=addresses)
@@ -70,10 +88,17 @@ def test_gpo_rule_counts_and_block_rule_wins() -> None:
     assert rules.accepting_endpoints(state, HOST) == set()
 
 
-@pytest.mark.parametrize("allow,ipv4,expected", [
-    (1, "*", {("HTTP", 5985)}), (1, "127.0.0.10", {("HTTP", 5985)}), (1, "127.0.0.1-127.0.0.20", {("HTTP", 5985)}),
-    (1, "10.0.0.1,127.0.0.11", set()), (1, "", set()), (0, "*", set()),
-])
+@pytest.mark.parametrize(
+    "allow,ipv4,expected",
+    [
+        (1, "*", {("HTTP", 5985)}),
+        (1, "127.0.0.10", {("HTTP", 5985)}),
+        (1, "127.0.0.1-127.0.0.20", {("HTTP", 5985)}),
+        (1, "10.0.0.1,127.0.0.11", set()),
+        (1, "", set()),
+        (0, "*", set()),
+    ],
+)
 def test_gpo_allow_auto_config(allow: int, ipv4: str, expected: set[tuple[str, int]]) -> None:
     state = HostState.from_profile("2008r2")  # no local listener: the GPO one is the only one
     _set_rule(state, "WINRM-HTTP-In-TCP", enabled=True)

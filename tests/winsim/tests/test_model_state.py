@@ -48,8 +48,12 @@ def test_profile_defaults(profile: str) -> None:
     public = firewall.get_rule(state.registry, "WINRM-HTTP-In-TCP-PUBLIC")
     assert rule is not None and rule.enabled is remoting and rule.profiles == ["Domain", "Private"]
     assert public is not None and public.remote_addresses == ["LocalSubnet"] and public.profiles == ["Public"]
-    for rule_id in ("ComPlusNetworkAccess-DCOM-In", "RemoteEventLogSvc-In-TCP", "RemoteEventLogSvc-NP-In-TCP",
-                    "RemoteEventLogSvc-RPCSS-In-TCP"):
+    for rule_id in (
+        "ComPlusNetworkAccess-DCOM-In",
+        "RemoteEventLogSvc-In-TCP",
+        "RemoteEventLogSvc-NP-In-TCP",
+        "RemoteEventLogSvc-RPCSS-In-TCP",
+    ):
         dcom = firewall.get_rule(state.registry, rule_id)
         assert dcom is not None and not dcom.enabled
     assert state.local_account_token_filter_policy is None
@@ -82,9 +86,11 @@ def test_registry_is_the_source_of_truth() -> None:
 
 
 def test_rule_string_round_trip() -> None:
-    text = ("v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=5985|RA4=LocalSubnet|"
-            "RA6=LocalSubnet|App=System|Name=@FirewallAPI.dll,-30253|Desc=@FirewallAPI.dll,-30256|"
-            "EmbedCtxt=@FirewallAPI.dll,-30267|")
+    text = (
+        "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=5985|RA4=LocalSubnet|"
+        "RA6=LocalSubnet|App=System|Name=@FirewallAPI.dll,-30253|Desc=@FirewallAPI.dll,-30256|"
+        "EmbedCtxt=@FirewallAPI.dll,-30267|"
+    )
     rule = firewall.parse_rule("WINRM-HTTP-In-TCP-PUBLIC", text, "gpo")
     assert rule.render() == text
     assert rule.display_name == "Windows Remote Management (HTTP-In)"

@@ -66,8 +66,13 @@ class FirewallRule:
 
     def render(self) -> str:
         """The registry rule string, fields in the order Windows writes them."""
-        parts = [self.version, f"Action={self.action}", f"Active={'TRUE' if self.enabled else 'FALSE'}",
-                 f"Dir={self.direction}", f"Protocol={self.protocol}"]
+        parts = [
+            self.version,
+            f"Action={self.action}",
+            f"Active={'TRUE' if self.enabled else 'FALSE'}",
+            f"Dir={self.direction}",
+            f"Protocol={self.protocol}",
+        ]
         parts += [f"Profile={p}" for p in self.profiles]
         parts += [f"LPort={p}" for p in self.local_ports]
         for address in self.remote_addresses:

@@ -44,27 +44,85 @@ class OsProfile:
 PROFILES: dict[str, OsProfile] = {
     # ASSUMPTION: stock 2008 SP2 with WMF 2.0 installed (PowerShell 2.0, WinRM 2.0), no .NET 4 ("none" chosen of
     # the "none or 4.0 without Release" options).  Product names drop the (R) marks real 2008/2008 R2 show.
-    "2008": OsProfile("Windows Server 2008 Datacenter", "6.0", None, "6002", "Service Pack 2", None, None, "2.0",
-                      False, "v2.10", False),
-    "2008r2": OsProfile("Windows Server 2008 R2 Datacenter", "6.1", None, "7601", "Service Pack 1", None, None, "2.0",
-                        False, "v2.10", False),
+    "2008": OsProfile(
+        "Windows Server 2008 Datacenter",
+        "6.0",
+        None,
+        "6002",
+        "Service Pack 2",
+        None,
+        None,
+        "2.0",
+        False,
+        "v2.10",
+        False,
+    ),
+    "2008r2": OsProfile(
+        "Windows Server 2008 R2 Datacenter",
+        "6.1",
+        None,
+        "7601",
+        "Service Pack 1",
+        None,
+        None,
+        "2.0",
+        False,
+        "v2.10",
+        False,
+    ),
     # ASSUMPTION: 2012 ships .NET 4.5 with Release 378389 (the documented 4.5 minimum; the exact 2012 value
     # differs by update level).
-    "2012": OsProfile("Windows Server 2012 Datacenter", "6.2", None, "9200", "", "3.0", 378389, "3.0", True,
-                      "v2.20", True),
-    "2012r2": OsProfile("Windows Server 2012 R2 Datacenter", "6.3", None, "9600", "", "4.0", 378675, "3.0", True,
-                        "v2.20", True),
+    "2012": OsProfile(
+        "Windows Server 2012 Datacenter", "6.2", None, "9200", "", "3.0", 378389, "3.0", True, "v2.20", True
+    ),
+    "2012r2": OsProfile(
+        "Windows Server 2012 R2 Datacenter", "6.3", None, "9600", "", "4.0", 378675, "3.0", True, "v2.20", True
+    ),
     # ASSUMPTION: Release values for 2016 (394802), 2019 (461814) and 2025 (533325) are the per-OS values for
     # those builds as commonly listed; 2022's 528449 is from WINDOWS-FACTS §4.  Rule string versions for 10.0 are
     # UNVERIFIED (v2.26 .. v2.33 picked by release order).
-    "2016": OsProfile("Windows Server 2016 Datacenter", "6.3", (10, 0), "14393", "", "5.1.14393.0", 394802, "3.0",
-                      True, "v2.26", True),
-    "2019": OsProfile("Windows Server 2019 Datacenter", "6.3", (10, 0), "17763", "", "5.1.17763.1", 461814, "3.0",
-                      True, "v2.28", False),
-    "2022": OsProfile("Windows Server 2022 Datacenter", "6.3", (10, 0), "20348", "", "5.1.20348.1", 528449, "3.0",
-                      True, "v2.31", False),
-    "2025": OsProfile("Windows Server 2025 Datacenter", "6.3", (10, 0), "26100", "", "5.1.26100.1", 533325, "3.0",
-                      True, "v2.33", False),
+    "2016": OsProfile(
+        "Windows Server 2016 Datacenter", "6.3", (10, 0), "14393", "", "5.1.14393.0", 394802, "3.0", True, "v2.26", True
+    ),
+    "2019": OsProfile(
+        "Windows Server 2019 Datacenter",
+        "6.3",
+        (10, 0),
+        "17763",
+        "",
+        "5.1.17763.1",
+        461814,
+        "3.0",
+        True,
+        "v2.28",
+        False,
+    ),
+    "2022": OsProfile(
+        "Windows Server 2022 Datacenter",
+        "6.3",
+        (10, 0),
+        "20348",
+        "",
+        "5.1.20348.1",
+        528449,
+        "3.0",
+        True,
+        "v2.31",
+        False,
+    ),
+    "2025": OsProfile(
+        "Windows Server 2025 Datacenter",
+        "6.3",
+        (10, 0),
+        "26100",
+        "",
+        "5.1.26100.1",
+        533325,
+        "3.0",
+        True,
+        "v2.33",
+        False,
+    ),
 }
 
 # name -> (display name, start value, delayed, running)
@@ -109,8 +167,14 @@ def winrm_config(stack: str) -> dict[str, object]:
         "MaxConnections": "300" if v3 else "25",
         "MaxPacketRetrievalTimeSeconds": "120",
         "AllowUnencrypted": "false",
-        "Auth": {"Basic": "false", "Kerberos": "true", "Negotiate": "true", "Certificate": "false",
-                 "CredSSP": "false", "CbtHardeningLevel": "Relaxed"},
+        "Auth": {
+            "Basic": "false",
+            "Kerberos": "true",
+            "Negotiate": "true",
+            "Certificate": "false",
+            "CredSSP": "false",
+            "CbtHardeningLevel": "Relaxed",
+        },
         "DefaultPorts": {"HTTP": "5985", "HTTPS": "5986"},
         "IPv4Filter": "*",
         "IPv6Filter": "*",
@@ -139,8 +203,14 @@ def winrm_config(stack: str) -> dict[str, object]:
             "NetworkDelayms": "5000",
             "URLPrefix": "wsman",
             "AllowUnencrypted": "false",
-            "Auth": {"Basic": "true", "Digest": "true", "Kerberos": "true", "Negotiate": "true",
-                     "Certificate": "true", "CredSSP": "false"},
+            "Auth": {
+                "Basic": "true",
+                "Digest": "true",
+                "Kerberos": "true",
+                "Negotiate": "true",
+                "Certificate": "true",
+                "CredSSP": "false",
+            },
             "DefaultPorts": {"HTTP": "5985", "HTTPS": "5986"},
             "TrustedHosts": "",
         },
@@ -155,22 +225,50 @@ def builtin_rules(os: OsProfile) -> list[FirewallRule]:
     svchost = r"%SystemRoot%\system32\svchost.exe"
     # ASSUMPTION: 2008 / 2008 R2 carry the same WinRM rule IDs and group (-30267) as 2012+, disabled
     # (their exact IDs and group resource are UNVERIFIED in WINDOWS-FACTS §1).
-    winrm = dict(local_ports=["5985"], app="System", name="@FirewallAPI.dll,-30253",
-                 description="@FirewallAPI.dll,-30256", group="@FirewallAPI.dll,-30267", version=os.rule_version)
+    winrm = dict(
+        local_ports=["5985"],
+        app="System",
+        name="@FirewallAPI.dll,-30253",
+        description="@FirewallAPI.dll,-30256",
+        group="@FirewallAPI.dll,-30267",
+        version=os.rule_version,
+    )
     eventlog = dict(group="@FirewallAPI.dll,-29252", enabled=False, version=os.rule_version)
     return [
         FirewallRule("WINRM-HTTP-In-TCP", enabled=on, profiles=["Domain", "Private"], **winrm),  # type: ignore[arg-type]
-        FirewallRule("WINRM-HTTP-In-TCP-PUBLIC", enabled=on, profiles=["Public"], remote_addresses=["LocalSubnet"],
-                     **winrm),  # type: ignore[arg-type]
+        FirewallRule(
+            "WINRM-HTTP-In-TCP-PUBLIC", enabled=on, profiles=["Public"], remote_addresses=["LocalSubnet"], **winrm
+        ),  # type: ignore[arg-type]
         # The COM+ rule's indirect strings are unknown (WINDOWS-FACTS §1): plain English text is stored.
-        FirewallRule("ComPlusNetworkAccess-DCOM-In", name="COM+ Network Access (DCOM-In)", group="COM+ Network Access",
-                     enabled=False, local_ports=["135"], app=svchost, service="RpcSs", version=os.rule_version),
-        FirewallRule("RemoteEventLogSvc-In-TCP", name="@FirewallAPI.dll,-29253", local_ports=["RPC"], app=svchost,
-                     service="Eventlog", **eventlog),  # type: ignore[arg-type]
-        FirewallRule("RemoteEventLogSvc-NP-In-TCP", name="@FirewallAPI.dll,-29257", local_ports=["445"], app="System",
-                     **eventlog),  # type: ignore[arg-type]
-        FirewallRule("RemoteEventLogSvc-RPCSS-In-TCP", name="@FirewallAPI.dll,-29265", local_ports=["RPC-EPMap"],
-                     app=svchost, service="RPCSS", **eventlog),  # type: ignore[arg-type]
+        FirewallRule(
+            "ComPlusNetworkAccess-DCOM-In",
+            name="COM+ Network Access (DCOM-In)",
+            group="COM+ Network Access",
+            enabled=False,
+            local_ports=["135"],
+            app=svchost,
+            service="RpcSs",
+            version=os.rule_version,
+        ),
+        FirewallRule(
+            "RemoteEventLogSvc-In-TCP",
+            name="@FirewallAPI.dll,-29253",
+            local_ports=["RPC"],
+            app=svchost,
+            service="Eventlog",
+            **eventlog,
+        ),  # type: ignore[arg-type]
+        FirewallRule(
+            "RemoteEventLogSvc-NP-In-TCP", name="@FirewallAPI.dll,-29257", local_ports=["445"], app="System", **eventlog
+        ),  # type: ignore[arg-type]
+        FirewallRule(
+            "RemoteEventLogSvc-RPCSS-In-TCP",
+            name="@FirewallAPI.dll,-29265",
+            local_ports=["RPC-EPMap"],
+            app=svchost,
+            service="RPCSS",
+            **eventlog,
+        ),  # type: ignore[arg-type]
     ]
 
 

@@ -93,7 +93,7 @@ class Registry:
         prefix = key.path.lower() + "\\"
         names: list[str] = []
         for lower, sub in self._keys.items():
-            if lower.startswith(prefix) and "\\" not in lower[len(prefix):]:
+            if lower.startswith(prefix) and "\\" not in lower[len(prefix) :]:
                 names.append(sub.path.split("\\")[-1])
         return names
 

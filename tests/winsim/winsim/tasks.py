@@ -63,8 +63,9 @@ def execute(state: HostState, task: dict[str, Any]) -> set[str]:
     command = str(task["command"]).strip()
     program = command.split(None, 1)[0].strip('"').replace("/", "\\").rsplit("\\", 1)[-1].lower()
     # Task Scheduler starts the program with its arguments; only cmd.exe knows `&`, `&&` and redirections.
-    result: CommandResult = run_command(state, None, command, []) if program in ("cmd", "cmd.exe") else \
-        run_program(state, None, command)
+    result: CommandResult = (
+        run_command(state, None, command, []) if program in ("cmd", "cmd.exe") else run_program(state, None, command)
+    )
     effects = set(result.effects)
     for follow in result.deferred:
         effects |= execute(state, follow)

@@ -63,7 +63,7 @@ def split_uri(resource_uri: str) -> tuple[str, str] | None:
     """(namespace path, class name or "*") of a WMI resource URI."""
     if not resource_uri.lower().startswith(WMI):
         return None
-    rest = resource_uri[len(WMI):].strip("/")
+    rest = resource_uri[len(WMI) :].strip("/")
     namespace, _sep, name = rest.rpartition("/")
     return namespace.lower(), name
 
@@ -93,15 +93,16 @@ def render_instance(cls: CimClass, namespace: str, instance: Instance, propertie
     uri = resource_uri(cls, namespace)
     wanted = {p.lower() for p in properties} if properties else None
     body = "".join(_value_xml(k, v) for k, v in instance.items() if wanted is None or k.lower() in wanted)
-    return (f'<p:{cls.name} xmlns:p="{uri}" xmlns:cim="{NS["cim"]}" xmlns:xsi="{NS["xsi"]}">{body}'
-            f"</p:{cls.name}>")
+    return f'<p:{cls.name} xmlns:p="{uri}" xmlns:cim="{NS["cim"]}" xmlns:xsi="{NS["xsi"]}">{body}</p:{cls.name}>'
 
 
 def epr(cls: CimClass, namespace: str, instance: Instance) -> str:
-    selectors = "".join(f'<w:Selector Name={attr(k)}>{text(instance.get(k, ""))}</w:Selector>' for k in cls.keys)
-    return (f"<a:Address>{ANONYMOUS}</a:Address><a:ReferenceParameters>"
-            f"<w:ResourceURI>{resource_uri(cls, namespace)}</w:ResourceURI>"
-            f"<w:SelectorSet>{selectors}</w:SelectorSet></a:ReferenceParameters>")
+    selectors = "".join(f"<w:Selector Name={attr(k)}>{text(instance.get(k, ''))}</w:Selector>" for k in cls.keys)
+    return (
+        f"<a:Address>{ANONYMOUS}</a:Address><a:ReferenceParameters>"
+        f"<w:ResourceURI>{resource_uri(cls, namespace)}</w:ResourceURI>"
+        f"<w:SelectorSet>{selectors}</w:SelectorSet></a:ReferenceParameters>"
+    )
 
 
 def _matches_selectors(instance: Instance, selectors: dict[str, str]) -> bool:
@@ -174,8 +175,10 @@ def items(state: HostState, req: Request, filt: tuple[str, object] | None) -> li
 
 
 def _cannot_process_filter(detail: str) -> WsmanFault:
-    reason = "The data source could not process the filter. The filter might be missing or it might be invalid. " \
-             "Change the filter and try the request again. "
+    reason = (
+        "The data source could not process the filter. The filter might be missing or it might be invalid. "
+        "Change the filter and try the request again. "
+    )
     return WsmanFault(2150858778, reason, "n:CannotProcessFilter", message=f"{reason}{detail}")
 
 
@@ -195,7 +198,7 @@ def handle(state: HostState, req: Request, ctx: RequestContext) -> Result:
         return Result(ACTION_PUT + "Response", render_instance(cls, namespace, updated))
     uri = resource_uri(cls, namespace)
     if req.action.lower().startswith(uri.lower() + "/"):
-        method_name = req.action[len(uri) + 1:]
+        method_name = req.action[len(uri) + 1 :]
         method = next((m for n, m in cls.methods.items() if n.lower() == method_name.lower()), None)
         if method is None:
             raise action_not_supported()

@@ -129,14 +129,24 @@ def _toggle(enabled: bool):  # type: ignore[no-untyped-def]
     return method
 
 
-register(CimClass(
-    "MSFT_NetFirewallRule", ("root/standardcimv2",), KEYS,
-    lambda state: [rule_instance(state, r) for r in _rules(state)],
-    put=put_rule, methods={"Enable": _toggle(True), "Disable": _toggle(False)}, available=has_netsecurity,
-))
-register(CimClass(
-    "MSFT_NetAddressFilter", ("root/standardcimv2",), ("CreationClassName", "Name", "SystemCreationClassName",
-                                                       "SystemName"),
-    lambda state: [address_instance(r) for r in _rules(state)],
-    put=put_address, available=has_netsecurity,
-))
+register(
+    CimClass(
+        "MSFT_NetFirewallRule",
+        ("root/standardcimv2",),
+        KEYS,
+        lambda state: [rule_instance(state, r) for r in _rules(state)],
+        put=put_rule,
+        methods={"Enable": _toggle(True), "Disable": _toggle(False)},
+        available=has_netsecurity,
+    )
+)
+register(
+    CimClass(
+        "MSFT_NetAddressFilter",
+        ("root/standardcimv2",),
+        ("CreationClassName", "Name", "SystemCreationClassName", "SystemName"),
+        lambda state: [address_instance(r) for r in _rules(state)],
+        put=put_address,
+        available=has_netsecurity,
+    )
+)

@@ -98,35 +98,40 @@ def enum_values(state: HostState, _instance: Instance | None, params: Params) ->
     if key is None or not state.registry.key_exists(key):
         return {"ReturnValue": NOT_FOUND}, set()
     values = state.registry.values(key)
-    return {"ReturnValue": OK, "sNames": [v.name for v in values],
-            "Types": [TYPE_NUMBERS[v.type] for v in values]}, set()
+    return {
+        "ReturnValue": OK,
+        "sNames": [v.name for v in values],
+        "Types": [TYPE_NUMBERS[v.type] for v in values],
+    }, set()
 
 
 def _bytes(data: object) -> list[int]:
     return list(data) if isinstance(data, bytes) else []
 
 
-STD_REG_PROV = register(CimClass(
-    name="StdRegProv",
-    namespaces=("root/default", "root/cimv2"),
-    keys=(),
-    instances=lambda state: [],
-    methods={
-        "GetDWORDValue": _getter(("REG_DWORD",), "uValue", int),  # type: ignore[arg-type]
-        "GetQWORDValue": _getter(("REG_QWORD",), "uValue", int),  # type: ignore[arg-type]
-        "GetStringValue": _getter(("REG_SZ",), "sValue", str),
-        "GetExpandedStringValue": _getter(("REG_EXPAND_SZ",), "sValue", str),
-        "GetMultiStringValue": _getter(("REG_MULTI_SZ",), "sValue", list),  # type: ignore[arg-type]
-        "GetBinaryValue": _getter(("REG_BINARY",), "uValue", _bytes),
-        "SetDWORDValue": _setter("REG_DWORD", "uValue", lambda v: int(v[0]) if v else 0),
-        "SetQWORDValue": _setter("REG_QWORD", "uValue", lambda v: int(v[0]) if v else 0),
-        "SetStringValue": _setter("REG_SZ", "sValue", lambda v: v[0] if v else ""),
-        "SetExpandedStringValue": _setter("REG_EXPAND_SZ", "sValue", lambda v: v[0] if v else ""),
-        "SetMultiStringValue": _setter("REG_MULTI_SZ", "sValue", list),
-        "CreateKey": create_key,
-        "DeleteKey": delete_key,
-        "DeleteValue": delete_value,
-        "EnumKey": enum_key,
-        "EnumValues": enum_values,
-    },
-))
+STD_REG_PROV = register(
+    CimClass(
+        name="StdRegProv",
+        namespaces=("root/default", "root/cimv2"),
+        keys=(),
+        instances=lambda state: [],
+        methods={
+            "GetDWORDValue": _getter(("REG_DWORD",), "uValue", int),  # type: ignore[arg-type]
+            "GetQWORDValue": _getter(("REG_QWORD",), "uValue", int),  # type: ignore[arg-type]
+            "GetStringValue": _getter(("REG_SZ",), "sValue", str),
+            "GetExpandedStringValue": _getter(("REG_EXPAND_SZ",), "sValue", str),
+            "GetMultiStringValue": _getter(("REG_MULTI_SZ",), "sValue", list),  # type: ignore[arg-type]
+            "GetBinaryValue": _getter(("REG_BINARY",), "uValue", _bytes),
+            "SetDWORDValue": _setter("REG_DWORD", "uValue", lambda v: int(v[0]) if v else 0),
+            "SetQWORDValue": _setter("REG_QWORD", "uValue", lambda v: int(v[0]) if v else 0),
+            "SetStringValue": _setter("REG_SZ", "sValue", lambda v: v[0] if v else ""),
+            "SetExpandedStringValue": _setter("REG_EXPAND_SZ", "sValue", lambda v: v[0] if v else ""),
+            "SetMultiStringValue": _setter("REG_MULTI_SZ", "sValue", list),
+            "CreateKey": create_key,
+            "DeleteKey": delete_key,
+            "DeleteValue": delete_value,
+            "EnumKey": enum_key,
+            "EnumValues": enum_values,
+        },
+    )
+)

@@ -28,8 +28,9 @@ def service_instance(state: HostState, name: str) -> Instance:
         "ExitCode": 0 if running else 1077,
         "InstallDate": None,
         "Name": name,
-        "PathName": str(state.registry.get_data(rf"{SERVICES}\{name}", "ImagePath",
-                                                r"C:\Windows\System32\svchost.exe -k netsvcs")),
+        "PathName": str(
+            state.registry.get_data(rf"{SERVICES}\{name}", "ImagePath", r"C:\Windows\System32\svchost.exe -k netsvcs")
+        ),
         "ProcessId": 1000 + sum(map(ord, name)) if running else 0,
         "ServiceSpecificExitCode": 0,
         "ServiceType": "Share Process",
@@ -89,8 +90,16 @@ def stop_service(state: HostState, target: Instance | None, params: Params) -> M
     return {"ReturnValue": SUCCESS}, set()
 
 
-register(CimClass("Win32_Service", ("root/cimv2",), ("Name",), services, methods={
-    "ChangeStartMode": change_start_mode,
-    "StartService": start_service,
-    "StopService": stop_service,
-}))
+register(
+    CimClass(
+        "Win32_Service",
+        ("root/cimv2",),
+        ("Name",),
+        services,
+        methods={
+            "ChangeStartMode": change_start_mode,
+            "StartService": start_service,
+            "StopService": stop_service,
+        },
+    )
+)

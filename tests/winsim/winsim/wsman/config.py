@@ -33,8 +33,11 @@ CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config"
 LISTENER = CONFIG + "/listener"
 # Body namespaces accepted for listener Create/Put: the Get namespace and the one of MS's Session.Create sample
 # (UNVERIFIED which one Windows wants, WINDOWS-FACTS §7).
-LISTENER_BODY_NS = {LISTENER, "https://schemas.dmtf.org/wbem/wsman/1/config/Listener.xsd",
-                    "http://schemas.dmtf.org/wbem/wsman/1/config/Listener.xsd"}
+LISTENER_BODY_NS = {
+    LISTENER,
+    "https://schemas.dmtf.org/wbem/wsman/1/config/Listener.xsd",
+    "http://schemas.dmtf.org/wbem/wsman/1/config/Listener.xsd",
+}
 # resource suffix -> path of the subtree in HostState.winrm
 SECTIONS: dict[str, tuple[str, ...]] = {
     "": (),
@@ -46,16 +49,30 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 }
 # ASSUMPTION: these 3.0 settings are read-only (WinRM 3.0 shows them as fixed); Put of them faults.
 READ_ONLY = {("MaxProviderRequests",), ("Service", "MaxConcurrentOperations"), ("Winrs", "MaxShellRunTime")}
-BOOLEAN_NAMES = {"AllowUnencrypted", "Basic", "Digest", "Kerberos", "Negotiate", "Certificate", "CredSSP",
-                 "EnableCompatibilityHttpListener", "EnableCompatibilityHttpsListener", "AllowRemoteAccess",
-                 "AllowRemoteShellAccess"}
+BOOLEAN_NAMES = {
+    "AllowUnencrypted",
+    "Basic",
+    "Digest",
+    "Kerberos",
+    "Negotiate",
+    "Certificate",
+    "CredSSP",
+    "EnableCompatibilityHttpListener",
+    "EnableCompatibilityHttpsListener",
+    "AllowRemoteAccess",
+    "AllowRemoteShellAccess",
+}
 
 
 def gpo_fault(setting: str) -> WsmanFault:
     # ERROR_WSMAN_CONFIG_CANNOT_CHANGE_GPO_CONTROLLED_SETTING (0x8033808A) from wsmerror.h; the brief's 2150858855
     # is ERROR_WSMAN_LOCALE_NOT_SUPPORTED there, so the SDK code is used.  ASSUMPTION: subcode w:AccessDenied.
-    return WsmanFault(2150858890, "Cannot change GPO controlled setting. ", "w:AccessDenied",
-                      message=f"Cannot change GPO controlled setting: {setting}. ")
+    return WsmanFault(
+        2150858890,
+        "Cannot change GPO controlled setting. ",
+        "w:AccessDenied",
+        message=f"Cannot change GPO controlled setting: {setting}. ",
+    )
 
 
 def section_for(resource_uri: str) -> tuple[str, ...] | None:
@@ -65,7 +82,7 @@ def section_for(resource_uri: str) -> tuple[str, ...] | None:
     prefix = CONFIG.lower() + "/"
     if not uri.lower().startswith(prefix):
         return None
-    return SECTIONS.get(uri[len(prefix):].lower())
+    return SECTIONS.get(uri[len(prefix) :].lower())
 
 
 def _render_tree(state: HostState, node: dict[str, Any], path: tuple[str, ...]) -> str:
@@ -180,8 +197,14 @@ def _selected(req: Request) -> tuple[str, str]:
 
 
 def _find(state: HostState, address: str, transport: str) -> Listener | None:
-    return next((x for x in rules.effective_listeners(state)
-                 if x.address.lower() == address.lower() and x.transport.upper() == transport), None)
+    return next(
+        (
+            x
+            for x in rules.effective_listeners(state)
+            if x.address.lower() == address.lower() and x.transport.upper() == transport
+        ),
+        None,
+    )
 
 
 def _listener_fields(payload: ET.Element | None) -> dict[str, str]:
@@ -190,8 +213,7 @@ def _listener_fields(payload: ET.Element | None) -> dict[str, str]:
     namespace = payload.tag[1:].split("}")[0] if payload.tag.startswith("{") else ""
     if local_name(payload) != "Listener" or namespace not in LISTENER_BODY_NS:
         raise schema_error("The request body must be a Listener element of the listener resource.")
-    known = {"Address", "Transport", "Port", "Hostname", "Enabled", "URLPrefix", "CertificateThumbprint",
-             "ListeningOn"}
+    known = {"Address", "Transport", "Port", "Hostname", "Enabled", "URLPrefix", "CertificateThumbprint", "ListeningOn"}
     values = {}
     for child in payload:
         name = local_name(child)
@@ -249,15 +271,18 @@ def handle_listener(state: HostState, req: Request, ctx: RequestContext) -> Resu
         updated = Listener(**vars(listener))
         _apply_fields(state, updated, values)
         state.listeners[state.listeners.index(listener)] = updated
-        return Result(ACTION_PUT + "Response", render_listener(state, updated, ctx.host_address),
-                      effects={"restart_winrm"})
+        return Result(
+            ACTION_PUT + "Response", render_listener(state, updated, ctx.host_address), effects={"restart_winrm"}
+        )
     if req.action == ACTION_CREATE:
         address, transport = _selected(req)
         if transport not in ("HTTP", "HTTPS"):
             raise invalid_selectors()
         if address != "*" and not address.upper().startswith(("IP:", "MAC:")):
-            reason = "The listener address specified is invalid. The address can be specified in one of the " \
-                     "following formats: *, IP:<ip_address>, MAC:<mac_address>. "
+            reason = (
+                "The listener address specified is invalid. The address can be specified in one of the "
+                "following formats: *, IP:<ip_address>, MAC:<mac_address>. "
+            )
             raise WsmanFault(2150858889, reason, "w:InvalidParameter")
         if _find(state, address, transport) is not None:
             raise already_exists()

@@ -19,8 +19,10 @@ Item = tuple[str, str]  # (object XML, EPR inner XML)
 
 
 def _invalid_context() -> WsmanFault:
-    reason = "The WS-Enumeration context in the enumeration is not valid. Enumeration may have been completed or " \
-             "canceled. You cannot use this enumeration context anymore. Start a new enumeration. "
+    reason = (
+        "The WS-Enumeration context in the enumeration is not valid. Enumeration may have been completed or "
+        "canceled. You cannot use this enumeration context anymore. Start a new enumeration. "
+    )
     return WsmanFault(2150858779, reason, "n:InvalidEnumerationContext", sender=False)
 
 
@@ -66,8 +68,12 @@ def _max(parent_text: str | None, default: int) -> int:
 def enumerate_items(state: HostState, req: Request, items: list[Item]) -> Result:
     payload = req.payload()
     if payload is None or local_name(payload) != "Enumerate":
-        raise WsmanFault(2150858791, "The WS-Management service cannot process the request because the request "
-                         "packet does not have a valid SOAP body. ", "w:InvalidBody")
+        raise WsmanFault(
+            2150858791,
+            "The WS-Management service cannot process the request because the request "
+            "packet does not have a valid SOAP body. ",
+            "w:InvalidBody",
+        )
     enum_mode = mode(req)
     context = f"uuid:{new_uuid()}"
     if payload.find(q("w", "OptimizeEnumeration")) is not None:
@@ -76,8 +82,10 @@ def enumerate_items(state: HostState, req: Request, items: list[Item]) -> Result
         end = "<w:EndOfSequence/>" if not rest else ""
         if rest:
             state.runtime.enumerations[context] = (rest, enum_mode)
-        body = (f"<n:EnumerateResponse><n:EnumerationContext>{context if rest else ''}</n:EnumerationContext>"
-                f"<w:Items>{_render(first, enum_mode)}</w:Items>{end}</n:EnumerateResponse>")
+        body = (
+            f"<n:EnumerateResponse><n:EnumerationContext>{context if rest else ''}</n:EnumerationContext>"
+            f"<w:Items>{_render(first, enum_mode)}</w:Items>{end}</n:EnumerateResponse>"
+        )
     else:
         state.runtime.enumerations[context] = (items, enum_mode)
         body = f"<n:EnumerateResponse><n:EnumerationContext>{context}</n:EnumerationContext></n:EnumerateResponse>"

@@ -59,9 +59,18 @@ def attr(value: object) -> str:
 class WsmanFault(Exception):
     """A fault to send back; handlers raise it and the dispatcher renders it."""
 
-    def __init__(self, code: int, reason: str, subcode: str = "w:InternalError", *, sender: bool = True,
-                 message: str | None = None, detail: str | None = None, provider: tuple[str, str] | None = None,
-                 status: int = 500) -> None:
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        subcode: str = "w:InternalError",
+        *,
+        sender: bool = True,
+        message: str | None = None,
+        detail: str | None = None,
+        provider: tuple[str, str] | None = None,
+        status: int = 500,
+    ) -> None:
         super().__init__(reason)
         self.code, self.reason, self.subcode, self.sender = code, reason, subcode, sender
         self.message = message if message is not None else reason
@@ -74,22 +83,28 @@ def access_denied() -> WsmanFault:
 
 
 def invalid_selectors(message: str | None = None) -> WsmanFault:
-    reason = "The WS-Management service cannot process the request because the request contained invalid selectors " \
-             "for the resource. "
+    reason = (
+        "The WS-Management service cannot process the request because the request contained invalid selectors "
+        "for the resource. "
+    )
     return WsmanFault(2150858843, reason, "w:InvalidSelectors", message=message, detail="UnexpectedSelectors")
 
 
 def resource_not_found() -> WsmanFault:
-    reason = "The WS-Management service cannot process the request. The service cannot find the resource " \
-             "identified by the resource URI and selectors. "
+    reason = (
+        "The WS-Management service cannot process the request. The service cannot find the resource "
+        "identified by the resource URI and selectors. "
+    )
     return WsmanFault(2150858752, reason, "w:InvalidSelectors")
 
 
 def invalid_resource_uri() -> WsmanFault:
     # ASSUMPTION: unknown resource URIs and absent WMI classes (MSFT_* on 2008 / 2008 R2) answer with
     # ERROR_WSMAN_RESOURCE_NOT_FOUND under the WS-Addressing DestinationUnreachable subcode + InvalidResourceURI detail.
-    reason = "The WS-Management service cannot process the request. The service cannot find the resource " \
-             "identified by the resource URI and selectors. "
+    reason = (
+        "The WS-Management service cannot process the request. The service cannot find the resource "
+        "identified by the resource URI and selectors. "
+    )
     return WsmanFault(2150858752, reason, "a:DestinationUnreachable", detail="InvalidResourceURI")
 
 
@@ -99,14 +114,14 @@ def action_not_supported() -> WsmanFault:
 
 
 def invalid_parameter(message: str = "") -> WsmanFault:
-    reason = "The WS-Management service cannot process the request because a parameter for the operation is not " \
-             "valid. "
+    reason = "The WS-Management service cannot process the request because a parameter for the operation is not valid. "
     return WsmanFault(2150858810, reason, "w:InvalidParameter", message=message or reason)
 
 
 def schema_error(message: str = "") -> WsmanFault:
-    reason = "The SOAP XML in the message does not match the corresponding XML schema definition. Change the XML " \
-             "and retry. "
+    reason = (
+        "The SOAP XML in the message does not match the corresponding XML schema definition. Change the XML and retry. "
+    )
     return WsmanFault(2150858817, reason, "w:SchemaValidationError", message=message or reason)
 
 
@@ -144,8 +159,10 @@ def parse_request(data: bytes) -> Request:
     header = root.find(q("s", "Header"))
     body = root.find(q("s", "Body"))
     if header is None or body is None:
-        reason = "The WS-Management service cannot process the request because the request packet does not have a " \
-                 "valid SOAP body. "
+        reason = (
+            "The WS-Management service cannot process the request because the request packet does not have a "
+            "valid SOAP body. "
+        )
         raise WsmanFault(2150858791, reason, "w:InvalidBody")
     selectors = {s.get("Name", ""): (s.text or "") for s in header.iter(q("w", "Selector"))}
     options = {o.get("Name", ""): (o.text or "") for o in header.iter(q("w", "Option"))}
@@ -160,8 +177,9 @@ def parse_request(data: bytes) -> Request:
     )
 
 
-def envelope(action: str, body: str, relates_to: str | None, prefixes: tuple[str, ...] = ("x", "w", "p"),
-             header_extra: str = "") -> bytes:
+def envelope(
+    action: str, body: str, relates_to: str | None, prefixes: tuple[str, ...] = ("x", "w", "p"), header_extra: str = ""
+) -> bytes:
     """A complete response envelope; `prefixes` chooses which namespaces the root declares (besides s and a)."""
     declared = "".join(f" xmlns:{p}={attr(NS[p])}" for p in ENVELOPE_ORDER if p in prefixes)
     relates = f"<a:RelatesTo>{text(relates_to)}</a:RelatesTo>" if relates_to else ""
@@ -180,8 +198,10 @@ def fault_envelope(fault: WsmanFault, relates_to: str | None, machine: str) -> b
     detail = f"<w:FaultDetail>{FAULT_DETAIL}{fault.detail}</w:FaultDetail>" if fault.detail else ""
     message = text(fault.message)
     if fault.provider:
-        message = (f"<f:ProviderFault provider={attr(fault.provider[0])} path={attr(fault.provider[1])}>"
-                   f"{message}</f:ProviderFault>")
+        message = (
+            f"<f:ProviderFault provider={attr(fault.provider[0])} path={attr(fault.provider[1])}>"
+            f"{message}</f:ProviderFault>"
+        )
     body = (
         f"<s:Fault><s:Code><s:Value>{value}</s:Value><s:Subcode><s:Value>{fault.subcode}</s:Value></s:Subcode>"
         f'</s:Code><s:Reason><s:Text xml:lang="en-US">{text(fault.reason)}</s:Text></s:Reason><s:Detail>{detail}'

@@ -49,26 +49,40 @@ class Shell:
 
 
 def _shell_not_found(shell_id: str) -> WsmanFault:
-    message = (f"The request for the Windows Remote Shell with ShellId {shell_id} failed because the shell was not "
-               "found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer "
-               "exists on the server. Provide the correct ShellId or create a new shell and retry the operation. ")
-    reason = "The WS-Management service cannot process the request because the request contained invalid " \
-             "selectors for the resource. "
+    message = (
+        f"The request for the Windows Remote Shell with ShellId {shell_id} failed because the shell was not "
+        "found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer "
+        "exists on the server. Provide the correct ShellId or create a new shell and retry the operation. "
+    )
+    reason = (
+        "The WS-Management service cannot process the request because the request contained invalid "
+        "selectors for the resource. "
+    )
     return WsmanFault(2150858843, reason, "w:InvalidSelectors", message=message, detail="UnexpectedSelectors")
 
 
 def _command_not_found() -> WsmanFault:
-    message = ("The Windows Remote Shell received a request to perform an operation on a command identifier that "
-               "does not exist. Either the command has completed execution or the client specified an invalid "
-               "command identifier. ")
-    reason = "The WS-Management service cannot process the request because the request contained invalid " \
-             "selectors for the resource. "
+    message = (
+        "The Windows Remote Shell received a request to perform an operation on a command identifier that "
+        "does not exist. Either the command has completed execution or the client specified an invalid "
+        "command identifier. "
+    )
+    reason = (
+        "The WS-Management service cannot process the request because the request contained invalid "
+        "selectors for the resource. "
+    )
     return WsmanFault(2150858843, reason, "w:InvalidSelectors", message=message, detail="UnexpectedSelectors")
 
 
 def _parameter_incorrect() -> WsmanFault:
-    return WsmanFault(87, "The parameter is incorrect. ", "w:InvalidParameter", message="The parameter is incorrect. ",
-                      detail="InvalidValue", provider=PROVIDER)
+    return WsmanFault(
+        87,
+        "The parameter is incorrect. ",
+        "w:InvalidParameter",
+        message="The parameter is incorrect. ",
+        detail="InvalidValue",
+        provider=PROVIDER,
+    )
 
 
 def _file_not_found() -> WsmanFault:
@@ -105,8 +119,11 @@ def render_shell(shell: Shell) -> str:
         f"<rsp:ResourceUri>{SHELL_URI}</rsp:ResourceUri><rsp:Owner>{text(shell.owner)}</rsp:Owner>"
         f"<rsp:ClientIP>{text(shell.client_ip)}</rsp:ClientIP>"
         + (f"<rsp:Environment>{env}</rsp:Environment>" if shell.environment else "")
-        + (f"<rsp:WorkingDirectory>{text(shell.working_directory)}</rsp:WorkingDirectory>"
-           if shell.working_directory else "")
+        + (
+            f"<rsp:WorkingDirectory>{text(shell.working_directory)}</rsp:WorkingDirectory>"
+            if shell.working_directory
+            else ""
+        )
         + f"<rsp:IdleTimeOut>{shell.idle_timeout}</rsp:IdleTimeOut>"
         f"<rsp:InputStreams>{text(shell.input_streams)}</rsp:InputStreams>"
         f"<rsp:OutputStreams>{text(shell.output_streams)}</rsp:OutputStreams>"
@@ -173,8 +190,10 @@ def receive(state: HostState, req: Request, ctx: RequestContext) -> Result:
             encoded = base64.b64encode(data.encode("utf-8")).decode("ascii")
             parts.append(f'<rsp:Stream Name="{name}" CommandId="{command_id}">{encoded}</rsp:Stream>')
     parts += [f'<rsp:Stream Name="{n}" CommandId="{command_id}" End="true"></rsp:Stream>' for n in ("stdout", "stderr")]
-    parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{DONE}">'
-                 f"<rsp:ExitCode>{result.rc}</rsp:ExitCode></rsp:CommandState>")
+    parts.append(
+        f'<rsp:CommandState CommandId="{command_id}" State="{DONE}">'
+        f"<rsp:ExitCode>{result.rc}</rsp:ExitCode></rsp:CommandState>"
+    )
     effects, result.effects = result.effects, set()  # deliver side effects once
     deferred, result.deferred = result.deferred, []
     effects |= tasks.run_deferred(state, deferred)  # `schtasks /run`: the task starts after this answer

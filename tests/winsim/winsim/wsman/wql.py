@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-_QUERY = re.compile(r"^\s*select\s+(?P<props>.+?)\s+from\s+(?P<cls>\w+)(?:\s+where\s+(?P<where>.+?))?\s*;?\s*$",
-                    re.IGNORECASE | re.DOTALL)
-_COND = re.compile(r"^\s*(?P<prop>\w+)\s*(?P<op>=|<>|!=|\blike\b)\s*(?P<value>'[^']*'|\"[^\"]*\"|[^\s]+)\s*$",
-                   re.IGNORECASE)
+_QUERY = re.compile(
+    r"^\s*select\s+(?P<props>.+?)\s+from\s+(?P<cls>\w+)(?:\s+where\s+(?P<where>.+?))?\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_COND = re.compile(
+    r"^\s*(?P<prop>\w+)\s*(?P<op>=|<>|!=|\blike\b)\s*(?P<value>'[^']*'|\"[^\"]*\"|[^\s]+)\s*$", re.IGNORECASE
+)
 
 
 class WqlError(ValueError):

@@ -72,9 +72,9 @@ def split_chain(line: str) -> list[tuple[str, str]]:
         elif not quoted and char == ")" and depth:
             depth -= 1
         if not quoted and not depth and char in "&|" and not (char == "&" and current.endswith(">")):
-            double = line[i:i + 2] in ("&&", "||")
+            double = line[i : i + 2] in ("&&", "||")
             parts.append((operator, current))
-            operator = line[i:i + 2] if double else char
+            operator = line[i : i + 2] if double else char
             current = ""
             i += 2 if double else 1
             continue
@@ -94,7 +94,7 @@ def _split_first(text: str) -> tuple[str, str]:
         if char == '"':
             quoted = not quoted
         elif char.isspace() and not quoted:
-            return text[:i].replace('"', ""), text[i + 1:]
+            return text[:i].replace('"', ""), text[i + 1 :]
     return text.replace('"', ""), ""
 
 
@@ -107,8 +107,10 @@ def _program_name(token: str) -> str:
 
 
 def not_recognized(name: str) -> CommandResult:
-    return CommandResult(stderr=f"'{name}' is not recognized as an internal or external command,\r\n"
-                                "operable program or batch file.\r\n", rc=9009)
+    return CommandResult(
+        stderr=f"'{name}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
+        rc=9009,
+    )
 
 
 def _tools() -> dict[str, Tool]:
@@ -177,15 +179,15 @@ def extract_file_redirects(text: str) -> tuple[str, list[FileRedirect]]:
         j += 1 if append else 0
         while j < len(text) and text[j] in " \t":
             j += 1
-        at_nul = text[j:j + 3].lower() == "nul" and (j + 3 == len(text) or not text[j + 3].strip())
-        if text[j:j + 1] == "&" or at_nul:
+        at_nul = text[j : j + 3].lower() == "nul" and (j + 3 == len(text) or not text[j + 3].strip())
+        if text[j : j + 1] == "&" or at_nul:
             out += char
             i += 1
             continue
         fd = "1"
         if out[-1:] in ("1", "2") and (len(out) == 1 or out[-2].isspace()):
             fd, out = out[-1], out[:-1]
-        if text[j:j + 1] == '"':
+        if text[j : j + 1] == '"':
             end = text.find('"', j + 1)
             end = len(text) if end < 0 else end + 1
         else:
@@ -227,7 +229,7 @@ def _group(text: str) -> tuple[str, str] | None:
         elif not quoted and char == ")":
             depth -= 1
             if depth == 0:
-                return stripped[1:i], stripped[i + 1:]
+                return stripped[1:i], stripped[i + 1 :]
     return stripped[1:], ""  # cmd would wait for more lines; the simulator runs what it got
 
 
@@ -313,7 +315,7 @@ def run_command(state: HostState, ctx: RequestContext | None, command: str, argu
     if not arguments:
         tokens = tokenize(command)
         if tokens and _program_name(tokens[0]) == "cmd":
-            rest = command.lstrip()[len(command.lstrip().split(None, 1)[0]):]
+            rest = command.lstrip()[len(command.lstrip().split(None, 1)[0]) :]
             return _run_cmd(state, ctx, rest)
         return run_line(state, ctx, command)
     if _program_name(command) == "cmd":

@@ -26,13 +26,14 @@ ERRORS = {
 
 def _failed(verb: str, kind: str) -> CommandResult:
     code, name, text = ERRORS[kind]
-    return CommandResult(stdout=f"CertUtil: -{verb} command FAILED: 0x{code:08x} ({name})\r\nCertUtil: {text}\r\n",
-                         rc=code)
+    return CommandResult(
+        stdout=f"CertUtil: -{verb} command FAILED: 0x{code:08x} ({name})\r\nCertUtil: {text}\r\n", rc=code
+    )
 
 
 def encode_text(data: bytes) -> str:
     encoded = base64.b64encode(data).decode("ascii")
-    lines = [encoded[i:i + 64] for i in range(0, len(encoded), 64)]
+    lines = [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
     return "".join(line + "\r\n" for line in [BEGIN, *lines, END])
 
 
@@ -66,5 +67,7 @@ def run(inv: Invocation) -> CommandResult:
     if not files.can_write(target):
         return _failed(verb, "is_directory" if files.is_dir(target) else "path_not_found")
     files.write(target, output)
-    return CommandResult(stdout=f"Input Length = {len(data)}\r\nOutput Length = {len(output)}\r\n"
-                                f"CertUtil: -{verb} command completed successfully.\r\n")
+    return CommandResult(
+        stdout=f"Input Length = {len(data)}\r\nOutput Length = {len(output)}\r\n"
+        f"CertUtil: -{verb} command completed successfully.\r\n"
+    )

@@ -29,17 +29,22 @@ def start(inv: Invocation, service: str) -> CommandResult:
     if state.service_status[service] == "Running":
         return _help(2182, "The requested service has already been started.")
     if state.service_start_mode(service)[0] == "Disabled":
-        return CommandResult(stderr="System error 1058 has occurred.\r\n\r\nThe service cannot be started, either "
-                                    "because it is disabled or because it has no enabled devices associated with "
-                                    "it.\r\n\r\n", rc=2)
+        return CommandResult(
+            stderr="System error 1058 has occurred.\r\n\r\nThe service cannot be started, either "
+            "because it is disabled or because it has no enabled devices associated with "
+            "it.\r\n\r\n",
+            rc=2,
+        )
     effects: set[str] = set()
     if service.lower() == "winrm":
         rules.start_winrm(state)
         effects.add("restart_winrm")
     else:
         state.service_status[service] = "Running"
-    return CommandResult(stdout=f"The {display} service is starting.\r\n"
-                                f"The {display} service was started successfully.\r\n\r\n", effects=effects)
+    return CommandResult(
+        stdout=f"The {display} service is starting.\r\nThe {display} service was started successfully.\r\n\r\n",
+        effects=effects,
+    )
 
 
 def stop(inv: Invocation, service: str) -> CommandResult:
@@ -55,17 +60,22 @@ def stop(inv: Invocation, service: str) -> CommandResult:
             effects.add(SHELL_TERMINATED)
     else:
         state.service_status[service] = "Stopped"
-    return CommandResult(stdout=f"The {display} service is stopping.\r\n"
-                                f"The {display} service was stopped successfully.\r\n\r\n", effects=effects)
+    return CommandResult(
+        stdout=f"The {display} service is stopping.\r\nThe {display} service was stopped successfully.\r\n\r\n",
+        effects=effects,
+    )
 
 
 def run(inv: Invocation) -> CommandResult:
     args = [a for a in inv.args if a.lower() not in ("/y", "/yes")]
     if len(args) < 2 or args[0].lower() not in ("start", "stop"):
-        return CommandResult(stderr="The syntax of this command is:\r\n\r\nNET\r\n    [ ACCOUNTS | COMPUTER | "
-                                    "CONFIG | CONTINUE | FILE | GROUP | HELP |\r\n      HELPMSG | LOCALGROUP | PAUSE |"
-                                    " SESSION | SHARE | START |\r\n      STATISTICS | STOP | TIME | USE | USER | VIEW "
-                                    "]\r\n\r\n", rc=1)
+        return CommandResult(
+            stderr="The syntax of this command is:\r\n\r\nNET\r\n    [ ACCOUNTS | COMPUTER | "
+            "CONFIG | CONTINUE | FILE | GROUP | HELP |\r\n      HELPMSG | LOCALGROUP | PAUSE |"
+            " SESSION | SHARE | START |\r\n      STATISTICS | STOP | TIME | USE | USER | VIEW "
+            "]\r\n\r\n",
+            rc=1,
+        )
     service = find(inv.state, " ".join(args[1:]))
     if service is None:
         return _help(2185, "The service name is invalid.")

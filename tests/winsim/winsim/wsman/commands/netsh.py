@@ -41,7 +41,9 @@ def _show(rule: FirewallRule) -> str:
         return f"{label + ':':<38}{value}\r\n"
 
     return (
-        row("Rule Name", rule.display_name) + "-" * 70 + "\r\n"
+        row("Rule Name", rule.display_name)
+        + "-" * 70
+        + "\r\n"
         + row("Enabled", "Yes" if rule.enabled else "No")
         + row("Direction", rule.direction)
         + row("Profiles", ",".join(rule.profiles) if rule.profiles else "Domain,Private,Public")
@@ -70,7 +72,7 @@ def run(inv: Invocation) -> CommandResult:
         if "new" not in lowered:
             return CommandResult(stdout="A 'new' keyword is required.\r\n", rc=1)
         split = lowered.index("new")
-        where, new = _options(inv.args[4:split]), _options(inv.args[split + 1:])
+        where, new = _options(inv.args[4:split]), _options(inv.args[split + 1 :])
         matches = _matching(inv, where, local_only=True)
         if not matches:
             return CommandResult(stdout=NO_MATCH, rc=1)

@@ -6,7 +6,7 @@ from winsim.registry import RegistryError, RegValue, normalize_path
 from winsim.wsman.commands import CommandResult, Invocation
 
 NOT_FOUND = "ERROR: The system was unable to find the specified registry key or value.\r\n"
-INVALID = "ERROR: Invalid syntax.\r\nType \"REG QUERY /?\" for usage.\r\n"
+INVALID = 'ERROR: Invalid syntax.\r\nType "REG QUERY /?" for usage.\r\n'
 
 
 def format_data(value: RegValue) -> str:
@@ -38,7 +38,7 @@ def query(inv: Invocation, args: list[str]) -> CommandResult:
     try:
         path = normalize_path(args[0])
     except RegistryError:
-        return CommandResult(stderr="ERROR: Invalid key name.\r\nType \"REG QUERY /?\" for usage.\r\n", rc=1)
+        return CommandResult(stderr='ERROR: Invalid key name.\r\nType "REG QUERY /?" for usage.\r\n', rc=1)
     registry = inv.state.registry
     if not registry.key_exists(path):
         return CommandResult(stderr=NOT_FOUND, rc=1)

@@ -10,8 +10,11 @@ START_TYPES = {"Auto": "2   AUTO_START", "Manual": "3   DEMAND_START", "Disabled
 
 
 def _not_found(operation: str) -> CommandResult:
-    return CommandResult(stdout=f"[SC] {operation} FAILED 1060:\r\n\r\n"
-                                "The specified service does not exist as an installed service.\r\n\r\n", rc=1060)
+    return CommandResult(
+        stdout=f"[SC] {operation} FAILED 1060:\r\n\r\n"
+        "The specified service does not exist as an installed service.\r\n\r\n",
+        rc=1060,
+    )
 
 
 def query(inv: Invocation, name: str) -> CommandResult:
@@ -21,8 +24,9 @@ def query(inv: Invocation, name: str) -> CommandResult:
         return _not_found("EnumQueryServicesStatus:OpenService")
     running = state.service_status[service] == "Running"
     state_text = "4  RUNNING " if running else "1  STOPPED "
-    flags = "(STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)" if running else \
-        "(NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)"
+    flags = (
+        "(STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)" if running else "(NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)"
+    )
     exit_code = "0  (0x0)" if running else "1077  (0x435)"
     lines = [
         "",
@@ -86,24 +90,39 @@ def control(inv: Invocation, verb: str, name: str) -> CommandResult:
             effects = {"restart_winrm", SHELL_TERMINATED} if inv.ctx is not None else {"restart_winrm"}
         else:
             state.service_status[service] = "Stopped"
-        status = ["        STATE              : 3  STOP_PENDING ",
-                  "                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)"]
+        status = [
+            "        STATE              : 3  STOP_PENDING ",
+            "                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)",
+        ]
     else:
         if running:
             return _failed("StartService", 1056, "An instance of the service is already running.")
         if state.service_start_mode(service)[0] == "Disabled":
-            return _failed("StartService", 1058, "The service cannot be started, either because it is disabled or "
-                                                 "because it has no enabled devices associated with it.")
+            return _failed(
+                "StartService",
+                1058,
+                "The service cannot be started, either because it is disabled or "
+                "because it has no enabled devices associated with it.",
+            )
         if service.lower() == "winrm":
             rules.start_winrm(state)
             effects = {"restart_winrm"}
         else:
             state.service_status[service] = "Running"
-        status = ["        STATE              : 2  START_PENDING ",
-                  "                                (NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)"]
-    lines = ["", f"SERVICE_NAME: {service} ", "        TYPE               : 20  WIN32_SHARE_PROCESS  ", *status,
-             "        WIN32_EXIT_CODE    : 0  (0x0)", "        SERVICE_EXIT_CODE  : 0  (0x0)",
-             "        CHECKPOINT         : 0x0", "        WAIT_HINT          : 0x7d0"]
+        status = [
+            "        STATE              : 2  START_PENDING ",
+            "                                (NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)",
+        ]
+    lines = [
+        "",
+        f"SERVICE_NAME: {service} ",
+        "        TYPE               : 20  WIN32_SHARE_PROCESS  ",
+        *status,
+        "        WIN32_EXIT_CODE    : 0  (0x0)",
+        "        SERVICE_EXIT_CODE  : 0  (0x0)",
+        "        CHECKPOINT         : 0x0",
+        "        WAIT_HINT          : 0x7d0",
+    ]
     if verb == "start":
         lines += [f"        PID                : {1000 + sum(map(ord, service))}", "        FLAGS              : "]
     return CommandResult(stdout="\r\n".join(lines) + "\r\n", effects=effects)
@@ -116,6 +135,9 @@ def run(inv: Invocation) -> CommandResult:
         return query(inv, inv.args[1])
     if len(inv.args) >= 2 and inv.args[0].lower() == "qc":
         return qc(inv, inv.args[1])
-    return CommandResult(stdout="DESCRIPTION:\r\n        SC is a command line program used for communicating with "
-                                "the\r\n"
-                                "        Service Control Manager and services.\r\n", rc=1639)
+    return CommandResult(
+        stdout="DESCRIPTION:\r\n        SC is a command line program used for communicating with "
+        "the\r\n"
+        "        Service Control Manager and services.\r\n",
+        rc=1639,
+    )

@@ -32,8 +32,9 @@ def _options(args: list[str]) -> dict[str, str]:
 def create(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     name, command = opts.get("/tn", ""), opts.get("/tr", "")
     if not name or not command or opts.get("/sc", "").lower() != "once":
-        return _error("Invalid syntax. Only /SC ONCE with /TN and /TR is simulated.\r\nType \"SCHTASKS /CREATE /?\" "
-                      "for usage.")
+        return _error(
+            'Invalid syntax. Only /SC ONCE with /TN and /TR is simulated.\r\nType "SCHTASKS /CREATE /?" for usage.'
+        )
     start = opts.get("/st", "")
     try:
         start_time = dt.datetime.strptime(start, "%H:%M").time()
@@ -57,8 +58,7 @@ def run_now(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     task = tasks.snapshot(inv.state, opts.get("/tn", ""))
     if task is None:
         return CommandResult(stderr=NOT_FOUND, rc=1)
-    return CommandResult(stdout=f'SUCCESS: Attempted to run the scheduled task "{task["name"]}".\r\n',
-                         deferred=[task])
+    return CommandResult(stdout=f'SUCCESS: Attempted to run the scheduled task "{task["name"]}".\r\n', deferred=[task])
 
 
 def delete(inv: Invocation, opts: dict[str, str]) -> CommandResult:
@@ -66,8 +66,7 @@ def delete(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     if task is None:
         return CommandResult(stderr=NOT_FOUND, rc=1)
     if "/f" not in opts:  # the Y/N prompt reads an empty stdin over WinRS: nothing is deleted
-        return CommandResult(stdout=f'WARNING: Are you sure you want to remove the task "{task["name"]}" (Y/N)? ',
-                             rc=1)
+        return CommandResult(stdout=f'WARNING: Are you sure you want to remove the task "{task["name"]}" (Y/N)? ', rc=1)
     tasks.delete(inv.state, task["name"])
     return CommandResult(stdout=f'SUCCESS: The scheduled task "{task["name"]}" was successfully deleted.\r\n')
 
@@ -78,8 +77,12 @@ def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     rows = [t for t in found if t is not None]
     if wanted and not rows:
         return CommandResult(stderr=NOT_FOUND, rc=1)
-    lines = ["", "Folder: \\", f"{'TaskName':<40} {'Next Run Time':<22} {'Status':<15}",
-             f"{'=' * 40} {'=' * 22} {'=' * 15}"]
+    lines = [
+        "",
+        "Folder: \\",
+        f"{'TaskName':<40} {'Next Run Time':<22} {'Status':<15}",
+        f"{'=' * 40} {'=' * 22} {'=' * 15}",
+    ]
     for task in rows:
         due = tasks.due_at(task)
         upcoming = int(task["runs"]) == 0 and due > dt.datetime.now()

@@ -13,8 +13,10 @@ def is_enabled(state: HostState) -> bool:
     name = state.find_service("WinRM")
     if name is None or state.service_start_mode(name)[0] != "Auto" or not rules.winrm_running(state):
         return False
-    listener = any(x.enabled and x.address == "*" and x.transport == "HTTP" and x.port == 5985
-                   for x in rules.effective_listeners(state))
+    listener = any(
+        x.enabled and x.address == "*" and x.transport == "HTTP" and x.port == 5985
+        for x in rules.effective_listeners(state)
+    )
     rule = firewall.get_rule(state.registry, "WINRM-HTTP-In-TCP")
     return listener and rule is not None and rule.enabled
 

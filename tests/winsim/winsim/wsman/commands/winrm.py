@@ -8,15 +8,22 @@ from winsim.wsman import config, identify
 from winsim.wsman.commands import CommandResult, Invocation
 
 WINRM_RULES = ("WINRM-HTTP-In-TCP", "WINRM-HTTP-In-TCP-PUBLIC")
-SECTIONS = {"winrm/config": (), "winrm/config/service": ("Service",), "winrm/config/service/auth": ("Service", "Auth"),
-            "winrm/config/client": ("Client",), "winrm/config/client/auth": ("Client", "Auth"),
-            "winrm/config/winrs": ("Winrs",)}
+SECTIONS = {
+    "winrm/config": (),
+    "winrm/config/service": ("Service",),
+    "winrm/config/service/auth": ("Service", "Auth"),
+    "winrm/config/client": ("Client",),
+    "winrm/config/client/auth": ("Client", "Auth"),
+    "winrm/config/winrs": ("Winrs",),
+}
 
 
 def _error(message: str) -> CommandResult:
-    return CommandResult(stderr=f"WSManFault\r\n    Message = {message}\r\n\r\nError number:  -2144108526 0x80338012"
-                                "\r\nThe client cannot connect to the destination specified in the request.\r\n",
-                         rc=2150858770)
+    return CommandResult(
+        stderr=f"WSManFault\r\n    Message = {message}\r\n\r\nError number:  -2144108526 0x80338012"
+        "\r\nThe client cannot connect to the destination specified in the request.\r\n",
+        rc=2150858770,
+    )
 
 
 def quickconfig_changes(state: HostState) -> list[str]:
@@ -51,8 +58,10 @@ def quickconfig(inv: Invocation) -> CommandResult:
     """ASSUMPTION: unlike real quickconfig this does not set LocalAccountTokenFilterPolicy (brief's scope)."""
     changes = quickconfig_changes(inv.state)
     if not changes:
-        return CommandResult(stdout="WinRM service is already running on this machine.\r\n"
-                                    "WinRM is already set up for remote management on this computer.\r\n")
+        return CommandResult(
+            stdout="WinRM service is already running on this machine.\r\n"
+            "WinRM is already set up for remote management on this computer.\r\n"
+        )
     out = "WinRM has been updated to receive requests.\r\n\r\n" + "".join(f"{c}\r\n" for c in changes)
     return CommandResult(stdout=out, effects={"restart_winrm"})
 
@@ -71,7 +80,10 @@ def run(inv: Invocation) -> CommandResult:
         return CommandResult(stdout=config.render_section(inv.state, SECTIONS[args[1].lower()]) + "\r\n")
     if verb in ("enumerate", "e") and len(args) > 1 and args[1].lower() == "winrm/config/listener":
         listeners = rules.effective_listeners(inv.state)
-        return CommandResult(stdout="".join(config.render_listener(inv.state, x, host_address) + "\r\n"
-                                            for x in listeners))
-    return _error(f"The WS-Management service cannot process the request. The resource URI {' '.join(args[1:2])} "
-                  "is not supported by the simulator.")
+        return CommandResult(
+            stdout="".join(config.render_listener(inv.state, x, host_address) + "\r\n" for x in listeners)
+        )
+    return _error(
+        f"The WS-Management service cannot process the request. The resource URI {' '.join(args[1:2])} "
+        "is not supported by the simulator."
+    )
