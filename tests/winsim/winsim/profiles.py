@@ -6,6 +6,7 @@ Assumptions are marked ASSUMPTION; everything else is taken from the fact sheet 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from winsim import firewall
 from winsim.firewall import FirewallRule
@@ -225,7 +226,7 @@ def builtin_rules(os: OsProfile) -> list[FirewallRule]:
     svchost = r"%SystemRoot%\system32\svchost.exe"
     # ASSUMPTION: 2008 / 2008 R2 carry the same WinRM rule IDs and group (-30267) as 2012+, disabled
     # (their exact IDs and group resource are UNVERIFIED in WINDOWS-FACTS §1).
-    winrm = dict(
+    winrm: dict[str, Any] = dict(
         local_ports=["5985"],
         app="System",
         name="@FirewallAPI.dll,-30253",
@@ -233,12 +234,12 @@ def builtin_rules(os: OsProfile) -> list[FirewallRule]:
         group="@FirewallAPI.dll,-30267",
         version=os.rule_version,
     )
-    eventlog = dict(group="@FirewallAPI.dll,-29252", enabled=False, version=os.rule_version)
+    eventlog: dict[str, Any] = dict(group="@FirewallAPI.dll,-29252", enabled=False, version=os.rule_version)
     return [
-        FirewallRule("WINRM-HTTP-In-TCP", enabled=on, profiles=["Domain", "Private"], **winrm),  # type: ignore[arg-type]
+        FirewallRule("WINRM-HTTP-In-TCP", enabled=on, profiles=["Domain", "Private"], **winrm),
         FirewallRule(
             "WINRM-HTTP-In-TCP-PUBLIC", enabled=on, profiles=["Public"], remote_addresses=["LocalSubnet"], **winrm
-        ),  # type: ignore[arg-type]
+        ),
         # The COM+ rule's indirect strings are unknown (WINDOWS-FACTS §1): plain English text is stored.
         FirewallRule(
             "ComPlusNetworkAccess-DCOM-In",
@@ -257,10 +258,10 @@ def builtin_rules(os: OsProfile) -> list[FirewallRule]:
             app=svchost,
             service="Eventlog",
             **eventlog,
-        ),  # type: ignore[arg-type]
+        ),
         FirewallRule(
             "RemoteEventLogSvc-NP-In-TCP", name="@FirewallAPI.dll,-29257", local_ports=["445"], app="System", **eventlog
-        ),  # type: ignore[arg-type]
+        ),
         FirewallRule(
             "RemoteEventLogSvc-RPCSS-In-TCP",
             name="@FirewallAPI.dll,-29265",
@@ -268,7 +269,7 @@ def builtin_rules(os: OsProfile) -> list[FirewallRule]:
             app=svchost,
             service="RPCSS",
             **eventlog,
-        ),  # type: ignore[arg-type]
+        ),
     ]
 
 
