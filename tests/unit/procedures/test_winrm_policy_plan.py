@@ -267,7 +267,7 @@ def test_write_commands_pack_lines_under_the_limit() -> None:
     assert small[0].startswith("(echo -----BEGIN CERTIFICATE-----& echo UFJlZwEAAAA=& echo -----END CERTIFICATE-----)>")
     assert 'certutil -f -decode "' in small[0] and "==winremote:back0==" in small[0]
     big = bytes(range(256)) * 40  # 10 KiB: about 14 KiB of base64, more than one cmd.exe line holds
-    commands, _ = files.write_commands({r"C:\a\big.bin": big})
+    commands, _paths = files.write_commands({r"C:\a\big.bin": big})
     assert len(commands) == 2 and all(len(c) <= files.COMMAND_BUDGET for c in commands)
     groups = [p for c in commands for p in c.split(")>") if p.startswith(("(echo ", '>"'))]
     echoed = [

@@ -118,7 +118,7 @@ def test_enumerate_small_result_is_one_round_trip(fake: type[FakeWSMan]) -> None
     items = c.enumerate("urn:r/*", wql="SELECT * FROM Win32_Service")
     assert [i.text for i in items] == ["1", "2"]
     assert c.request_count == 1
-    action, uri, body, _sep, _ = fake.instances[0].calls[0]
+    action, uri, body, _options, _selectors = fake.instances[0].calls[0]
     assert action.endswith("/Enumerate") and uri == "urn:r/*"
     assert body is not None and body.find(f"{{{wx.NS['wsman']}}}Filter") is not None
 
@@ -152,7 +152,7 @@ def test_invoke_action_and_typed_output(fake: type[FakeWSMan]) -> None:
     c = client.WSManClient(config())
     out = c.invoke(uri, "GetDWORDValue", {"hDefKey": 2147483650, "sSubKeyName": "K"}, types={"uValue": "int"})
     assert out == {"ReturnValue": 0, "uValue": 7}
-    action, resource_uri, body, _sep, _ = fake.instances[0].calls[0]
+    action, resource_uri, body, _options, _selectors = fake.instances[0].calls[0]
     assert action == f"{uri}/GetDWORDValue" and resource_uri == uri
     assert body is not None and body.tag == f"{{{uri}}}GetDWORDValue_INPUT"
 

@@ -56,7 +56,7 @@ def test_reg_query_missing_and_search(model_client: Any) -> None:
         1,
     )
     model_client.state.add_hotfix("KB2682011")
-    out, _, code = model_client.run(f'reg query "{packages}" /f kb2682011 /k')
+    out, _err, code = model_client.run(f'reg query "{packages}" /f kb2682011 /k')
     assert code == 0
     assert out == (
         f"\r\n{packages}\\Package_for_KB2682011~31bf3856ad364e35~amd64~~10.0.1.0\r\n"
@@ -74,7 +74,7 @@ def test_sc_layouts(model_client: Any) -> None:
     assert "        START_TYPE         : 4   DISABLED\r\n" in model_client.run("sc qc WinRM")[0]
     model_client.state.set_service_start_mode("WinRM", "Manual")
     assert "        START_TYPE         : 3   DEMAND_START\r\n" in model_client.run("sc qc WinRM")[0]
-    out, _, code = model_client.run("sc qc NoSuch")
+    out, _err, code = model_client.run("sc qc NoSuch")
     assert code == 1060 and out.startswith("[SC] OpenService FAILED 1060:")
 
 
@@ -90,7 +90,7 @@ def test_winrm_xml_outputs(model_client: Any) -> None:
 def test_quickconfig_on_2008r2(model_client_for: Any) -> None:
     client = model_client_for("2008r2")
     assert rules.accepting_endpoints(client.state, "127.0.0.10") == set()
-    out, _, code = client.run("winrm qc -q")
+    out, _err, code = client.run("winrm qc -q")
     assert code == 0 and "Created a WinRM listener on HTTP://*" in out and "WinRM firewall exception enabled." in out
     assert client.effects == {"restart_winrm"}
     assert rules.accepting_endpoints(client.state, "127.0.0.10") == {("HTTP", 5985)}
@@ -99,11 +99,11 @@ def test_quickconfig_on_2008r2(model_client_for: Any) -> None:
 
 def test_netsh_set_and_show(model_client_for: Any) -> None:
     client = model_client_for("2008r2")
-    out, _, code = client.run('netsh advfirewall firewall set rule group="Remote Event Log Management" new enable=yes')
+    out, _err, code = client.run('netsh advfirewall firewall set rule group="Remote Event Log Management" new enable=yes')
     assert (out, code) == ("\r\nUpdated 3 rule(s).\r\nOk.\r\n\r\n", 0)
     rule = firewall.get_rule(client.state.registry, "RemoteEventLogSvc-RPCSS-In-TCP")
     assert rule is not None and rule.enabled
-    out, _, code = client.run('netsh advfirewall firewall set rule name="COM+ Network Access (DCOM-In)" new enable=yes')
+    out, _err, code = client.run('netsh advfirewall firewall set rule name="COM+ Network Access (DCOM-In)" new enable=yes')
     assert code == 0 and "Updated 1 rule(s)." in out
     show = client.run('netsh advfirewall firewall show rule name="Remote Event Log Management (NP-In)"')[0]
     assert "Enabled:                              Yes\r\n" in show

@@ -111,7 +111,7 @@ def test_net_and_sc(model_client: Any) -> None:
     assert state.service_status["wuauserv"] == "Running"
     assert model_client.run("net start wuauserv")[2] == 2
     assert model_client.run("net start nosuch")[1].startswith("The service name is invalid.")
-    out, _, rc = model_client.run("sc stop wuauserv")
+    out, _err, rc = model_client.run("sc stop wuauserv")
     assert rc == 0 and "STATE              : 3  STOP_PENDING" in out and state.service_status["wuauserv"] == "Stopped"
     assert model_client.run("sc stop wuauserv")[:3:2] == (
         "[SC] ControlService FAILED 1062:\r\n\r\nThe service has not been started.\r\n\r\n",
@@ -160,7 +160,7 @@ def test_stopping_winrm_from_its_own_shell_ends_the_command_line(model_client: A
 
 def test_schtasks_create_query_run_delete(model_client: Any) -> None:
     state = model_client.state
-    out, _, rc = model_client.run(RESTART)
+    out, _err, rc = model_client.run(RESTART)
     assert rc == 0 and out.endswith(
         'SUCCESS: The scheduled task "winremote-restart" has successfully been created.\r\n'
     )
@@ -202,7 +202,7 @@ def test_task_without_cmd_does_not_chain_and_user_tasks_do_not_run(model_client:
 def test_future_tasks_run_only_when_due_or_forced(model_client: Any) -> None:
     state = model_client.state
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).strftime("%m/%d/%Y")
-    out, _, rc = model_client.run(
+    out, _err, rc = model_client.run(
         f"schtasks /create /tn later /sc once /st 23:59 /sd {tomorrow} /ru SYSTEM "
         r'/tr "cmd.exe /c echo ran>C:\Windows\Temp\later.txt"'
     )

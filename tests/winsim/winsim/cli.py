@@ -184,7 +184,7 @@ def _fleet_info(state_dir: Path) -> dict[str, Any] | None:
 
 def _alive(pid: int) -> bool:
     try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)  # our own child (start + stop in one process): reap it
+        reaped, _status = os.waitpid(pid, os.WNOHANG)  # our own child (start + stop in one process): reap it
         if reaped == pid:
             return False
     except ChildProcessError:

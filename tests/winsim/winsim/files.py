@@ -64,7 +64,7 @@ class FileSystem:
         return found[1]
 
     def files(self) -> list[str]:
-        return [display for display, _ in self._files.values()]
+        return [display for display, _data in self._files.values()]
 
     # changes
     def mkdir(self, path: str) -> None:
