@@ -1,6 +1,6 @@
 # Build and quality gates for the winremote.remoting collection.
 # Needs only Python >= 3.11 and git; everything else comes from PyPI through the machine's pip configuration.
-# `make test` runs every gate (fast failures first); `make demo` audits four simulated hosts.
+# `make test` runs every gate (fast failures first); `make demo` audits, enables and re-audits simulated hosts.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -84,7 +84,7 @@ export MOLECULE_BASE_CONFIG
 	unit integration compat molecule ee fmt test demo clean
 
 help:
-	@echo "make demo         start 4 simulated Windows hosts (+1 unreachable) and run playbooks/audit.yml"
+	@echo "make demo         start 4 simulated Windows hosts (+1 unreachable): audit, enable remote management, audit"
 	@echo "make test         every gate: lint, ee, unit, sanity, integration, compat, molecule"
 	@echo "make venv         $(VENV) ($(PYTHON_VERSION), $(ANSIBLE_CORE)) and $(VENV_OLD) (3.11, $(ANSIBLE_CORE_OLD))"
 	@echo "make lint | sanity | unit | integration | compat | molecule | ee | fmt | clean"
@@ -181,10 +181,16 @@ compat: venv-old
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/unit
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/integration
 
+# All scenarios share one ephemeral directory (shared_state); the `default` scenario keeps its simulated fleet in
+# <that>/winsim. molecule destroys the fleet after a failed scenario too; the trap is for anything harsher.
+MOLECULE_EPHEMERAL := $(CURDIR)/$(WORK)/molecule
+
 molecule: venv
 	@if [ -d extensions/molecule ]; then \
 		mkdir -p $(WORK) && printf '%s\n' "$$MOLECULE_BASE_CONFIG" > $(WORK)/molecule-base.yml; \
+		trap '$(CURDIR)/$(VENV)/bin/winsim stop --state-dir $(MOLECULE_EPHEMERAL)/winsim >/dev/null 2>&1 || true' EXIT; \
 		cd extensions && $(RUN_ENV) NO_COLOR=1 PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+			MOLECULE_EPHEMERAL_DIRECTORY=$(MOLECULE_EPHEMERAL) \
 			$(CURDIR)/$(VENV)/bin/molecule --base-config $(CURDIR)/$(WORK)/molecule-base.yml test --all; \
 	else echo "molecule: no extensions/molecule scenarios yet"; fi
 
@@ -204,17 +210,47 @@ ee: venv sanity-tree
 	test -f $(EE)/context/_build/collections/winremote-remoting.tar.gz
 
 # --- Demo ------------------------------------------------------------------------------------------------------
+# Four hosts that an administrator made WinRM-ready (2008 R2 gets `winrm quickconfig`) and a fifth with no listener.
 DEMO := $(WORK)/demo
-WINSIM_START_ARGS := --hosts 4 --profile 2008r2 --profile 2012r2 --profile 2019 --profile 2022 --unreachable 1 \
-	--base-address 127.0.0.10 --inventory $(DEMO)/inventory.yml --state-dir $(DEMO)
+DEMO_UNREACHABLE := sim-2016-05
+WINSIM_START_ARGS := --hosts 5 --profile 2008r2 --profile 2012r2 --profile 2019 --profile 2022 --profile 2016 \
+	--unreachable 1 --winrm-ready --base-address 127.0.0.10 --inventory $(DEMO)/inventory.yml --state-dir $(DEMO)
+DEMO_PLAY = ansible-playbook -i $(DEMO)/inventory.yml
+
+# Prints just the manageability table from an audit.yml run (JSON result lines); anything else on failure.
+define DEMO_TABLE
+import json
+import sys
+
+lines = sys.stdin.read().splitlines()
+tables = [json.loads(line.split(" => ", 1)[1])["msg"] for line in lines if line.startswith("ok: [") and '"msg": [' in line]
+print("\n".join("  " + row for row in tables[0]) if tables else "\n".join(lines))
+endef
+export DEMO_TABLE
 
 demo: venv
 	@mkdir -p $(DEMO)
-	export $(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH; \
+	@export $(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH ANSIBLE_DISPLAY_SKIPPED_HOSTS=false; \
 	trap 'winsim stop --state-dir $(DEMO)' EXIT; \
 	winsim start $(WINSIM_START_ARGS); \
-	ansible-playbook -i $(DEMO)/inventory.yml playbooks/audit.yml
+	echo; echo "== Manageability before (playbooks/audit.yml)"; \
+	ANSIBLE_CALLBACK_RESULT_FORMAT=json ANSIBLE_CALLBACK_FORMAT_PRETTY=0 $(DEMO_PLAY) playbooks/audit.yml \
+		| python -c "$$DEMO_TABLE"; \
+	echo; echo "== Enable remote management (playbooks/enable_remote_management.yml --diff), except $(DEMO_UNREACHABLE)"; \
+	ANSIBLE_DISPLAY_OK_HOSTS=false $(DEMO_PLAY) playbooks/enable_remote_management.yml --diff \
+		--limit '!$(DEMO_UNREACHABLE)'; \
+	echo "== Manageability after (the MMC firewall rules are on; Server Manager still needs the older hosts' WMF/.NET)"; \
+	ANSIBLE_CALLBACK_RESULT_FORMAT=json ANSIBLE_CALLBACK_FORMAT_PRETTY=0 $(DEMO_PLAY) playbooks/audit.yml \
+		| python -c "$$DEMO_TABLE"; \
+	echo
 
 clean:
 	rm -rf $(VENV) $(VENV_OLD) $(WORK) tests/output .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +
+
+# --- Benchmark (a measurement, not a gate: not part of `make test`) ----------------------------------------------
+# 100 simulated hosts in-process; see bench/README.md and docs/performance.md. BENCH_ARGS="--forks 50 ..." to vary.
+.PHONY: bench
+bench: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/run_benchmark.py \
+		--json $(WORK)/bench/results.json $(BENCH_ARGS)
