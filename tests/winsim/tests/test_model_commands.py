@@ -103,7 +103,9 @@ def test_netsh_set_and_show(model_client_for: Any) -> None:
     assert (out, code) == ("\r\nUpdated 3 rule(s).\r\nOk.\r\n\r\n", 0)
     rule = firewall.get_rule(client.state.registry, "RemoteEventLogSvc-RPCSS-In-TCP")
     assert rule is not None and rule.enabled
-    out, _e, code = client.run('netsh advfirewall firewall set rule name="COM+ Network Access (DCOM-In)" new enable=yes')
+    out, _e, code = client.run(
+        'netsh advfirewall firewall set rule name="COM+ Network Access (DCOM-In)" new enable=yes'
+    )
     assert code == 0 and "Updated 1 rule(s)." in out
     show = client.run('netsh advfirewall firewall show rule name="Remote Event Log Management (NP-In)"')[0]
     assert "Enabled:                              Yes\r\n" in show
