@@ -75,25 +75,7 @@ options:
     default: false
 extends_documentation_fragment:
   - winremote.remoting.connection
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  action_group:
-    membership:
-      - winremote.remoting.remoting
+  - winremote.remoting.attributes
 notes:
   - On Windows Server 2008 and 2008 R2, which have no NetSecurity CIM classes, changes go through
     C(netsh advfirewall firewall set rule name="<display name>"). netsh only finds rules by their display name,

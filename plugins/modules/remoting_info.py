@@ -26,26 +26,13 @@ author:
   - winremote.remoting maintainers (@winremote)
 extends_documentation_fragment:
   - winremote.remoting.connection
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
+  - winremote.remoting.attributes
 attributes:
+  diff_mode:
+    support: none
   check_mode:
     support: full
     details: Read-only; it runs the same way in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  action_group:
-    membership:
-      - winremote.remoting.remoting
 notes:
   - Server Manager remote management counts as enabled when the WinRM service is automatic and running, an
     enabled HTTP listener on all addresses uses port 5985, and the C(WINRM-HTTP-In-TCP) firewall rule is enabled.

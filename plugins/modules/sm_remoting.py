@@ -41,25 +41,7 @@ options:
     default: false
 extends_documentation_fragment:
   - winremote.remoting.connection
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  action_group:
-    membership:
-      - winremote.remoting.remoting
+  - winremote.remoting.attributes
 notes:
   - A host that has no WinRM listener at all (a fresh 2008 or 2008 R2, or one disabled earlier) cannot be reached
     over WinRM to enable it. Run C(winrm quickconfig) or C(Configure-SMRemoting.exe -enable) on it, or deploy the

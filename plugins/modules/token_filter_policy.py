@@ -28,25 +28,7 @@ options:
     required: true
 extends_documentation_fragment:
   - winremote.remoting.connection
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  action_group:
-    membership:
-      - winremote.remoting.remoting
+  - winremote.remoting.attributes
 notes:
   - B(Security trade-off.) Enabling the policy removes a protection against pass-the-hash and lateral movement
     with local accounts. Anyone who knows (or has the hash of) any local administrator password can then

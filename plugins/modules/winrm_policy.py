@@ -69,25 +69,7 @@ options:
     default: false
 extends_documentation_fragment:
   - winremote.remoting.connection
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  action_group:
-    membership:
-      - winremote.remoting.remoting
+  - winremote.remoting.attributes
 notes:
   - B(The filters select local addresses, not clients.) WinRM binds its listener to the host's own addresses
     that match the filter. V(*) listens everywhere. A list limits the listener to those interfaces.
