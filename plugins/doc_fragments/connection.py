@@ -83,3 +83,11 @@ options:
 requirements:
   - pypsrp >= 0.9 on the controller
 """
+
+    RETURN = r"""
+endpoint:
+  description: The WinRM URL the controller used (never with credentials).
+  returned: always
+  type: str
+  sample: https://win01.example.com:5986/wsman
+"""

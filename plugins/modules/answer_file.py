@@ -157,14 +157,12 @@ backup_file:
   sample: /srv/deploy/unattend.xml.2718.2025-01-31@12:00:00~
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import ANSWER_FILE
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ANSWER_FILE, supports_check_mode=True)
-    module.fail_json(msg="winremote.remoting.answer_file runs on the controller through its action plugin")
+    _controller_only.run("answer_file", ANSWER_FILE)
 
 
 if __name__ == "__main__":

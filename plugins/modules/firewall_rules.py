@@ -173,23 +173,14 @@ changes:
   sample:
     - enable firewall rule ComPlusNetworkAccess-DCOM-In
     - set the remote addresses of firewall rule WINRM-HTTP-In-TCP-PUBLIC to Any
-endpoint:
-  description: The WinRM URL the controller used.
-  returned: always
-  type: str
-  sample: http://win01.example.com:5985/wsman
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import FIREWALL_RULES
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=FIREWALL_RULES, required_one_of=[["rules", "rule_set"]], supports_check_mode=True
-    )
-    module.fail_json(msg="winremote.remoting.firewall_rules runs on the controller through its action plugin")
+    _controller_only.run("firewall_rules", FIREWALL_RULES, required_one_of=[["rules", "rule_set"]])
 
 
 if __name__ == "__main__":

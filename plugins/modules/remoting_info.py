@@ -173,21 +173,14 @@ manageability_reasons:
   type: list
   elements: str
   sample: ["Windows Server 2008 R2 needs WMF 4.0 or later (found PowerShell 2.0)"]
-endpoint:
-  description: The WinRM URL the controller used.
-  returned: always
-  type: str
-  sample: http://win01.example.com:5985/wsman
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import REMOTING_INFO
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=REMOTING_INFO, supports_check_mode=True)
-    module.fail_json(msg="winremote.remoting.remoting_info runs on the controller through its action plugin")
+    _controller_only.run("remoting_info", REMOTING_INFO)
 
 
 if __name__ == "__main__":

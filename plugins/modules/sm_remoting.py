@@ -111,21 +111,14 @@ verified:
   returned: when O(state) is not V(query)
   type: bool
   sample: true
-endpoint:
-  description: The WinRM URL the controller used.
-  returned: always
-  type: str
-  sample: https://win01.example.com:5986/wsman
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import SM_REMOTING
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=SM_REMOTING, supports_check_mode=True)
-    module.fail_json(msg="winremote.remoting.sm_remoting runs on the controller through its action plugin")
+    _controller_only.run("sm_remoting", SM_REMOTING)
 
 
 if __name__ == "__main__":

@@ -71,21 +71,14 @@ changes:
   elements: str
   sample:
     - "set LocalAccountTokenFilterPolicy=1: local administrators other than the built-in one get full rights remotely"
-endpoint:
-  description: The WinRM URL the controller used.
-  returned: always
-  type: str
-  sample: http://win01.example.com:5985/wsman
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import TOKEN_FILTER_POLICY
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=TOKEN_FILTER_POLICY, supports_check_mode=True)
-    module.fail_json(msg="winremote.remoting.token_filter_policy runs on the controller through its action plugin")
+    _controller_only.run("token_filter_policy", TOKEN_FILTER_POLICY)
 
 
 if __name__ == "__main__":

@@ -181,21 +181,14 @@ changes:
     - "bump %SystemRoot%\\System32\\GroupPolicy\\gpt.ini to version 1 so the policy engine applies the new Registry.pol"
     - "set HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service\\AllowAutoConfig=1"
     - "restart WinRM through a SYSTEM scheduled task so the service applies the policy"
-endpoint:
-  description: The WinRM URL the controller used.
-  returned: always
-  type: str
-  sample: http://win01.example.com:5985/wsman
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import WINRM_POLICY
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=WINRM_POLICY, supports_check_mode=True)
-    module.fail_json(msg="winremote.remoting.winrm_policy runs on the controller through its action plugin")
+    _controller_only.run("winrm_policy", WINRM_POLICY)
 
 
 if __name__ == "__main__":

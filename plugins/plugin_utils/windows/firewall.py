@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
 LOCAL_STORE = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules"
 GPO_STORE = r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules"
@@ -250,15 +251,7 @@ ADDRESS_FILTER_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/standar
 PROFILE_BITS = {"Domain": 1, "Private": 2, "Public": 4}
 
 
-class CimWriter(t.Protocol):
-    def invoke(
-        self,
-        resource_uri: str,
-        method: str,
-        params: t.Mapping[str, t.Any] | None = None,
-        selectors: t.Mapping[str, t.Any] | None = None,
-    ) -> t.Any: ...
-
+class CimWriter(CimInvoker, t.Protocol):
     def put(self, resource_uri: str, body: t.Any, selectors: t.Mapping[str, t.Any] | None = None) -> t.Any: ...
 
 

@@ -10,6 +10,8 @@ import dataclasses
 import re
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
+
 _HIVES = {
     "HKLM": "HKEY_LOCAL_MACHINE",
     "HKCU": "HKEY_CURRENT_USER",
@@ -112,17 +114,6 @@ def find_key(keys: dict[str, RegKey], path: str) -> RegKey | None:
 # hDefKey handles of the registry hives, as StdRegProv expects them.
 HIVE_HANDLES = {"HKCR": 0x80000000, "HKCU": 0x80000001, "HKLM": 0x80000002, "HKU": 0x80000003, "HKCC": 0x80000005}
 STDREGPROV_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/StdRegProv"
-
-
-class CimInvoker(t.Protocol):
-    def invoke(
-        self,
-        resource_uri: str,
-        method: str,
-        params: t.Mapping[str, t.Any] | None = None,
-        selectors: t.Mapping[str, t.Any] | None = None,
-        types: t.Mapping[str, str] | None = None,
-    ) -> dict[str, t.Any]: ...
 
 
 def split_path(path: str) -> tuple[int, str]:

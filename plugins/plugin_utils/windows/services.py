@@ -10,6 +10,8 @@ import dataclasses
 import re
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
+
 _START_TYPES = {0: "boot", 1: "system", 2: "auto", 3: "manual", 4: "disabled"}
 _STATES = {
     1: "stopped",
@@ -72,17 +74,6 @@ def parse(name: str, qc_output: str, query_output: str) -> ServiceStatus:
 # --- changes through Win32_Service ------------------------------------------------------------------------------------
 WIN32_SERVICE_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service"
 _CIM_START_MODES = {"auto": "Automatic", "manual": "Manual", "disabled": "Disabled"}
-
-
-class CimInvoker(t.Protocol):
-    def invoke(
-        self,
-        resource_uri: str,
-        method: str,
-        params: t.Mapping[str, t.Any] | None = None,
-        selectors: t.Mapping[str, t.Any] | None = None,
-        types: t.Mapping[str, str] | None = None,
-    ) -> dict[str, t.Any]: ...
 
 
 def change_start_mode(client: CimInvoker, name: str, mode: str) -> None:

@@ -88,6 +88,20 @@ SERVICE_RETURN_CODES: dict[int, tuple[str, str]] = {
     24: ("already_paused", "The service is currently paused in the system"),
 }
 
+
+class CimInvoker(t.Protocol):
+    """What the Windows facades need from a client to call CIM methods (WSManClient is one)."""
+
+    def invoke(
+        self,
+        resource_uri: str,
+        method: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        selectors: t.Mapping[str, t.Any] | None = None,
+        types: TypeHints | None = None,
+    ) -> dict[str, CimValue]: ...
+
+
 _SERVICE_CLASSES = {"win32_service", "win32_baseservice", "win32_systemdriver"}
 
 

@@ -86,6 +86,9 @@ class WinRMHandler(BaseHTTPRequestHandler):
     """One TCP connection to a WinRM listener."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY the body waits for the client's delayed ACK
+    # (about 40 ms per request).
+    disable_nagle_algorithm = True
     server_version = "Microsoft-HTTPAPI/2.0"
     sys_version = ""
     server: ListenerServer
