@@ -225,6 +225,8 @@ def resolve(
         settings["host"] = fallback_host
     if "port" not in settings:
         settings["port"] = _default_port(str(settings.get("scheme", "https")))
+    # the winrm plugin's default path is "/wsman", psrp's "wsman": one form, or the URL gets "//wsman"
+    settings["path"] = str(settings.get("path") or "wsman").strip("/") or "wsman"
     known = {f.name for f in dataclasses.fields(ConnectionConfig)}
     unknown = sorted(set(settings) - known)
     if unknown:

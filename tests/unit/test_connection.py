@@ -66,6 +66,11 @@ def test_winrm_extras_and_upn() -> None:
     assert (cfg.scheme, cfg.auth, cfg.cert_validation, cfg.ca_path) == ("https", "kerberos", False, "/ca")
 
 
+def test_winrm_default_path_has_no_double_slash() -> None:
+    plugin = FakePlugin("winrm", remote_addr="h", remote_user="u", remote_password="p", port=5985, path="/wsman")
+    assert c.resolve(plugin, None).endpoint == "http://h:5985/wsman"
+
+
 def test_winrm_transport_list() -> None:
     plugin = FakePlugin("winrm", remote_addr="h", remote_user="u", remote_password="p", port=5986, transport=["ntlm"])
     assert c.resolve(plugin, None).auth == "ntlm"

@@ -1,0 +1,72 @@
+"""The action plugins take the connection from the host's own winrm or psrp settings, -u, or the connection option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simhosts import JSON_RESULTS, PASSWORD, REPO, HostFactory, run_playbook, task_results, write_inventory
+
+AUDIT = REPO / "playbooks" / "audit.yml"
+
+
+def test_winrm_connection_vars_and_dash_u(start_host: HostFactory, tmp_path: Path) -> None:
+    winrm_host = start_host("2022")
+    psrp_host = start_host("2019")
+    hosts = {
+        # ansible.builtin.winrm settings as existing Windows inventories have them (pywinrm itself is not needed)
+        "via-winrm": {
+            "ansible_host": winrm_host.address,
+            "ansible_connection": "winrm",
+            "ansible_port": 5985,
+            "ansible_winrm_scheme": "http",
+            "ansible_winrm_transport": ["ntlm"],
+            "ansible_password": PASSWORD,
+        },
+        # psrp settings without a user: -u gives it, as AWX machine credentials do
+        "via-psrp": {
+            "ansible_host": psrp_host.address,
+            "ansible_connection": "psrp",
+            "ansible_port": 5985,
+            "ansible_psrp_protocol": "http",
+            "ansible_psrp_auth": "ntlm",
+            "ansible_password": PASSWORD,
+        },
+    }
+    inventory = write_inventory(tmp_path / "inventory.yml", hosts)
+    result = run_playbook(AUDIT, inventory, "-u", "Administrator", "-v", **JSON_RESULTS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    observed = task_results(result.stdout)[0]
+    assert observed["via-winrm"]["os"]["release"] == "2022"
+    assert observed["via-winrm"]["endpoint"] == f"http://{winrm_host.address}:5985/wsman"
+    assert observed["via-psrp"]["os"]["release"] == "2019"
+    assert PASSWORD not in result.stdout
+
+
+def test_connection_option_overrides_a_local_host(start_host: HostFactory, tmp_path: Path) -> None:
+    host = start_host("2016")
+    playbook = tmp_path / "observe.yml"
+    playbook.write_text(
+        f"""
+- name: Observe from a controller-side play
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Observe through the connection option
+      winremote.remoting.remoting_info:
+        connection:
+          host: {host.address}
+          port: 5985
+          scheme: http
+          auth: ntlm
+          username: Administrator
+          password: "{{{{ admin_password }}}}"
+""",
+        encoding="utf-8",
+    )
+    inventory = write_inventory(
+        tmp_path / "inventory.yml", {"controller-side": {"ansible_connection": "local", "admin_password": PASSWORD}}
+    )
+    result = run_playbook(playbook, inventory, "-v", **JSON_RESULTS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    observed = task_results(result.stdout)[0]["controller-side"]
+    assert observed["os"]["release"] == "2016" and observed["manageability"] == "Online"
