@@ -11,6 +11,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures impo
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
     SmRemoting,
     SmRemotingDesired,
+    found,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
@@ -21,7 +22,7 @@ class ActionModule(WinRemoteAction):
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         if args["state"] == "query":
             state = remoting_info.observe(client)
-            return {"changed": False, "sm_remoting_enabled": state.sm_remoting_enabled}
+            return {"changed": False, "sm_remoting_enabled": state.sm_remoting_enabled, "found": found(state)}
         desired = SmRemotingDesired(
             state=args["state"],
             allow_self_disconnect=args["allow_self_disconnect"],
@@ -31,7 +32,9 @@ class ActionModule(WinRemoteAction):
         procedure = SmRemoting()
         outcome = base.execute(procedure, client, desired, self.check_mode)
         plan = procedure.last_plan
-        result = self.outcome_result(outcome, gpo_overrides=plan.gpo_overrides, verified=outcome.verified)
+        result = self.outcome_result(
+            outcome, gpo_overrides=plan.gpo_overrides, verified=outcome.verified, found=found(outcome.before)
+        )
         warnings = list(plan.warnings)
         warnings += [f"Group Policy overrides the local setting: {text}" for text in plan.gpo_overrides]
         if outcome.changed and not outcome.verified and not self.check_mode:

@@ -94,6 +94,40 @@ sm_remoting_enabled:
   returned: success
   type: bool
   sample: true
+found:
+  description:
+    - What the host had before the task, the settings Server Manager remote management is made of.
+    - C(firewall_rules) holds C(WINRM-HTTP-In-TCP) and C(WINRM-HTTP-In-TCP-PUBLIC) in the form
+      M(winremote.remoting.remoting_info) returns them.
+  returned: success
+  type: dict
+  contains:
+    sm_remoting_enabled:
+      description: Whether it was enabled.
+      type: bool
+    winrm_service:
+      description: Start mode, delayed start and state of the WinRM service.
+      type: dict
+    listeners:
+      description: The WinRM listeners.
+      type: list
+      elements: dict
+    firewall_rules:
+      description: The two WinRM HTTP rules by rule ID.
+      type: dict
+    service_auth:
+      description: The WinRM service authentication settings.
+      type: dict
+    winrm_policy:
+      description: The Group Policy "Allow remote server management through WinRM".
+      type: dict
+  sample:
+    sm_remoting_enabled: false
+    winrm_service: {name: WinRM, exists: true, start_mode: auto, delayed_start: false, state: running}
+    listeners: []
+    firewall_rules: {WINRM-HTTP-In-TCP: {present: true, enabled: false, profiles: [Domain, Private]}}
+    service_auth: {kerberos: true, negotiate: true, basic: false}
+    winrm_policy: {state: not_configured}
 changes:
   description: One line per change made (or, in check mode, that would be made).
   returned: when O(state) is not V(query)

@@ -176,7 +176,11 @@ def test_playbook_query_enable_twice_and_refusal(start_host: HostFactory, tmp_pa
         playbooks[name].write_text(PLAYBOOK.format(state=state, allow=allow), encoding="utf-8")
 
     query = run_playbook(playbooks["query"], inventory, "-v", **JSON_RESULTS)
-    assert {r["sm_remoting_enabled"] for r in task_results(query.stdout)[0].values()} == {False}
+    queried = task_results(query.stdout)[0]
+    assert {r["sm_remoting_enabled"] for r in queried.values()} == {False}
+    for result in queried.values():  # what was found: no HTTP listener, the WinRM HTTP rules off
+        assert result["found"]["firewall_rules"]["WINRM-HTTP-In-TCP"]["enabled"] is False
+        assert not [x for x in result["found"]["listeners"] if x["transport"] == "HTTP"]
 
     check = run_playbook(playbooks["enable"], inventory, "--check", "--diff")
     assert check.returncode == 0 and check.stdout.count("changed=1") == len(hosts)

@@ -175,6 +175,21 @@ def plan_disabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemotin
     return SmRemotingPlan(changes, overrides, [])
 
 
+def found(state: RemotingState) -> dict[str, t.Any]:
+    """The settings Server Manager remote management is made of, as observed (the module's ``found``)."""
+    facts = state.to_dict()
+    return {
+        "sm_remoting_enabled": state.sm_remoting_enabled,
+        "winrm_service": facts["winrm_service"],
+        "listeners": facts["listeners"],
+        "firewall_rules": {
+            rule_id: facts["firewall_rules"].get(rule_id, {"present": False}) for rule_id in WINRM_RULES
+        },
+        "service_auth": facts["service_auth"],
+        "winrm_policy": facts["winrm_policy"],
+    }
+
+
 class SmRemoting:
     """observe (one batched WinRS command) -> plan -> apply, with the disruptive steps last."""
 
