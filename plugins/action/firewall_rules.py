@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.module_utils._specs import FIREWALL_RULES
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import FIREWALL_RULES, FIREWALL_RULES_RULES
 from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.firewall_rules import (
@@ -17,11 +17,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client im
 
 class ActionModule(WinRemoteAction):
     ARGUMENT_SPEC = FIREWALL_RULES
-
-    def validate_argument_spec(self, argument_spec: t.Any = None, **kwargs: t.Any) -> t.Any:
-        """The spec plus its one cross-option rule, which the shared base does not pass on."""
-        kwargs.setdefault("required_one_of", [["rules", "rule_set"]])
-        return super().validate_argument_spec(argument_spec, **kwargs)
+    SPEC_RULES = FIREWALL_RULES_RULES
 
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         desired = desired_from_args(args, client.config.port)  # before any I/O: bad options fail fast

@@ -72,6 +72,8 @@ FIREWALL_RULES: dict[str, dict[str, t.Any]] = with_connection(
         "allow_self_disconnect": {"type": "bool", "default": False},
     }
 )
+# AnsibleModule's cross-option rules for the spec above, used by the module stub and the action plugin alike
+FIREWALL_RULES_RULES: dict[str, t.Any] = {"required_one_of": [["rules", "rule_set"]]}
 
 WINRM_POLICY: dict[str, dict[str, t.Any]] = with_connection(
     {

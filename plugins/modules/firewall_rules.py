@@ -176,11 +176,11 @@ changes:
 """
 
 from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
-from ansible_collections.winremote.remoting.plugins.module_utils._specs import FIREWALL_RULES
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import FIREWALL_RULES, FIREWALL_RULES_RULES
 
 
 def main() -> None:
-    _controller_only.run("firewall_rules", FIREWALL_RULES, required_one_of=[["rules", "rule_set"]])
+    _controller_only.run("firewall_rules", FIREWALL_RULES, **FIREWALL_RULES_RULES)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ class WinRemoteAction(ActionBase):
 
     TRANSFERS_FILES = False
     ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {}
+    SPEC_RULES: dict[str, t.Any] = {}  # required_one_of, mutually_exclusive, ... as AnsibleModule takes them
 
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         """Do the module's work and return its result keys (``changed`` included)."""
@@ -48,7 +49,7 @@ class WinRemoteAction(ActionBase):
     def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC, **self.SPEC_RULES)
         fallback_host = task_vars.get("ansible_host") or task_vars.get("inventory_hostname")
         try:
             config = connection.resolve(self._connection, args.get("connection"), fallback_host=fallback_host)

@@ -70,3 +70,34 @@ def test_connection_option_overrides_a_local_host(start_host: HostFactory, tmp_p
     assert result.returncode == 0, result.stdout + result.stderr
     observed = task_results(result.stdout)[0]["controller-side"]
     assert observed["os"]["release"] == "2016" and observed["manageability"] == "Online"
+
+
+BAD_TASKS = {
+    "firewall_rules": ("winremote.remoting.firewall_rules:\n        state: enabled", "rules, rule_set"),
+    "winrm_policy": (
+        "winremote.remoting.winrm_policy:\n        state: enabled\n        ipv4_filter: not-an-address",
+        "not-an-address",
+    ),
+}
+
+
+def test_bad_options_fail_before_any_connection(tmp_path: Path) -> None:
+    """Argument errors name the option and need no host: nothing listens at this address."""
+    nobody = {
+        "ansible_host": "127.1.255.254",
+        "ansible_connection": "psrp",
+        "ansible_user": "u",
+        "ansible_password": "p",
+    }
+    inventory = write_inventory(tmp_path / "inventory.yml", {"nobody": nobody})
+    for module, (task, needle) in BAD_TASKS.items():
+        playbook = tmp_path / f"{module}.yml"
+        playbook.write_text(
+            f"- name: Bad options\n  hosts: windows\n  gather_facts: false\n  tasks:\n"
+            f"    - name: Bad {module}\n      {task}\n",
+            encoding="utf-8",
+        )
+        result = run_playbook(playbook, inventory, "-v", **JSON_RESULTS)
+        outcome = task_results(result.stdout)[0]["nobody"]
+        assert outcome["_status"] == "fatal" and needle in outcome["msg"] and "\n" not in outcome["msg"], outcome
+        assert "connection refused" not in outcome["msg"]
