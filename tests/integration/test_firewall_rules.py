@@ -71,7 +71,7 @@ def test_dcom_set_check_apply_idempotent(start_host: HostFactory, profile: str) 
     assert [rule(host, rule_id).enabled for rule_id in DCOM] == [True, False, False, False]  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("profile", CIM_PROFILES)
+@pytest.mark.parametrize("profile", ["2008r2", *CIM_PROFILES])
 def test_widen_public_winrm_rule_then_narrow(start_host: HostFactory, profile: str) -> None:
     host = start_host(profile)
     before = rule(host, PUBLIC)

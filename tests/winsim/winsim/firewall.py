@@ -76,9 +76,12 @@ class FirewallRule:
         parts += [f"Profile={p}" for p in self.profiles]
         parts += [f"LPort={p}" for p in self.local_ports]
         for address in self.remote_addresses:
-            parts.append(f"RA4={address}")
-            if address == "LocalSubnet":
-                parts.append("RA6=LocalSubnet")
+            if ":" in address:  # an IPv6 address, range or subnet
+                parts.append(f"RA6={address}")
+            elif address[:1].isdigit():
+                parts.append(f"RA4={address}")
+            else:  # keywords such as LocalSubnet apply to both families
+                parts += [f"RA4={address}", f"RA6={address}"]
         if self.app:
             parts.append(f"App={self.app}")
         if self.service:
@@ -89,6 +92,14 @@ class FirewallRule:
         if self.group:
             parts.append(f"EmbedCtxt={self.group}")
         return "|".join(parts) + "|"
+
+
+ADDRESS_KEYWORDS = ("LocalSubnet", "DefaultGateway", "DHCP", "DNS", "WINS", "Internet", "Intranet")
+
+
+def canonical_keyword(address: str) -> str:
+    """netsh and the cmdlets take keywords in any case; the rule store keeps Windows' spelling."""
+    return next((k for k in ADDRESS_KEYWORDS if k.lower() == address.lower()), address)
 
 
 def parse_rule(rule_id: str, value: str, store: str) -> FirewallRule:

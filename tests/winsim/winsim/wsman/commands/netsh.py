@@ -11,6 +11,21 @@ from winsim.firewall import FirewallRule
 from winsim.wsman.commands import CommandResult, Invocation
 
 NO_MATCH = "\r\nNo rules match the specified criteria.\r\n\r\n"
+ALL_PROFILES = ("Domain", "Private", "Public")
+
+
+def _profiles(text: str) -> set[str]:
+    """``domain,private`` / ``any`` -> a set of profile names."""
+    words = {w.strip().lower() for w in text.split(",") if w.strip()}
+    if "any" in words:
+        return set(ALL_PROFILES)
+    return {p for p in ALL_PROFILES if p.lower() in words}
+
+
+def _rule_profiles(rule: FirewallRule) -> set[str]:
+    return set(rule.profiles) or set(ALL_PROFILES)
+
+
 PROTOCOLS = {6: "TCP", 17: "UDP", 256: "Any"}
 
 
@@ -33,6 +48,11 @@ def _matching(inv: Invocation, options: dict[str, str], local_only: bool) -> lis
         rules = [r for r in rules if r.display_group.lower() == options["group"].lower()]
     if "dir" in options:
         rules = [r for r in rules if r.direction.lower() == options["dir"].lower()]
+    if "profile" in options:
+        # ASSUMPTION (UNVERIFIED): in a rule selection, profile= matches rules whose profile set is exactly that one;
+        # it is what tells the two WinRM rules apart (they share one display name).
+        wanted = _profiles(options["profile"])
+        rules = [r for r in rules if _rule_profiles(r) == wanted]
     return rules
 
 
@@ -77,10 +97,23 @@ def run(inv: Invocation) -> CommandResult:
         if not matches:
             return CommandResult(stdout=NO_MATCH, rc=1)
         enable = new.get("enable", "").lower()
-        if enable not in ("yes", "no"):
+        if not set(new) & {"enable", "profile", "remoteip"} or enable not in ("", "yes", "no"):
             return CommandResult(stdout="The parameter 'enable' must be yes or no.\r\n", rc=1)
+        profiles = _profiles(new["profile"]) if "profile" in new else None
+        if profiles is not None and not profiles:
+            return CommandResult(stdout=f"The profile '{new['profile']}' is not valid.\r\n", rc=1)
         for rule in matches:
-            rule.enabled = enable == "yes"
+            if enable:
+                rule.enabled = enable == "yes"
+            if profiles is not None:
+                rule.profiles = [] if profiles == set(ALL_PROFILES) else [p for p in ALL_PROFILES if p in profiles]
+            if "remoteip" in new:
+                addresses = [a.strip() for a in new["remoteip"].split(",") if a.strip()]
+                rule.remote_addresses = (
+                    []
+                    if [a.lower() for a in addresses] == ["any"]
+                    else [firewall.canonical_keyword(a) for a in addresses]
+                )
             firewall.save_rule(inv.state.registry, rule)
         return CommandResult(stdout=f"\r\nUpdated {len(matches)} rule(s).\r\nOk.\r\n\r\n")
     return CommandResult(stdout="The following command was not found: " + " ".join(inv.args) + ".\r\n", rc=1)
