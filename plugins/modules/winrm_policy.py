@@ -81,6 +81,13 @@ notes:
   - The restart runs as the scheduled task C(winremote-restart-winrm). The task runs C(net stop winrm /y &
     net start winrm) and then deletes itself. If the host does not answer with the new policy within the
     connection's timeouts, the module fails and says what is already written and how to recover.
+  - Before that restart the module arms a rollback, the SYSTEM scheduled task C(winremote-rollback-policy). It
+    waits about 180 seconds (C(ping -n 181 127.0.0.1), independent of the host's clock and time zone), then puts
+    back the previous C(Registry.pol), C(gpt.ini) and policy registry values and restarts WinRM. The module
+    cancels it (C(schtasks /end) and C(/delete)) as soon as the host answers again. If the host does not come
+    back, the module fails and says at about what time the host restores itself. This costs 8 more WS-Management
+    round trips, only when the policy changes. A restart that O(allow_self_disconnect) allows to cut the
+    connection is not guarded.
   - The policy help says that "not configured" means no remote access. Windows Server 2012 and later still
     accept WinRM with the policy unset, through their own listeners. Only V(disabled) switches remote
     management off.

@@ -8,20 +8,28 @@ Settings that Group Policy controls are reported as overridden, never fought.
 from __future__ import annotations
 
 import dataclasses
+import time
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules, rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.remoting_info import (
     SM_REMOTING_PORT,
     RemotingState,
     observe,
 )
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, services, winrm_config
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
+    firewall,
+    services,
+    tasks,
+    winrm_config,
+)
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 WINRM_RULES = firewall.RULE_SETS["winrm_http"]
 REQUIRED_AUTH = ("kerberos", "negotiate")
+ROLLBACK_TASK = "winremote-rollback-listener"
+HTTP_LISTENER = "winrm/config/Listener?Address=*+Transport=HTTP"
 
 
 class SelfDisconnectRefused(WinRemoteError):
@@ -190,11 +198,26 @@ def found(state: RemotingState) -> dict[str, t.Any]:
     }
 
 
+def restore_listener(change: Change) -> rollback.Restore:
+    """Undo a listener creation or update with winrm.cmd (``call``: it is a batch file, and a .cmd started from a
+    .cmd without call never returns). winrm.cmd needs the service running, so start it first; restart it at the end
+    (ASSUMPTION, UNVERIFIED: WinRM picks listener changes up by itself; the restart costs nothing here)."""
+    if change.kind == "create_listener":
+        undo = f"call winrm delete {HTTP_LISTENER}"
+    else:
+        before = change.before
+        enabled = "true" if before["enabled"] else "false"
+        undo = f'call winrm set {HTTP_LISTENER} @{{Port="{int(before["port"])}";Enabled="{enabled}"}}'
+    return rollback.Restore({}, ["net start winrm >nul 2>&1", undo, tasks.RESTART_WINRM], "the previous HTTP listener")
+
+
 class SmRemoting:
     """observe (one batched WinRS command) -> plan -> apply, with the disruptive steps last."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: float = 60.0, sleep: t.Callable[[float], None] = time.sleep) -> None:
         self.last_plan = SmRemotingPlan([], [], [])
+        self.wait_seconds = wait_seconds  # how long to reconnect after a listener change
+        self.sleep = sleep
 
     def observe(self, client: t.Any) -> RemotingState:
         return observe(client)
@@ -225,12 +248,25 @@ class SmRemoting:
             rules = firewall_rules.RulesState(state.os, dict(state.firewall_rules))
             firewall_rules.FirewallRules(WINRM_RULES).apply(client, rules, rule_changes)
         for change in ordered:
-            if change.kind == "create_listener":
-                winrm_config.create_listener(client, "*", "HTTP", Port=SM_REMOTING_PORT, Enabled=True)
-            elif change.kind == "update_listener":
-                winrm_config.update_listener(client, "*", "HTTP", Port=SM_REMOTING_PORT, Enabled=True)
-            elif change.kind == "delete_listener":
-                winrm_config.delete_listener(client, "*", "HTTP")
-            else:
+            if change.kind not in ("create_listener", "update_listener", "delete_listener"):
                 continue
+            # Creating or updating the listener while connected (not an intended disconnect) restarts WinRM: guard
+            # it with a rollback task, cancelled once the host answers again.
+            guard = None
+            if change.kind != "delete_listener" and not change.disruptive:
+                guard = rollback.Guard(ROLLBACK_TASK, restore_listener(change), self.wait_seconds, sleep=self.sleep)
+                guard.arm(client)
+            try:
+                if change.kind == "create_listener":
+                    winrm_config.create_listener(client, "*", "HTTP", Port=SM_REMOTING_PORT, Enabled=True)
+                elif change.kind == "update_listener":
+                    winrm_config.update_listener(client, "*", "HTTP", Port=SM_REMOTING_PORT, Enabled=True)
+                else:
+                    winrm_config.delete_listener(client, "*", "HTTP")
+            except WinRemoteError as exc:
+                if guard is not None:
+                    raise guard.settle(client, exc, patient=True) from None
+                raise
             client.close()  # WinRM restarts after a listener change and drops this connection: log in again
+            if guard is not None:
+                guard.confirm(client)

@@ -15,6 +15,7 @@ import ipaddress
 import time
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     batch,
@@ -35,6 +36,7 @@ GROUP_POLICY_DIR = r"%SystemRoot%\System32\GroupPolicy"
 REGISTRY_POL = GROUP_POLICY_DIR + r"\Machine\Registry.pol"
 GPT_INI = GROUP_POLICY_DIR + r"\gpt.ini"
 TASK_NAME = "winremote-restart-winrm"
+ROLLBACK_TASK = "winremote-rollback-policy"
 ALLOW = "AllowAutoConfig"
 FILTERS = {"IPv4Filter": "ipv4_filter", "IPv6Filter": "ipv6_filter"}
 VALUES = (ALLOW, *FILTERS)
@@ -257,6 +259,29 @@ def _gpt_summary(gpt: gpt_ini.GptIni | None) -> dict[str, t.Any] | None:
     return {"version": gpt.version, gpt_ini.MACHINE_EXTENSIONS_KEY: gpt.get(gpt_ini.MACHINE_EXTENSIONS_KEY)}
 
 
+def _restore_value(name: str, value: t.Any) -> str:
+    """The reg.exe line that puts one policy value back as observed (reg query types: int = DWORD, str = SZ)."""
+    if value is None:
+        return f'reg delete "{REGISTRY_KEY}" /v {name} /f >nul 2>&1'
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'reg add "{REGISTRY_KEY}" /v {name} /t REG_DWORD /d {value} /f >nul'
+    if isinstance(value, str):
+        return f'reg add "{REGISTRY_KEY}" /v {name} /t REG_SZ /d "{rollback.batch_text(value)}" /f >nul'
+    raise PolicyError(f"{REGISTRY_KEY}\\{name} has an unexpected type on the host; remove or repair it first")
+
+
+def restore_of(state: PolicyState) -> rollback.Restore:
+    """The observed policy: the GPO files' bytes, the registry values, then a WinRM restart so the service reads
+    them. ASSUMPTION (UNVERIFIED): the policy engine may keep a gpt.ini version it has seen; WinRM reads the
+    registry values at start either way, and they are restored directly."""
+    commands = [_restore_value(name, state.registry.get(name)) for name in VALUES]
+    return rollback.Restore(
+        {REGISTRY_POL: state.registry_pol, GPT_INI: state.gpt_ini},
+        [*commands, tasks.RESTART_WINRM],
+        "the previous WinRM policy",
+    )
+
+
 class WinrmPolicy:
     """observe (one WinRS command) -> plan (pure) -> apply (files, registry, restart and reconnect)."""
 
@@ -379,6 +404,11 @@ class WinrmPolicy:
     # --- apply ---------------------------------------------------------------------------------------------------
 
     def apply(self, client: Client, state: PolicyState, changes: t.Sequence[Change]) -> None:
+        restart = next((c for c in changes if c.kind == "restart_winrm"), None)
+        guard = None
+        if restart is not None and not restart.params["cuts_connection"]:
+            # Built before anything changes, so a value the script cannot hold refuses the run untouched.
+            guard = rollback.Guard(ROLLBACK_TASK, restore_of(state), self.wait_seconds, sleep=self.sleep)
         written = {c.params["path"]: c.params["data"] for c in changes if c.kind == "write_file"}
         files.write(client, written)
         for change in changes:
@@ -389,17 +419,26 @@ class WinrmPolicy:
                 registry.set_string(client, REGISTRY_KEY, name, str(change.after))
             elif change.kind == "delete_value":
                 registry.delete_value(client, REGISTRY_KEY, name)
-        restart = next((c for c in changes if c.kind == "restart_winrm"), None)
         if restart is None:
             return
         desired: Desired = restart.params["desired"]
-        if restart.params["cuts_connection"]:
+        if guard is None:  # the restart cuts this controller off on purpose (allow_self_disconnect): no guard
             # Nothing will answer afterwards, so verify everything else now; never report half-done as success.
             self.prepare_disconnect(client, desired)
             tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
             return
-        tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
-        self.wait_for(client, desired.running)
+        # A restart that should come back is guarded: if WinRM does not answer again, the task puts the previous
+        # files, values and service state back by itself.
+        guard.arm(client)
+        try:
+            tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
+        except WinRemoteError as exc:  # the restart may be under way: give the host the reconnect window
+            raise guard.settle(client, exc, patient=True) from None
+        try:
+            self.wait_for(client, desired.running)
+        except WinRemoteError as exc:  # the window is spent: one more try
+            raise guard.settle(client, exc) from None
+        guard.cancel(client)
 
     def wait_for(self, client: Client, expected: Running) -> Running:
         """Reconnect with backoff until the service answers with the expected policy, or fail saying what to do."""
@@ -418,8 +457,7 @@ class WinrmPolicy:
             if time.monotonic() + delay > deadline:
                 raise NotConvergedError(
                     f"WinRM did not answer with the new policy within {self.wait_seconds:.0f}s of the restart (last: "
-                    f"{seen}); Registry.pol, gpt.ini and {REGISTRY_KEY} are written and the service applies them "
-                    "when it starts: start WinRM on the host (net start winrm) or rerun this task once it answers"
+                    f"{seen}); if WinRM stays stopped, start it on the host (net start winrm), then rerun this task"
                 )
             self.sleep(delay)
             delay = min(delay * 2, 5.0)

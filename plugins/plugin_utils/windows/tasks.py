@@ -4,6 +4,9 @@ Restarting WinRM from a WinRS shell kills that shell before ``net start`` runs; 
 restart. The task is registered for 00:00 today (already past, so it never fires on its own), started at once
 with ``schtasks /run``, and deletes itself as its last step, so nothing is left behind even when the
 controller cannot reconnect.
+
+A rollback task (``procedures/rollback.py``) is the same kind of task whose command line starts with a wait
+(:func:`wait_command`) and that the controller cancels (:func:`cancel_command`) once it has reconnected.
 """
 
 from __future__ import annotations
@@ -44,6 +47,36 @@ def start_command(name: str, command_line: str) -> str:
     return (
         f'schtasks /create /tn "{name}" /sc once /st 00:00 /ru SYSTEM /tr "{action}" /f && schtasks /run /tn "{name}"'
     )
+
+
+def wait_command(seconds: int) -> str:
+    """A wait that does not depend on the host's clock, time zone or locale: ping sends one echo request per second,
+    so ``-n seconds+1`` takes about ``seconds`` (UNVERIFIED to the second; about is all a rollback needs)."""
+    if seconds < 1:
+        raise ValueError("a wait must last at least one second")
+    return f"ping -n {seconds + 1} 127.0.0.1 >nul"
+
+
+def arm_command(name: str, command_line: str) -> str:
+    """End an earlier instance of the task (a rerun replaces its guard), then register and start it.
+
+    UNVERIFIED: whether ``schtasks /create /f`` replaces a task whose instance is running; ending it first makes
+    the answer irrelevant. ``/end`` fails harmlessly when nothing runs (its output is discarded)."""
+    return f'schtasks /end /tn "{name}" >nul 2>&1 & {start_command(name, command_line)}'
+
+
+def cancel_command(name: str, leftovers: t.Sequence[str] = ()) -> str:
+    """Stop the task (``/end`` ends the waiting cmd.exe, so the rest of its line never runs; UNVERIFIED whether its
+    child ping.exe lingers, which is harmless), remove its files, then delete it: the exit code is /delete's, so
+    0 means the task existed and is gone, and non-zero that it was already gone (it ran, or never existed)."""
+    removal = f"del /f /q {' '.join(_quote(path) for path in leftovers)} 2>nul & " if leftovers else ""
+    return f'schtasks /end /tn "{name}" >nul 2>&1 & {removal}schtasks /delete /tn "{name}" /f'
+
+
+def _quote(text: str) -> str:
+    if '"' in text:
+        raise ValueError(f"a path cannot contain double quotes: {text!r}")
+    return f'"{text}"'
 
 
 def _tolerant(client: Requester) -> winrs.Requester:

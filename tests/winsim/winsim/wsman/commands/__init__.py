@@ -114,7 +114,19 @@ def not_recognized(name: str) -> CommandResult:
 
 
 def _tools() -> dict[str, Tool]:
-    from winsim.wsman.commands import certutil, echo, filecmds, net, netsh, reg, sc, schtasks, smremoting, winrm
+    from winsim.wsman.commands import (
+        certutil,
+        echo,
+        filecmds,
+        net,
+        netsh,
+        ping,
+        reg,
+        sc,
+        schtasks,
+        smremoting,
+        winrm,
+    )
 
     return {
         "echo": echo.run,
@@ -132,6 +144,7 @@ def _tools() -> dict[str, Tool]:
         "certutil": certutil.run,
         "net": net.run,
         "schtasks": schtasks.run,
+        "ping": ping.run,
     }
 
 
@@ -254,8 +267,9 @@ def run_simple(state: HostState, ctx: RequestContext | None, text: str) -> Comma
             if not redirect.append or not state.files.is_file(redirect.path):
                 state.files.write(redirect.path, b"")
         return _redirect_to_files(state, run_simple(state, ctx, text), file_redirects)
-    redirects = list(_REDIRECT.finditer(text))
-    text = _REDIRECT.sub(" ", text) if redirects else text
+    redirects = [m for m in _REDIRECT.finditer(text) if text.count('"', 0, m.start()) % 2 == 0]  # not in quotes
+    for match in reversed(redirects):
+        text = text[: match.start()] + " " + text[match.end() :]
     result = run_program(state, ctx, text)
     for match in redirects:
         fd, target = match.group("fd") or "1", match.group("target").lower()
@@ -281,14 +295,38 @@ def run_program(state: HostState, ctx: RequestContext | None, text: str) -> Comm
     else:
         first, raw = _split_first(stripped)
         program = _program_name(first)
+    if program == "call":  # `call x.cmd` returns to the calling batch file; for a program it is the same as without
+        return run_simple(state, ctx, raw)
     if program == "exit":
         args = tokenize(raw)
         code = args[1] if args and args[0].lower() == "/b" and len(args) > 1 else (args[0] if args else "0")
         return CommandResult(rc=int(code) if code.lstrip("-").isdigit() else 0)
+    if program != "echo." and first.lower().endswith((".cmd", ".bat")) and state.files.is_file(first):
+        return run_batch_file(state, ctx, first)
     tool = _tools().get(program)
     if tool is None:
         return not_recognized(first if program != "echo." else program)
     return tool(Invocation(state, ctx, program, tokenize(raw), raw))
+
+
+def run_batch_file(state: HostState, ctx: RequestContext | None, path: str) -> CommandResult:
+    """A .cmd/.bat file: each line is a command line (`@echo off`, `rem` and `::` lines do nothing; `%%` is `%`).
+    Arguments (%1...) and labels are not simulated; the exit code is the last line's."""
+    total = CommandResult()
+    text = state.files.read(path).decode("utf-8", errors="replace")
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("@")
+        if not line or line.lower() in ("echo off", "echo on") or line.lower().startswith(("rem ", "::")):
+            continue
+        result = run_line(state, ctx, expand(line).replace("%%", "%"))
+        total.stdout += result.stdout
+        total.stderr += result.stderr
+        total.rc = result.rc
+        total.effects |= result.effects
+        total.deferred += result.deferred
+        if SHELL_TERMINATED in result.effects:
+            break
+    return total
 
 
 def run_line(state: HostState, ctx: RequestContext | None, line: str) -> CommandResult:

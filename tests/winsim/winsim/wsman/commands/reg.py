@@ -1,4 +1,5 @@
-"""`reg query` in reg.exe's output layout (4-space indent and separators, CRLF)."""
+"""`reg query` in reg.exe's output layout (4-space indent and separators, CRLF), and `reg add` / `reg delete` of
+single values (what a rollback script needs)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,55 @@ def query(inv: Invocation, args: list[str]) -> CommandResult:
     return CommandResult(stdout="\r\n".join(lines) + "\r\n")
 
 
+SUCCESS = "The operation completed successfully.\r\n\r\n"
+TYPES = ("REG_SZ", "REG_EXPAND_SZ", "REG_DWORD", "REG_QWORD", "REG_MULTI_SZ", "REG_BINARY")
+
+
+def _invalid(verb: str) -> CommandResult:
+    return CommandResult(stderr=f'ERROR: Invalid syntax.\r\nType "REG {verb} /?" for usage.\r\n', rc=1)
+
+
+def _data(reg_type: str, text: str) -> object:
+    if reg_type in ("REG_DWORD", "REG_QWORD"):
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    if reg_type == "REG_MULTI_SZ":
+        return [item for item in text.split("\\0") if item]
+    if reg_type == "REG_BINARY":
+        return bytes.fromhex(text)
+    return text
+
+
+def add(inv: Invocation, args: list[str]) -> CommandResult:
+    name, data = _option(args, "/v"), _option(args, "/d")
+    reg_type = (_option(args, "/t") or "REG_SZ").upper()
+    if not args or name is None or reg_type not in TYPES or "/f" not in [a.lower() for a in args]:
+        return _invalid("ADD")  # without /f reg.exe asks to overwrite and reads an empty stdin: treated as invalid
+    try:
+        path = normalize_path(args[0])
+        value = _data(reg_type, data or "")
+    except (RegistryError, ValueError):
+        return _invalid("ADD")
+    inv.state.registry.set_value(path, name, reg_type, value)  # type: ignore[arg-type]
+    return CommandResult(stdout=SUCCESS)
+
+
+def delete(inv: Invocation, args: list[str]) -> CommandResult:
+    name = _option(args, "/v")
+    if not args or name is None or "/f" not in [a.lower() for a in args]:
+        return _invalid("DELETE")
+    try:
+        inv.state.registry.delete_value(normalize_path(args[0]), name)
+    except RegistryError:
+        return CommandResult(stderr=NOT_FOUND, rc=1)
+    return CommandResult(stdout=SUCCESS)
+
+
 def run(inv: Invocation) -> CommandResult:
-    if inv.args and inv.args[0].lower() == "query":
+    verb = inv.args[0].lower() if inv.args else ""
+    if verb == "query":
         return query(inv, inv.args[1:])
+    if verb == "add":
+        return add(inv, inv.args[1:])
+    if verb == "delete":
+        return delete(inv, inv.args[1:])
     return CommandResult(stderr=INVALID.replace("QUERY", inv.args[0].upper() if inv.args else ""), rc=1)

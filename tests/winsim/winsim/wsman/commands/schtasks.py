@@ -1,4 +1,4 @@
-"""`schtasks /create | /run | /delete | /query` for one-shot tasks, with schtasks.exe's messages."""
+"""`schtasks /create | /run | /end | /delete | /query` for one-shot tasks, with schtasks.exe's messages."""
 
 from __future__ import annotations
 
@@ -61,6 +61,17 @@ def run_now(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     return CommandResult(stdout=f'SUCCESS: Attempted to run the scheduled task "{task["name"]}".\r\n', deferred=[task])
 
 
+def end(inv: Invocation, opts: dict[str, str]) -> CommandResult:
+    """Stop a running instance. UNVERIFIED: schtasks.exe's texts for a task that is not running (taken as an
+    error with exit code 1, like other schtasks failures)."""
+    task = tasks.find(inv.state, opts.get("/tn", ""))
+    if task is None:
+        return CommandResult(stderr=NOT_FOUND, rc=1)
+    if not tasks.end(inv.state, task["name"]):
+        return _error(f'The scheduled task "{task["name"]}" is not running.')
+    return CommandResult(stdout=f'SUCCESS: The scheduled task "{task["name"]}" has been terminated successfully.\r\n')
+
+
 def delete(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     task = tasks.find(inv.state, opts.get("/tn", ""))
     if task is None:
@@ -93,7 +104,13 @@ def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
 
 def run(inv: Invocation) -> CommandResult:
     opts = _options(inv.args)
-    for verb, handler in (("/create", create), ("/run", run_now), ("/delete", delete), ("/query", query)):
+    for verb, handler in (
+        ("/create", create),
+        ("/run", run_now),
+        ("/end", end),
+        ("/delete", delete),
+        ("/query", query),
+    ):
         if verb in opts:
             return handler(inv, opts)
     return _error('Invalid argument/option.\r\nType "SCHTASKS /?" for usage.')

@@ -1,11 +1,18 @@
-"""`winrm.cmd`: get / enumerate / id with -format:xml, and quickconfig."""
+"""`winrm.cmd`: get / enumerate / id with -format:xml, quickconfig, and set / delete of a listener.
+
+winrm.cmd talks to the local WinRM service, so set / delete fail while the service is stopped (ASSUMPTION: the error
+text is shortened). The listener rules are the WS-Transfer ones (config.py).
+"""
 
 from __future__ import annotations
+
+import re
 
 from winsim import firewall, rules
 from winsim.state import HostState, Listener
 from winsim.wsman import config, identify
 from winsim.wsman.commands import CommandResult, Invocation
+from winsim.wsman.soap import WsmanFault, resource_not_found
 
 WINRM_RULES = ("WINRM-HTTP-In-TCP", "WINRM-HTTP-In-TCP-PUBLIC")
 SECTIONS = {
@@ -66,11 +73,56 @@ def quickconfig(inv: Invocation) -> CommandResult:
     return CommandResult(stdout=out, effects={"restart_winrm"})
 
 
+_RESOURCE = re.compile(r"^winrm/config/listener\?address=(?P<address>[^+]+)\+transport=(?P<transport>\w+)$", re.I)
+_FIELD = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
+NOT_RUNNING = (
+    "WSManFault\r\n    Message = The client cannot connect to the destination specified in the request. "
+    "Verify that the service on the destination is running and is accepting requests.\r\n\r\n"
+    "Error number:  -2144108526 0x80338012\r\n"
+)
+
+
+def _fields(raw: str) -> dict[str, str]:
+    """`@{Port="5985";Enabled="true"}` from the raw text (tokenising drops the quotes)."""
+    start = raw.find("@{")
+    return dict(_FIELD.findall(raw[start:])) if start >= 0 else {}
+
+
+def listener_set_or_delete(inv: Invocation) -> CommandResult | None:
+    """`winrm set|delete winrm/config/Listener?Address=..+Transport=..`; None for any other command."""
+    args = inv.args
+    verb = args[0].lower() if args else ""
+    match = _RESOURCE.match(args[1]) if len(args) > 1 else None
+    if verb not in ("set", "s", "delete", "d") or match is None:
+        return None
+    state = inv.state
+    if state.service_status.get(state.find_service("WinRM") or "WinRM") != "Running":
+        return CommandResult(stderr=NOT_RUNNING, rc=1)
+    listener = config._find(state, match.group("address"), match.group("transport").upper())
+    try:
+        if listener is None:
+            raise resource_not_found()
+        if listener.source == "GPO":
+            raise config.gpo_fault("Listener")
+        if verb in ("delete", "d"):
+            state.listeners.remove(listener)
+            return CommandResult(effects={"restart_winrm"})
+        updated = Listener(**vars(listener))
+        config._apply_fields(state, updated, _fields(inv.raw_args))
+        state.listeners[state.listeners.index(listener)] = updated
+    except WsmanFault as fault:
+        return CommandResult(stderr=f"WSManFault\r\n    Message = {fault}\r\n", rc=1)
+    return CommandResult(stdout=config.render_listener(state, updated, "") + "\r\n", effects={"restart_winrm"})
+
+
 def run(inv: Invocation) -> CommandResult:
     args = [a for a in inv.args if not a.lower().startswith(("-format:", "/format:"))]
     if not args:
         return CommandResult(stderr="Windows Remote Management Command Line Tool\r\n", rc=1)
     verb = args[0].lower()
+    changed = listener_set_or_delete(inv)
+    if changed is not None:
+        return changed
     host_address = inv.ctx.host_address if inv.ctx else ""
     if verb in ("quickconfig", "qc"):
         return quickconfig(inv)
