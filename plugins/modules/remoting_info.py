@@ -160,6 +160,15 @@ sm_remoting_enabled:
   description: Whether Server Manager remote management is enabled (see the notes).
   returned: success
   type: bool
+pending_rollback_tasks:
+  description:
+    - Rollback tasks that an earlier M(winremote.remoting.sm_remoting) or M(winremote.remoting.winrm_policy) run
+      armed and could not cancel because the host did not come back in time. Each restores the previous settings
+      when its wait ends; rerunning the module that armed it cancels it.
+  returned: success
+  type: list
+  elements: str
+  sample: []
 manageability:
   description: Server Manager's status for the host, in its own words, such as V(Online), V(Not accessible),
     V(Not accessible - Verify earlier versions run Windows Management Framework 3.0), V(Online - Access denied),

@@ -10,7 +10,7 @@ import typing as t
 import pytest
 from simhosts import HostFactory, config_for, https_overrides
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info, rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
     ROLLBACK_TASK as LISTENER_TASK,
 )
@@ -164,7 +164,7 @@ def test_winrm_policy_self_disconnect_arms_nothing(start_host: HostFactory) -> N
         recording = Recording(client)
         outcome = base.execute(WinrmPolicy(), recording, wanted, check_mode=False, verify=False)
     assert outcome.changed and not answers(host)
-    assert not [c for c in recording.commands if "winremote-rollback" in c]
+    assert not [c for c in recording.commands if "winremote-rollback" in c and "/create" in c]
     time_passes(host)  # nothing was waiting to undo the requested disconnect
     assert not answers(host) and leftovers(host) == []
 
@@ -209,6 +209,34 @@ def test_sm_remoting_listener_creation_restores_itself(start_host: HostFactory, 
     assert answers(host, **https) and http_listeners(host) == [] and leftovers(host) == []
 
 
+def test_host_back_before_its_rollback_ran_is_reported_and_the_task_cancelled(start_host: HostFactory) -> None:
+    """A late comeback: the change did take, so a rerun cancels the pending task instead of letting it undo it."""
+    host = start_host("2022", configure=smremoting.disable, https=True)
+    https = https_overrides(host)
+    enable = SmRemotingDesired("enabled", scheme="https", port=5986)
+    with (
+        WSManClient(config_for(host, connection_timeout=1, **https)) as client,
+        pytest.raises(rollback.RollbackPendingError),
+    ):
+        base.execute(SmRemoting(wait_seconds=2), StopsAfterListenerChange(client, host), enable, check_mode=False)
+    with host.lock:
+        rules.start_winrm(host.state)  # WinRM comes back by itself, later than the controller waited
+    host.apply_state()
+
+    with WSManClient(config_for(host, **https)) as client:
+        facts = remoting_info.observe(client).to_dict()
+        assert facts["pending_rollback_tasks"] == [LISTENER_TASK]
+        checked = base.execute(SmRemoting(), client, enable, check_mode=True)
+        assert [c.kind for c in checked.changes] == ["cancel_stale_rollback"] and leftovers(host) != []
+        rerun = base.execute(SmRemoting(), client, enable, check_mode=False)
+        assert [c.kind for c in rerun.changes] == ["cancel_stale_rollback"] and rerun.verified
+    assert leftovers(host) == []
+    time_passes(host)  # nothing is left to undo the listener
+    assert http_listeners(host) == [(5985, True)]
+    with WSManClient(config_for(host, **https)) as client:
+        assert remoting_info.observe(client).to_dict()["pending_rollback_tasks"] == []
+
+
 def test_sm_remoting_normal_path_leaves_nothing(start_host: HostFactory) -> None:
     host = start_host("2019", configure=smremoting.disable, https=True)
     https = https_overrides(host)
@@ -231,7 +259,7 @@ def test_sm_remoting_self_disconnect_arms_nothing(start_host: HostFactory) -> No
             SmRemoting(), recording, SmRemotingDesired("disabled", allow_self_disconnect=True), check_mode=False
         )
     assert outcome.changed and not answers(host)
-    assert not [c for c in recording.commands if "winremote-rollback" in c] and leftovers(host) == []
+    assert not [c for c in recording.commands if "winremote-rollback" in c and "/create" in c] and leftovers(host) == []
 
 
 def test_round_trips_of_the_guard(start_host: HostFactory, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     batch,
     firewall,
@@ -22,6 +22,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
 
 WINRM_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
 SYSTEM_POLICIES_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
+GUARD_TASKS = (rollback.LISTENER_TASK, rollback.POLICY_TASK)
 OBSERVED_RULES = firewall.RULE_SETS["winrm_http"] + firewall.RULE_SETS["dcom_remote_management"]
 SM_REMOTING_PORT = 5985
 
@@ -45,6 +46,7 @@ def probes() -> list[batch.Probe]:
             "hotfix", registry.query_command(software.CBS_PACKAGES_KEY, find_key=manageability.PERFORMANCE_UPDATE)
         ),
     ]
+    found += [rollback.pending_probe(name) for name in GUARD_TASKS]
     return found + firewall.rule_probes(OBSERVED_RULES)
 
 
@@ -78,6 +80,7 @@ class RemotingState:
     firewall_rules: dict[str, firewall.FirewallRule | None]
     software: software.Software
     unread: tuple[str, ...]  # probes whose output never arrived
+    pending_rollbacks: tuple[str, ...] = ()  # rollback tasks an earlier run armed and could not cancel
 
     @property
     def wsman_stack_version(self) -> str:
@@ -131,6 +134,7 @@ class RemotingState:
             "dotnet_version": self.software.dotnet_version,
             "kb2682011_installed": manageability.PERFORMANCE_UPDATE in self.software.hotfixes,
             "sm_remoting_enabled": self.sm_remoting_enabled,
+            "pending_rollback_tasks": list(self.pending_rollbacks),
             "manageability": verdict.status,
             "manageability_reasons": list(verdict.reasons),
         }
@@ -170,6 +174,7 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
             [key.path for key in hotfix_keys.values()],
         ),
         unread=tuple(result.missing(all_probes)),
+        pending_rollbacks=tuple(name for name in GUARD_TASKS if rollback.is_pending(result, name)),
     )
 
 

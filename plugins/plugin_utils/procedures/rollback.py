@@ -16,7 +16,7 @@ import dataclasses
 import time
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import NotConvergedError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, files, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
@@ -25,6 +25,10 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors im
 ROLLBACK_DELAY = 180
 MARGIN = 120
 FOLDER = r"%SystemRoot%\Temp"
+# One task name per guarded procedure, so a later run (or remoting_info) can tell that a rollback is pending.
+POLICY_TASK = "winremote-rollback-policy"
+LISTENER_TASK = "winremote-rollback-listener"
+MAX_BACKUP_FILES = 4  # more backups than any guarded procedure writes; cleaning up removes them all
 
 
 class RollbackError(WinRemoteError):
@@ -78,6 +82,8 @@ def script(name: str, restore: Restore) -> tuple[bytes, dict[str, bytes]]:
     lines += list(restore.commands)
     # the task's last step deletes the task; the files go first (a running .cmd can delete itself: cmd.exe then only
     # prints "The batch file cannot be found." when it looks for the next line, and there is none)
+    if len(backups) > MAX_BACKUP_FILES:
+        raise RollbackError(f"{len(backups)} files to restore; cancel_stale only cleans up {MAX_BACKUP_FILES}")
     lines.append("del /f /q " + " ".join(f'"{p}"' for p in [*backups, script_path(name)]) + " 2>nul")
     return ("\r\n".join(lines) + "\r\n").encode("ascii"), backups
 
@@ -195,3 +201,32 @@ class Guard:
             f"{when} (in {left}s, SYSTEM scheduled task {self.name}); to check, rerun this task after that time, or "
             f"on the host run 'schtasks /query /tn {self.name}' (Running: still waiting)"
         )
+
+
+# --- a rollback left pending by an earlier run ----------------------------------------------------------------------
+def pending_probe(name: str) -> batch.Probe:
+    """Goes into a procedure's batched observation: is this guard's task still waiting on the host?"""
+    return batch.Probe(f"rollback.{name.rsplit('-', 1)[-1]}", tasks.query_command(name))
+
+
+def is_pending(result: batch.BatchResult, name: str) -> bool:
+    return name.lower() in result.section(pending_probe(name).name).lower()
+
+
+def stale_change(name: str) -> Change:
+    """An earlier run armed this task and could not cancel it; the host answers now, so the task must not restore
+    anything behind this run's back."""
+    return Change(
+        "cancel_stale_rollback",
+        f"rollback_tasks.{name}",
+        "pending",
+        None,
+        f"cancel the rollback task {name} left by an earlier run that could not confirm its change",
+        {"task": name},
+    )
+
+
+def cancel_stale(client: batch.CommandRunner, name: str) -> None:
+    """Stop and delete the task and every file it may have left; one that already ran or vanished is fine."""
+    paths = [script_path(name), *(backup_path(name, index) for index in range(MAX_BACKUP_FILES))]
+    client.run_command("cmd.exe", ["/c", tasks.cancel_command(name, paths)])

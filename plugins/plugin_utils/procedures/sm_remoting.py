@@ -28,7 +28,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors im
 
 WINRM_RULES = firewall.RULE_SETS["winrm_http"]
 REQUIRED_AUTH = ("kerberos", "negotiate")
-ROLLBACK_TASK = "winremote-rollback-listener"
+ROLLBACK_TASK = rollback.LISTENER_TASK
 HTTP_LISTENER = "winrm/config/Listener?Address=*+Transport=HTTP"
 
 
@@ -232,9 +232,13 @@ class SmRemoting:
                 "allow_self_disconnect: true to finish the change anyway"
             )
         self.last_plan = plan
+        if ROLLBACK_TASK in state.pending_rollbacks:
+            return [rollback.stale_change(ROLLBACK_TASK), *plan.changes]
         return plan.changes
 
     def apply(self, client: t.Any, state: RemotingState, changes: t.Sequence[Change]) -> None:
+        if any(c.kind == "cancel_stale_rollback" for c in changes):
+            rollback.cancel_stale(client, ROLLBACK_TASK)  # first: it must not undo this run's changes later
         ordered = sorted(changes, key=lambda c: (c.disruptive, c.kind in ("create_listener", "delete_listener")))
         rule_changes = [c for c in ordered if c.kind == "set_enabled"]
         for change in ordered:

@@ -36,7 +36,7 @@ GROUP_POLICY_DIR = r"%SystemRoot%\System32\GroupPolicy"
 REGISTRY_POL = GROUP_POLICY_DIR + r"\Machine\Registry.pol"
 GPT_INI = GROUP_POLICY_DIR + r"\gpt.ini"
 TASK_NAME = "winremote-restart-winrm"
-ROLLBACK_TASK = "winremote-rollback-policy"
+ROLLBACK_TASK = rollback.POLICY_TASK
 ALLOW = "AllowAutoConfig"
 FILTERS = {"IPv4Filter": "ipv4_filter", "IPv6Filter": "ipv6_filter"}
 VALUES = (ALLOW, *FILTERS)
@@ -195,6 +195,7 @@ class PolicyState:
     registry: dict[str, t.Any]  # AllowAutoConfig / IPv4Filter / IPv6Filter as reg query shows them (None = absent)
     running: Running
     listeners: tuple[winrm_config.Listener, ...]
+    stale_rollback: bool = False  # an earlier run's rollback task still waits on the host
 
     def entries(self) -> list[PolEntry]:
         if self.registry_pol is None:
@@ -225,6 +226,7 @@ def probes() -> list[batch.Probe]:
         batch.Probe("reg", registry.query_command(REGISTRY_KEY)),
         batch.Probe("service", "winrm get winrm/config/service -format:xml"),
         batch.Probe("listeners", "winrm enumerate winrm/config/listener -format:xml"),
+        rollback.pending_probe(ROLLBACK_TASK),
     ]
 
 
@@ -239,6 +241,7 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
         registry={name: key.get(name) if key else None for name in VALUES},
         running=Running.from_service(winrm_config.parse_service(result.section("service"))),
         listeners=tuple(winrm_config.parse_listeners(result.section("listeners"))),
+        stale_rollback=rollback.is_pending(result, ROLLBACK_TASK),
     )
 
 
@@ -326,7 +329,7 @@ class WinrmPolicy:
         return have.data == want.data
 
     def plan(self, state: PolicyState, desired: Desired) -> list[Change]:
-        changes: list[Change] = []
+        changes: list[Change] = [rollback.stale_change(ROLLBACK_TASK)] if state.stale_rollback else []
         entries = state.entries()
         new_entries = registry_pol.set_values(entries, POLICY_KEY, self._pol_wanted(entries, desired))
         new_pol = registry_pol.serialize(new_entries) if new_entries or state.registry_pol is not None else None
@@ -409,6 +412,8 @@ class WinrmPolicy:
         if restart is not None and not restart.params["cuts_connection"]:
             # Built before anything changes, so a value the script cannot hold refuses the run untouched.
             guard = rollback.Guard(ROLLBACK_TASK, restore_of(state), self.wait_seconds, sleep=self.sleep)
+        if any(c.kind == "cancel_stale_rollback" for c in changes):
+            rollback.cancel_stale(client, ROLLBACK_TASK)  # first: it must not undo this run's changes later
         written = {c.params["path"]: c.params["data"] for c in changes if c.kind == "write_file"}
         files.write(client, written)
         for change in changes:

@@ -49,6 +49,11 @@ def start_command(name: str, command_line: str) -> str:
     )
 
 
+def query_command(name: str) -> str:
+    """``schtasks /query``: a row naming the task on stdout when it exists, an error on stderr when it does not."""
+    return f'schtasks /query /tn "{name}"'
+
+
 def wait_command(seconds: int) -> str:
     """A wait that does not depend on the host's clock, time zone or locale: ping sends one echo request per second,
     so ``-n seconds+1`` takes about ``seconds`` (UNVERIFIED to the second; about is all a rollback needs)."""
