@@ -237,8 +237,9 @@ class ModelClient:
         fault = body.find(".//f:WSManFault", self.NS)
         return subcode, int(fault.get("Code", "0")) if fault is not None else 0
 
-    def run(self, line: str) -> tuple[str, str, int]:
-        """Run `cmd.exe /c <line>` through WinRS: (stdout, stderr, exit code)."""
+    def run(self, line: str, delete_shell: bool = True) -> tuple[str, str, int]:
+        """Run `cmd.exe /c <line>` through WinRS: (stdout, stderr, exit code). Without ``delete_shell`` only Create,
+        Command and Receive are sent (a WinRM restart ends the shell, so a Delete would find nothing)."""
         import base64
 
         shell_uri = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
@@ -270,7 +271,8 @@ class ModelClient:
         for stream in received.iter(f"{{{shell_ns}}}Stream"):
             streams[stream.get("Name", "")] += base64.b64decode(stream.text or "")
         code = int(received.findtext(".//rsp:ExitCode", namespaces=self.NS) or "-1")
-        self.call("http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", shell_uri, "", {"ShellId": shell_id})
+        if delete_shell:
+            self.call("http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", shell_uri, "", {"ShellId": shell_id})
         self.effects = effects
         return streams["stdout"].decode(), streams["stderr"].decode(), code
 

@@ -121,34 +121,9 @@ def test_net_and_sc(model_client: Any) -> None:
 
 
 def _run_without_delete(client: Any, line: str) -> tuple[str, set[str]]:
-    """Create, Command, Receive only: a WinRM restart ends the shell, so its Delete has nothing to find."""
-    shell_uri = SHELL_NS + "/cmd"
-    created = client.call(
-        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
-        shell_uri,
-        "<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams>"
-        "<rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>",
-    )
-    shell_id = created.findtext(".//rsp:ShellId", namespaces=client.NS) or ""
-    line_xml = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    response = client.call(
-        SHELL_NS + "/Command",
-        shell_uri,
-        "<rsp:CommandLine><rsp:Command>cmd.exe</rsp:Command>"
-        f"<rsp:Arguments>/c {line_xml}</rsp:Arguments></rsp:CommandLine>",
-        {"ShellId": shell_id},
-    )
-    command_id = response.findtext(".//rsp:CommandId", namespaces=client.NS) or ""
-    received = client.call(
-        SHELL_NS + "/Receive",
-        shell_uri,
-        f'<rsp:Receive><rsp:DesiredStream CommandId="{command_id}">stdout stderr</rsp:DesiredStream></rsp:Receive>',
-        {"ShellId": shell_id},
-    )
-    out = b"".join(
-        base64.b64decode(s.text or "") for s in received.iter(f"{{{SHELL_NS}}}Stream") if s.get("Name") == "stdout"
-    )
-    return out.decode(), set(client.effects)
+    """stdout and the effects of a command whose shell a WinRM restart ends (so no Delete is sent)."""
+    out, _err, _code = client.run(line, delete_shell=False)
+    return out, set(client.effects)
 
 
 def test_stopping_winrm_from_its_own_shell_ends_the_command_line(model_client: Any) -> None:

@@ -23,6 +23,7 @@ from winsim.wsman.soap import (
     action_not_supported,
     attr,
     endpoint_address,
+    invalid_selectors,
     local_name,
     new_uuid,
     q,
@@ -54,11 +55,7 @@ def _shell_not_found(shell_id: str) -> WsmanFault:
         "found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer "
         "exists on the server. Provide the correct ShellId or create a new shell and retry the operation. "
     )
-    reason = (
-        "The WS-Management service cannot process the request because the request contained invalid "
-        "selectors for the resource. "
-    )
-    return WsmanFault(2150858843, reason, "w:InvalidSelectors", message=message, detail="UnexpectedSelectors")
+    return invalid_selectors(message)
 
 
 def _command_not_found() -> WsmanFault:

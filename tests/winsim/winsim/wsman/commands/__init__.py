@@ -24,6 +24,15 @@ class CommandResult:
     # scheduled tasks (copies taken by `schtasks /run`) to start once this command's output has been delivered
     deferred: list[dict[str, Any]] = field(default_factory=list)
 
+    def absorb(self, result: CommandResult) -> bool:
+        """Append one command's outcome, as cmd.exe does for a chain; False when the shell was terminated."""
+        self.stdout += result.stdout
+        self.stderr += result.stderr
+        self.rc = result.rc
+        self.effects |= result.effects
+        self.deferred += result.deferred
+        return SHELL_TERMINATED not in result.effects
+
 
 @dataclass
 class Invocation:
@@ -318,13 +327,7 @@ def run_batch_file(state: HostState, ctx: RequestContext | None, path: str) -> C
         line = raw.strip().lstrip("@")
         if not line or line.lower() in ("echo off", "echo on") or line.lower().startswith(("rem ", "::")):
             continue
-        result = run_line(state, ctx, expand(line).replace("%%", "%"))
-        total.stdout += result.stdout
-        total.stderr += result.stderr
-        total.rc = result.rc
-        total.effects |= result.effects
-        total.deferred += result.deferred
-        if SHELL_TERMINATED in result.effects:
+        if not total.absorb(run_line(state, ctx, expand(line).replace("%%", "%"))):
             break
     return total
 
@@ -337,13 +340,7 @@ def run_line(state: HostState, ctx: RequestContext | None, line: str) -> Command
             continue
         if operator == "||" and total.rc == 0:
             continue
-        result = run_simple(state, ctx, command)
-        total.stdout += result.stdout
-        total.stderr += result.stderr
-        total.rc = result.rc
-        total.effects |= result.effects
-        total.deferred += result.deferred
-        if SHELL_TERMINATED in result.effects:
+        if not total.absorb(run_simple(state, ctx, command)):
             break
     return total
 
