@@ -102,9 +102,10 @@ def https_overrides(host: SimulatedHost) -> dict[str, t.Any]:
     return {"scheme": "https", "port": 5986, "ca_path": host.ca_path}
 
 
-def config_for(host: SimulatedHost, **overrides: t.Any) -> ConnectionConfig:
+def config_for(host: SimulatedHost | str, **overrides: t.Any) -> ConnectionConfig:
+    """NTLM over HTTP as the built-in Administrator, to a simulated host or a bare address."""
     settings: dict[str, t.Any] = {
-        "host": host.address,
+        "host": host if isinstance(host, str) else host.address,
         "port": 5985,
         "scheme": "http",
         "username": "Administrator",

@@ -6,7 +6,6 @@ Ansible reports.
 
 from __future__ import annotations
 
-import random
 import re
 import socket
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from simhosts import JSON_RESULTS, PROFILES, REPO, run_playbook, task_results, write_inventory
 
-from winsim import Fleet, SimulatedHost
+from winsim import Fleet, SimulatedHost, addresses
 from winsim import firewall as winsim_firewall
 from winsim.wsman.commands.winrm import WINRM_RULES
 
@@ -31,35 +30,18 @@ MMC_RULES = (
     "RemoteEventLogSvc-RPCSS-In-TCP",
 )
 FIREWALL_TASK = "Apply the DCOM and Remote Event Log Management firewall rules"
-
-
-def free_block(count: int) -> str:
-    """First of ``count`` consecutive 127.3.x.y addresses whose WinRM ports are free (other suites use 127.0/127.1
-    and 127.100+), so this test can run beside them."""
-    rng = random.Random()
-    for _unused in range(100):
-        third, first = rng.randint(0, 255), rng.randint(2, 250 - count)
-        addresses = [f"127.3.{third}.{first + i}" for i in range(count)]
-        if all(_bindable(address) for address in addresses):
-            return addresses[0]
-    raise RuntimeError("no free block of loopback addresses")
-
-
-def _bindable(address: str) -> bool:
-    for port in (5985, 5986):
-        with socket.socket() as sock:
-            try:
-                sock.bind((address, port))
-            except OSError:
-                return False
-    return True
+FLEET_OCTETS = range(3, 4)  # 127.3.x.y: other suites use 127.0, 127.1 and 127.100+
 
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
     """Eight hosts, one per profile, WinRM-ready (2008 / 2008 R2 quickconfigured) as an administrator leaves them."""
     with Fleet.create(
-        len(PROFILES), list(PROFILES), tmp_path / "fleet", base_address=free_block(len(PROFILES)), winrm_ready=True
+        len(PROFILES),
+        list(PROFILES),
+        tmp_path / "fleet",
+        base_address=addresses.free_block(len(PROFILES), second_octets=FLEET_OCTETS),
+        winrm_ready=True,
     ) as started:
         yield started
 

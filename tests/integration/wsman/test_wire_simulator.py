@@ -2,66 +2,32 @@
 
 from __future__ import annotations
 
-import itertools
-import pathlib
 import socket
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from simhosts import HostFactory, config_for, next_address
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+from winsim import SimulatedHost
 
-WINSIM_SRC = pathlib.Path(__file__).resolve().parents[2] / "winsim"
-if str(WINSIM_SRC) not in sys.path:
-    sys.path.insert(0, str(WINSIM_SRC))
-
-winsim = pytest.importorskip("winsim", reason="the simulator (tests/winsim) is not importable")
-from winsim import accounts  # noqa: E402
-
-PASSWORD = accounts.DEFAULT_PASSWORD
 CONFIG_SERVICE = "http://schemas.microsoft.com/wbem/wsman/1/config/service"
 LISTENER = "http://schemas.microsoft.com/wbem/wsman/1/config/listener"
 STDREGPROV = cim.cim_uri("root/default", "StdRegProv")
 WIN32_SERVICE = cim.cim_uri("root/cimv2", "Win32_Service")
 HKLM = 2147483650
 
-_addresses = itertools.count(50)
 
-
-def next_address() -> str:
-    """A fresh 127.0.0.x per test, so listeners and TIME_WAIT sockets never collide."""
-    return f"127.0.0.{next(_addresses)}"
-
-
-def make_config(address: str, **kwargs: Any) -> ConnectionConfig:
-    base: dict[str, Any] = {
-        "host": address,
-        "port": 5985,
-        "scheme": "http",
-        "username": "Administrator",
-        "password": PASSWORD,
-        "auth": "ntlm",
-        "connection_timeout": 5,
-        "read_timeout": 30,
-    }
-    base.update(kwargs)
-    return ConnectionConfig(**base)
+@pytest.fixture
+def host(start_host: HostFactory) -> SimulatedHost:
+    return start_host("2019")
 
 
 @pytest.fixture
-def host() -> Iterator[Any]:
-    state = winsim.HostState.from_profile("2019", hostname="SIM2019")
-    with winsim.SimulatedHost(state, address=next_address()) as simulated:
-        yield simulated
-
-
-@pytest.fixture
-def wire(host: Any) -> Iterator[WSManClient]:
-    with WSManClient(make_config(host.address)) as client:
+def wire(host: SimulatedHost) -> Iterator[WSManClient]:
+    with WSManClient(config_for(host)) as client:
         yield client
 
 
@@ -156,7 +122,7 @@ def test_run_command_reuses_one_authenticated_session(host: Any, wire: WSManClie
 
 
 def test_identify_unauthenticated_hides_os(host: Any) -> None:
-    client = WSManClient(make_config(host.address, password="wrong"))  # anonymous: credentials are not used
+    client = WSManClient(config_for(host, password="wrong"))  # anonymous: credentials are not used
     info = client.identify(authenticated=False)
     assert info.vendor == "Microsoft Corporation"
     assert info.os_version == "0.0.0" and info.os_hidden
@@ -176,7 +142,7 @@ def test_identify_authenticated_shows_os(host: Any, wire: WSManClient) -> None:
 
 
 def test_wrong_password(host: Any) -> None:
-    client = WSManClient(make_config(host.address, password="not-the-password"))
+    client = WSManClient(config_for(host, password="not-the-password"))
     with client, pytest.raises(errors.AuthenticationFailedError) as info:
         client.get(CONFIG_SERVICE)
     assert info.value.__class__ is errors.AuthenticationFailedError
@@ -188,7 +154,7 @@ def test_host_not_started_is_refused() -> None:
     address = next_address()
     with socket.socket() as probe:  # nothing may listen there, or the test means nothing
         assert probe.connect_ex((address, 5985)) != 0
-    client = WSManClient(make_config(address))
+    client = WSManClient(config_for(address))
     with client, pytest.raises(errors.HostUnreachableError) as info:
         client.get(CONFIG_SERVICE)
     assert str(info.value).startswith(f"WinRM did not answer at http://{address}:5985/wsman: connection refused.")
@@ -197,7 +163,7 @@ def test_host_not_started_is_refused() -> None:
 def test_refuse_fault_is_refused(host: Any, wire: WSManClient) -> None:
     host.inject_fault("refuse")
     with pytest.raises(errors.HostUnreachableError, match="connection refused"):
-        WSManClient(make_config(host.address)).get(CONFIG_SERVICE)
+        WSManClient(config_for(host)).get(CONFIG_SERVICE)
 
 
 def test_http500_fault(host: Any, wire: WSManClient) -> None:
@@ -220,7 +186,7 @@ def test_connection_reset(host: Any, wire: WSManClient) -> None:
 
 def test_read_timeout(host: Any) -> None:
     host.inject_fault("delay", seconds=3)
-    client = WSManClient(make_config(host.address, read_timeout=1, operation_timeout=1))
+    client = WSManClient(config_for(host, read_timeout=1, operation_timeout=1))
     with client, pytest.raises(errors.ConnectionTimeoutError, match="read_timeout"):
         client.get(CONFIG_SERVICE)
 
@@ -228,7 +194,7 @@ def test_read_timeout(host: Any) -> None:
 def test_local_admin_denied_without_token_filter_policy(host: Any) -> None:
     with host.lock:
         assert not host.state.local_account_token_filter_policy
-    client = WSManClient(make_config(host.address, username="localadmin"))
+    client = WSManClient(config_for(host, username="localadmin"))
     with client, pytest.raises(errors.AccessDeniedError) as info:
         client.get(CONFIG_SERVICE)
     assert "LocalAccountTokenFilterPolicy=1" in str(info.value)
@@ -236,7 +202,7 @@ def test_local_admin_denied_without_token_filter_policy(host: Any) -> None:
 
 
 def test_domain_admin_allowed(host: Any) -> None:
-    with WSManClient(make_config(host.address, username="WINREMOTE\\ansible")) as client:
+    with WSManClient(config_for(host, username="WINREMOTE\\ansible")) as client:
         assert client.get(CONFIG_SERVICE) is not None
 
 
@@ -244,7 +210,7 @@ def test_basic_over_http_refused(host: Any) -> None:
     with host.lock:
         host.state.winrm["Service"]["Auth"]["Basic"] = "true"  # Basic allowed; only AllowUnencrypted=false stops it
     host.apply_state()
-    config = make_config(host.address, auth="basic", message_encryption="never")
+    config = config_for(host, auth="basic", message_encryption="never")
     client = WSManClient(config)
     with client, pytest.raises(errors.BasicOverHttpRefusedError) as info:
         client.get(CONFIG_SERVICE)
@@ -273,7 +239,7 @@ def add_https_listener(host: Any) -> None:
 
 def test_https_untrusted_certificate_is_tls_error(host: Any) -> None:
     add_https_listener(host)
-    client = WSManClient(make_config(host.address, scheme="https", port=5986))
+    client = WSManClient(config_for(host, scheme="https", port=5986))
     with client, pytest.raises(errors.TlsError) as info:
         client.get(CONFIG_SERVICE)
     assert "ca_path" in str(info.value)
@@ -281,7 +247,7 @@ def test_https_untrusted_certificate_is_tls_error(host: Any) -> None:
 
 def test_https_with_ca_path(host: Any) -> None:
     add_https_listener(host)
-    with WSManClient(make_config(host.address, scheme="https", port=5986, ca_path=host.ca_path)) as client:
+    with WSManClient(config_for(host, scheme="https", port=5986, ca_path=host.ca_path)) as client:
         assert client.get(CONFIG_SERVICE).tag.endswith("}Service")
         info = client.identify(authenticated=False)
     assert info.os_hidden

@@ -6,8 +6,6 @@ The model engineer may add fixtures here prefixed ``model_``.
 from __future__ import annotations
 
 import os
-import random
-import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from winsim import addresses
 from winsim.contract import Identity, RequestContext, SoapReply
 from winsim.host import SimulatedHost
 from winsim.state import HostState
@@ -30,37 +29,14 @@ A = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
 ECHO = "urn:winsim:test:echo"
 
 
-def _bindable(address: str, ports: tuple[int, ...]) -> bool:
-    for port in ports:
-        with socket.socket() as sock:
-            try:
-                sock.bind((address, port))
-            except OSError:
-                return False
-    return True
-
-
-def pick_address(ports: tuple[int, ...] = (5985, 5986)) -> str:
-    """A random 127.x.y.z whose WinRM ports are free, so tests run in parallel with other engineers' tests."""
-    rng = random.Random()
-    for _unused in range(200):
-        address = f"127.{rng.randint(100, 250)}.{rng.randint(0, 255)}.{rng.randint(2, 250)}"
-        if _bindable(address, ports):
-            return address
-    raise RuntimeError("no free loopback address")
+def pick_address(ports: tuple[int, ...] = addresses.WINRM_PORTS) -> str:
+    """A random 127.100-250.x.y whose ports are free, so tests run in parallel with other suites."""
+    return addresses.free_block(1, ports=ports)
 
 
 def pick_block(count: int) -> str:
     """The first of ``count`` consecutive free addresses (for fleets)."""
-    for _unused in range(100):
-        first = pick_address()
-        base = [int(x) for x in first.split(".")]
-        if base[3] + count > 254:
-            continue
-        addresses = [f"127.{base[1]}.{base[2]}.{base[3] + i}" for i in range(count)]
-        if all(_bindable(a, (5985, 5986)) for a in addresses):
-            return first
-    raise RuntimeError("no free block of loopback addresses")
+    return addresses.free_block(count)
 
 
 @dataclass
