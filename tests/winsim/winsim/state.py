@@ -64,6 +64,7 @@ class Runtime:
 
     shells: dict[str, Any] = field(default_factory=dict)
     enumerations: dict[str, Any] = field(default_factory=dict)
+    programs: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, argv) of every program a line ran
 
 
 @dataclass

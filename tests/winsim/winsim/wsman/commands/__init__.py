@@ -1,4 +1,28 @@
-"""Simulated command-line tools, run through WinRS like `cmd.exe /c <line>` would run them."""
+"""Simulated command-line tools, run through WinRS like `cmd.exe /c <line>` would run them.
+
+A line is read in the phases real cmd.exe reads it (Microsoft Learn "cmd"; the phases as described at
+https://stackoverflow.com/questions/4094699), so a value that would break out of its quoting on Windows breaks out
+here too:
+
+1. percent expansion: on a command line a defined ``%NAME%`` is replaced and an undefined one is left as written
+   (scanning goes on at its closing ``%``); in a batch file ``%%`` is one ``%``, ``%0``..``%9`` / ``%*`` are the
+   (empty) arguments, and an undefined ``%NAME%`` or a lone ``%`` is removed;
+2. special characters: outside double quotes ``^`` escapes the next character (a caret at the end of the line is
+   dropped), ``& && || |`` separate commands, ``< > >>`` (with an optional handle digit, ``>&n``) redirect, and
+   ``(`` where a command starts opens a group that ``)`` closes; inside double quotes all of these are literal, and
+   every ``"`` (unless escaped) toggles the quoting; the quotes stay in the text the program receives;
+3. each program splits its own arguments with the Microsoft C runtime rules (Microsoft Learn "Parsing C++
+   command-line arguments"): blanks outside quotes separate, ``2n`` backslashes before a ``"`` give ``n`` backslashes
+   and the quote toggles, ``2n+1`` give ``n`` backslashes and a literal quote, ``""`` inside quotes is one literal
+   quote, other backslashes are literal. ``echo`` (a cmd built-in) prints its raw text instead.
+
+Not modelled: delayed expansion (``!NAME!``, off unless ``/v:on`` or the registry turns it on), the ``%NAME:~n,m%``
+and ``%NAME:a=b%`` forms, ``if`` / ``for`` / ``set`` / labels, and the second parse a pipe's sides get in their own
+cmd.exe. A pipe passes the left command's stdout to the right command as its stdin.
+
+Every program a line starts is recorded in ``state.runtime.programs`` as (name, argv), so a test can prove that
+nothing else ran.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +37,10 @@ from winsim.state import HostState
 # A command that ends the process running the chain (stopping WinRM from inside a WinRS shell): the rest of the
 # command line never runs.  An extra effect name the transport ignores.
 SHELL_TERMINATED = "shell_terminated"
+SYNTAX_ERROR = "The syntax of the command is incorrect.\r\n"
+PATH_NOT_FOUND = "The system cannot find the path specified.\r\n"
+FILE_NOT_FOUND = "The system cannot find the file specified.\r\n"
+BLANKS = " \t"
 
 
 @dataclass
@@ -43,57 +71,267 @@ class Invocation:
     program: str
     args: list[str]
     raw_args: str  # the text after the program name, unparsed (echo needs it)
+    stdin: str = ""  # what a pipe or `<file` feeds the program
 
 
 Tool = Callable[[Invocation], CommandResult]
 
 
+# --- phase 3: the program's own argument parsing (Microsoft C runtime) ---------------------------------------------
+
+
 def tokenize(text: str) -> list[str]:
-    """Split like cmd/CRT argv parsing: whitespace outside double quotes separates, quotes are removed."""
-    tokens, current, quoted, started = [], "", False, False
-    for char in text:
-        if char == '"':
-            quoted, started = not quoted, True
-        elif char.isspace() and not quoted:
-            if started:
-                tokens.append(current)
-            current, started = "", False
-        else:
-            current, started = current + char, True
-    if started:
-        tokens.append(current)
-    return tokens
+    """argv as the Microsoft C runtime builds it from the text after the program name (see the module docstring)."""
+    args: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i] in BLANKS:
+            i += 1
+        if i >= n:
+            return args
+        current: list[str] = []
+        quoted = False
+        while i < n and (quoted or text[i] not in BLANKS):
+            char = text[i]
+            if char == "\\":
+                j = i
+                while j < n and text[j] == "\\":
+                    j += 1
+                count = j - i
+                if j < n and text[j] == '"':
+                    current.append("\\" * (count // 2))
+                    if count % 2:  # an odd run escapes the quote
+                        current.append('"')
+                        j += 1
+                else:
+                    current.append("\\" * count)
+                i = j
+                continue
+            if char == '"':
+                if quoted and text[i + 1 : i + 2] == '"':  # "" inside quotes: one literal quote
+                    current.append('"')
+                    i += 2
+                    continue
+                quoted = not quoted
+                i += 1
+                continue
+            current.append(char)
+            i += 1
+        args.append("".join(current))
 
 
-def split_chain(line: str) -> list[tuple[str, str]]:
-    """[(operator, command)] for `a & b && c || d`; the operator is the one before the command ("" first).
+# --- phase 1: percent expansion ------------------------------------------------------------------------------------
 
-    `&` inside double quotes, inside a `( ... )` group or right after `>` (as in `>&2`) does not separate.
-    """
-    parts: list[tuple[str, str]] = []
-    current, operator, quoted, depth, i = "", "", False, 0, 0
-    while i < len(line):
+# Environment variables cmd expands in a command line (%TEMP% is the SYSTEM one for every account: ASSUMPTION,
+# as the brief fixes it; a real WinRS user gets a profile temp folder).
+ENVIRONMENT = {
+    "systemroot": r"C:\Windows",
+    "windir": r"C:\Windows",
+    "systemdrive": "C:",
+    "temp": r"C:\Windows\Temp",
+    "tmp": r"C:\Windows\Temp",
+    "programdata": r"C:\ProgramData",
+    "comspec": r"C:\Windows\system32\cmd.exe",
+}
+
+
+def _variable(name: str, state: HostState | None) -> str | None:
+    if state is not None and name.lower() == "computername":
+        return state.hostname
+    return ENVIRONMENT.get(name.lower())
+
+
+def expand(line: str, batch: bool = False, state: HostState | None = None) -> str:
+    """Phase 1 of cmd.exe's parser on one line (command line, or with ``batch`` a line of a .cmd file)."""
+    out: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
         char = line[i]
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char == "(" and (depth or not current.strip()):
-            depth += 1  # a group opens only where a command starts
-        elif not quoted and char == ")" and depth:
-            depth -= 1
-        if not quoted and not depth and char in "&|" and not (char == "&" and current.endswith(">")):
-            double = line[i : i + 2] in ("&&", "||")
-            parts.append((operator, current))
-            operator = line[i : i + 2] if double else char
-            current = ""
-            i += 2 if double else 1
+        if char != "%":
+            out.append(char)
+            i += 1
             continue
-        current += char
-        i += 1
-    parts.append((operator, current))
-    return [(op, cmd) for op, cmd in parts if cmd.strip() or op == ""]
+        following = line[i + 1 : i + 2]
+        if batch and following == "%":
+            out.append("%")
+            i += 2
+            continue
+        if batch and following and (following.isdigit() or following == "*"):
+            i += 2  # a batch argument; the simulator runs batch files without arguments
+            continue
+        end = line.find("%", i + 1)
+        if end < 0:
+            if not batch:
+                out.append(line[i:])  # a lone % stays on a command line and is removed in a batch file
+            break
+        name = line[i + 1 : end]
+        value = _variable(name, state) if name else None
+        if value is not None:
+            out.append(value)
+            i = end + 1
+        elif batch:
+            i = end + 1  # an undefined variable vanishes in a batch file
+        else:
+            out.append("%" + name)  # left as written; its closing % may open the next name
+            i = end
+    return "".join(out)
 
 
-_REDIRECT = re.compile(r"\s*(?P<fd>[12]?)>\s*(?P<target>&[12]|nul)\s*", re.IGNORECASE)
+# --- phase 2: carets, quotes, operators, redirections, groups ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    fd: str  # "0", "1" or "2"
+    operator: str  # "<", ">" or ">>"
+    target: str  # a path, "nul", or "&1" / "&2"
+
+
+@dataclass
+class Simple:
+    text: str  # the command with escaping carets removed, quotes kept, redirections taken out
+    redirects: list[Redirect]
+
+
+@dataclass
+class Group:
+    body: list[list[tuple[str, list[Node]]]]
+    redirects: list[Redirect]
+
+
+Node = Simple | Group
+# a line: commands joined by `&`; each a chain of pipelines joined by `&&` / `||` (operator before it, "" first)
+Line = list[list[tuple[str, list[Node]]]]
+
+
+class CmdSyntaxError(Exception):
+    """cmd.exe refuses the whole line and runs none of it."""
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def peek(self, size: int = 1) -> str:
+        return self.text[self.pos : self.pos + size]
+
+    def skip_blanks(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in BLANKS:
+            self.pos += 1
+
+    def line(self, depth: int) -> Line:
+        sequence: Line = []
+        while True:
+            sequence.append(self.chain(depth))
+            if self.peek() == "&" and self.peek(2) != "&&":
+                self.pos += 1
+                continue
+            return sequence  # at the end, or at the `)` closing this group
+
+    def chain(self, depth: int) -> list[tuple[str, list[Node]]]:
+        found = [("", self.pipeline(depth))]
+        while self.peek(2) in ("&&", "||"):
+            operator = self.peek(2)
+            self.pos += 2
+            found.append((operator, self.pipeline(depth)))
+        return found
+
+    def pipeline(self, depth: int) -> list[Node]:
+        nodes = [self.command(depth)]
+        while self.peek() == "|" and self.peek(2) != "||":
+            self.pos += 1
+            nodes.append(self.command(depth))
+        return nodes
+
+    def command(self, depth: int) -> Node:
+        self.skip_blanks()
+        if self.peek() == "(":
+            self.pos += 1
+            body = self.line(depth + 1)
+            if self.peek() == ")":
+                self.pos += 1  # an unclosed group: cmd would wait for more lines; the simulator runs what it got
+            redirects: list[Redirect] = []
+            self.skip_blanks()
+            while self.peek() in ("<", ">") or (self.peek() in ("0", "1", "2") and self.peek(2)[1:] in ("<", ">")):
+                fd = ""
+                if self.peek() in ("0", "1", "2"):
+                    fd = self.peek()
+                    self.pos += 1
+                redirects.append(self.redirect(fd, depth))
+                self.skip_blanks()
+            return Group(body, redirects)
+        return self.simple(depth)
+
+    def simple(self, depth: int) -> Simple:
+        text: list[str] = []
+        redirects: list[Redirect] = []
+        quoted = False
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if quoted:
+                text.append(char)
+                quoted = char != '"'
+                self.pos += 1
+                continue
+            if char == '"':
+                quoted = True
+            elif char == "^":
+                text.append(self.text[self.pos + 1 : self.pos + 2])  # the escaped character, or nothing at the end
+                self.pos += 2
+                continue
+            elif char in "&|" or (char == ")" and depth):
+                break
+            elif char in "<>":
+                fd = ""
+                if text and text[-1] in ("0", "1", "2") and (len(text) == 1 or text[-2] in BLANKS):
+                    fd = text.pop()  # a handle digit counts only as its own token (`echo a 2>f`, not `echo a2>f`)
+                redirects.append(self.redirect(fd, depth))
+                continue
+            text.append(char)
+            self.pos += 1
+        return Simple("".join(text), redirects)
+
+    def redirect(self, fd: str, depth: int) -> Redirect:
+        operator = ">>" if self.peek(2) == ">>" else self.peek()
+        self.pos += len(operator)
+        self.skip_blanks()
+        if operator != "<" and self.peek() == "&" and self.text[self.pos + 1 : self.pos + 2] in ("0", "1", "2"):
+            handle = self.text[self.pos : self.pos + 2]
+            self.pos += 2
+            return Redirect(fd or "1", operator, handle)
+        target: list[str] = []
+        quoted = False
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char == '"':
+                quoted = not quoted
+                self.pos += 1
+                continue
+            if not quoted:
+                if char in BLANKS or char in "&|<>" or (char == ")" and depth):
+                    break
+                if char == "^":
+                    target.append(self.text[self.pos + 1 : self.pos + 2])
+                    self.pos += 2
+                    continue
+            target.append(char)
+            self.pos += 1
+        if not target:
+            raise CmdSyntaxError(operator)
+        return Redirect(fd or ("0" if operator == "<" else "1"), operator, "".join(target))
+
+
+def parse(line: str) -> Line:
+    """Phase 2 of cmd.exe's parser on an expanded line; raises CmdSyntaxError for a redirection without target."""
+    parser = _Parser(line)
+    parsed = parser.line(0)
+    while parser.pos < len(line):  # a `)` with no open group ends nothing: cmd ignores the rest of the line
+        parser.pos += 1
+    return parsed
+
+
+# --- running -------------------------------------------------------------------------------------------------------
 
 
 def _split_first(text: str) -> tuple[str, str]:
@@ -109,7 +347,7 @@ def _split_first(text: str) -> tuple[str, str]:
 
 def _program_name(token: str) -> str:
     name = token.replace("/", "\\").rsplit("\\", 1)[-1].lower()
-    for ext in (".exe", ".cmd", ".bat"):
+    for ext in (".exe", ".cmd", ".bat", ".com"):
         if name.endswith(ext):
             name = name[: -len(ext)]
     return name
@@ -127,6 +365,7 @@ def _tools() -> dict[str, Tool]:
         certutil,
         echo,
         filecmds,
+        icacls,
         net,
         netsh,
         ping,
@@ -154,160 +393,33 @@ def _tools() -> dict[str, Tool]:
         "net": net.run,
         "schtasks": schtasks.run,
         "ping": ping.run,
+        **icacls.TOOLS,
     }
 
 
-# Environment variables cmd expands in a command line (%TEMP% is the SYSTEM one for every account: ASSUMPTION,
-# as the brief fixes it; a real WinRS user gets a profile temp folder).
-ENVIRONMENT = {
-    "systemroot": r"C:\Windows",
-    "windir": r"C:\Windows",
-    "systemdrive": "C:",
-    "temp": r"C:\Windows\Temp",
-    "tmp": r"C:\Windows\Temp",
-    "programdata": r"C:\ProgramData",
-}
+def _record(state: HostState, program: str, args: list[str]) -> None:
+    state.runtime.programs.append((program, list(args)))
 
 
-def expand(line: str) -> str:
-    """%NAME% -> value for known names; unknown names stay as written, as cmd /c leaves them."""
-    return re.sub(r"%([^%\s]+)%", lambda m: ENVIRONMENT.get(m.group(1).lower(), m.group(0)), line)
-
-
-@dataclass(frozen=True)
-class FileRedirect:
-    fd: str  # "1" or "2"
-    append: bool
-    path: str
-
-
-def extract_file_redirects(text: str) -> tuple[str, list[FileRedirect]]:
-    """Remove `[n]>file` / `[n]>>file` (anywhere, outside quotes) from a simple command; `>&n` and `>nul` stay.
-
-    A handle digit counts only as its own token (`echo a 2>f`), so `echo abc1>f` writes `abc1`.
-    """
-    redirects: list[FileRedirect] = []
-    out, i, quoted = "", 0, False
-    while i < len(text):
-        char = text[i]
-        if char == '"':
-            quoted = not quoted
-        if char != ">" or quoted:
-            out += char
-            i += 1
-            continue
-        j = i + 1
-        append = j < len(text) and text[j] == ">"
-        j += 1 if append else 0
-        while j < len(text) and text[j] in " \t":
-            j += 1
-        at_nul = text[j : j + 3].lower() == "nul" and (j + 3 == len(text) or not text[j + 3].strip())
-        if text[j : j + 1] == "&" or at_nul:
-            out += char
-            i += 1
-            continue
-        fd = "1"
-        if out[-1:] in ("1", "2") and (len(out) == 1 or out[-2].isspace()):
-            fd, out = out[-1], out[:-1]
-        if text[j : j + 1] == '"':
-            end = text.find('"', j + 1)
-            end = len(text) if end < 0 else end + 1
-        else:
-            end = j
-            while end < len(text) and not text[end].isspace() and text[end] not in "<>":
-                end += 1
-        redirects.append(FileRedirect(fd, append, text[j:end].strip('"')))
-        i = end
-    return out, redirects
-
-
-def _redirect_to_files(state: HostState, result: CommandResult, redirects: list[FileRedirect]) -> CommandResult:
-    from winsim.files import FileSystemError
-
-    for redirect in redirects:
-        data = result.stdout if redirect.fd == "1" else result.stderr
-        try:
-            state.files.write(redirect.path, data.encode("utf-8"), append=redirect.append)
-        except FileSystemError:
-            return CommandResult(stderr="The system cannot find the path specified.\r\n", rc=1)
-        if redirect.fd == "1":
-            result.stdout = ""
-        else:
-            result.stderr = ""
-    return result
-
-
-def _group(text: str) -> tuple[str, str] | None:
-    """(inside, after) for `( a & b ) >file`; None when the command is not a group."""
-    stripped = text.lstrip()
-    if not stripped.startswith("("):
-        return None
-    depth, quoted = 0, False
-    for i, char in enumerate(stripped):
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-            if depth == 0:
-                return stripped[1:i], stripped[i + 1 :]
-    return stripped[1:], ""  # cmd would wait for more lines; the simulator runs what it got
-
-
-def run_simple(state: HostState, ctx: RequestContext | None, text: str) -> CommandResult:
-    """One command without chaining; handles `( ... )` groups, file redirections and `>&2`, `2>&1`, `>nul`."""
-    group = _group(text)
-    if group is not None:
-        inside, after = group
-        result = run_line(state, ctx, inside)
-        after, file_redirects = extract_file_redirects(after)
-        for redirect in file_redirects:
-            if not state.files.can_write(redirect.path):
-                return CommandResult(stderr="The system cannot find the path specified.\r\n", rc=1)
-            if not redirect.append or not state.files.is_file(redirect.path):
-                state.files.write(redirect.path, b"")
-        return _redirect_to_files(state, result, file_redirects)
-    text, file_redirects = extract_file_redirects(text)
-    if file_redirects:
-        for redirect in file_redirects:  # cmd opens (and truncates) the targets before it runs the command
-            if not state.files.can_write(redirect.path):
-                return CommandResult(stderr="The system cannot find the path specified.\r\n", rc=1)
-            if not redirect.append or not state.files.is_file(redirect.path):
-                state.files.write(redirect.path, b"")
-        return _redirect_to_files(state, run_simple(state, ctx, text), file_redirects)
-    redirects = [m for m in _REDIRECT.finditer(text) if text.count('"', 0, m.start()) % 2 == 0]  # not in quotes
-    for match in reversed(redirects):
-        text = text[: match.start()] + " " + text[match.end() :]
-    result = run_program(state, ctx, text)
-    for match in redirects:
-        fd, target = match.group("fd") or "1", match.group("target").lower()
-        if target == "nul":
-            if fd == "1":
-                result.stdout = ""
-            else:
-                result.stderr = ""
-        elif fd == "1" and target == "&2":
-            result.stderr, result.stdout = result.stderr + result.stdout, ""
-        elif fd == "2" and target == "&1":
-            result.stdout, result.stderr = result.stdout + result.stderr, ""
-    return result
-
-
-def run_program(state: HostState, ctx: RequestContext | None, text: str) -> CommandResult:
+def run_program(state: HostState, ctx: RequestContext | None, text: str, stdin: str = "") -> CommandResult:
     """Start one program with the rest of the text as its arguments (no cmd syntax: what Task Scheduler does)."""
     stripped = text.lstrip()
     if not stripped.strip():
         return CommandResult()
     if stripped.lower().startswith("echo."):
-        program, raw = "echo.", stripped[5:]
+        first, program, raw = "echo.", "echo.", stripped[5:]
     else:
         first, raw = _split_first(stripped)
         program = _program_name(first)
-    if program == "call":  # `call x.cmd` returns to the calling batch file; for a program it is the same as without
-        return run_simple(state, ctx, raw)
+    args = tokenize(raw)
+    _record(state, program, args)
+    if program == "call":
+        # `call x.cmd` returns to the calling batch file; for a program it is the same as without. ASSUMPTION
+        # (UNVERIFIED): the second percent expansion real CALL performs is not modelled.
+        return run_program(state, ctx, raw, stdin)
+    if program == "cmd":
+        return _run_cmd(state, ctx, raw)
     if program == "exit":
-        args = tokenize(raw)
         code = args[1] if args and args[0].lower() == "/b" and len(args) > 1 else (args[0] if args else "0")
         return CommandResult(rc=int(code) if code.lstrip("-").isdigit() else 0)
     if program != "echo." and first.lower().endswith((".cmd", ".bat")) and state.files.is_file(first):
@@ -315,11 +427,104 @@ def run_program(state: HostState, ctx: RequestContext | None, text: str) -> Comm
     tool = _tools().get(program)
     if tool is None:
         return not_recognized(first if program != "echo." else program)
-    return tool(Invocation(state, ctx, program, tokenize(raw), raw))
+    return tool(Invocation(state, ctx, program, args, raw, stdin))
+
+
+def _open(state: HostState, redirects: list[Redirect]) -> tuple[dict[str, Any], str] | CommandResult:
+    """Where stdout ("1") and stderr ("2") go, and the stdin text; a CommandResult when a target cannot be opened
+    (cmd opens, and truncates, every target before it starts the command, which then does not run)."""
+    route: dict[str, Any] = {"1": "out", "2": "err"}
+    stdin = ""
+    for redirect in redirects:
+        target = redirect.target
+        if redirect.operator == "<":
+            if target.lower() == "nul":
+                stdin = ""
+                continue
+            if not state.files.is_file(target):
+                return CommandResult(stderr=FILE_NOT_FOUND, rc=1)
+            stdin = state.files.read(target).decode("utf-8", errors="replace")
+            continue
+        if target in ("&1", "&2"):
+            route[redirect.fd] = route.get(target[1])
+        elif target.lower() == "nul":
+            route[redirect.fd] = None
+        else:
+            if not state.files.can_write(target):
+                return CommandResult(stderr=PATH_NOT_FOUND, rc=1)
+            if redirect.operator == ">" or not state.files.is_file(target):
+                state.files.write(target, b"")
+            route[redirect.fd] = ("file", target)
+    return route, stdin
+
+
+def _deliver(state: HostState, result: CommandResult, route: dict[str, Any]) -> CommandResult:
+    from winsim.files import FileSystemError
+
+    out, err = result.stdout, result.stderr
+    result.stdout, result.stderr = "", ""
+    for text, where in ((out, route.get("1")), (err, route.get("2"))):
+        if where == "out":
+            result.stdout += text
+        elif where == "err":
+            result.stderr += text
+        elif isinstance(where, tuple) and text:
+            try:
+                state.files.write(where[1], text.encode("utf-8"), append=True)
+            except FileSystemError:
+                result.stderr += PATH_NOT_FOUND
+                result.rc = 1
+    return result
+
+
+def _run_node(state: HostState, ctx: RequestContext | None, node: Node, stdin: str = "") -> CommandResult:
+    opened = _open(state, node.redirects)
+    if isinstance(opened, CommandResult):
+        return opened
+    route, redirected = opened
+    feed = redirected if any(r.operator == "<" for r in node.redirects) else stdin
+    if isinstance(node, Group):
+        return _deliver(state, _run_parsed(state, ctx, node.body), route)
+    return _deliver(state, run_program(state, ctx, node.text, feed), route)
+
+
+def _run_pipeline(state: HostState, ctx: RequestContext | None, nodes: list[Node]) -> CommandResult:
+    """`a | b`: both run, b reads a's stdout; the pipeline's stdout and exit code are the last command's."""
+    total = CommandResult()
+    feed = ""
+    for index, node in enumerate(nodes):
+        result = _run_node(state, ctx, node, feed)
+        feed = result.stdout
+        if index < len(nodes) - 1:
+            result.stdout = ""
+        if not total.absorb(result):
+            break
+    return total
+
+
+def _run_parsed(state: HostState, ctx: RequestContext | None, parsed: Line) -> CommandResult:
+    total = CommandResult()
+    for chain in parsed:
+        for operator, pipeline in chain:
+            if operator == "&&" and total.rc != 0:
+                continue
+            if operator == "||" and total.rc == 0:
+                continue
+            if not total.absorb(_run_pipeline(state, ctx, pipeline)):
+                return total
+    return total
+
+
+def _run_expanded(state: HostState, ctx: RequestContext | None, line: str) -> CommandResult:
+    try:
+        parsed = parse(line)
+    except CmdSyntaxError:
+        return CommandResult(stderr=SYNTAX_ERROR, rc=1)
+    return _run_parsed(state, ctx, parsed)
 
 
 def run_batch_file(state: HostState, ctx: RequestContext | None, path: str) -> CommandResult:
-    """A .cmd/.bat file: each line is a command line (`@echo off`, `rem` and `::` lines do nothing; `%%` is `%`).
+    """A .cmd/.bat file: each line is expanded in batch mode and run (`@echo off`, `rem` and `::` lines do nothing).
     Arguments (%1...) and labels are not simulated; the exit code is the last line's."""
     total = CommandResult()
     text = state.files.read(path).decode("utf-8", errors="replace")
@@ -327,22 +532,14 @@ def run_batch_file(state: HostState, ctx: RequestContext | None, path: str) -> C
         line = raw.strip().lstrip("@")
         if not line or line.lower() in ("echo off", "echo on") or line.lower().startswith(("rem ", "::")):
             continue
-        if not total.absorb(run_line(state, ctx, expand(line).replace("%%", "%"))):
+        if not total.absorb(_run_expanded(state, ctx, expand(line, batch=True, state=state))):
             break
     return total
 
 
 def run_line(state: HostState, ctx: RequestContext | None, line: str) -> CommandResult:
-    """Run a chain of commands, concatenating output; the exit code is the last command's."""
-    total = CommandResult()
-    for operator, command in split_chain(expand(line)):
-        if operator == "&&" and total.rc != 0:
-            continue
-        if operator == "||" and total.rc == 0:
-            continue
-        if not total.absorb(run_simple(state, ctx, command)):
-            break
-    return total
+    """Run one command line (phases 1 and 2, then each program); the exit code is the last command's."""
+    return _run_expanded(state, ctx, expand(line, state=state))
 
 
 def run_command(state: HostState, ctx: RequestContext | None, command: str, arguments: list[str]) -> CommandResult:
@@ -350,19 +547,41 @@ def run_command(state: HostState, ctx: RequestContext | None, command: str, argu
     if not arguments:
         tokens = tokenize(command)
         if tokens and _program_name(tokens[0]) == "cmd":
-            rest = command.lstrip()[len(command.lstrip().split(None, 1)[0]) :]
+            first = command.lstrip().split(None, 1)[0]
+            rest = command.lstrip()[len(first) :]
+            _record(state, "cmd", tokenize(rest))
             return _run_cmd(state, ctx, rest)
         return run_line(state, ctx, command)
     if _program_name(command) == "cmd":
+        _record(state, "cmd", tokenize(" ".join(arguments)))
         return _run_cmd(state, ctx, " ".join(arguments))
     return run_line(state, ctx, " ".join([command, *arguments]))
 
 
+_SWITCHES = re.compile(
+    r"\s*(?P<switches>(?:/(?:[qdaus]|[vef]:(?:on|off)|t:[0-9a-f]{1,2})\s*)*)/[ck](?:\s|$)?(?P<line>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def _run_cmd(state: HostState, ctx: RequestContext | None, text: str) -> CommandResult:
-    match = re.match(r"\s*(?:/[qdaus]\s+)*/[ck]\s?(?P<line>.*)$", text, re.IGNORECASE | re.DOTALL)
+    """`cmd [/s] [/d] [/q] ... /c line`, with cmd /?'s rule for the quotes around the line: they are kept only when
+    there are exactly two, with no special character and at least one blank between them, around the name of an
+    executable; otherwise a leading quote and the last quote are removed."""
+    match = _SWITCHES.match(text)
     if match is None:
         return CommandResult()  # an interactive cmd.exe without /c: nothing to run, like an empty stdin
-    line = match.group("line")
-    if len(line) >= 2 and line[0] == '"' and line[-1] == '"' and line.count('"') == 2:
-        line = line[1:-1]  # cmd /c "a b" strips the outer quotes
+    line = match.group("line").lstrip(BLANKS)
+    if line.startswith('"'):
+        inner = line[1 : line.find('"', 1)] if line.count('"') >= 2 else ""
+        keep = (
+            "/s" not in match.group("switches").lower()
+            and line.count('"') == 2
+            and not set(inner) & set("&<>()@^|")
+            and any(c in BLANKS for c in inner)
+            and (_program_name(inner) in _tools() or state.files.is_file(inner))
+        )
+        if not keep:
+            last = line.rfind('"')
+            line = line[1:last] + line[last + 1 :] if last > 0 else line[1:]
     return run_line(state, ctx, line)
