@@ -33,12 +33,8 @@ class ActionModule(ActionBase):
             state = answer_file.observe(path, desired.architecture, desired.pass_)
             changes = answer_file.plan(state, desired)
             if changes and self._task.diff:
-                result["diff"] = {
-                    "before": state.text,
-                    "after": answer_file.render(state, changes),
-                    "before_header": path if state.exists else f"{path} (absent)",
-                    "after_header": path,
-                }
+                # Only the setting: the rest of an answer file can hold passwords and product keys.
+                result["diff"] = answer_file.diff(state, changes)
             if changes and not self._task.check_mode:
                 backup_file = answer_file.apply(state, changes, backup=args["backup"])
                 if backup_file:

@@ -19,6 +19,13 @@ description:
     setting, component or C(settings) pass is added with the indentation of its siblings.
   - A file that is not well-formed XML, or whose root element is not C(unattend) in the
     C(urn:schemas-microsoft-com:unattend) namespace, fails the task and is left untouched.
+  - A file that declares an external entity, nests elements more than 256 deep, has more than 100000 elements
+    or is larger than 4 MiB is refused, as is one whose entities expand beyond expat's amplification limits
+    ("billion laughs"). So is a file where the setting, its component or its C(settings) pass uses an entity
+    declared in the DOCTYPE, since an edit could not keep what the entity says; write the entity's text in place
+    of the reference first. Entities used elsewhere in the file are kept as written.
+  - The edited text is parsed again with the same checks, and must carry the new value, before the file is
+    replaced; otherwise the task fails and nothing is written (in check mode too).
   - Runs on the controller and never connects to a managed host. Relative paths are relative to the
     controller's working directory.
 author:
@@ -73,7 +80,11 @@ attributes:
     details: Plans the edit and shows it with C(--diff); the file is not written.
   diff_mode:
     support: full
-    details: Shows the whole file before and after the edit.
+    details:
+      - Shows only the setting, where it is (pass, component, architecture and line) and its element before and
+        after, never the rest of the file, which can hold passwords and product keys.
+      - The content of any element whose name ends in C(Password) (C(AdministratorPassword), C(AutoLogon/Password),
+        C(LocalAccount/Password), C(MachinePassword)), of C(ProductKey) and of C(Key) is shown as C(********).
   platform:
     platforms: posix
     details: The file is on the controller; the module is for answer files that install Windows servers.
@@ -97,8 +108,11 @@ notes:
     remote management is enabled on it again.
   - When the setting appears more than once for the same pass and architecture, every occurrence is set.
   - A value other than C(true) or C(false) (in any letter case) counts as different and is replaced.
-  - The file is replaced atomically (a temporary file in the same directory, then a rename) and keeps its
+  - The file is replaced atomically (a temporary file in the same directory, synced, then renamed over the
+    original), so a crash leaves the old file or the new one, never a part of either. It keeps its
     permissions, and its owner when the controller runs as root. A new file is written in UTF-8.
+  - The backup is created as a new file (an existing file or symbolic link of that name is never followed),
+    readable only by its owner until it gets the original's permissions.
 seealso:
   - name: Configure remote Management in Server Manager
     description: Microsoft's procedure, including disabling remote management with an answer file.

@@ -19,6 +19,20 @@ class XmlSyntaxError(ValueError):
     """The bytes are not a well-formed XML document (or use an encoding we cannot write back unchanged)."""
 
 
+class XmlRefusedError(ValueError):
+    """Well-formed, but not something this module reads: external entities, absurd nesting or size."""
+
+
+# expat 2.4.0 added the amplification limits that stop "billion laughs" and quadratic blow-up
+# (https://github.com/libexpat/libexpat/blob/R_2_4_0/expat/Changes, CVE-2013-0340); older builds expand
+# nested internal entities without bound, so they are refused rather than trusted.
+MIN_EXPAT = (2, 4, 0)
+# Answer files written by Windows System Image Manager are a few kB and a dozen levels deep; these bounds
+# keep a hostile or corrupt file from holding the controller's memory.
+MAX_DEPTH = 256
+MAX_ELEMENTS = 100_000
+
+
 @dataclasses.dataclass
 class Node:
     """One element with its position in the text (character offsets)."""
@@ -34,6 +48,16 @@ class Node:
     empty: bool  # written as <name/>
     children: list[Node] = dataclasses.field(default_factory=list)
     text: str = ""  # the element's own character data
+    entity_refs: list[str] = dataclasses.field(default_factory=list)  # general entities referenced in the content
+
+    def entity_refs_within(self) -> list[str]:
+        """Entity references in this element's content, at any depth."""
+        found, todo = [], [self]
+        while todo:
+            node = todo.pop()
+            found.extend(node.entity_refs)
+            todo.extend(node.children)
+        return found
 
     @property
     def prefix(self) -> str:
@@ -76,8 +100,19 @@ def _expat_error(exc: expat.ExpatError) -> XmlSyntaxError:
     return XmlSyntaxError(f"{expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset + 1}")
 
 
+def check_expat() -> None:
+    """Refuse to parse with an expat that has no protection against entity expansion attacks."""
+    if expat.version_info < MIN_EXPAT:
+        have, need = ".".join(map(str, expat.version_info)), ".".join(map(str, MIN_EXPAT))
+        raise XmlRefusedError(
+            f"the controller's Python uses expat {have}, which does not limit entity expansion; "
+            f"install a Python built with expat >= {need}"
+        )
+
+
 def decode(raw: bytes) -> tuple[str, str, bytes]:
     """Check well-formedness and return (text without BOM, Python codec, BOM bytes)."""
+    check_expat()
     declared: list[str] = []
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.XmlDeclHandler = lambda _version, encoding, _standalone: declared.append(encoding or "")
@@ -145,13 +180,43 @@ def _split(name: str) -> tuple[str, str]:
 
 
 def parse(text: str) -> Node:
-    """The root element of ``text`` (already decoded, no BOM) with offsets on every element."""
+    """The root element of ``text`` (already decoded, no BOM) with offsets on every element.
+
+    General entity references in content are not expanded: each is recorded on the element that holds it
+    (:attr:`Node.entity_refs`), so every offset points into the text itself and a caller can refuse to edit
+    what an entity defines. External entities are refused, never read.
+    """
+    check_expat()
     parser = expat.ParserCreate(namespace_separator=" ")
     to_char = _char_offsets(text)
     stack: list[Node] = []
     roots: list[Node] = []
+    count = 0
+
+    def entity_decl(
+        name: str, _parameter: int, _value: str | None, _base: str | None, system_id: str | None, *_rest: t.Any
+    ) -> None:
+        if system_id is not None:
+            raise XmlRefusedError(
+                f"the document declares the external entity {name[:64]!r}; external entities are never read"
+            )
+
+    def reference(name: str, _is_parameter: int = 0) -> None:
+        if stack:
+            stack[-1].entity_refs.append(name)
+
+    def default(data: str) -> None:
+        # With a default handler set, expat passes references to general entities here unexpanded.
+        if data.startswith("&") and data.endswith(";"):
+            reference(data[1:-1])
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_ELEMENTS:
+            raise XmlRefusedError(f"the document has more than {MAX_ELEMENTS} elements")
+        if len(stack) >= MAX_DEPTH:
+            raise XmlRefusedError(f"elements are nested more than {MAX_DEPTH} deep")
         pos = to_char(parser.CurrentByteIndex)
         tag_end = _tag_end(text, pos)
         raw_name = text[pos + 1 : tag_end].split(None, 1)[0].rstrip("/>")
@@ -184,6 +249,9 @@ def parse(text: str) -> Node:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
+    parser.EntityDeclHandler = entity_decl
+    parser.SkippedEntityHandler = reference
+    parser.DefaultHandler = default
     try:
         parser.Parse(text, True)
     except expat.ExpatError as exc:
@@ -271,3 +339,34 @@ def apply_edits(text: str, edits: t.Iterable[Edit]) -> str:
     for edit in reversed(ordered):
         text = text[: edit.start] + edit.new + text[edit.end :]
     return text
+
+
+MASK = "********"
+
+
+def content_spans(root: Node, is_secret: t.Callable[[Node], bool]) -> list[tuple[int, int]]:
+    """The content ranges (between start and end tag) of the elements ``is_secret`` picks, outermost only."""
+    spans: list[tuple[int, int]] = []
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if is_secret(node):
+            if not node.empty:
+                spans.append((node.start_end, node.end_start))
+            continue  # everything inside is covered
+        todo.extend(node.children)
+    return sorted(spans)
+
+
+def masked(text: str, start: int, end: int, spans: t.Iterable[tuple[int, int]]) -> str:
+    """``text[start:end]`` with every part that falls inside one of ``spans`` replaced by :data:`MASK`."""
+    out, pos = [], start
+    for span_start, span_end in sorted(spans):
+        lo, hi = max(span_start, pos), min(span_end, end)
+        if lo >= hi:
+            continue
+        out.append(text[pos:lo])
+        out.append(MASK)
+        pos = hi
+    out.append(text[pos:end])
+    return "".join(out)

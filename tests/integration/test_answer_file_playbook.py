@@ -27,9 +27,12 @@ publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS">
 """
 
 
-def playbook(tmp_path: Path, answer_file: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def playbook(
+    tmp_path: Path, answer_file: Path, *extra: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **(env_extra or {}),
         "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".work" / "collections"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
@@ -84,9 +87,10 @@ def test_check_diff_shows_the_edit_and_writes_nothing(tmp_path: Path, answer_fil
     result = playbook(tmp_path, answer_file, "--check", "--diff")
     assert result.returncode == 0, result.stdout + result.stderr
     assert recap(result)["changed"] == 1
-    assert "-            <EnableServerRemoteManagement>true</EnableServerRemoteManagement>" in result.stdout
-    assert "+            <EnableServerRemoteManagement>false</EnableServerRemoteManagement>" in result.stdout
-    assert f"--- before: {answer_file}" in result.stdout
+    assert "-<EnableServerRemoteManagement>true</EnableServerRemoteManagement>" in result.stdout
+    assert "+<EnableServerRemoteManagement>false</EnableServerRemoteManagement>" in result.stdout
+    assert f"--- before: {answer_file} (only EnableServerRemoteManagement is shown)" in result.stdout
+    assert "image build 42" not in result.stdout  # the rest of the file is not shown
     assert answer_file.read_text() == ANSWER_FILE
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["unattend.xml"]
 
@@ -101,3 +105,65 @@ def test_a_file_that_is_not_an_answer_file_fails_in_one_line(tmp_path: Path) -> 
     assert str(bad) in fatal[0] and "is not well-formed XML" in fatal[0]
     assert "Traceback" not in result.stdout + result.stderr
     assert bad.read_text() == "<unattend xmlns='urn:schemas-microsoft-com:unattend'><settings></unattend>\n"
+
+
+# Microsoft Learn, unattend reference: Microsoft-Windows-Shell-Setup | UserAccounts | AdministratorPassword,
+# | AutoLogon | Password, | UserAccounts | LocalAccounts | LocalAccount | Password; Microsoft-Windows-Setup |
+# UserData | ProductKey | Key.
+SECRETS = (
+    "QQBkAG0AaQBuAFAAYQBzAHMAdwBvAHIAZAA=",
+    "AutoLogon-Pa55",
+    "LocalAccount-Pa55",
+    "XKCD1-ABCDE-FGHIJ-KLMNO-PQRST",
+)
+WITH_SECRETS = ANSWER_FILE.replace(
+    "    </settings>\n</unattend>",
+    """    </settings>
+    <settings pass="windowsPE">
+        <component name="Microsoft-Windows-Setup" processorArchitecture="amd64">
+            <UserData><ProductKey><Key>XKCD1-ABCDE-FGHIJ-KLMNO-PQRST</Key></ProductKey></UserData>
+        </component>
+    </settings>
+    <settings pass="oobeSystem">
+        <component name="Microsoft-Windows-Shell-Setup" processorArchitecture="amd64">
+            <AutoLogon><Password><Value>AutoLogon-Pa55</Value><PlainText>true</PlainText></Password></AutoLogon>
+            <UserAccounts>
+                <AdministratorPassword><Value>QQBkAG0AaQBuAFAAYQBzAHMAdwBvAHIAZAA=</Value></AdministratorPassword>
+                <LocalAccounts><LocalAccount><Password><Value>LocalAccount-Pa55</Value></Password></LocalAccount>
+                </LocalAccounts>
+            </UserAccounts>
+        </component>
+    </settings>
+</unattend>""",
+)
+
+
+@pytest.mark.parametrize("mode", [("--check",), ()], ids=["check", "apply"])
+def test_diff_at_vvv_never_shows_a_secret_of_the_file(tmp_path: Path, mode: tuple[str, ...]) -> None:
+    path = tmp_path / "unattend.xml"
+    path.write_text(WITH_SECRETS)
+    log = tmp_path / "ansible.log"
+    result = playbook(tmp_path, path, *mode, "--diff", "-vvv", env_extra={"ANSIBLE_LOG_PATH": str(log)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert recap(result)["changed"] == 1
+    output = result.stdout + result.stderr + log.read_text()
+    assert [s for s in SECRETS if s in output] == []
+    assert "EnableServerRemoteManagement" in log.read_text()  # the log did get the task's result
+    assert "+<EnableServerRemoteManagement>false</EnableServerRemoteManagement>" in result.stdout
+    expected = WITH_SECRETS if mode else WITH_SECRETS.replace(">true<", ">false<", 1)
+    assert path.read_text() == expected
+
+
+def test_a_setting_from_an_entity_fails_unchanged_and_the_file_stays(tmp_path: Path) -> None:
+    content = ANSWER_FILE.replace("<unattend ", '<!DOCTYPE unattend [<!ENTITY on "true">]>\n<unattend ').replace(
+        ">true<", ">&on;<"
+    )
+    path = tmp_path / "unattend.xml"
+    path.write_text(content)
+    result = playbook(tmp_path, path)
+    assert result.returncode != 0
+    assert recap(result)["changed"] == 0
+    fatal = [line for line in result.stdout.splitlines() if line.startswith("fatal: [localhost]")]
+    assert len(fatal) == 1 and "uses the entity &on; declared in the file's DOCTYPE" in fatal[0], result.stdout
+    assert path.read_text() == content
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["unattend.xml"]

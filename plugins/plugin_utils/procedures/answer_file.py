@@ -35,6 +35,20 @@ PASSES = ("offlineServicing", "generalize", "specialize", "auditSystem", "auditU
 DEFAULT_PASS = "specialize"
 DEFAULT_ARCHITECTURE = "amd64"
 
+# Answer files are a few kB; reading more than this is refused rather than held in memory.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+# How much of the setting's current text a message or a diff shows.
+MAX_SHOWN = 64
+
+# Elements whose content is a secret, masked wherever part of the file is shown. Any element whose name ends in
+# "Password" (Microsoft Learn, unattend reference: Microsoft-Windows-Shell-Setup | UserAccounts |
+# AdministratorPassword, | AutoLogon | Password, | UserAccounts | LocalAccounts | LocalAccount | Password,
+# Microsoft-Windows-UnattendedJoin | Identification | Credentials | Password and | MachinePassword), and product
+# keys (Microsoft-Windows-Shell-Setup | ProductKey, Microsoft-Windows-Setup | UserData | ProductKey | Key). The
+# whole content is masked, so the <Value> child of a password goes with it.
+SECRET_SUFFIXES = ("password",)
+SECRET_NAMES = ("productkey", "key")
+
 # How Windows System Image Manager writes a component (publicKeyToken, language, versionScope are the same for
 # every Windows component; WINDOWS-FACTS §10).
 _COMPONENT_ATTRS = (
@@ -79,6 +93,8 @@ class AnswerFileState:
     settings: tuple[xmledit.Node, ...] = ()  # <settings pass=...> for the pass
     components: tuple[xmledit.Node, ...] = ()  # the component for the architecture, in those passes
     values: tuple[xmledit.Node, ...] = ()  # EnableServerRemoteManagement in those components
+    architecture: str = DEFAULT_ARCHITECTURE
+    pass_: str = DEFAULT_PASS
 
     @property
     def exists(self) -> bool:
@@ -96,32 +112,57 @@ def _as_bool(text: str) -> bool | None:
     return {"true": True, "false": False}.get(text.strip().lower())
 
 
+def is_secret(node: xmledit.Node) -> bool:
+    """Whether the element holds a password or a product key (see :data:`SECRET_SUFFIXES`)."""
+    name = node.local.lower()
+    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES)
+
+
+def shown(value: str) -> str:
+    """Text from the file as a message may quote it: short, on one line."""
+    value = value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "..."
+    return value.encode("unicode_escape").decode("ascii")
+
+
 def _read(path: str) -> bytes | None:
     """The file's bytes, None when it does not exist."""
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise AnswerFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise AnswerFileError(
+            f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, too large for an answer file; "
+            "the file was left unchanged"
+        )
+    return raw
 
 
 def observe(path: str, architecture: str = DEFAULT_ARCHITECTURE, pass_: str = DEFAULT_PASS) -> AnswerFileState:
     """Read and check the file; raises :class:`AnswerFileError` for anything that is not an answer file."""
     raw = _read(path)
     if raw is None:
-        return AnswerFileState(path, None)
+        return AnswerFileState(path, None, architecture=architecture, pass_=pass_)
+    return _inspect(path, raw, architecture, pass_, "the file was left unchanged")
+
+
+def _inspect(path: str, raw: bytes, architecture: str, pass_: str, outcome: str) -> AnswerFileState:
+    """Parse ``raw`` as the answer file at ``path``; ``outcome`` ends every error message."""
     try:
         text, codec, bom = xmledit.decode(raw)
         root = xmledit.parse(text)
     except xmledit.XmlSyntaxError as exc:
-        raise AnswerFileError(f"{path} is not well-formed XML ({exc}); the file was left unchanged") from None
+        raise AnswerFileError(f"{path} is not well-formed XML ({exc}); {outcome}") from None
+    except xmledit.XmlRefusedError as exc:
+        raise AnswerFileError(f"{path} cannot be edited safely: {exc}; {outcome}") from None
     if (root.uri, root.local) != (UNATTEND_NS, "unattend"):
         found = f"{{{root.uri}}}{root.local}" if root.uri else root.local
         raise AnswerFileError(
             f"{path} is not an unattend answer file: the root element is {found}, expected unattend in the "
-            f"{UNATTEND_NS} namespace; the file was left unchanged"
+            f"{UNATTEND_NS} namespace; {outcome}"
         )
     settings = tuple(root.find(UNATTEND_NS, "settings", **{"pass": pass_}))
     components = tuple(
@@ -130,7 +171,19 @@ def observe(path: str, architecture: str = DEFAULT_ARCHITECTURE, pass_: str = DE
         for c in s.find(UNATTEND_NS, "component", name=COMPONENT, processorArchitecture=architecture)
     )
     values = tuple(v for c in components for v in c.find(UNATTEND_NS, SETTING))
-    return AnswerFileState(path, raw, text, codec, bom, root, settings, components, values)
+    # Entity references are kept unexpanded, so what an entity holds is invisible here: a setting, component or
+    # pass defined by one would be missed (and added a second time) or its reference overwritten.
+    refs = [r for n in (root, *settings, *components) for r in n.entity_refs]
+    refs += [r for v in values for r in v.entity_refs_within()]
+    if refs:
+        raise AnswerFileError(
+            f"{path}: {SETTING} or an element that holds it uses the entity &{shown(refs[0])}; declared in the "
+            "file's DOCTYPE, and an edit cannot keep what an entity says (the reference would be lost or "
+            f"rewritten); write the entity's text in place of the reference and run again; {outcome}"
+        )
+    return AnswerFileState(
+        path, raw, text, codec, bom, root, settings, components, values, architecture=architecture, pass_=pass_
+    )
 
 
 def _component(prefix: str, desired: Desired) -> xmledit.NewElement:
@@ -151,7 +204,18 @@ def new_document(desired: Desired, newline: str = "\n") -> str:
 
 
 def plan(state: AnswerFileState, desired: Desired) -> list[Change]:
-    """The edits that make the file say ``desired``; empty when it already does. Pure: no I/O."""
+    """The edits that make the file say ``desired``; empty when it already does. Pure: no I/O.
+
+    The edited text is parsed and checked here already (:func:`result_of`), so check mode fails on the same
+    files a real run would refuse to write.
+    """
+    changes = _plan(state, desired)
+    if changes:
+        result_of(state, changes)
+    return changes
+
+
+def _plan(state: AnswerFileState, desired: Desired) -> list[Change]:
     target, after = desired.target, desired.value
     if not state.exists:
         if not desired.create:
@@ -175,12 +239,12 @@ def plan(state: AnswerFileState, desired: Desired) -> list[Change]:
             Change(
                 "set_value",
                 target,
-                node.text.strip(),
+                shown(node.text.strip()),
                 after,
-                f"set {SETTING} from {node.text.strip()!r} to {after} {where}",
-                {"edits": (xmledit.set_text(node, after),)},
+                f"set {SETTING} from {shown(node.text.strip())!r} to {after} {where}",
+                {"edits": (xmledit.set_text(node, after),), "index": index},
             )
-            for node in state.values
+            for index, node in enumerate(state.values)
             if _as_bool(node.text) is not desired.enabled
         ]
     if state.components:
@@ -200,8 +264,67 @@ def plan(state: AnswerFileState, desired: Desired) -> list[Change]:
 
 
 def render(state: AnswerFileState, changes: t.Sequence[Change]) -> str:
-    """The file's text once ``changes`` are made (what ``--diff`` shows as *after*)."""
+    """The file's text once ``changes`` are made."""
     return xmledit.apply_edits(state.text, [e for c in changes for e in c.params["edits"]])
+
+
+def result_of(state: AnswerFileState, changes: t.Sequence[Change]) -> tuple[bytes, AnswerFileState]:
+    """The bytes to write and what they parse to, checked: well-formed and every setting says the new value.
+
+    Raises :class:`AnswerFileError` (nothing is written) when the edited text would not parse with the same
+    checks as the original or would not carry the value, so a file is never replaced by a broken one.
+    """
+    data = xmledit.encode(render(state, changes), state.codec, state.bom)
+    outcome = "the edit was not written and the file was left unchanged"
+    after = _inspect(state.path, data, state.architecture, state.pass_, outcome)
+    wanted = {_as_bool(c.after or "") for c in changes}
+    if not after.values or len(wanted) != 1 or {_as_bool(v.text) for v in after.values} != wanted:
+        raise AnswerFileError(f"{state.path}: the edited file would not set {SETTING} as planned; {outcome}")
+    return data, after
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _element(state: AnswerFileState, node: xmledit.Node) -> str:
+    """The element as written, secrets masked, cut after :data:`MAX_SHOWN` characters of content."""
+    spans = xmledit.content_spans(state.root, is_secret) if state.root is not None else []
+    if node.end_start - node.start_end <= MAX_SHOWN:
+        return xmledit.masked(state.text, node.start, node.end, spans)
+    head = xmledit.masked(state.text, node.start, node.start_end + MAX_SHOWN, spans)
+    tail = xmledit.masked(state.text, node.end_start, node.end, spans)
+    return f"{head}...({node.end_start - node.start_end} characters){tail}"
+
+
+def diff(state: AnswerFileState, changes: t.Sequence[Change]) -> dict[str, str]:
+    """What ``--diff`` shows: only the setting, where it is and its element before and after, never the file.
+
+    The rest of the file can hold an ``AdministratorPassword`` or a product key; no part of it is shown, and
+    secret elements (:func:`is_secret`) are masked in what is.
+    """
+    _data, after = result_of(state, changes)
+    before_lines, after_lines = [], []
+    for change in changes:
+        if change.kind == "set_value":
+            index = change.params["index"]
+            node = state.values[index]
+            location = f"# {change.target}, line {_line_of(state.text, node.start)}"
+            before_lines += [location, _element(state, node)]
+            after_lines += [location, _element(after, after.values[index])]
+        else:
+            node = after.values[0]
+            edit = change.params["edits"][0]
+            location = f"# {change.target}, line {_line_of(state.text, edit.start)}"
+            before_lines += [location, "(absent)"]
+            after_lines += [location, _element(after, node), f"# {change.summary}"]
+    header = f"{state.path} (only {SETTING} is shown)"
+    return {
+        "before": "\n".join(before_lines) + "\n",
+        "after": "\n".join(after_lines) + "\n",
+        "before_header": header if state.exists else f"{state.path} (absent)",
+        "after_header": header,
+    }
 
 
 def backup_name(path: str) -> str:
@@ -215,19 +338,39 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
+def _write_backup(path: str, raw: bytes, source: str) -> str:
+    """Write ``raw`` (the bytes just checked to be on disk) to a new backup file with ``source``'s permissions.
+
+    Created exclusively and owner-only first, so the copy of a file holding passwords is never readable by
+    others for a moment, and a name planted by someone else (a symlink) is not followed.
+    """
+    name = backup_name(path)
+    handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(handle, "wb") as out:
+        out.write(raw)
+        out.flush()
+        os.fsync(out.fileno())
+    shutil.copystat(source, name)
+    return name
+
+
 def apply(state: AnswerFileState, changes: t.Sequence[Change], backup: bool = False) -> str | None:
-    """Write the changed file atomically (same-directory temp file + rename); return the backup's path, if any."""
+    """Replace the file atomically with the checked result; return the backup's path, if any.
+
+    The new bytes go to a temporary file in the same directory, which gets the original's mode (and owner
+    when allowed), is synced, and then renamed over the original with ``os.replace``: a crash leaves either the
+    old file or the new one, never a part of either. Nothing is written when the result would not parse.
+    """
     if not changes:
         return None
-    data = xmledit.encode(render(state, changes), state.codec, state.bom)
+    data, _after = result_of(state, changes)
     target = os.path.realpath(state.path)  # write through a symlink, keep the link
     if _read(target) != state.raw:
         raise AnswerFileError(f"{state.path} changed while it was being edited; the file was left unchanged")
     backup_file = None
     try:
-        if backup and state.exists:
-            backup_file = backup_name(state.path)
-            shutil.copy2(target, backup_file)
+        if backup and state.exists and state.raw is not None:
+            backup_file = _write_backup(state.path, state.raw, target)
         stat = os.stat(target) if state.exists else None
         handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.")
     except OSError as exc:
@@ -237,14 +380,28 @@ def apply(state: AnswerFileState, changes: t.Sequence[Change], backup: bool = Fa
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, stat.st_mode & 0o7777 if stat else _new_file_mode())
         if stat is not None:
-            # Not root: the file keeps our ownership, as with Ansible's atomic_move.
+            # Not root: the file keeps our ownership, as with Ansible's atomic_move. Before chmod, since a
+            # change of owner clears set-id bits.
             with contextlib.suppress(PermissionError):
                 os.chown(temp, stat.st_uid, stat.st_gid)
+        os.chmod(temp, stat.st_mode & 0o7777 if stat else _new_file_mode())
         os.replace(temp, target)
     except OSError as exc:
         if os.path.exists(temp):
             os.unlink(temp)
-        raise AnswerFileError(f"{state.path}: cannot write the file: {exc.strerror or exc}") from None
+        raise AnswerFileError(
+            f"{state.path}: cannot write the file: {exc.strerror or exc}; it was left unchanged"
+        ) from None
+    _sync_directory(os.path.dirname(target))
     return backup_file
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename durable; best effort (not every file system lets a directory be opened)."""
+    with contextlib.suppress(OSError):
+        handle = os.open(directory or ".", os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)

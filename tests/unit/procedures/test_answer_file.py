@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import ANSWER_FILE
+from ansible_collections.winremote.remoting.plugins.plugin_utils import xmledit
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import answer_file as af
 
 NS = {"u": af.UNATTEND_NS}
@@ -402,3 +404,255 @@ def test_crlf_file_gets_crlf_in_an_expanded_empty_component(tmp_path: Path) -> N
             "\r\n      <EnableServerRemoteManagement>false</EnableServerRemoteManagement>\r\n    </component>",
         ).encode()
     )
+
+
+# --- what --diff shows, entities, writing only what parses ------------------------------------------------------
+
+SECRETS = ("UABhAHMAcwB3AG8AcgBkAA==", "Auto-Logon-Pa55", "Local-Pa55", "ABCDE-FGHIJ-KLMNO-PQRST-UVWXY")
+
+# Every kind of secret on one line with the setting: nothing outside the setting may show, and what does is masked.
+ONE_LINE = (
+    '<unattend xmlns="urn:schemas-microsoft-com:unattend"><settings pass="oobeSystem">'
+    '<component name="Microsoft-Windows-Shell-Setup" processorArchitecture="amd64">'
+    "<UserAccounts><AdministratorPassword><Value>UABhAHMAcwB3AG8AcgBkAA==</Value></AdministratorPassword>"
+    "<LocalAccounts><LocalAccount><Password><Value>Local-Pa55</Value></Password></LocalAccount></LocalAccounts>"
+    "</UserAccounts><AutoLogon><Password><Value>Auto-Logon-Pa55</Value></Password></AutoLogon>"
+    "<ProductKey>ABCDE-FGHIJ-KLMNO-PQRST-UVWXY</ProductKey></component></settings>"
+    '<settings pass="specialize"><component name="Microsoft-Windows-Web-Services-for-Management-Core" '
+    'processorArchitecture="amd64"><EnableServerRemoteManagement>true</EnableServerRemoteManagement>'
+    "</component></settings></unattend>"
+)
+
+
+def diff_of(path: Path, enabled: bool = False) -> dict[str, str]:
+    state = af.observe(str(path))
+    return af.diff(state, af.plan(state, af.Desired(enabled)))
+
+
+def test_diff_shows_only_the_setting_where_it_is(tmp_path: Path) -> None:
+    path = write(tmp_path, SIM_FILE)
+    diff = diff_of(path)
+    # Where the component goes: after the specialize pass's last component.
+    location = f"# specialize/{af.COMPONENT}[amd64]/{af.SETTING}, line 17"
+    assert diff["before"] == f"{location}\n(absent)\n"
+    assert diff["after"].startswith(f"{location}\n<{af.SETTING}>false</{af.SETTING}>\n# add {af.COMPONENT}")
+    assert "UABhAHMAcwB3AG8AcgBkAA==" not in str(diff) and "ComputerName" not in str(diff)
+
+    path = write(tmp_path, WITH_SETTING, "with.xml")
+    diff = diff_of(path)
+    location = f"# specialize/{af.COMPONENT}[amd64]/{af.SETTING}, line 6"
+    assert diff["before"] == f"{location}\n<{af.SETTING}>true</{af.SETTING}>\n"
+    assert diff["after"] == f"{location}\n<{af.SETTING}>false</{af.SETTING}>\n"
+    assert "image team" not in str(diff)
+
+
+def test_diff_of_a_one_line_file_holding_every_kind_of_secret_shows_none(tmp_path: Path) -> None:
+    path = write(tmp_path, ONE_LINE)
+    diff = diff_of(path)
+    assert diff["before"].endswith(f"\n<{af.SETTING}>true</{af.SETTING}>\n")
+    assert not [s for s in SECRETS if s in str(diff)]
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        "<Password><Value>Auto-Logon-Pa55</Value><PlainText>true</PlainText></Password>",
+        "<AdministratorPassword><Value>UABhAHMAcwB3AG8AcgBkAA==</Value></AdministratorPassword>",
+        "<ProductKey><Key>ABCDE-FGHIJ-KLMNO-PQRST-UVWXY</Key></ProductKey>",
+        "<Key>ABCDE-FGHIJ-KLMNO-PQRST-UVWXY</Key>",
+        "<MachinePassword>Local-Pa55</MachinePassword>",
+    ],
+)
+def test_secret_elements_are_masked_in_whatever_part_of_the_file_is_shown(tmp_path: Path, element: str) -> None:
+    # Junk inside the setting is shown (it is what gets replaced), but never a secret element's content.
+    path = write(tmp_path, WITH_SETTING.replace(">true<", f">true{element}<"))
+    diff = diff_of(path)
+    assert not [s for s in SECRETS if s in str(diff)]
+    assert xmledit.MASK in diff["before"]
+
+
+def test_a_long_current_value_is_cut_in_messages_and_diffs(tmp_path: Path) -> None:
+    path = write(tmp_path, WITH_SETTING.replace(">true<", ">" + "y" * 100_000 + "<"))
+    state = af.observe(str(path))
+    changes = af.plan(state, af.Desired(False))
+    assert len(changes[0].summary) < 300
+    assert len(af.diff(state, changes)["before"]) < 500
+
+
+ENTITY_FILES = {
+    "the value": (
+        '<!DOCTYPE unattend [<!ENTITY on "true">]>\n' + WITH_SETTING.split("?>\n", 1)[1].replace(">true<", ">&on;<")
+    ),
+    "the component": (
+        '<?xml version="1.0"?>\n<!DOCTYPE unattend [<!ENTITY wsman "<component '
+        f"name='{af.COMPONENT}' processorArchitecture='amd64'><{af.SETTING}>true</{af.SETTING}></component>\">]>\n"
+        '<unattend xmlns="urn:schemas-microsoft-com:unattend">\n'
+        '  <settings pass="specialize">&wsman;</settings>\n</unattend>\n'
+    ),
+    "the settings pass": (
+        '<?xml version="1.0"?>\n<!DOCTYPE unattend [<!ENTITY pass "<settings pass=\'specialize\'/>">]>\n'
+        '<unattend xmlns="urn:schemas-microsoft-com:unattend">&pass;</unattend>\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("holder", sorted(ENTITY_FILES))
+def test_a_setting_that_comes_from_an_entity_is_refused_not_rewritten(tmp_path: Path, holder: str) -> None:
+    content = ENTITY_FILES[holder]
+    path = write(tmp_path, content)
+    with pytest.raises(af.AnswerFileError) as excinfo:
+        run(path, enabled=False)
+    message = str(excinfo.value)
+    assert str(path) in message and "entity &" in message and "DOCTYPE" in message
+    assert "write the entity's text in place of the reference" in message and "left unchanged" in message
+    assert path.read_text() == content
+    assert sorted(os.listdir(tmp_path)) == ["unattend.xml"]
+
+
+def test_entities_elsewhere_in_the_file_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    content = '<?xml version="1.0"?>\n<!DOCTYPE unattend [<!ENTITY org "Example &amp; Co">]>\n' + SIM_FILE.split(
+        "?>\r\n", 1
+    )[1].replace("<TimeZone>UTC</TimeZone>", "<RegisteredOrganization>&org;</RegisteredOrganization>")
+    path = write(tmp_path, content)
+    assert [c.kind for c in run(path)] == ["add_component"]
+    assert "<RegisteredOrganization>&org;</RegisteredOrganization>" in path.read_text()
+    assert '<!ENTITY org "Example &amp; Co">' in path.read_text()
+    assert setting_values(path) == ["false"]
+
+
+HOSTILE = {
+    "external entity (XXE)": (
+        b'<?xml version="1.0"?><!DOCTYPE unattend [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<unattend xmlns="urn:schemas-microsoft-com:unattend">&x;</unattend>',
+        "external entity 'x'; external entities are never read",
+    ),
+    "external parameter entity": (
+        b'<?xml version="1.0"?><!DOCTYPE unattend [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>'
+        b'<unattend xmlns="urn:schemas-microsoft-com:unattend"/>',
+        "external entity 'p'",
+    ),
+    "billion laughs": (
+        b'<?xml version="1.0"?><!DOCTYPE unattend [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(
+            b"<!ENTITY " + bytes([c]) + b' "' + (b"&" + bytes([c - 1]) + b";") * 10 + b'">' for c in range(98, 106)
+        )
+        + b']><unattend xmlns="urn:schemas-microsoft-com:unattend">&i;</unattend>',
+        "amplification",
+    ),
+    "quadratic blow-up": (
+        b'<?xml version="1.0"?><!DOCTYPE unattend [<!ENTITY a "'
+        + b"x" * 100_000
+        + b'">]><unattend xmlns="urn:schemas-microsoft-com:unattend">'
+        + b"&a;" * 20_000
+        + b"</unattend>",
+        "amplification",
+    ),
+    "deep nesting": (
+        b'<unattend xmlns="urn:schemas-microsoft-com:unattend">'
+        + b"<a>" * 100_000
+        + b"</a>" * 100_000
+        + b"</unattend>",
+        f"nested more than {xmledit.MAX_DEPTH} deep",
+    ),
+    "too many elements": (
+        b'<unattend xmlns="urn:schemas-microsoft-com:unattend">' + b"<a/>" * 200_000 + b"</unattend>",
+        f"more than {xmledit.MAX_ELEMENTS} elements",
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(HOSTILE))
+def test_hostile_xml_is_refused_cleanly(tmp_path: Path, attack: str) -> None:
+    content, message = HOSTILE[attack]
+    path = write(tmp_path, content)
+    with pytest.raises(af.AnswerFileError) as excinfo:
+        run(path)
+    assert message in str(excinfo.value) and str(path) in str(excinfo.value)
+    assert "\n" not in str(excinfo.value) and len(str(excinfo.value)) < 400
+    assert path.read_bytes() == content
+    assert sorted(os.listdir(tmp_path)) == ["unattend.xml"]
+
+
+def test_a_file_too_large_for_an_answer_file_is_refused(tmp_path: Path) -> None:
+    padding = "<!--" + "x" * af.MAX_FILE_BYTES + "-->"
+    path = write(tmp_path, WITH_SETTING + padding)
+    with pytest.raises(af.AnswerFileError, match="larger than 4 MiB"):
+        run(path)
+
+
+def test_an_expat_without_amplification_limits_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(xmledit.expat, "version_info", (2, 2, 10))
+    path = write(tmp_path, WITH_SETTING)
+    with pytest.raises(af.AnswerFileError, match=r"expat 2\.2\.10, which does not limit entity expansion"):
+        run(path)
+    assert path.read_text() == WITH_SETTING
+
+
+def test_an_edit_whose_result_does_not_parse_is_never_written(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = write(tmp_path, WITH_SETTING)
+    real_set_text = xmledit.set_text
+    # An edit that goes wrong (as offsets into entity text once did) must be caught before the file is replaced.
+    monkeypatch.setattr(
+        xmledit, "set_text", lambda node, value: dataclasses.replace(real_set_text(node, value), new=f"{value}</x>")
+    )
+    state = af.observe(str(path))
+    with pytest.raises(af.AnswerFileError, match=r"not well-formed XML .* the edit was not written"):
+        af.plan(state, af.Desired(False))
+    changes = af._plan(state, af.Desired(False))
+    with pytest.raises(af.AnswerFileError, match="not well-formed XML"):
+        af.apply(state, changes, backup=True)
+    assert path.read_text() == WITH_SETTING
+    assert sorted(os.listdir(tmp_path)) == ["unattend.xml"]  # no backup, no temporary file
+
+
+def test_an_edit_that_does_not_set_the_value_is_never_written(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = write(tmp_path, WITH_SETTING)
+    real_set_text = xmledit.set_text
+    monkeypatch.setattr(xmledit, "set_text", lambda node, value: real_set_text(node, "maybe"))
+    with pytest.raises(af.AnswerFileError, match="would not set EnableServerRemoteManagement as planned"):
+        run(path)
+    assert path.read_text() == WITH_SETTING
+
+
+def test_a_crash_while_writing_leaves_the_original(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = write(tmp_path, WITH_SETTING)
+    path.chmod(0o640)
+    replaced: list[tuple[str, str]] = []
+
+    def failing_replace(src: str, dst: str) -> None:
+        replaced.append((src, dst))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(af.os, "replace", failing_replace)
+    with pytest.raises(af.AnswerFileError, match="No space left on device; it was left unchanged"):
+        run(path)
+    # The new bytes went to a temporary file next to the original, with its mode, renamed over it in one step.
+    [(src, dst)] = replaced
+    assert os.path.dirname(src) == str(tmp_path) and dst == str(path)
+    assert path.read_text() == WITH_SETTING
+    assert sorted(os.listdir(tmp_path)) == ["unattend.xml"]
+
+
+def test_the_new_file_keeps_the_original_mode_and_backup_keeps_it_too(tmp_path: Path) -> None:
+    path = write(tmp_path, ONE_LINE)
+    path.chmod(0o600)
+    state = af.observe(str(path))
+    backup = af.apply(state, af.plan(state, af.Desired(False)), backup=True)
+    assert backup is not None
+    assert Path(backup).read_text() == ONE_LINE
+    assert Path(backup).stat().st_mode & 0o777 == 0o600
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert setting_values(path) == ["false"]
+
+
+def test_a_backup_name_taken_by_a_symlink_is_not_followed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = write(tmp_path, WITH_SETTING)
+    victim = write(tmp_path, "keep", "victim.txt")
+    planted = tmp_path / "planted~"
+    planted.symlink_to(victim)
+    monkeypatch.setattr(af, "backup_name", lambda _path: str(planted))
+    state = af.observe(str(path))
+    with pytest.raises(af.AnswerFileError, match="cannot write next to the file"):
+        af.apply(state, af.plan(state, af.Desired(False)), backup=True)
+    assert victim.read_text() == "keep"
+    assert path.read_text() == WITH_SETTING
