@@ -72,7 +72,7 @@ options:
         description: Client certificate for O(connection.auth=certificate).
         type: path
       certificate_key_pem:
-        description: Private key of O(connection.certificate_pem).
+        description: Private key of O(connection.certificate_pem). Never logged or returned.
         type: path
       proxy:
         description: HTTP proxy URL.

@@ -24,7 +24,7 @@ CONNECTION_OPTIONS: dict[str, dict[str, t.Any]] = {
     "read_timeout": {"type": "int"},
     "operation_timeout": {"type": "int"},
     "certificate_pem": {"type": "path"},
-    "certificate_key_pem": {"type": "path", "no_log": False},
+    "certificate_key_pem": {"type": "path", "no_log": True},
     "proxy": {"type": "str"},
     "no_proxy": {"type": "bool"},
 }

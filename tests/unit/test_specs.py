@@ -1,0 +1,76 @@
+"""Argument specs: every secret is no_log, and the documentation describes the options the specs accept."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import typing as t
+
+import pytest
+import yaml
+
+from ansible_collections.winremote.remoting.plugins import modules
+from ansible_collections.winremote.remoting.plugins.doc_fragments import connection as connection_fragment
+from ansible_collections.winremote.remoting.plugins.module_utils import _specs
+
+# Names that hold a secret. (validate-modules flags "pass" too, but exempts options with choices, like
+# answer_file's configuration pass, and type path; a private key's path is marked no_log all the same.)
+SECRET_NAME = re.compile(r"password|key|secret|token", re.IGNORECASE)
+
+MODULE_NAMES = sorted(m.name for m in pkgutil.iter_modules(modules.__path__))
+
+
+def module_spec(name: str) -> dict[str, dict[str, t.Any]]:
+    spec = getattr(_specs, name.upper())
+    assert isinstance(spec, dict)
+    return spec
+
+
+def walk(spec: dict[str, dict[str, t.Any]], prefix: str = "") -> t.Iterator[tuple[str, dict[str, t.Any]]]:
+    for name, option in spec.items():
+        yield prefix + name, option
+        yield from walk(option.get("options", {}), f"{prefix}{name}.")
+
+
+@pytest.mark.parametrize("module", MODULE_NAMES)
+def test_every_option_named_like_a_secret_is_no_log(module: str) -> None:
+    secret = [
+        (path, option.get("no_log"))
+        for path, option in walk(module_spec(module))
+        if SECRET_NAME.search(path.rpartition(".")[2])
+    ]
+    assert [path for path, no_log in secret if no_log is not True] == []
+    if "connection" in module_spec(module):
+        assert {path for path, _ in secret} >= {"connection.password", "connection.certificate_key_pem"}
+
+
+def test_only_secrets_are_no_log() -> None:
+    logged = {p for m in MODULE_NAMES for p, o in walk(module_spec(m)) if o.get("no_log")}
+    assert {p.rpartition(".")[2] for p in logged} == {"password", "certificate_key_pem"}
+
+
+def test_connection_fragment_matches_the_spec() -> None:
+    documented = yaml.safe_load(connection_fragment.ModuleDocFragment.DOCUMENTATION)["options"]["connection"]
+    assert documented["type"] == _specs.CONNECTION_ARG["type"]
+    suboptions = documented["suboptions"]
+    assert sorted(suboptions) == sorted(_specs.CONNECTION_OPTIONS)
+    for name, option in _specs.CONNECTION_OPTIONS.items():
+        doc = suboptions[name]
+        assert doc["type"] == option["type"], name
+        assert doc.get("choices") == option.get("choices"), name
+        assert doc.get("default") == option.get("default"), name
+        if option.get("no_log"):
+            description = doc["description"]
+            text = " ".join(description) if isinstance(description, list) else description
+            assert "Never logged or returned" in text, name
+
+
+@pytest.mark.parametrize("module", MODULE_NAMES)
+def test_module_documentation_names_the_spec_options(module: str) -> None:
+    stub = importlib.import_module(f"{modules.__name__}.{module}")
+    documentation = yaml.safe_load(stub.DOCUMENTATION)
+    options = set(documentation.get("options") or {})
+    if "winremote.remoting.connection" in documentation.get("extends_documentation_fragment", []):
+        options.add("connection")
+    assert options == set(module_spec(module))
