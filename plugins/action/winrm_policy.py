@@ -17,10 +17,12 @@ class ActionModule(WinRemoteAction):
 
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         config = client.config
-        desired = Desired.from_args(args, config.host)  # refuses bad options before any connection
+        # refuses bad options before any connection; resolves a host name on the controller for the lock-out check
+        desired = Desired.from_args(args, config.host, scheme=config.scheme, port=config.port)
         procedure = WinrmPolicy(wait_seconds=max(config.connection_timeout, config.read_timeout, 10))
-        cuts = desired.lockout() is not None and desired.restart_winrm
-        outcome = base.execute(procedure, client, desired, self.check_mode, verify=not cuts)
+        outcome = base.execute(procedure, client, desired, self.check_mode)
+        # a restart planned as disruptive (allowed by allow_self_disconnect) cuts this controller off
+        cuts = any(c.disruptive for c in outcome.changes)
         warnings = desired.warnings()
         effective = outcome.after or outcome.before
         restart_required = not desired.restart_winrm and not effective.running.matches(desired.running)

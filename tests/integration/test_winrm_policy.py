@@ -6,7 +6,15 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from simhosts import JSON_RESULTS, HostFactory, config_for, run_playbook, task_results, write_inventory
+from simhosts import (
+    JSON_RESULTS,
+    HostFactory,
+    config_for,
+    https_overrides,
+    run_playbook,
+    task_results,
+    write_inventory,
+)
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
@@ -121,16 +129,35 @@ def test_enable_with_filters_then_idempotent(start_host: HostFactory, profile: s
     assert f'<cfg:IPv4Filter Source="GPO">{first}-{last}</cfg:IPv4Filter>' in service
 
 
-def test_not_configured_hands_back_to_the_local_listener(start_host: HostFactory) -> None:
+def test_not_configured_is_refused_while_only_the_policy_listener_serves(
+    start_host: HostFactory,
+) -> None:
+    """The GPO listener replaces the local Address=* HTTP one (which is then not shown): removing the policy could
+    leave nothing on HTTP 5985, so not_configured over that connection is refused, with nothing changed."""
     host = start_host("2019")
     procedure = WinrmPolicy(wait_seconds=15)
     with WSManClient(config_for(host)) as client:
         base.execute(procedure, client, desired(host), check_mode=False)
+        before = (pol_entries(host), gpt_version(host))
+        with pytest.raises(PolicyError, match=r"removes the Group Policy listener \(Source=GPO\), and no other"):
+            base.execute(procedure, client, desired(host, "not_configured"), check_mode=False)
+    assert (pol_entries(host), gpt_version(host)) == before and gpo_listeners(host) == [("*", [host.address])]
+    assert answers(host)
+
+
+def test_not_configured_hands_back_to_the_local_listener(start_host: HostFactory) -> None:
+    """Connected through a local HTTPS listener, which the policy does not touch: not_configured goes through."""
+    host = start_host("2019", https=True)
+    https = https_overrides(host)
+    procedure = WinrmPolicy(wait_seconds=15)
+    over_https = Desired.from_args({"state": "not_configured"}, host.address, scheme="https", port=5986)
+    with WSManClient(config_for(host, **https)) as client:
+        base.execute(procedure, client, desired(host), check_mode=False)
         assert gpo_listeners(host) == [("*", [host.address])]
-        outcome = base.execute(procedure, client, desired(host, "not_configured"), check_mode=False)
+        outcome = base.execute(procedure, client, over_https, check_mode=False)
         assert outcome.changed and outcome.after is not None and outcome.after.running == Running("not_configured")
-        assert [x.source for x in outcome.after.listeners] == ["local"]
-        assert not base.execute(procedure, client, desired(host, "not_configured"), check_mode=False).changed
+        assert sorted(x.source for x in outcome.after.listeners) == ["local", "local"]
+        assert not base.execute(procedure, client, over_https, check_mode=False).changed
     assert pol_entries(host) == [] and gpt_version(host) == 2
     with host.lock:
         assert host.state.winrm_policy() == {}
@@ -221,13 +248,21 @@ class FaultAfter:
         return self.client.get(resource_uri, selectors, options)
 
 
-# Requests of apply: 1-4 write the files (Create, Command, Receive, Delete), then the StdRegProv calls (the first
-# fails "not found" and creates the key), then the restart task's Create, Command, Receive.
-@pytest.mark.parametrize("at", [2, 3, 5, 7, 10, 12])
+def rollback_leftovers(host: SimulatedHost) -> list[str]:
+    with host.lock:
+        names = [str(x["name"]) for x in host.state.scheduled_tasks.values()]
+        return names + [p for p in host.state.files.files() if "winremote-rollback" in p.lower()]
+
+
+# Requests of apply: 1-4 arm the guard's directory (Create, Command, Receive, Delete), 5-8 write its files and start
+# its task, 9-12 write the policy files, then the StdRegProv calls (the first fails "not found" and creates the key),
+# then the restart task's Create, Command, Receive. A reset before 9 hits the arming: nothing of the policy is written.
+@pytest.mark.parametrize("at", [2, 3, 6, 7, 10, 11, 14, 17])
 def test_fault_in_the_middle_of_apply_then_rerun_converges(start_host: HostFactory, at: int) -> None:
     host = start_host("2019")
     wanted = desired(host, ipv4_filter="*")
     procedure = WinrmPolicy(wait_seconds=3)
+    before = snapshot(host)
     with WSManClient(config_for(host, read_timeout=8, operation_timeout=5)) as client:
         faulty = FaultAfter(client, host, at)
         state = procedure.observe(client)
@@ -236,6 +271,10 @@ def test_fault_in_the_middle_of_apply_then_rerun_converges(start_host: HostFacto
         with pytest.raises(errors.WinRemoteError) as failure:
             procedure.apply(faulty, state, changes)
         assert str(failure.value) and "\n" not in str(failure.value)
+    assert rollback_leftovers(host) == []  # the host answered: a partly armed guard was cancelled and removed
+    if at < 9:
+        after = snapshot(host)
+        assert {k: after[k] for k in ("registry", "files")} == {k: before[k] for k in ("registry", "files")}
     with WSManClient(config_for(host)) as client:
         rerun = base.execute(WinrmPolicy(wait_seconds=15), client, wanted, check_mode=False)
         assert rerun.after is not None and rerun.after.running == Running("enabled", "*", "*")

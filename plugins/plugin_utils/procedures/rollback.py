@@ -1,34 +1,52 @@
-"""The rollback guard of a change that can cut the connection: a SYSTEM task that restores the previous settings
-unless the controller cancels it after reconnecting.
+"""The rollback guard of a change that can cut the connection: a SYSTEM task that restores the settings the host
+runs now unless the controller cancels it after reconnecting.
 
-Arm (one WinRS command, 4 round trips): write a restore script (``%SystemRoot%\\Temp\\<task>.cmd``) and copies of
-the files it restores (certutil base64, verified by reading them back), then register and start a SYSTEM task
-whose line is ``ping -n <delay+1> 127.0.0.1 >nul & <script> & schtasks /delete ...``: it waits without relying on
-the host's clock, time zone or locale, then restores. Cancel (one WinRS command, 4 round trips): ``schtasks /end``
-and ``/delete``, and remove the files. A cancel that succeeds is itself the proof that the host answers again.
-When the host does not come back, the task restores the host by itself and the failure says when.
+Where its files live: a fresh directory ``%SystemRoot%\\Temp\\winremote-rollback-<32 random hex digits>`` that
+this run creates (``mkdir`` fails on a directory someone else made first, so a pre-created one is never used) and
+closes with ``icacls <dir> /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F``: only SYSTEM and
+BUILTIN\\Administrators, by SID so the command works in every language (Microsoft Learn "icacls", "Well-known
+SIDs"). The directory's DACL is read back with ``icacls /save`` (SDDL: SIDs and aliases, not localised names) and
+checked on the controller before anything is written into it; anything but a protected DACL granting exactly
+those two SIDs full control refuses the run. File names inside are random too.
+
+Arm (two WinRS commands, 8 round trips): (1) create the directory, set and save its DACL, read the saved DACL
+back; (2) write the restore script and the files it restores (certutil base64, verified by reading them back),
+then register and start a SYSTEM task whose line is ``ping -n <delay+1> 127.0.0.1 >nul & <script> & schtasks
+/delete ...``: it waits without relying on the host's clock, time zone or locale, then restores. Cancel (one
+WinRS command, 4 round trips): ``schtasks /end``, remove the directory, ``schtasks /delete``. A cancel that
+succeeds is itself the proof that the host answers again; one whose answer is lost is settled by querying the task
+again, so the result always says what the host will do.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
+import secrets
 import time
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, files, tasks
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, files, quote, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 # Seconds the task waits before restoring. It must exceed the reconnect window (60 s by default) plus the time one
 # last reconnect attempt and the cancel may take (the connection's timeouts): Guard waits at least MARGIN longer.
 ROLLBACK_DELAY = 180
 MARGIN = 120
-FOLDER = r"%SystemRoot%\Temp"
+SYSTEM_ROOT = tasks.SYSTEM_ROOT
+DIR_PREFIX = "winremote-rollback-"
 # One task name per guarded procedure, so a later run (or remoting_info) can tell that a rollback is pending.
 POLICY_TASK = "winremote-rollback-policy"
 LISTENER_TASK = "winremote-rollback-listener"
-MAX_BACKUP_FILES = 4  # more backups than any guarded procedure writes; cleaning up removes them all
+# Well-known SIDs (Microsoft Learn "Well-known SIDs"): LocalSystem and BUILTIN\Administrators, and their SDDL aliases.
+SYSTEM_SID, ADMINISTRATORS_SID = "S-1-5-18", "S-1-5-32-544"
+SDDL_ALIASES = {"SY": SYSTEM_SID, "BA": ADMINISTRATORS_SID}
+FULL_ACCESS = ("FA", "0X1F01FF")  # FILE_ALL_ACCESS as an SDDL right or a mask
+GRANTS = tuple(f"*{sid}:(OI)(CI)F" for sid in (SYSTEM_SID, ADMINISTRATORS_SID))
+TOKEN = re.compile(DIR_PREFIX + r"(?P<token>[0-9a-f]{32})", re.IGNORECASE)
+TASK_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 class RollbackError(WinRemoteError):
@@ -43,58 +61,137 @@ class RollbackPendingError(NotConvergedError):
     kind = "rollback_pending"
 
 
-def batch_text(value: str) -> str:
-    """A value for a double-quoted argument inside a .cmd file: ``%`` doubled; quotes and a trailing backslash
-    (which would escape the closing quote) refused."""
-    if '"' in value or value.endswith("\\") or "\n" in value or "\r" in value:
-        raise RollbackError(f"cannot back up the value {value!r}: it cannot be written safely into a restore script")
-    return value.replace("%", "%%")
+def new_token() -> str:
+    """128 random bits: the directory name no other account can predict (and cannot list: %SystemRoot%\\Temp
+    grants ordinary users create rights, not list rights)."""
+    return secrets.token_hex(16)
+
+
+def folder_of(token: str) -> str:
+    return rf"{SYSTEM_ROOT}\Temp\{DIR_PREFIX}{token}"
 
 
 @dataclasses.dataclass(frozen=True)
 class Restore:
-    """What the task puts back: files (path -> previous bytes, None = the file did not exist), then commands."""
+    """What the task puts back: files (path -> bytes, None = delete the file), then commands (batch-file lines built
+    by the collection with :func:`quote.cmd`)."""
 
     files: t.Mapping[str, bytes | None]
     commands: t.Sequence[str]
-    what: str  # for the failure message, e.g. "the previous WinRM policy"
+    what: str  # for the messages, e.g. "the WinRM policy the service ran before this change"
+    # a .reg file (regedit 5.00, UTF-16LE) imported with ``reg import`` after the files and before the commands: it
+    # carries registry strings of any text (a value read from the host never reaches the script itself)
+    registry: bytes | None = None
 
 
-def script_path(name: str) -> str:
-    return rf"{FOLDER}\{name}.cmd"
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """The guard's directory and the random names inside it."""
+
+    token: str
+    names: tuple[str, ...]  # script, acl, .reg file, then one per backup file
+
+    @classmethod
+    def fresh(cls, backups: int) -> Layout:
+        return cls(new_token(), tuple(secrets.token_hex(8) for _ in range(backups + 3)))
+
+    @property
+    def folder(self) -> str:
+        return folder_of(self.token)
+
+    @property
+    def script(self) -> str:
+        return rf"{self.folder}\{self.names[0]}.cmd"
+
+    @property
+    def acl_file(self) -> str:
+        return rf"{self.folder}\{self.names[1]}.acl"
+
+    @property
+    def reg_file(self) -> str:
+        return rf"{self.folder}\{self.names[2]}.reg"
+
+    def backup(self, index: int) -> str:
+        return rf"{self.folder}\{self.names[index + 3]}.b64"
 
 
-def backup_path(name: str, index: int) -> str:
-    return rf"{FOLDER}\{name}-{index}.b64"
-
-
-def script(name: str, restore: Restore) -> tuple[bytes, dict[str, bytes]]:
-    """The restore script and the backup files it decodes (certutil's base64 text), by path."""
+def script(layout: Layout, restore: Restore) -> tuple[bytes, dict[str, bytes]]:
+    """The restore script and the backup files it decodes (certutil's base64 text), by path. Every line is made by
+    the collection (paths through quote.cmd); a value read from the host only ever travels inside a backup file."""
     lines = ["@echo off"]
     backups: dict[str, bytes] = {}
     for index, (path, data) in enumerate(restore.files.items()):
+        target = tasks.host_path_arg(path, batch_file=True)
         if data is None:
-            lines.append(f'del /f /q "{path}" 2>nul')
+            lines.append(f"del /f /q {target} 2>nul")
             continue
-        backup = backup_path(name, index)
+        backup = layout.backup(index)
         backups[backup] = ("\r\n".join(files.encoded_lines(data)) + "\r\n").encode("ascii")
-        lines.append(f'certutil -f -decode "{backup}" "{path}" >nul')
+        lines.append(f"certutil -f -decode {tasks.host_path_arg(backup, batch_file=True)} {target} >nul")
+    if restore.registry is not None:
+        backups[layout.reg_file] = restore.registry
+        lines.append(f"reg import {tasks.host_path_arg(layout.reg_file, batch_file=True)} >nul 2>&1")
     lines += list(restore.commands)
-    # the task's last step deletes the task; the files go first (a running .cmd can delete itself: cmd.exe then only
-    # prints "The batch file cannot be found." when it looks for the next line, and there is none)
-    if len(backups) > MAX_BACKUP_FILES:
-        raise RollbackError(f"{len(backups)} files to restore; cancel_stale only cleans up {MAX_BACKUP_FILES}")
-    lines.append("del /f /q " + " ".join(f'"{p}"' for p in [*backups, script_path(name)]) + " 2>nul")
-    return ("\r\n".join(lines) + "\r\n").encode("ascii"), backups
+    # last: remove the directory (a running .cmd may delete itself: cmd.exe then only prints "The batch file cannot
+    # be found." when it looks for the next line, and there is none); the task line deletes the task afterwards
+    lines.append(f"rd /s /q {tasks.host_path_arg(layout.folder, batch_file=True)} 2>nul")
+    text = "\r\n".join(lines) + "\r\n"
+    if not text.isascii():
+        raise RollbackError("the restore script would contain non-ASCII text; nothing was changed")
+    return text.encode("ascii"), backups
 
 
-def task_line(name: str, delay: int) -> str:
-    """What the task runs after ``cmd.exe /c`` (tasks.start_command appends the task's own deletion)."""
-    return f"{tasks.wait_command(delay)} & {script_path(name)}"
+def task_line(layout: Layout, delay: int) -> str:
+    """What the task runs after ``cmd.exe /c`` (tasks.start_command appends the task's own deletion). Task
+    Scheduler hands this line to cmd.exe again when the task runs, so it holds only text the collection made: the
+    wait and the script's path (no value from an option or the host; the path has no quote or special character)."""
+    return f"{tasks.wait_command(delay)} & {layout.script}"
+
+
+def parse_acl_file(data: bytes | None) -> str:
+    """The SDDL DACL in an ``icacls /save`` file: a line with the object's name, then its SDDL (``D:...``).
+    ASSUMPTION (UNVERIFIED): the file is UTF-16LE, with or without a byte-order mark; other encodings are tried
+    too, and no SDDL line at all fails the check."""
+    if not data:
+        return ""
+    texts = []
+    if data[:2] == b"\xff\xfe" or (len(data) > 1 and data[1:2] == b"\x00"):
+        texts.append(data.decode("utf-16-le", errors="replace").lstrip("\ufeff"))
+    texts.append(data.decode("utf-8", errors="replace"))
+    for text in texts:
+        for line in text.splitlines():
+            if line.strip().upper().startswith("D:"):
+                return line.strip()
+    return ""
+
+
+def acl_problem(sddl: str) -> str | None:
+    """None when the DACL is protected (no inheritance) and grants exactly SYSTEM and Administrators full control,
+    each inherited by files and subfolders; otherwise what is wrong. Fails safe: anything unexpected is a problem."""
+    match = re.fullmatch(r"D:(?P<flags>[A-Z]*)(?P<aces>(?:\([^()]*\))*)", sddl.strip(), re.IGNORECASE)
+    if match is None:
+        return "its DACL could not be read back"
+    if "P" not in match["flags"].upper():
+        return "its DACL still inherits entries from %SystemRoot%\\Temp"
+    found: set[str] = set()
+    for ace in re.findall(r"\(([^()]*)\)", match["aces"]):
+        fields = ace.split(";")
+        if len(fields) != 6:
+            return f"its DACL has an entry that cannot be read ({ace})"
+        kind, flags, rights, sid = fields[0].upper(), fields[1].upper(), fields[2].upper(), fields[5].upper()
+        sid = SDDL_ALIASES.get(sid, sid)
+        if kind != "A" or sid not in (SYSTEM_SID, ADMINISTRATORS_SID):
+            return f"its DACL has an entry for someone else ({ace})"
+        if rights not in FULL_ACCESS or "ID" in flags or "IO" in flags:
+            return f"its DACL has an unexpected entry ({ace})"
+        found.add(sid)
+    if found != {SYSTEM_SID, ADMINISTRATORS_SID}:
+        return "its DACL does not grant both SYSTEM and Administrators"
+    return None
 
 
 class Guard:
-    """One armed rollback task. ``arm`` before the disruptive step; ``confirm`` after it; or ``settle`` a failure."""
+    """One rollback task. ``arm`` before the first change; ``confirm`` after the disruptive step; or ``settle``."""
 
     def __init__(
         self,
@@ -105,73 +202,150 @@ class Guard:
         clock: t.Callable[[], float] = time.time,
         sleep: t.Callable[[float], None] = time.sleep,
     ) -> None:
+        if not TASK_NAME.match(name):
+            raise ValueError(f"task name {name!r}: letters, digits and '-' only")
         self.name, self.restore, self.reconnect_seconds = name, restore, reconnect_seconds
         self.delay = max(delay, int(reconnect_seconds) + MARGIN)  # never restore while we may still reconnect
         self.clock, self.sleep = clock, sleep
         self.restore_at: float | None = None
-        self.leftovers: list[str] = []
+        self.armed = False
+        # Everything that can fail on input is computed here, before the host is touched.
+        self.layout = Layout.fresh(len(restore.files))
+        text, backups = script(self.layout, restore)
+        self.written = {**backups, self.layout.script: text}
+        self.write_commands, self.probes = files.write_commands(self.written)
+        self.arm_line = batch.command_line(
+            [batch.Probe("arm", tasks.arm_command(name, task_line(self.layout, self.delay)))]
+        )
 
-    def arm_commands(self) -> tuple[list[str], list[batch.Probe], dict[str, bytes]]:
-        """The command lines (the last one registers and starts the task), the read-back probes, and the files."""
-        text, backups = script(self.name, self.restore)
-        written = {**backups, script_path(self.name): text}
-        commands, probes = files.write_commands(written)
-        arm = batch.command_line([batch.Probe("arm", tasks.arm_command(self.name, task_line(self.name, self.delay)))])
-        if len(commands[-1]) + len(arm) + 3 <= batch.MAX_COMMAND_LINE - 100:
-            commands[-1] = f"{commands[-1]} & {arm}"
-        else:
-            commands.append(arm)
-        return commands, probes, written
+    # --- arm -----------------------------------------------------------------------------------------------------
+
+    def folder_command(self) -> str:
+        """Create the directory (fails if it exists), close its DACL, save the DACL, and read the saved copy."""
+        folder = tasks.host_path_arg(self.layout.folder)
+        grants = " ".join(quote.cmd(grant) for grant in GRANTS)
+        create = (
+            f"mkdir {folder} && icacls {folder} /inheritance:r /grant:r {grants} >nul"
+            f" && icacls {folder} /save {tasks.host_path_arg(self.layout.acl_file)} >nul && echo created"
+        )
+        return batch.command_line(
+            [
+                batch.Probe("folder", create),
+                files.read_probe("acl", self.layout.acl_file),
+                batch.Probe("listing", f"dir /a /b {folder}"),
+            ]
+        )
 
     def arm(self, client: batch.CommandRunner) -> None:
-        """Write the script and backups, start the task; on any failure try to cancel what may have started."""
-        commands, probes, written = self.arm_commands()
-        self.leftovers = list(written)
+        """Create and check the directory, write the script and backups, start the task; on any failure cancel what
+        may have started (the restore matches what runs now, so a task that escaped the cancel is harmless)."""
         try:
+            self._prepare_folder(client)
+            commands = list(self.write_commands)
+            if len(commands[-1]) + len(self.arm_line) + 3 <= batch.MAX_COMMAND_LINE - 100:
+                commands[-1] = f"{commands[-1]} & {self.arm_line}"
+            else:
+                commands.append(self.arm_line)
             stdout, result = "", None
             for command in commands:
                 result = client.run_command("cmd.exe", ["/c", command])
                 stdout += result.stdout
             sections = batch.split_sections(stdout)
-            for probe, (path, data) in zip(probes, written.items(), strict=True):
+            for probe, (path, data) in zip(self.probes, self.written.items(), strict=True):
                 if files.parse_read(path, sections.get(probe.name, "")) != data:
-                    raise RollbackError(f"writing the rollback file {path} did not take")
+                    raise RollbackError(f"writing the rollback file {path} did not take; nothing was changed")
             if result is None or result.rc != 0 or "arm" not in sections:
-                seen = " ".join((result.stderr or sections.get("arm", "")).split()) if result else ""
-                raise RollbackError(f"could not start the rollback task {self.name}: {seen or 'no answer'}")
+                seen = " ".join((result.stderr or sections.get("arm", "")).split())[:200] if result else ""
+                raise RollbackError(
+                    f"could not start the rollback task {self.name}: {seen or 'no answer'}; nothing was changed"
+                )
         except WinRemoteError:
-            # the first error says more; a task that did start would restore settings that are still current
-            with contextlib.suppress(WinRemoteError):
-                self.cancel(client)
+            if self.armed:  # the first error says more; a started task would restart WinRM for nothing
+                with contextlib.suppress(WinRemoteError):
+                    self._cancel_once(client)
             raise
         self.restore_at = self.clock() + self.delay
 
-    def cancel(self, client: batch.CommandRunner) -> None:
-        """Stop and delete the task and its files (one WinRS command); raises RollbackError when it was gone."""
-        result = client.run_command("cmd.exe", ["/c", tasks.cancel_command(self.name, self.leftovers)])
-        if result.rc != 0:
+    def _prepare_folder(self, client: batch.CommandRunner) -> None:
+        self.armed = True  # an answer lost on the way may hide a directory this run created: remove it on failure
+        result = client.run_command("cmd.exe", ["/c", self.folder_command()])
+        sections = batch.split_sections(result.stdout)
+        folder = self.layout.folder
+        if "created" not in sections.get("folder", "").split():
+            self.armed = False  # not created by this run: never touched
+            seen = " ".join((result.stderr or sections.get("folder", "")).split())[:200]
             raise RollbackError(
-                f"the rollback task {self.name} was no longer there to cancel: it may have restored "
-                f"{self.restore.what} already; observe the host again (rerun this task) to see its state"
+                f"could not create the rollback guard's directory {folder} with an ACL for SYSTEM and Administrators "
+                f"only ({seen or 'no answer'}); a directory that already exists is never used; nothing was changed"
+            )
+        try:
+            sddl = parse_acl_file(files.parse_read(self.layout.acl_file, sections.get("acl", "")))
+        except WinRemoteError:
+            sddl = ""
+        problem = acl_problem(sddl)
+        # Until icacls closed it, the new directory inherited %SystemRoot%\Temp's grant that lets ordinary users
+        # create files and folders in every subfolder (BUILTIN\Users:(CI)(S,WD,AD,X), see the `icacls
+        # c:\windows\temp` output in GHSA-rf39-3f98-xr7r): anything but the saved DACL in it refuses the run.
+        listed = {line.strip().lower() for line in sections.get("listing", "").splitlines() if line.strip()}
+        if problem is None and listed != {self.layout.acl_file.rsplit("\\", 1)[-1].lower()}:
+            problem = "something else was created in it before its ACL was closed"
+        if problem is not None:
+            raise RollbackError(
+                f"refusing to use the rollback guard's directory {folder}: {problem}; only SYSTEM and Administrators "
+                "may write there; nothing was changed"
+            )
+
+    # --- cancel and observe --------------------------------------------------------------------------------------
+
+    def _cancel_once(self, client: batch.CommandRunner) -> t.Any:
+        return client.run_command("cmd.exe", ["/c", tasks.cancel_command(self.name, [self.layout.folder])])
+
+    def task_state(self, client: batch.CommandRunner) -> str:
+        """A fresh observation: "waiting" (the task exists), "gone"; raises when the host does not answer."""
+        result = client.run_command("cmd.exe", ["/c", tasks.query_command(self.name)])
+        return "waiting" if self.name.lower() in result.stdout.lower() else "gone"
+
+    def before_restore(self) -> bool:
+        """The task cannot have fired yet (it starts its wait when armed; 10 s of slack for clock and start)."""
+        return self.restore_at is not None and self.clock() < self.restore_at - 10
+
+    def cancel(self, client: batch.CommandRunner) -> None:
+        """Stop and delete the task and its directory (one WinRS command). When the answer is lost or the task was
+        no longer there, query it again and decide from what is true on the host."""
+        try:
+            result = self._cancel_once(client)
+        except WinRemoteError:
+            # The cancel may have run (its reply or only the shell's Delete was lost): look at the task again.
+            if self.task_state(client) == "gone" and self.before_restore():
+                self.restore_at = None
+                return
+            raise
+        if result.rc != 0:  # /delete found no task: our earlier cancel took (reply lost), or the task already ran
+            if self.before_restore():
+                self.restore_at = None
+                return
+            raise RollbackError(
+                f"the rollback task {self.name} was no longer there to cancel and its time had come: it has restored "
+                f"{self.restore.what}; observe the host again (rerun this task) to see its state"
             )
         self.restore_at = None
 
     def confirm(self, client: t.Any) -> None:
-        """After the disruptive step: reconnect (with backoff) until the cancel goes through, or fail saying when
-        the host restores itself."""
+        """After the disruptive step: reconnect (with backoff) until the cancel goes through, or fail saying what
+        the host will do."""
         failure = self._cancel_within(client, self.reconnect_seconds)
         if failure is not None:
-            raise self.pending(f"the host did not answer within {self.reconnect_seconds:.0f}s ({failure})")
+            raise self.pending(client, f"the host did not answer within {self.reconnect_seconds:.0f}s ({failure})")
 
     def settle(self, client: t.Any, error: WinRemoteError, patient: bool = False) -> WinRemoteError:
         """The error to raise after a failed step: the original one when the host answers (the task is then
-        cancelled: a reachable host needs no rollback), else the 'will restore itself' one. ``patient`` retries
+        cancelled: a reachable host needs no rollback), else one saying what the host will do. ``patient`` retries
         for the reconnect window (the step may have started a restart), otherwise one try."""
         try:
             failure = self._cancel_within(client, self.reconnect_seconds if patient else 0.0)
         except RollbackError as exc:
             return exc
-        return error if failure is None else self.pending(str(error))
+        return error if failure is None else self.pending(client, str(error))
 
     def _cancel_within(self, client: t.Any, seconds: float) -> WinRemoteError | None:
         """Cancel, retrying with backoff for ``seconds``; None once cancelled, else the last connection error.
@@ -191,15 +365,28 @@ class Guard:
             self.sleep(delay)
             delay = min(delay * 2, 5.0)
 
-    def pending(self, detail: str) -> RollbackPendingError:
-        """One line: unreachable, restores itself at about <time> (in N s), and how to check."""
+    def pending(self, client: t.Any, detail: str) -> RollbackPendingError:
+        """One line from a fresh look at the task: it will restore at about <time>, or whether it still waits could
+        not be determined (the host does not answer), and how to check."""
         at = self.restore_at if self.restore_at is not None else self.clock() + self.delay
         left = max(0, round(at - self.clock()))
         when = time.strftime("%H:%M:%S UTC", time.gmtime(at))
+        try:
+            client.close()
+            seen = self.task_state(client)
+        except WinRemoteError:
+            seen = "unknown"
+        check = f"on the host run 'schtasks /query /tn {self.name}' (listed: still waiting)"
+        if seen == "waiting":
+            return RollbackPendingError(
+                f"{detail.rstrip('.')}; the cancel did not go through and the rollback task is still waiting: the "
+                f"host will restore {self.restore.what} by itself at about {when} (in {left}s, SYSTEM scheduled task "
+                f"{self.name}); to check, rerun this task after that time, or {check}"
+            )
         return RollbackPendingError(
             f"{detail.rstrip('.')}; the host is unreachable and will restore {self.restore.what} by itself at about "
-            f"{when} (in {left}s, SYSTEM scheduled task {self.name}); to check, rerun this task after that time, or "
-            f"on the host run 'schtasks /query /tn {self.name}' (Running: still waiting)"
+            f"{when} (in {left}s, SYSTEM scheduled task {self.name}) unless the last cancel took, which could not be "
+            f"determined; to check, rerun this task after that time, or {check}"
         )
 
 
@@ -227,6 +414,8 @@ def stale_change(name: str) -> Change:
 
 
 def cancel_stale(client: batch.CommandRunner, name: str) -> None:
-    """Stop and delete the task and every file it may have left; one that already ran or vanished is fine."""
-    paths = [script_path(name), *(backup_path(name, index) for index in range(MAX_BACKUP_FILES))]
-    client.run_command("cmd.exe", ["/c", tasks.cancel_command(name, paths)])
+    """Stop and delete the task and the directory its line names (found in ``schtasks /query /v``; only a name of
+    the guard's own form is used); a task that already ran or vanished is fine."""
+    listing = client.run_command("cmd.exe", ["/c", tasks.query_command(name, verbose=True)])
+    folders = sorted({folder_of(m["token"].lower()) for m in TOKEN.finditer(listing.stdout)})
+    client.run_command("cmd.exe", ["/c", tasks.cancel_command(name, folders)])

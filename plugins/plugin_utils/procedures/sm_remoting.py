@@ -20,6 +20,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.remo
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     firewall,
+    quote,
     services,
     tasks,
     winrm_config,
@@ -200,14 +201,17 @@ def found(state: RemotingState) -> dict[str, t.Any]:
 
 def restore_listener(change: Change) -> rollback.Restore:
     """Undo a listener creation or update with winrm.cmd (``call``: it is a batch file, and a .cmd started from a
-    .cmd without call never returns). winrm.cmd needs the service running, so start it first; restart it at the end
+    .cmd without call never returns). ``call`` expands percent signs a second time, which is harmless here: the line
+    holds only the constant resource URI (quoted by quote.cmd), a port number and true/false, all made by the
+    collection, and no ``%``. winrm.cmd needs the service running, so start it first; restart it at the end
     (ASSUMPTION, UNVERIFIED: WinRM picks listener changes up by itself; the restart costs nothing here)."""
+    uri = quote.cmd(HTTP_LISTENER, batch=True)
     if change.kind == "create_listener":
-        undo = f"call winrm delete {HTTP_LISTENER}"
+        undo = f"call winrm delete {uri}"
     else:
         before = change.before
         enabled = "true" if before["enabled"] else "false"
-        undo = f'call winrm set {HTTP_LISTENER} @{{Port="{int(before["port"])}";Enabled="{enabled}"}}'
+        undo = f'call winrm set {uri} @{{Port="{int(before["port"])}";Enabled="{enabled}"}}'
     return rollback.Restore({}, ["net start winrm >nul 2>&1", undo, tasks.RESTART_WINRM], "the previous HTTP listener")
 
 

@@ -10,8 +10,10 @@ The filters choose the LOCAL addresses the GPO listener binds to (not the client
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import ipaddress
+import socket
 import time
 import typing as t
 
@@ -41,6 +43,13 @@ ALLOW = "AllowAutoConfig"
 FILTERS = {"IPv4Filter": "ipv4_filter", "IPv6Filter": "ipv6_filter"}
 VALUES = (ALLOW, *FILTERS)
 STATES = ("enabled", "disabled", "not_configured")
+# The GPO listener: Address=*, HTTP on the default HTTP port (5985), per the policy's help text ("the WinRM service
+# automatically listens on the network for requests on the HTTP transport over the default HTTP port"; Microsoft
+# Learn, Policy CSP - RemoteManagement, AllowAutoConfig). ASSUMPTION (UNVERIFIED): with a certificate it may serve
+# HTTPS on 5986 too, so a connection to HTTPS 5986 is treated as depending on the policy as well (fails safe).
+GPO_ENDPOINTS = (("http", 5985), ("https", 5986))
+RESOLVE_SECONDS = 5.0  # deadline of the controller-side name resolution
+Resolver = t.Callable[[str, int], t.Sequence[str]]
 
 
 class PolicyError(WinRemoteError):
@@ -102,10 +111,24 @@ class Desired:
     restart_winrm: bool = True
     allow_self_disconnect: bool = False
     controller_address: str | None = None  # the host name or address the controller connects to
+    scheme: str = "http"  # the connection's transport and port
+    port: int = 5985
+    # the addresses the controller may reach the host at: the literal, or what the name resolved to on the
+    # controller; None = not resolved (no name given, or resolution failed: see resolve_error)
+    addresses: tuple[str, ...] | None = None
+    resolve_error: str | None = None
 
     @classmethod
-    def from_args(cls, args: t.Mapping[str, t.Any], controller_address: str | None) -> Desired:
-        """Validate the module options; every error names the option and is raised before any connection."""
+    def from_args(
+        cls,
+        args: t.Mapping[str, t.Any],
+        controller_address: str | None,
+        scheme: str = "http",
+        port: int = 5985,
+        resolver: Resolver | None = None,
+    ) -> Desired:
+        """Validate the module options; every error names the option and is raised before any connection. A host
+        name is resolved here (on the controller, with a deadline) when the filters restrict the addresses."""
         state = args["state"]
         if state not in STATES:
             raise PolicyError(f"state: must be one of {', '.join(STATES)}, got {state!r}")
@@ -121,6 +144,15 @@ class Desired:
                 filters[parameter] = winrm_filters.normalize(parameter, "*" if value is None else str(value))
             except winrm_filters.FilterError as exc:
                 raise PolicyError(str(exc)) from None
+        addresses: tuple[str, ...] | None = None
+        error = None
+        if controller_address and _is_ip(controller_address):
+            addresses = (str(ipaddress.ip_address(controller_address.strip("[]"))),)
+        elif controller_address and (filters["ipv4_filter"], filters["ipv6_filter"]) != ("*", "*"):
+            try:
+                addresses = tuple(dict.fromkeys((resolver or resolve)(controller_address, port)))
+            except OSError as exc:
+                error = str(exc) or type(exc).__name__
         return cls(
             state=state,
             ipv4_filter=filters["ipv4_filter"],
@@ -128,6 +160,10 @@ class Desired:
             restart_winrm=bool(args.get("restart_winrm", True)),
             allow_self_disconnect=bool(args.get("allow_self_disconnect", False)),
             controller_address=controller_address,
+            scheme=scheme.lower(),
+            port=int(port),
+            addresses=addresses,
+            resolve_error=error,
         )
 
     def filter_of(self, name: str) -> str | None:
@@ -146,34 +182,97 @@ class Desired:
     def running(self) -> Running:
         return Running(self.state, self.ipv4_filter, self.ipv6_filter)
 
-    def lockout(self) -> str | None:
-        """Why the policy, once WinRM applies it, leaves nothing listening where the controller connects."""
+    def lockout(self, listeners: t.Sequence[winrm_config.Listener] = ()) -> str | None:
+        """Why WinRM, once it applies this policy, would leave nothing answering this controller; None when it
+        keeps answering (or when the connection is unknown: no controller address, as in pure plan tests).
+
+        Rules (the assumptions are in GPO_ENDPOINTS and the simulator's rules.effective_listeners):
+        - disabled (AllowAutoConfig=0): the service answers no remote request at all, whatever the listeners
+          (Microsoft Learn, Policy CSP - RemoteManagement, AllowAutoConfig);
+        - a connection to another transport/port than the GPO listener's goes through a local listener the
+          policy does not touch: unaffected;
+        - not_configured: the GPO listener goes away, so some other (local) listener seen now must serve the
+          connection's transport, port and address;
+        - enabled: the filters choose the local addresses the GPO listener binds to; at least one address the
+          controller may use (the literal, or every address the name resolved to on the controller) must be
+          included. A local Address=* HTTP listener is not counted: the GPO listener replaces it.
+        """
         if self.state == "disabled":
             return "state=disabled (AllowAutoConfig=0) turns WinRM remote management off: no listener answers"
-        if self.state != "enabled" or not self.controller_address:
+        if not self.controller_address or (self.scheme, self.port) not in GPO_ENDPOINTS:
             return None
-        try:
-            address = ipaddress.ip_address(self.controller_address.strip("[]"))
-        except ValueError:
-            return None  # a host name: see warnings()
-        parameter = "ipv4_filter" if address.version == 4 else "ipv6_filter"
-        value = self.ipv4_filter if address.version == 4 else self.ipv6_filter
-        if winrm_filters.addresses_match(value or "", str(address)):
+        where = f"{self.scheme.upper()} port {self.port}"
+        if self.state == "not_configured":
+            if not any(x.source == "GPO" for x in listeners):
+                return None  # no GPO listener runs now: not_configured removes nothing
+            if any(self._serves(x) for x in listeners if x.source != "GPO"):
+                return None
+            return (
+                f"state=not_configured removes the Group Policy listener (Source=GPO), and no other listener is seen "
+                f"serving {where} at {self.controller_address}"
+            )
+        if (self.ipv4_filter, self.ipv6_filter) == ("*", "*"):
             return None
-        return f"{parameter}={value!r} does not include {address}, the address this connection uses"
+        if self.addresses is None:
+            return (
+                f"the filters restrict the listening addresses and {self.controller_address} could not be resolved "
+                f"on the controller within {RESOLVE_SECONDS:.0f}s ({self.resolve_error or 'no address'}), so it cannot "
+                "be checked that they include the address this connection uses; connect by IP address"
+            )
+        if any(self._admits(address) for address in self.addresses):
+            return None
+        parts = []
+        for version, parameter, value in ((4, "ipv4_filter", self.ipv4_filter), (6, "ipv6_filter", self.ipv6_filter)):
+            family = [a for a in self.addresses if ipaddress.ip_address(a).version == version]
+            if family:
+                parts.append(f"{parameter}={value!r} does not include {', '.join(family)}")
+        if not parts:
+            return f"{self.controller_address} resolved to no address on the controller"
+        if _is_ip(self.controller_address):
+            return f"{parts[0]}, the address this connection uses"
+        return f"{' and '.join(parts)}: every address {self.controller_address} resolves to on the controller"
+
+    def _admits(self, address: str) -> bool:
+        version = ipaddress.ip_address(address).version
+        value = self.ipv4_filter if version == 4 else self.ipv6_filter
+        return winrm_filters.addresses_match(value or "", address)
+
+    def _serves(self, listener: winrm_config.Listener) -> bool:
+        """The listener is enabled on this connection's transport and port, on * or an address in use."""
+        if not listener.enabled or listener.transport.lower() != self.scheme or listener.port != self.port:
+            return False
+        if listener.address == "*":
+            return True
+        kind, _, value = listener.address.partition(":")
+        return kind.upper() == "IP" and value.strip("[]") in (self.addresses or ())
 
     def warnings(self) -> list[str]:
         found = []
         for parameter, family in (("ipv4_filter", "IPv4"), ("ipv6_filter", "IPv6")):
             if self.state == "enabled" and getattr(self, parameter) == "":
                 found.append(f"{parameter} is empty: the WinRM GPO listener will not listen on any {family} address")
-        by_name = self.controller_address and not _is_ip(self.controller_address)
-        if self.state == "enabled" and by_name and (self.ipv4_filter, self.ipv6_filter) != ("*", "*"):
+        if self.state == "enabled" and self.addresses and not all(self._admits(a) for a in self.addresses):
             found.append(
-                f"the connection uses the name {self.controller_address}: make sure the filters include the local "
-                "address it resolves to, or WinRM stops answering it after the restart"
+                f"{self.controller_address} resolves to addresses the filters leave out "
+                f"({', '.join(a for a in self.addresses if not self._admits(a))}): after the restart only the "
+                "others answer"
             )
         return found
+
+
+def resolve(name: str, port: int, seconds: float = RESOLVE_SECONDS) -> tuple[str, ...]:
+    """Every address ``name`` resolves to on the controller (what the connection may use), within ``seconds``.
+    getaddrinfo has no timeout of its own, so it runs in a worker thread that is abandoned at the deadline."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(socket.getaddrinfo, name, port, 0, socket.SOCK_STREAM)
+    pool.shutdown(wait=False)
+    try:
+        infos = future.result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        raise OSError(f"no answer within {seconds:.0f}s") from None
+    except (OSError, UnicodeError) as exc:
+        raise OSError(str(exc)) from None
+    return tuple(dict.fromkeys(str(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in infos))
 
 
 def _is_policy_key(key: str) -> bool:
@@ -262,26 +361,73 @@ def _gpt_summary(gpt: gpt_ini.GptIni | None) -> dict[str, t.Any] | None:
     return {"version": gpt.version, gpt_ini.MACHINE_EXTENSIONS_KEY: gpt.get(gpt_ini.MACHINE_EXTENSIONS_KEY)}
 
 
-def _restore_value(name: str, value: t.Any) -> str:
-    """The reg.exe line that puts one policy value back as observed (reg query types: int = DWORD, str = SZ)."""
-    if value is None:
-        return f'reg delete "{REGISTRY_KEY}" /v {name} /f >nul 2>&1'
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f'reg add "{REGISTRY_KEY}" /v {name} /t REG_DWORD /d {value} /f >nul'
-    if isinstance(value, str):
-        return f'reg add "{REGISTRY_KEY}" /v {name} /t REG_SZ /d "{rollback.batch_text(value)}" /f >nul'
-    raise PolicyError(f"{REGISTRY_KEY}\\{name} has an unexpected type on the host; remove or repair it first")
+def reg_file(values: t.Mapping[str, int | str | None]) -> bytes:
+    """A regedit 5.00 file (UTF-16LE with a byte-order mark, as regedit writes them) that sets or deletes the policy
+    values: any text survives, non-ASCII included (Microsoft Learn "How to add, modify, or delete registry subkeys and
+    values by using a .reg file": ``"name"="text"`` with ``\\`` and ``\"`` escaped, ``dword:``, ``"name"=-``). Text
+    with control characters is written as ``hex(1):`` (REG_SZ as its UTF-16LE bytes)."""
+    lines = [REG_HEADER, "", f"[HKEY_LOCAL_MACHINE{REGISTRY_KEY[4:]}]"]
+    for name, value in values.items():
+        if value is None:
+            lines.append(f'"{name}"=-')
+        elif isinstance(value, int):
+            lines.append(f'"{name}"=dword:{value & 0xFFFFFFFF:08x}')
+        elif value.isprintable():
+            lines.append(f'"{name}"="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        else:
+            raw = (value + "\x00").encode("utf-16-le", errors="surrogatepass")
+            lines.append(f'"{name}"=hex(1):' + ",".join(f"{byte:02x}" for byte in raw))
+    try:
+        return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
+    except UnicodeEncodeError:
+        raise PolicyError(f"{REGISTRY_KEY} holds text that cannot be written back; repair it first") from None
+
+
+REG_HEADER = "Windows Registry Editor Version 5.00"
+
+
+def running_desired(state: PolicyState) -> Desired:
+    """The policy WinRM runs now, as a request (what the rollback puts back)."""
+    running = state.running
+    if running.state != "enabled":
+        return Desired(state=running.state)
+    return Desired(state="enabled", ipv4_filter=running.ipv4_filter, ipv6_filter=running.ipv6_filter)
 
 
 def restore_of(state: PolicyState) -> rollback.Restore:
-    """The observed policy: the GPO files' bytes, the registry values, then a WinRM restart so the service reads
-    them. ASSUMPTION (UNVERIFIED): the policy engine may keep a gpt.ini version it has seen; WinRM reads the
-    registry values at start either way, and they are restored directly."""
-    commands = [_restore_value(name, state.registry.get(name)) for name in VALUES]
+    """What makes WinRM run again what it runs NOW (winrm/config/service, Running), not what the files or the
+    registry say: an earlier run with restart_winrm=false, a fault or a killed process may have left those holding
+    a policy the service never applied. Registry.pol and gpt.ini keep their bytes when they already hold the running
+    policy; otherwise Registry.pol is rebuilt from its current records with the policy key set to the running policy,
+    and gpt.ini is bumped past anything this run writes, so the policy engine applies it. The policy values go back
+    through a .reg file; then WinRM restarts. ASSUMPTION (UNVERIFIED): the policy engine may keep a gpt.ini version it
+    has seen; WinRM reads the registry values when it starts either way, and they are restored directly."""
+    wanted = running_desired(state)
+    policy = WinrmPolicy()
+    entries = state.entries()
+    files_changes = policy.plan(dataclasses.replace(state, stale_rollback=False), wanted)
+    pol, gpt = state.registry_pol, state.gpt_ini
+    if any(c.kind == "write_file" for c in files_changes):
+        new_entries = registry_pol.set_values(entries, POLICY_KEY, policy.pol_wanted(entries, wanted))
+        pol = registry_pol.serialize(new_entries) if new_entries or state.registry_pol is not None else None
+        try:
+            parsed = gpt_ini.parse(state.gpt_ini) if state.gpt_ini is not None else gpt_ini.new()
+            bumped = gpt_ini.bump_machine_version(gpt_ini.bump_machine_version(parsed))
+            if new_entries:
+                bumped = gpt_ini.ensure_machine_extension(bumped)
+        except gpt_ini.GptIniError as exc:
+            raise PolicyError(f"{GPT_INI} on the host cannot be updated safely: {exc}; repair it first") from None
+        gpt = gpt_ini.render_bytes(bumped)
+    values: dict[str, int | str | None] = {}
+    for name, value in wanted.registry_values.items():
+        have = state.registry.get(name)
+        same = isinstance(value, str) and isinstance(have, str) and _same_filter(FILTERS[name], have, value)
+        values[name] = have if same else value  # the observed text when it means the same
     return rollback.Restore(
-        {REGISTRY_POL: state.registry_pol, GPT_INI: state.gpt_ini},
-        [*commands, tasks.RESTART_WINRM],
-        "the previous WinRM policy",
+        {REGISTRY_POL: pol, GPT_INI: gpt},
+        [tasks.RESTART_WINRM],
+        "the WinRM policy the service ran before this change",
+        registry=reg_file(values),
     )
 
 
@@ -298,7 +444,7 @@ class WinrmPolicy:
 
     # --- plan ----------------------------------------------------------------------------------------------------
 
-    def _pol_wanted(self, entries: list[PolEntry], desired: Desired) -> dict[str, PolEntry | None]:
+    def pol_wanted(self, entries: list[PolEntry], desired: Desired) -> dict[str, PolEntry | None]:
         """gpedit's records: Enabled = AllowAutoConfig 1 + both filters (ASSUMPTION: an empty filter is an empty
         REG_SZ); Disabled = AllowAutoConfig 0 + ``**del.`` markers for the filters; Not configured = no records."""
         wanted: dict[str, PolEntry | None] = {}
@@ -331,7 +477,7 @@ class WinrmPolicy:
     def plan(self, state: PolicyState, desired: Desired) -> list[Change]:
         changes: list[Change] = [rollback.stale_change(ROLLBACK_TASK)] if state.stale_rollback else []
         entries = state.entries()
-        new_entries = registry_pol.set_values(entries, POLICY_KEY, self._pol_wanted(entries, desired))
+        new_entries = registry_pol.set_values(entries, POLICY_KEY, self.pol_wanted(entries, desired))
         new_pol = registry_pol.serialize(new_entries) if new_entries or state.registry_pol is not None else None
         if new_pol != state.registry_pol:
             changes.append(
@@ -359,11 +505,11 @@ class WinrmPolicy:
                     "restart WinRM through a SYSTEM scheduled task so the service applies the policy",
                     # base.execute re-observes after apply unless a change is disruptive (cuts the controller off for
                     # good); a restart that comes back is verified by wait_for and by that re-observation.
-                    {"desired": desired, "cuts_connection": desired.lockout() is not None},
-                    disruptive=desired.lockout() is not None,
+                    {"desired": desired, "cuts_connection": desired.lockout(state.listeners) is not None},
+                    disruptive=desired.lockout(state.listeners) is not None,
                 )
             )
-        reason = desired.lockout()
+        reason = desired.lockout(state.listeners)
         if changes and reason and not desired.allow_self_disconnect:
             raise PolicyError(
                 f"refused: {reason}, so WinRM would stop answering this controller once the policy applies; "
@@ -410,10 +556,41 @@ class WinrmPolicy:
         restart = next((c for c in changes if c.kind == "restart_winrm"), None)
         guard = None
         if restart is not None and not restart.params["cuts_connection"]:
-            # Built before anything changes, so a value the script cannot hold refuses the run untouched.
+            # Built before anything changes, so input the script cannot hold refuses the run untouched.
             guard = rollback.Guard(ROLLBACK_TASK, restore_of(state), self.wait_seconds, sleep=self.sleep)
         if any(c.kind == "cancel_stale_rollback" for c in changes):
             rollback.cancel_stale(client, ROLLBACK_TASK)  # first: it must not undo this run's changes later
+        if guard is not None:
+            # Armed before the first write: from here on a lost connection, a fault or a killed controller ends
+            # with the host restoring what WinRM runs now. A failure to arm raises with nothing written.
+            guard.arm(client)
+        try:
+            self.write(client, changes)
+        except WinRemoteError as exc:
+            if guard is None:
+                raise
+            raise guard.settle(client, exc) from None  # reachable: the task is cancelled, the error stands
+        if restart is None:
+            return
+        desired: Desired = restart.params["desired"]
+        if guard is None:  # the restart cuts this controller off on purpose (allow_self_disconnect): no guard
+            # Nothing will answer afterwards, so verify everything else now; never report half-done as success.
+            self.prepare_disconnect(client, desired)
+            tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
+            return
+        try:
+            tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
+        except WinRemoteError as exc:  # the restart may be under way: give the host the reconnect window
+            raise guard.settle(client, exc, patient=True) from None
+        try:
+            self.wait_for(client, desired.running)
+        except WinRemoteError as exc:  # the window is spent: one more try
+            raise guard.settle(client, exc) from None
+        guard.confirm(client)  # retried; on failure the error says what the host will do
+
+    @staticmethod
+    def write(client: Client, changes: t.Sequence[Change]) -> None:
+        """The files, then the registry values."""
         written = {c.params["path"]: c.params["data"] for c in changes if c.kind == "write_file"}
         files.write(client, written)
         for change in changes:
@@ -424,26 +601,6 @@ class WinrmPolicy:
                 registry.set_string(client, REGISTRY_KEY, name, str(change.after))
             elif change.kind == "delete_value":
                 registry.delete_value(client, REGISTRY_KEY, name)
-        if restart is None:
-            return
-        desired: Desired = restart.params["desired"]
-        if guard is None:  # the restart cuts this controller off on purpose (allow_self_disconnect): no guard
-            # Nothing will answer afterwards, so verify everything else now; never report half-done as success.
-            self.prepare_disconnect(client, desired)
-            tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
-            return
-        # A restart that should come back is guarded: if WinRM does not answer again, the task puts the previous
-        # files, values and service state back by itself.
-        guard.arm(client)
-        try:
-            tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
-        except WinRemoteError as exc:  # the restart may be under way: give the host the reconnect window
-            raise guard.settle(client, exc, patient=True) from None
-        try:
-            self.wait_for(client, desired.running)
-        except WinRemoteError as exc:  # the window is spent: one more try
-            raise guard.settle(client, exc) from None
-        guard.cancel(client)
 
     def wait_for(self, client: Client, expected: Running) -> Running:
         """Reconnect with backoff until the service answers with the expected policy, or fail saying what to do."""

@@ -11,13 +11,17 @@ A rollback task (``procedures/rollback.py``) is the same kind of task whose comm
 
 from __future__ import annotations
 
+import re
 import typing as t
 import xml.etree.ElementTree as ET
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
 
 RESTART_WINRM = "net stop winrm /y & net start winrm"
 MAX_TASK_RUN = 261  # schtasks refuses a /tr longer than this
+TASK_NAME = re.compile(r"^[A-Za-z0-9-]+$")
+SYSTEM_ROOT = "%SystemRoot%"
 
 
 class TaskError(errors.WinRemoteError):
@@ -38,20 +42,26 @@ class Requester(t.Protocol):
 
 
 def start_command(name: str, command_line: str) -> str:
-    """`schtasks /create ... && schtasks /run ...` for a self-deleting SYSTEM task running ``command_line``."""
-    if '"' in command_line or '"' in name:
-        raise ValueError("task names and command lines cannot contain double quotes")
+    """`schtasks /create ... && schtasks /run ...` for a self-deleting SYSTEM task running ``command_line``.
+
+    Task Scheduler hands the /tr text to cmd.exe again when the task runs, so callers put only text the collection
+    made there (fixed commands, generated paths): no value from an option or the host. The name is one too (letters,
+    digits, '-'), which is why it can appear unquoted inside /tr."""
+    if not TASK_NAME.match(name):
+        raise ValueError(f"task name {name!r}: letters, digits and '-' only")
+    if '"' in command_line or quote.refusal(command_line):
+        raise ValueError("a task command line cannot contain double quotes, '!' or control characters")
     action = f"cmd.exe /c {command_line} & schtasks /delete /tn {name} /f"
     if len(action) > MAX_TASK_RUN:
         raise ValueError(f"the task command is {len(action)} characters, more than schtasks accepts")
-    return (
-        f'schtasks /create /tn "{name}" /sc once /st 00:00 /ru SYSTEM /tr "{action}" /f && schtasks /run /tn "{name}"'
-    )
+    tn = quote.cmd(name)
+    return f'schtasks /create /tn {tn} /sc once /st 00:00 /ru SYSTEM /tr "{action}" /f && schtasks /run /tn {tn}'
 
 
-def query_command(name: str) -> str:
-    """``schtasks /query``: a row naming the task on stdout when it exists, an error on stderr when it does not."""
-    return f'schtasks /query /tn "{name}"'
+def query_command(name: str, verbose: bool = False) -> str:
+    """``schtasks /query``: a row naming the task on stdout when it exists, an error on stderr when it does not;
+    ``verbose`` (``/v /fo list``) adds the task's command line."""
+    return f"schtasks /query /tn {quote.cmd(name)}" + (" /v /fo list" if verbose else "")
 
 
 def wait_command(seconds: int) -> str:
@@ -67,21 +77,26 @@ def arm_command(name: str, command_line: str) -> str:
 
     UNVERIFIED: whether ``schtasks /create /f`` replaces a task whose instance is running; ending it first makes
     the answer irrelevant. ``/end`` fails harmlessly when nothing runs (its output is discarded)."""
-    return f'schtasks /end /tn "{name}" >nul 2>&1 & {start_command(name, command_line)}'
+    return f"schtasks /end /tn {quote.cmd(name)} >nul 2>&1 & {start_command(name, command_line)}"
 
 
-def cancel_command(name: str, leftovers: t.Sequence[str] = ()) -> str:
+def cancel_command(name: str, folders: t.Sequence[str] = ()) -> str:
     """Stop the task (``/end`` ends the waiting cmd.exe, so the rest of its line never runs; UNVERIFIED whether its
-    child ping.exe lingers, which is harmless), remove its files, then delete it: the exit code is /delete's, so
-    0 means the task existed and is gone, and non-zero that it was already gone (it ran, or never existed)."""
-    removal = f"del /f /q {' '.join(_quote(path) for path in leftovers)} 2>nul & " if leftovers else ""
-    return f'schtasks /end /tn "{name}" >nul 2>&1 & {removal}schtasks /delete /tn "{name}" /f'
+    child ping.exe lingers, which is harmless), remove its directories, then delete it: the exit code is /delete's,
+    so 0 means the task existed and is gone, and non-zero that it was already gone (it ran, or never existed).
+    A folder starting with %SystemRoot% keeps the variable outside the quotes so cmd.exe expands it."""
+    removal = "".join(f"rd /s /q {host_path_arg(path)} 2>nul & " for path in folders)
+    return f"schtasks /end /tn {quote.cmd(name)} >nul 2>&1 & {removal}schtasks /delete /tn {quote.cmd(name)} /f"
 
 
-def _quote(text: str) -> str:
-    if '"' in text:
-        raise ValueError(f"a path cannot contain double quotes: {text!r}")
-    return f'"{text}"'
+def host_path_arg(path: str, batch_file: bool = False) -> str:
+    """A host path as one argument made by :func:`quote.cmd`, with a leading ``%SystemRoot%`` left outside the
+    quotes so cmd.exe expands it (quote.cmd makes every ``%`` it is given literal); the C runtime joins
+    ``C:\\Windows"\\Temp\\x"`` into one argument. ASSUMPTION: %SystemRoot% holds no space or cmd.exe special
+    character (Windows Setup installs to a path such as C:\\Windows)."""
+    if path[: len(SYSTEM_ROOT)].casefold() == SYSTEM_ROOT.casefold():
+        return SYSTEM_ROOT + quote.cmd(path[len(SYSTEM_ROOT) :], batch=batch_file)
+    return quote.cmd(path, batch=batch_file)
 
 
 def _tolerant(client: Requester) -> winrs.Requester:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import typing as t
 
 import pytest
@@ -16,6 +18,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winr
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import files, gpt_ini, registry_pol, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry_pol import PolEntry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.winrm_config import Listener
 
 OTHER = PolEntry.dword(r"Software\Policies\Microsoft\Windows\WindowsUpdate\AU", "NoAutoUpdate", 1)
 HOST = "10.0.0.7"
@@ -224,13 +227,92 @@ def test_filter_that_keeps_the_controller_is_not_refused() -> None:
     assert changes[-1].kind == "restart_winrm" and not changes[-1].disruptive
 
 
+def resolver(*addresses: str) -> t.Callable[[str, int], t.Sequence[str]]:
+    """A controller-side name resolution that answers from a table (tests never ask DNS)."""
+
+    def resolve(name: str, port: int) -> t.Sequence[str]:
+        if not addresses:
+            raise OSError("Name or service not known")
+        return addresses
+
+    return resolve
+
+
+def named(addresses: tuple[str, ...], **args: t.Any) -> Desired:
+    return Desired.from_args({"state": "enabled", **args}, "win01.example.com", resolver=resolver(*addresses))
+
+
 def test_warnings() -> None:
     assert desired(ipv6_filter="").warnings() == [
         "ipv6_filter is empty: the WinRM GPO listener will not listen on any IPv6 address"
     ]
-    named = Desired.from_args({"state": "enabled", "ipv4_filter": "10.0.0.1"}, "win01.example.com")
-    assert named.lockout() is None and "win01.example.com" in named.warnings()[0]
+    some = named(("10.0.0.1", "10.0.0.2"), ipv4_filter="10.0.0.1")
+    assert (
+        some.lockout() is None
+        and "win01.example.com resolves to addresses the filters leave out (10.0.0.2)" in (some.warnings()[0])
+    )
     assert desired().warnings() == []
+
+
+@pytest.mark.parametrize(
+    "addresses,args,reason",
+    [
+        (("10.0.0.2",), {"ipv4_filter": "10.0.0.1"}, "ipv4_filter='10.0.0.1' does not include 10.0.0.2: every address"),
+        (
+            ("10.0.0.2", "fd00::2"),
+            {"ipv4_filter": "10.0.0.1", "ipv6_filter": "fd00::1"},
+            "ipv4_filter='10.0.0.1' does not include 10.0.0.2 and ipv6_filter='fd00::1' does not include fd00::2",
+        ),
+        ((), {"ipv4_filter": "10.0.0.1"}, "win01.example.com could not be resolved on the controller within 5s"),
+    ],
+)
+def test_a_name_is_resolved_and_every_address_checked(
+    addresses: tuple[str, ...], args: dict[str, t.Any], reason: str
+) -> None:
+    """The controller connects by name: refused unless the filters include an address the name resolves to."""
+    wanted = named(addresses, **args)
+    with pytest.raises(PolicyError, match=re.escape(reason)):
+        WinrmPolicy().plan(host_state(), wanted)
+    allowed = named(addresses, allow_self_disconnect=True, **args)
+    assert WinrmPolicy().plan(host_state(), allowed)[-1].disruptive
+
+
+def test_a_name_with_one_included_address_is_not_refused() -> None:
+    wanted = named(("10.0.0.2", "10.0.0.1"), ipv4_filter="10.0.0.1")
+    assert not WinrmPolicy().plan(host_state(), wanted)[-1].disruptive
+    star = Desired.from_args({"state": "enabled"}, "win01.example.com", resolver=resolver())
+    assert star.lockout() is None  # both filters '*': nothing to resolve
+
+
+def listener(source: str = "local", transport: str = "HTTP", port: int = 5985, address: str = "*") -> Listener:
+    return Listener(address, transport, port, "", True, "wsman", "", source, ())
+
+
+GPO_RUNNING = Running("enabled", "*", "*")
+
+
+def test_not_configured_is_refused_when_the_policy_listener_is_the_only_one() -> None:
+    """state=not_configured removes the GPO listener: refused when no other listener serves this connection."""
+    state = dataclasses.replace(host_state(running=GPO_RUNNING), listeners=(listener("GPO"),))
+    with pytest.raises(PolicyError, match=r"removes the Group Policy listener \(Source=GPO\), and no other"):
+        WinrmPolicy().plan(state, desired("not_configured"))
+    https_only = dataclasses.replace(state, listeners=(listener("GPO"), listener(transport="HTTPS", port=5986)))
+    with pytest.raises(PolicyError):  # a local HTTPS listener does not serve this HTTP connection
+        WinrmPolicy().plan(https_only, desired("not_configured"))
+    over_https = Desired.from_args({"state": "not_configured"}, HOST, scheme="https", port=5986)
+    assert not WinrmPolicy().plan(https_only, over_https)[-1].disruptive  # ...but it serves an HTTPS one
+    by_address = dataclasses.replace(state, listeners=(listener("GPO"), listener(address=f"IP:{HOST}")))
+    assert not WinrmPolicy().plan(by_address, desired("not_configured"))[-1].disruptive
+
+
+def test_a_connection_to_another_port_is_not_the_policys() -> None:
+    """The GPO listener serves HTTP 5985 (and HTTPS 5986): a controller on HTTP 8080 uses a local listener."""
+    state = dataclasses.replace(host_state(), listeners=(listener(port=8080),))
+    other_port = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, port=8080)
+    assert not WinrmPolicy().plan(state, other_port)[-1].disruptive
+    https = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, scheme="https", port=5986)
+    with pytest.raises(PolicyError, match=r"does not include 10\.0\.0\.7"):  # HTTPS 5986: assumed the policy's too
+        WinrmPolicy().plan(state, https)
 
 
 def test_unreadable_files_are_refused() -> None:
@@ -265,7 +347,7 @@ def test_write_commands_pack_lines_under_the_limit() -> None:
     small, probes = files.write_commands({r"C:\a\b.pol": b"PReg\x01\x00\x00\x00"})
     assert len(small) == 1 and len(probes) == 1
     assert small[0].startswith("(echo -----BEGIN CERTIFICATE-----& echo UFJlZwEAAAA=& echo -----END CERTIFICATE-----)>")
-    assert 'certutil -f -decode "' in small[0] and "==winremote:back0==" in small[0]
+    assert 'certutil -f -decode %SystemRoot%"' in small[0] and "==winremote:back0==" in small[0]
     big = bytes(range(256)) * 40  # 10 KiB: about 14 KiB of base64, more than one cmd.exe line holds
     commands, _paths = files.write_commands({r"C:\a\big.bin": big})
     assert len(commands) == 2 and all(len(c) <= files.COMMAND_BUDGET for c in commands)

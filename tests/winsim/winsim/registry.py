@@ -6,6 +6,7 @@ case-insensitive but keep the case they were created with, as on Windows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,3 +144,86 @@ class Registry:
                 raw = bytes.fromhex(v["data"]) if v["type"] == "REG_BINARY" else v["data"]
                 reg.set_value(entry["path"], v["name"], v["type"], raw)
         return reg
+
+
+# --- .reg files (``reg import``) ------------------------------------------------------------------------------------
+# The regedit 5.00 format (Microsoft Learn "How to add, modify, or delete registry subkeys and values by using a .reg
+# file"): a "Windows Registry Editor Version 5.00" header, [KEY] sections, "name"="text" (\\ and \" escaped),
+# "name"=dword:8 hex digits, "name"=hex(N):bytes (N = the type code; 1 = REG_SZ as UTF-16LE with its terminator),
+# and "name"=- to delete a value. regedit writes such files as UTF-16LE with a byte-order mark.
+REG_HEADER = "Windows Registry Editor Version 5.00"
+HEX_TYPES = {0: "REG_BINARY", 1: "REG_SZ", 2: "REG_EXPAND_SZ", 3: "REG_BINARY", 7: "REG_MULTI_SZ", 11: "REG_QWORD"}
+
+
+class RegFileError(ValueError):
+    """The file is not a .reg file reg.exe would import."""
+
+
+def _reg_text(data: bytes) -> str:
+    if data[:2] == b"\xff\xfe":
+        return data[2:].decode("utf-16-le")
+    return data.decode("utf-8-sig")
+
+
+def _unescape(body: str) -> str:
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            out.append(body[i + 1])
+            i += 2
+            continue
+        if body[i] == '"':
+            raise RegFileError("unescaped quote in a string value")
+        out.append(body[i])
+        i += 1
+    return "".join(out)
+
+
+def _hex_value(type_code: int, text: str) -> tuple[str, RegData]:
+    raw = bytes(int(part, 16) for part in text.replace("\\", "").split(",") if part.strip())
+    kind = HEX_TYPES.get(type_code)
+    if kind is None:
+        raise RegFileError(f"hex({type_code}) is not simulated")
+    if kind in ("REG_SZ", "REG_EXPAND_SZ"):
+        return kind, raw.decode("utf-16-le").split("\x00", 1)[0]
+    if kind == "REG_MULTI_SZ":
+        return kind, [item for item in raw.decode("utf-16-le").split("\x00") if item]
+    if kind == "REG_QWORD":
+        return kind, int.from_bytes(raw, "little")
+    return kind, raw
+
+
+def import_reg_file(registry: Registry, data: bytes) -> None:
+    """Apply a .reg file; nothing changes when it does not parse."""
+    lines = [line.strip() for line in _reg_text(data).splitlines()]
+    if not lines or lines[0] != REG_HEADER:
+        raise RegFileError("missing the 'Windows Registry Editor Version 5.00' header")
+    operations: list[tuple[str, str, tuple[str, RegData] | None]] = []
+    key: str | None = None
+    for line in lines[1:]:
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            key = normalize_path(line[1:-1])
+            continue
+        match = re.fullmatch(r'"((?:[^"\\]|\\.)*)"=(.*)', line) or re.fullmatch(r"(@)=(.*)", line)
+        if key is None or match is None:
+            raise RegFileError(f"cannot read the line {line!r}")
+        name = "" if match.group(1) == "@" else _unescape(match.group(1))
+        value = match.group(2)
+        if value == "-":
+            operations.append((key, name, None))
+        elif value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            operations.append((key, name, ("REG_SZ", _unescape(value[1:-1]))))
+        elif value.lower().startswith("dword:") and re.fullmatch(r"[0-9a-fA-F]{8}", value[6:]):
+            operations.append((key, name, ("REG_DWORD", int(value[6:], 16))))
+        elif (hexed := re.fullmatch(r"hex(?:\(([0-9a-fA-F]+)\))?:(.*)", value, re.IGNORECASE)) is not None:
+            operations.append((key, name, _hex_value(int(hexed.group(1) or "3", 16), hexed.group(2))))
+        else:
+            raise RegFileError(f"cannot read the value in {line!r}")
+    for path, name, typed in operations:
+        if typed is None:
+            if registry.get_value(path, name) is not None:
+                registry.delete_value(path, name)
+            continue
+        registry.set_value(path, name, typed[0], typed[1])

@@ -105,8 +105,24 @@ def delete(inv: Invocation, args: list[str]) -> CommandResult:
     return CommandResult(stdout=SUCCESS)
 
 
+def import_file(inv: Invocation, args: list[str]) -> CommandResult:
+    """`reg import <file.reg>`: the whole file or nothing (winsim.registry.import_reg_file)."""
+    from winsim.files import FileSystemError
+    from winsim.registry import RegFileError, import_reg_file
+
+    if len(args) != 1:
+        return _invalid("IMPORT")
+    try:
+        import_reg_file(inv.state.registry, inv.state.files.read(args[0]))
+    except (FileSystemError, RegFileError, RegistryError, UnicodeDecodeError):
+        return CommandResult(stderr="ERROR: Error accessing the registry.\r\n", rc=1)
+    return CommandResult(stderr="The operation completed successfully.\r\n")
+
+
 def run(inv: Invocation) -> CommandResult:
     verb = inv.args[0].lower() if inv.args else ""
+    if verb == "import":
+        return import_file(inv, inv.args[1:])
     if verb == "query":
         return query(inv, inv.args[1:])
     if verb == "add":

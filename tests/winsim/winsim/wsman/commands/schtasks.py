@@ -88,6 +88,8 @@ def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     rows = [t for t in found if t is not None]
     if wanted and not rows:
         return CommandResult(stderr=NOT_FOUND, rc=1)
+    if "/v" in opts and opts.get("/fo", "").lower() == "list":
+        return CommandResult(stdout="".join(_verbose(inv, task) for task in rows))
     lines = [
         "",
         "Folder: \\",
@@ -100,6 +102,21 @@ def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
         when = f"{due.month}/{due.day}/{due.year} {due.strftime('%I:%M:%S %p').lstrip('0')}" if upcoming else "N/A"
         lines.append(f"{task['name']:<40} {when:<22} {task['status']:<15}")
     return CommandResult(stdout="\r\n".join(lines) + "\r\n")
+
+
+def _verbose(inv: Invocation, task: dict[str, object]) -> str:
+    """``/v /fo list``: one ``Label: value`` line per property (labels are localised; the collection reads only the
+    value of "Task To Run"). UNVERIFIED beyond the labels used here (en-US layout, values aligned at column 39)."""
+    rows = [
+        ("HostName", inv.state.hostname),
+        ("TaskName", f"\\{task['name']}"),
+        ("Next Run Time", "N/A"),
+        ("Status", task["status"]),
+        ("Last Result", task["last_result"]),
+        ("Task To Run", task["command"]),
+        ("Run As User", task["run_as"]),
+    ]
+    return "\r\nFolder: \\\r\n" + "".join(f"{label + ':':<38}{value}\r\n" for label, value in rows)
 
 
 def run(inv: Invocation) -> CommandResult:
