@@ -65,4 +65,7 @@ class WinRemoteAction(ActionBase):
             result.update(failed=True, changed=False, msg=str(exc))
         finally:
             client.close()
+        weak = config.weaknesses()  # once per task: settings that weaken the connection's security
+        if weak:
+            result["warnings"] = [*result.get("warnings", []), *weak]
         return result

@@ -8,11 +8,32 @@ same from ansible-playbook, AWX/Automation Controller machine credentials and mo
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing as t
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 
 AUTH_CHOICES = ("negotiate", "ntlm", "kerberos", "basic", "credssp", "certificate")
 ENCRYPTION_CHOICES = ("auto", "always", "never")
 SCHEME_CHOICES = ("http", "https")
+MAX_HOST_LENGTH = 253  # the longest DNS name (RFC 1035 section 2.3.4); IPv6 literals are shorter
+SHOWN_VALUE_LENGTH = 60  # characters of a refused value repeated in a message
+# Characters that would make the host part of the URL something else: a path, query, fragment, user info, another
+# port, or a second header line. IPv6 literals keep ':' (and '[', ']' when bracketed).
+URL_BREAKING = frozenset("/?#@\\%<>\"'`{}|^ \t\r\n")
+
+WEAK_NO_CERT_VALIDATION = (
+    "connection: certificate validation is off (cert_validation=ignore): anyone between this controller and {endpoint} "
+    "can impersonate the host and capture the credentials; give the CA with connection.ca_path instead"
+)
+WEAK_BASIC_OVER_HTTP = (
+    "connection: Basic authentication over HTTP with message_encryption=never sends the password and every "
+    "message to {endpoint} in clear text; use HTTPS or ntlm/negotiate/kerberos with message encryption"
+)
+WEAK_UNENCRYPTED_HTTP = (
+    "connection: {auth} over HTTP with message_encryption=never sends every message to {endpoint} unencrypted and "
+    "unsigned (readable and changeable on the network); use message_encryption=auto or HTTPS"
+)
 
 
 class ConfigurationError(ValueError):
@@ -46,10 +67,23 @@ class ConnectionConfig:
         """The URL, for messages; never contains credentials."""
         return f"{self.scheme}://{self.host}:{self.port}/{self.path}"
 
+    def weaknesses(self) -> list[str]:
+        """One warning per setting that weakens the connection's security (action plugins add them to the task's
+        warnings)."""
+        found: list[str] = []
+        if self.scheme == "https" and not self.cert_validation:
+            found.append(WEAK_NO_CERT_VALIDATION.format(endpoint=self.endpoint))
+        if self.scheme == "http" and self.message_encryption == "never":
+            if self.auth == "basic":
+                found.append(WEAK_BASIC_OVER_HTTP.format(endpoint=self.endpoint))
+            else:
+                found.append(WEAK_UNENCRYPTED_HTTP.format(auth=self.auth, endpoint=self.endpoint))
+        return found
+
     def validate(self) -> None:
         """Refuse unsafe or impossible combinations before any byte is sent."""
-        if not self.host:
-            raise ConfigurationError("connection.host is required: set ansible_host or connection.host")
+        self._validate_host()
+        self._validate_files()
         if self.scheme not in SCHEME_CHOICES:
             raise ConfigurationError(
                 f"connection.scheme must be one of {', '.join(SCHEME_CHOICES)}, got {self.scheme!r}"
@@ -66,6 +100,14 @@ class ConnectionConfig:
         for name in ("connection_timeout", "read_timeout", "operation_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"connection.{name} must be a positive number of seconds")
+        if self.operation_timeout >= self.read_timeout:
+            # WinRM holds a Receive up to OperationTimeout; the HTTP read must outlast it or every slow command
+            # ends as a read timeout instead of WinRM's own "no output yet" answer.
+            raise ConfigurationError(
+                f"connection.operation_timeout ({self.operation_timeout}) must be lower than connection.read_timeout "
+                f"({self.read_timeout}) (ansible_psrp_operation_timeout / ansible_winrm_operation_timeout_sec and "
+                "ansible_psrp_read_timeout / ansible_winrm_read_timeout_sec)"
+            )
         if self.auth == "certificate":
             if self.scheme != "https":
                 raise ConfigurationError("connection.auth=certificate needs connection.scheme=https")
@@ -87,6 +129,57 @@ class ConnectionConfig:
             raise ConfigurationError(
                 f"connection.message_encryption=always needs ntlm, negotiate, kerberos or credssp, not {self.auth}"
             )
+        if self.auth == "basic":
+            for value, what in ((self.username, "user name"), (self.password, "password")):
+                try:
+                    (value or "").encode("latin-1")  # what requests sends Basic credentials as
+                except UnicodeEncodeError:
+                    raise ConfigurationError(
+                        f"connection.auth=basic: the {what} contains characters that Basic authentication cannot "
+                        "send (use NTLM/Kerberos or ASCII)"
+                    ) from None
+
+    def _validate_host(self) -> None:
+        if not self.host:
+            raise ConfigurationError("connection.host is required: set ansible_host or connection.host")
+        host = str(self.host)
+        if len(host) > MAX_HOST_LENGTH:
+            raise ConfigurationError(
+                f"connection.host (ansible_host) is {len(host)} characters long, more than a host name can be "
+                f"({MAX_HOST_LENGTH}): {shown(host)}"
+            )
+        bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        bad = sorted({ch for ch in bare if ch in URL_BREAKING or ch in "[]" or not ch.isprintable()})
+        if bad:
+            listed = " ".join(repr(ch) for ch in bad[:5])
+            raise ConfigurationError(
+                f"connection.host (ansible_host) must be a host name or an IP address, without a scheme, port, path "
+                f"or spaces; {shown(host)} contains {listed} (set the port with connection.port and the path with "
+                "connection.path)"
+            )
+
+    def _validate_files(self) -> None:
+        if not self.ca_path or self.scheme != "https":
+            return
+        path = str(self.ca_path)
+        try:
+            if os.path.isdir(path):
+                os.listdir(path)  # requests accepts a directory of hashed CA files (OpenSSL's CApath)
+            else:
+                with open(path, "rb") as stream:
+                    stream.read(1)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ConfigurationError(
+                f"connection.ca_path (ansible_psrp_ca_cert / ansible_winrm_ca_trust_path) cannot be read: "
+                f"{shown(path, 120)}: {reason}; give the path of a PEM file (or directory) with the CA that issued "
+                "the listener certificate"
+            ) from None
+
+
+def shown(value: str, limit: int = SHOWN_VALUE_LENGTH) -> str:
+    """A refused value for a message, quoted and cut to ``limit`` characters (a host value can be 100 kB)."""
+    return errors.truncate(repr(value), limit)
 
 
 class OptionSource(t.Protocol):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
 import pytest
 
@@ -42,9 +43,11 @@ def test_password_never_in_repr() -> None:
     assert "S3cret!" not in repr(cfg) and "S3cret!" not in cfg.endpoint
 
 
-def test_overrides_win_key_by_key() -> None:
-    cfg = c.resolve(PSRP, {"scheme": "https", "username": None, "ca_path": "/ca.pem"})
-    assert (cfg.scheme, cfg.port, cfg.username, cfg.ca_path) == ("https", 5986, "admin", "/ca.pem")
+def test_overrides_win_key_by_key(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    cfg = c.resolve(PSRP, {"scheme": "https", "username": None, "ca_path": str(ca)})
+    assert (cfg.scheme, cfg.port, cfg.username, cfg.ca_path) == ("https", 5986, "admin", str(ca))
 
 
 def test_winrm_plugin_defaults_to_negotiate_not_basic() -> None:
@@ -53,17 +56,17 @@ def test_winrm_plugin_defaults_to_negotiate_not_basic() -> None:
     assert (cfg.scheme, cfg.auth) == ("http", "negotiate")
 
 
-def test_winrm_extras_and_upn() -> None:
+def test_winrm_extras_and_upn(tmp_path: Path) -> None:
     plugin = FakePlugin(
         "winrm",
         remote_addr="h",
         remote_user="u@EXAMPLE.COM",
         remote_password="p",
         port=5986,
-        _extras={"ansible_winrm_server_cert_validation": "ignore", "ansible_winrm_ca_trust_path": "/ca"},
+        _extras={"ansible_winrm_server_cert_validation": "ignore", "ansible_winrm_ca_trust_path": str(tmp_path)},
     )
     cfg = c.resolve(plugin, None)
-    assert (cfg.scheme, cfg.auth, cfg.cert_validation, cfg.ca_path) == ("https", "kerberos", False, "/ca")
+    assert (cfg.scheme, cfg.auth, cfg.cert_validation, cfg.ca_path) == ("https", "kerberos", False, str(tmp_path))
 
 
 def test_winrm_default_path_has_no_double_slash() -> None:
@@ -102,3 +105,85 @@ def test_bad_settings_name_the_option(overrides: dict[str, t.Any], needle: str) 
 def test_basic_over_http_allowed_only_when_explicit() -> None:
     cfg = c.resolve(PSRP, {"auth": "basic", "message_encryption": "never"})
     assert cfg.auth == "basic"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"operation_timeout": 30, "read_timeout": 30}, "connection.operation_timeout (30) must be lower"),
+        ({"operation_timeout": 40}, "connection.operation_timeout (40) must be lower"),
+        ({"host": "10.0.0.5/evil"}, "connection.host"),
+        ({"host": "10.0.0.5:6000/x?"}, "connection.host"),
+        ({"host": "h#frag"}, "connection.host"),
+        ({"host": "h x"}, "connection.host"),
+        ({"host": "user@h"}, "connection.host"),
+        ({"host": "h\r\nX-Injected: 1"}, "connection.host"),
+        ({"host": "h" * 300}, "connection.host (ansible_host) is 300 characters long"),
+    ],
+)
+def test_connection_values_refused_before_connecting(overrides: dict[str, t.Any], needle: str) -> None:
+    with pytest.raises(c.ConfigurationError) as info:
+        c.resolve(PSRP, overrides)
+    assert needle in str(info.value)
+
+
+def test_long_host_value_is_not_echoed_in_full() -> None:
+    host = "a" * 100_000 + "/"
+    with pytest.raises(c.ConfigurationError) as info:
+        c.resolve(PSRP, {"host": host})
+    message = str(info.value)
+    assert len(message) < 400 and "characters more" in message
+
+
+@pytest.mark.parametrize("host", ["10.0.0.5", "win01.example.com", "::1", "[fe80::1]", "WIN-01"])
+def test_plain_hosts_are_accepted(host: str) -> None:
+    assert c.resolve(PSRP, {"host": host}).host == host
+
+
+def test_missing_ca_path_is_a_settings_error_naming_the_option(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+    with pytest.raises(c.ConfigurationError) as info:
+        c.resolve(PSRP, {"scheme": "https", "ca_path": str(missing)})
+    assert "connection.ca_path" in str(info.value) and "No such file" in str(info.value)
+    assert "could not connect" not in str(info.value)
+
+
+def test_unreadable_ca_path_is_a_settings_error(tmp_path: Path) -> None:
+    plain = tmp_path / "file"
+    plain.write_text("x")
+    with pytest.raises(c.ConfigurationError, match=r"connection\.ca_path .*Not a directory"):
+        c.resolve(PSRP, {"scheme": "https", "ca_path": str(plain / "ca.pem")})
+
+
+@pytest.mark.parametrize("password", ["pa€ss", "密码", "x😀y"])
+def test_basic_password_outside_latin1_refused_without_position_or_character(password: str) -> None:
+    with pytest.raises(c.ConfigurationError) as info:
+        c.resolve(PSRP, {"auth": "basic", "scheme": "https", "password": password})
+    message = str(info.value)
+    assert "the password contains characters that Basic authentication cannot send" in message
+    assert password not in message and "position" not in message
+    assert not any(ch in message for ch in password if ord(ch) > 127)
+
+
+@pytest.mark.parametrize("auth", ["ntlm", "negotiate"])
+def test_non_latin1_password_is_fine_for_ntlm(auth: str) -> None:
+    assert c.resolve(PSRP, {"auth": auth, "password": "密码€"}).auth == auth
+
+
+WEAK_CASES = [
+    ({"scheme": "https", "cert_validation": False}, ["certificate validation is off"]),
+    ({"auth": "basic", "scheme": "http", "message_encryption": "never"}, ["Basic authentication over HTTP"]),
+    ({"auth": "ntlm", "scheme": "http", "message_encryption": "never"}, ["ntlm over HTTP"]),
+    ({"auth": "negotiate", "scheme": "http", "message_encryption": "never"}, ["negotiate over HTTP"]),
+    ({"auth": "kerberos", "scheme": "http", "message_encryption": "never"}, ["kerberos over HTTP"]),
+    ({"auth": "ntlm", "scheme": "http"}, []),
+    ({"scheme": "https"}, []),
+]
+
+
+@pytest.mark.parametrize(("overrides", "needles"), WEAK_CASES)
+def test_weaknesses_one_warning_per_weak_setting(overrides: dict[str, t.Any], needles: list[str]) -> None:
+    warnings = c.resolve(PSRP, overrides).weaknesses()
+    assert len(warnings) == len(needles)
+    for warning, needle in zip(warnings, needles, strict=True):
+        assert needle in warning and "S3cret!" not in warning

@@ -2,7 +2,8 @@
 
 It wraps a single lazily-built ``pypsrp.wsman.WSMan`` so every call of a task shares one TCP connection and one
 authentication, counts the SOAP requests it sends (round trips are the cost model), and turns every failure into
-a :class:`errors.WinRemoteError`.
+a :class:`errors.WinRemoteError`. The HTTP session under pypsrp is the guarded one of :mod:`.transport`: no
+redirect is followed, every request has a wall-clock deadline and every reply a size limit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import tempfile
 import typing as t
 import xml.etree.ElementTree as ET
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, errors, identify, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, errors, identify, transport, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 if t.TYPE_CHECKING:
@@ -183,6 +184,8 @@ class WSManClient:
                 no_proxy=config.no_proxy,
                 **kwargs,
             )
+            # pypsrp builds its session (auth, proxies, verify) lazily; build it now and put the guard on it
+            self._wsman.transport.session = transport.guard(self._wsman.transport._build_session(), config)
         except Exception as exc:
             raise errors.translate(exc, config) from None
         return self._wsman
@@ -325,4 +328,9 @@ class WSManClient:
 
     def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> CommandResult:
         """Run one command through WinRS (4 requests); returns stdout, stderr and the exit code."""
-        return winrs.run_command(self.request, command, arguments)
+        limits = winrs.CommandLimits(
+            deadline=transport.command_deadline(self.config),
+            endpoint=self.config.endpoint,
+            on_abandoned_shell=self.close,
+        )
+        return winrs.run_command(self.request, command, arguments, limits)

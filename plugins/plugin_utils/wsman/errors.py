@@ -36,8 +36,23 @@ except ImportError:  # pragma: no cover
     HAS_REQUESTS = False
 
 SM_REMOTING_HINT = "winremote.remoting.sm_remoting state=enabled fixes all three"
+HOST_TEXT_LIMIT = 300  # characters of host-supplied text (fault messages, HTTP bodies, stderr) kept in a message
+NAME_LIMIT = 80  # characters of a host-supplied name (machine, provider, subcode) or a user-given value
+BASIC_ENCODING = "the password contains characters that Basic authentication cannot send (use NTLM/Kerberos or ASCII)"
+BASIC_USER_ENCODING = (
+    "the user name contains characters that Basic authentication cannot send (use NTLM/Kerberos or ASCII)"
+)
 WSMAN_ACCESS_DENIED = 5
 WSMAN_TIMED_OUT = 2150858793  # 0x80338029: Receive had no output within OperationTimeout; the client polls again
+
+
+def truncate(text: str, limit: int = HOST_TEXT_LIMIT) -> str:
+    """Text from the host (or any untrusted source) for a one-line message: whitespace folded, at most ``limit``
+    characters, then ``... (N characters more)``. Scrub the password *before* truncating, never after."""
+    folded = " ".join(text.split())
+    if len(folded) <= limit:
+        return folded
+    return f"{folded[:limit]}... ({len(folded) - limit} characters more)"
 
 
 class WinRemoteError(Exception):
@@ -132,12 +147,17 @@ class WSManFaultError(WinRemoteError):
         self.provider = provider
         self.provider_path = provider_path
         self.provider_fault = provider_fault
-        source = provider or machine or "the WinRM service"
-        detail = self.text or provider_fault or "no details returned by the server"
-        if provider_fault and provider_fault not in detail:
-            detail = f"{detail} ({provider_fault})"
-        sub = f" ({subcode})" if subcode else ""
-        super().__init__(f"WS-Man fault {code}{sub} from {source}: {detail}")
+        super().__init__(self.compose())
+
+    def compose(self) -> str:
+        """The one-line message; every host-supplied part is truncated (the whole fault text can be megabytes)."""
+        source = truncate(self.provider or self.machine or "the WinRM service", NAME_LIMIT)
+        detail = self.text or self.provider_fault or "no details returned by the server"
+        if self.provider_fault and self.provider_fault not in detail:
+            detail = f"{detail} ({self.provider_fault})"
+        sub = f" ({truncate(self.subcode, NAME_LIMIT)})" if self.subcode else ""
+        code = truncate(str(self.code), NAME_LIMIT)
+        return f"WS-Man fault {code}{sub} from {source}: {truncate(detail)}"
 
 
 class CimMethodError(WinRemoteError):
@@ -167,6 +187,51 @@ class ProtocolError(WinRemoteError):
     """The reply was not the WS-Man we expected (unparseable, wrong shape, mismatched RelatesTo)."""
 
     kind = "protocol"
+
+
+class RedirectRefusedError(WinRemoteError):
+    """The endpoint answered 3xx: never followed, so credentials and changes cannot land on another host."""
+
+    kind = "redirect"
+
+
+class DeadlineExceededError(ConnectionTimeoutError):
+    """A request or a command ran past its wall-clock deadline (a trickling or endless reply, a command that
+    never finishes)."""
+
+    kind = "deadline"
+
+
+class ReplyTooLargeError(ProtocolError):
+    """One reply (headers or body) or one command's output went past its size limit."""
+
+    kind = "too_large"
+
+
+def redirect_refused(config: ConnectionConfig | None, status: int, location: str) -> RedirectRefusedError:
+    """3xx: name where it pointed (truncated), follow nothing."""
+    target = truncate(location, NAME_LIMIT * 2) or "(no Location header)"
+    return RedirectRefusedError(
+        f"WinRM at {_endpoint(config)} answered with a redirect to {target} (HTTP {status}); redirects are never "
+        "followed: connect to the WinRM endpoint itself (check connection.host, port and path, and any proxy)"
+    )
+
+
+def deadline_exceeded(config: ConnectionConfig | None, seconds: float, what: str) -> DeadlineExceededError:
+    """``what`` says which deadline and how it is derived."""
+    return DeadlineExceededError(
+        f"WinRM at {_endpoint(config)} did not finish {what} within {seconds:g}s: the host or something between "
+        "it and this controller is too slow or sends an endless reply; check the host, or raise "
+        "connection.read_timeout / connection.operation_timeout"
+    )
+
+
+def too_large(config: ConnectionConfig | None, what: str, limit: int) -> ReplyTooLargeError:
+    """``what`` is "the reply body", "the reply headers", "the command output"..."""
+    return ReplyTooLargeError(
+        f"WinRM at {_endpoint(config)} sent more than {limit} bytes in {what} (the limit): the host or something "
+        "between it and this controller answers with far more data than WinRM would; check the endpoint"
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -208,7 +273,7 @@ def access_denied(config: ConnectionConfig | None, detail: str = "") -> AccessDe
     user = getattr(config, "username", None) or "?"
     text = f"WinRM at {_endpoint(config)} authenticated user '{user}' but denied access"
     if detail:
-        text += f" ({detail})"
+        text += f" ({truncate(detail)})"
     if looks_local(user, getattr(config, "host", None)) and _bare_user(user).lower() != "administrator":
         text += (
             ": the account may be a local administrator other than the built-in Administrator: set "
@@ -239,7 +304,7 @@ def authentication_failed(config: ConnectionConfig | None, detail: str = "") -> 
         "check the user name and password, or enable that auth method on the host (winrm/config/service/auth)"
     )
     if detail:
-        text += f" [{detail}]"
+        text += f" [{truncate(detail)}]"
     return AuthenticationFailedError(text)
 
 
@@ -261,18 +326,32 @@ def connection_lost(config: ConnectionConfig | None) -> ConnectionLostError:
 
 
 def tls_error(config: ConnectionConfig | None, detail: str) -> TlsError:
-    """Certificate problems: point at ca_path and the listener certificate, not at disabling validation."""
+    """Certificate problems named by their real cause; the fix is never "disable validation"."""
     low = detail.lower()
-    if "hostname" in low or "match" in low:
+    if "expired" in low:
+        cause = "the listener certificate has expired"
+        fix = "renew the certificate of the WinRM HTTPS listener (or let its auto-enrollment renew it)"
+    elif "not yet valid" in low:
+        cause = "the listener certificate is not valid yet"
+        fix = "check the clocks of the host and of this controller, or give the listener a certificate valid now"
+    elif "hostname" in low or "mismatch" in low or "match" in low:
         cause = "the listener certificate does not name this host"
         fix = "connect with the host name in the certificate, or give the listener a certificate whose CN/SAN matches"
-    else:
-        cause = "the listener certificate is not trusted by this controller"
+    elif any(word in low for word in ("issuer", "self-signed", "self signed", "unknown ca", "unable to verify")):
+        cause = "the listener certificate's issuer is not trusted by this controller"
         fix = (
             "give the CA that issued it with connection.ca_path (ansible_winrm_ca_trust_path), or replace the "
             "listener certificate with one from a trusted CA"
         )
-    return TlsError(f"TLS handshake with WinRM at {_endpoint(config)} failed: {cause} ({detail}); {fix}")
+    else:
+        cause = "the listener certificate failed verification"
+        fix = (
+            "check the listener certificate; if it comes from a private CA, give that CA with connection.ca_path "
+            "(ansible_winrm_ca_trust_path)"
+        )
+    return TlsError(
+        f"TLS handshake with WinRM at {_endpoint(config)} failed: {cause} ({truncate(detail, NAME_LIMIT * 2)}); {fix}"
+    )
 
 
 def parse_fault(xml_text: str | bytes) -> WSManFaultError | None:
@@ -315,7 +394,10 @@ def from_fault(fault: WSManFaultError, config: ConnectionConfig | None) -> WinRe
     ):
         return access_denied(config, scrub(fault.text, config))
     if config is not None and config.password:
-        fault.message = scrub(fault.message, config)
+        # scrub the parts, then compose again: truncation must never cut the password in two first
+        fault.text = scrub(fault.text, config)
+        fault.provider_fault = scrub(fault.provider_fault, config) if fault.provider_fault else None
+        fault.message = scrub(fault.compose(), config)
         fault.args = (fault.message,)
     return fault
 
@@ -393,7 +475,7 @@ def _transport_error(exc: BaseException, config: ConnectionConfig | None) -> Win
         return from_fault(fault, config)
     if code == 403:
         return access_denied(config, "HTTP 403")
-    snippet = " ".join(scrub(response_text, config).split())[:200]
+    snippet = truncate(scrub(response_text, config))
     detail = f": {snippet}" if snippet else ""
     return ServerError(
         f"WinRM at {_endpoint(config)} answered HTTP {code}{detail}; check the WinRM service and its event log "
@@ -437,7 +519,9 @@ def _translate(exc: BaseException, config: ConnectionConfig | None) -> WinRemote
         if isinstance(exc, _pypsrp_exc.WinRMTransportError):
             return _transport_error(exc, config)
         if isinstance(exc, _pypsrp_exc.WinRMError):
-            return ProtocolError(f"WinRM at {_endpoint(config)} sent an unexpected reply: {scrub(str(exc), config)}")
+            return ProtocolError(
+                f"WinRM at {_endpoint(config)} sent an unexpected reply: {truncate(scrub(str(exc), config))}"
+            )
     if HAS_REQUESTS:
         if isinstance(exc, _req_exc.SSLError):
             return tls_error(config, _ssl_detail(_chain(exc)))
@@ -456,14 +540,41 @@ def _translate(exc: BaseException, config: ConnectionConfig | None) -> WinRemote
     if isinstance(exc, OSError):
         return _connection_error(exc, config)
     if isinstance(exc, (ET.ParseError, wx.XmlError)):
-        return ProtocolError(f"WinRM at {_endpoint(config)} sent a reply that is not valid XML: {exc}")
+        return ProtocolError(
+            f"WinRM at {_endpoint(config)} sent a reply that is not valid XML: {truncate(scrub(str(exc), config))}"
+        )
+    encoding = _credential_encoding_error(exc, config)
+    if encoding is not None:
+        return encoding
     if type(exc).__module__.split(".")[0] == "spnego":
         return authentication_failed(config, scrub(f"{type(exc).__name__}: {exc}", config))
     if isinstance(exc, ValueError):
-        text = scrub(str(exc), config)
+        text = truncate(scrub(str(exc), config))
         if "auth protocol" in text:
             return authentication_failed(config, text)
         return InvalidSettingsError(f"invalid connection settings for {_endpoint(config)}: {text}")
     return WinRemoteError(
-        f"unexpected error talking to {_endpoint(config)}: {type(exc).__name__}: {scrub(str(exc), config)}"
+        f"unexpected error talking to {_endpoint(config)}: {type(exc).__name__}: {truncate(scrub(str(exc), config))}"
     )
+
+
+def basic_encoding_refusal(username: str | None, password: str | None) -> str | None:
+    """Why Basic cannot carry these credentials (requests sends them as Latin-1), or None; never quotes them."""
+    for value, message in ((username, BASIC_USER_ENCODING), (password, BASIC_ENCODING)):
+        try:
+            (value or "").encode("latin-1")
+        except UnicodeEncodeError:
+            return message
+    return None
+
+
+def _credential_encoding_error(exc: BaseException, config: ConnectionConfig | None) -> InvalidSettingsError | None:
+    """A codec error on a credential: its text holds the position and the character of the secret, so drop it."""
+    secrets = {
+        getattr(config, "password", None): BASIC_ENCODING,
+        getattr(config, "username", None): BASIC_USER_ENCODING,
+    }
+    for err in _chain(exc):
+        if isinstance(err, UnicodeEncodeError) and err.object and err.object in secrets:
+            return InvalidSettingsError(f"WinRM at {_endpoint(config)}: {secrets[err.object]}")
+    return None

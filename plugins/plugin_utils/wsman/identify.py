@@ -10,7 +10,7 @@ import dataclasses
 import re
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, transport
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 if t.TYPE_CHECKING:
@@ -96,7 +96,7 @@ def identify_unauthenticated(config: ConnectionConfig) -> IdentifyInfo:
             "winremote.remoting needs the requests package (a pypsrp dependency): install pypsrp>=0.9,<1.0 on the "
             "controller"
         )
-    session = requests.Session()
+    session = transport.guard(requests.Session(), config)
     try:
         if config.no_proxy:
             session.trust_env = False

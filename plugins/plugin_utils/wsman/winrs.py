@@ -2,12 +2,21 @@
 
 No Signal is sent: deleting the shell ends the command, which saves a round trip per command. The shell uses code
 page 65001 so output arrives as UTF-8, and no user profile is loaded (faster, and nothing the tools need).
+
+Every command has a wall-clock deadline (``transport.command_deadline``: connection_timeout + read_timeout +
+15 x operation_timeout, 360 s by default) and its collected stdout + stderr a size limit (``MAX_OUTPUT_BYTES``,
+16 MiB): a Receive that answers "no output yet" forever, or streams output forever, ends with a one-line error.
+Once a Receive reported the command Done with an exit code, the command's result stands: a failing final Delete
+(the command may have restarted WinRM, a connection reset, a fault) is not an error. The shell it leaves behind
+ends with WinRM's idle timeout (``IdleTimeOut``, see https://learn.microsoft.com/en-us/windows/win32/winrm/
+installation-and-configuration-for-windows-remote-management).
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import time
 import typing as t
 import xml.etree.ElementTree as ET
 
@@ -21,6 +30,8 @@ ACTION_COMMAND = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Comman
 ACTION_RECEIVE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
 STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
 MAX_RECEIVES = 10000  # a runaway guard only: a normal command needs one Receive
+MAX_OUTPUT_BYTES = 16 * 1024 * 1024  # stdout + stderr of one command; the collection's probes print a few KiB
+DEFAULT_DEADLINE = 360.0  # seconds; transport.command_deadline() of the default timeouts (30 + 30 + 15 x 20)
 
 OptionValue = str | int | bool | tuple[t.Any, dict[str, str]]
 
@@ -36,6 +47,16 @@ class Requester(t.Protocol):
         selectors: t.Mapping[str, str] | None = None,
         options: t.Mapping[str, OptionValue] | None = None,
     ) -> ET.Element: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandLimits:
+    """How long one command may take and how much output it may collect; ``endpoint`` names the host in errors."""
+
+    deadline: float = DEFAULT_DEADLINE
+    max_output: int = MAX_OUTPUT_BYTES
+    endpoint: str = "the WinRM endpoint"
+    on_abandoned_shell: t.Callable[[], None] | None = None  # after a failed final Delete (e.g. drop the session)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,17 +142,26 @@ def parse_receive(body: ET.Element) -> tuple[dict[str, bytes], bool, int | None]
     return streams, done, rc
 
 
-def run_command(request: Requester, command: str, arguments: t.Sequence[str] = ()) -> CommandResult:
+def run_command(
+    request: Requester, command: str, arguments: t.Sequence[str] = (), limits: CommandLimits | None = None
+) -> CommandResult:
     """Create a shell, run the command, collect its output, and always delete the shell."""
+    limits = limits or CommandLimits()
+    ends = time.monotonic() + limits.deadline
     shell_id = parse_shell_id(request(ACTION_CREATE, SHELL_URI, shell_body(), options=SHELL_OPTIONS))
     selectors = {"ShellId": shell_id}
-    failed = False
     try:
         reply = request(ACTION_COMMAND, SHELL_URI, command_body(command, arguments), selectors, COMMAND_OPTIONS)
         command_id = parse_command_id(reply)
         stdout, stderr = bytearray(), bytearray()
         rc: int | None = None
         for _unused in range(MAX_RECEIVES):
+            if time.monotonic() >= ends:
+                raise errors.DeadlineExceededError(
+                    f"WinRM at {limits.endpoint} did not finish the command within {limits.deadline:g}s (the command "
+                    "deadline: connection.connection_timeout + connection.read_timeout + 15 x "
+                    "connection.operation_timeout): the command hangs on the host or the host never reports it done"
+                )
             try:
                 reply = request(ACTION_RECEIVE, SHELL_URI, receive_body(command_id), selectors)
             except errors.WSManFaultError as fault:
@@ -141,18 +171,28 @@ def run_command(request: Requester, command: str, arguments: t.Sequence[str] = (
             streams, done, code = parse_receive(reply)
             stdout += streams.get("stdout", b"")
             stderr += streams.get("stderr", b"")
+            if len(stdout) + len(stderr) > limits.max_output:
+                raise errors.ReplyTooLargeError(
+                    f"WinRM at {limits.endpoint} sent more than {limits.max_output} bytes of output for one command "
+                    "(the limit for stdout + stderr): the command printed far more than expected"
+                )
             if done:
                 rc = code if code is not None else 0
                 break
         if rc is None:
             raise errors.ProtocolError(f"the command {command!r} did not finish after {MAX_RECEIVES} Receive requests")
-        return CommandResult(stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"), rc)
-    except BaseException:
-        failed = True
-        raise
+        result = CommandResult(stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"), rc)
+        return result
     finally:
-        try:
-            request(ACTION_DELETE, SHELL_URI, None, selectors)
-        except errors.WinRemoteError:
-            if not failed:
-                raise
+        delete_shell(request, selectors, limits)
+
+
+def delete_shell(request: Requester, selectors: t.Mapping[str, str], limits: CommandLimits) -> None:
+    """The final Delete; its failure never replaces the outcome. After a complete Receive the result is in (the
+    command may itself have restarted WinRM, which ends every shell); before that, the command's own error is the
+    one to report. ``on_abandoned_shell`` drops the session so the next request logs in again."""
+    try:
+        request(ACTION_DELETE, SHELL_URI, None, selectors)
+    except errors.WinRemoteError:
+        if limits.on_abandoned_shell is not None:
+            limits.on_abandoned_shell()

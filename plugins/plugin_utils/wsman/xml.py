@@ -2,11 +2,28 @@
 
 Windows answers with its own prefixes (``a:``, ``w:``, ``p:``...), so lookups here match by namespace URI or by
 local name, never by prefix.
+
+Host replies are untrusted. :func:`parse` refuses any document type declaration (WinRM never sends one, and it is
+where entity expansion and external entities live) and elements nested deeper than :data:`MAX_DEPTH`. pypsrp parses
+each envelope with ElementTree itself before we see it; that is safe only with expat 2.4.1 or later, which limits
+entity amplification (https://docs.python.org/3/library/xml.html#xml-vulnerabilities), so importing this module on
+an older expat fails.
 """
 
 from __future__ import annotations
 
+import pyexpat
+import typing as t
 import xml.etree.ElementTree as ET
+
+EXPAT_MINIMUM = (2, 4, 1)
+MAX_DEPTH = 64  # WS-Man replies nest about ten levels; WinRM's config XML a few more
+
+if pyexpat.version_info < EXPAT_MINIMUM:  # pragma: no cover - depends on how Python was built
+    raise ImportError(
+        f"winremote.remoting needs expat {'.'.join(map(str, EXPAT_MINIMUM))} or later to parse replies safely "
+        f"(protection against entity expansion); this Python has {pyexpat.EXPAT_VERSION}: use a newer Python build"
+    )
 
 NS: dict[str, str] = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -49,12 +66,36 @@ def namespace(tag: str) -> str:
     return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
+class GuardedBuilder(ET.TreeBuilder):
+    """A TreeBuilder that stops at a DOCTYPE (before any entity is declared) and at excessive nesting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise XmlError("a document type declaration (DTD) is not accepted in a WS-Management reply")
+
+    def start(self, tag: t.Any, attrs: dict[t.Any, t.Any]) -> ET.Element:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise XmlError(f"elements are nested more than {MAX_DEPTH} levels deep")
+        return super().start(tag, attrs)
+
+    def end(self, tag: t.Any) -> ET.Element:
+        self.depth -= 1
+        return super().end(tag)
+
+
 def parse(data: bytes | str) -> ET.Element:
     """Parse a reply; raises :class:`XmlError` so callers need not know ElementTree's exception."""
+    parser = ET.XMLParser(target=GuardedBuilder())
     try:
-        return ET.fromstring(data)
+        parser.feed(data)
+        root: ET.Element = parser.close()
     except ET.ParseError as exc:
         raise XmlError(f"not well-formed XML ({exc})") from exc
+    return root
 
 
 def to_bytes(elem: ET.Element) -> bytes:

@@ -185,8 +185,8 @@ def test_connection_reset(host: Any, wire: WSManClient) -> None:
 
 
 def test_read_timeout(host: Any) -> None:
-    host.inject_fault("delay", seconds=3)
-    client = WSManClient(config_for(host, read_timeout=1, operation_timeout=1))
+    host.inject_fault("delay", seconds=4)
+    client = WSManClient(config_for(host, read_timeout=2, operation_timeout=1))
     with client, pytest.raises(errors.ConnectionTimeoutError, match="read_timeout"):
         client.get(CONFIG_SERVICE)
 

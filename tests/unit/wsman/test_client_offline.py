@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 from pypsrp import exceptions as pe
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, client, errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, client, errors, transport, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 S = wx.NS["s"]
@@ -21,6 +22,16 @@ Reply = Callable[[str, str, Any, Any, Any], Any]
 
 def envelope(inner: str) -> ET.Element:
     return ET.fromstring(f'<s:Envelope xmlns:s="{S}"><s:Header/><s:Body>{inner}</s:Body></s:Envelope>')
+
+
+class FakeTransport:
+    """pypsrp's _TransportHTTP as far as the client touches it: it builds the session the client guards."""
+
+    def __init__(self) -> None:
+        self.session: requests.Session | None = None
+
+    def _build_session(self) -> requests.Session:
+        return requests.Session()
 
 
 class FakeWSMan:
@@ -34,6 +45,7 @@ class FakeWSMan:
         self.kwargs = kwargs
         self.calls: list[tuple[str, str, ET.Element | None, dict[str, str], dict[str, str]]] = []
         self.closed = False
+        self.transport = FakeTransport()
         FakeWSMan.instances.append(self)
 
     def invoke(
@@ -75,11 +87,22 @@ def test_no_io_until_first_call_and_one_session(fake: type[FakeWSMan]) -> None:
     assert fake.instances[0].closed
 
 
-def test_wsman_kwargs(fake: type[FakeWSMan]) -> None:
-    c = client.WSManClient(config(scheme="https", port=5986, ca_path="/tmp/ca.pem", auth="ntlm", no_proxy=True))
+def test_session_under_pypsrp_is_guarded(fake: type[FakeWSMan]) -> None:
+    c = client.WSManClient(config())
+    c.delete("urn:r")
+    session = fake.instances[0].transport.session
+    assert session is not None and session.max_redirects == 0
+    for prefix in ("http://", "https://"):
+        assert isinstance(session.get_adapter(prefix + "h/wsman"), transport.GuardedAdapter)
+
+
+def test_wsman_kwargs(fake: type[FakeWSMan], tmp_path: Any) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    c = client.WSManClient(config(scheme="https", port=5986, ca_path=str(ca), auth="ntlm", no_proxy=True))
     c.delete("urn:r")
     kwargs = fake.instances[0].kwargs
-    assert kwargs["ssl"] is True and kwargs["port"] == 5986 and kwargs["cert_validation"] == "/tmp/ca.pem"
+    assert kwargs["ssl"] is True and kwargs["port"] == 5986 and kwargs["cert_validation"] == str(ca)
     assert kwargs["auth"] == "ntlm" and kwargs["encryption"] == "auto" and kwargs["no_proxy"] is True
     assert kwargs["password"] == "pw"
     assert "pw" not in repr(c)

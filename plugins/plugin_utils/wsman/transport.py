@@ -1,0 +1,271 @@
+"""The HTTP layer under pypsrp: no redirects, a wall-clock deadline per request, a size limit per reply.
+
+requests follows 3xx replies by default and pypsrp's Negotiate handler answers the 401 of whatever host a
+redirect names, so a redirecting endpoint could receive a task meant for another host, or an NTLM AUTHENTICATE.
+:class:`GuardedAdapter` is mounted on the session pypsrp builds (``http://`` and ``https://``); every HTTP
+exchange, authentication legs included, goes through its ``send``.
+
+Deadlines (all derived from the documented connection options; defaults in brackets)::
+
+    request deadline = connection_timeout + read_timeout                          [30 + 30 = 60 s]
+    command deadline = connection_timeout + read_timeout
+                       + COMMAND_POLLS x operation_timeout                        [30 + 30 + 15 x 20 = 360 s]
+
+The request deadline is wall-clock time for one HTTP exchange (connect, TLS, send, status line, headers and body):
+``read_timeout`` alone only bounds each socket read, so a server trickling a byte every few seconds would never
+trip it. When it passes, the connection's sockets are shut down and the request fails. The command deadline bounds
+one WinRS command from the shell's Create to its last Receive (``winrs.run_command``): a command may sit through
+``COMMAND_POLLS`` Receive polls that each return "no output yet" after ``operation_timeout``.
+
+Limits::
+
+    MAX_REPLY_BYTES  = 4 MiB   one reply body, chunked or not (encrypted bodies counted as received)
+    headers          = at most 100 header lines of at most 64 KiB each (Python's http.client limits)
+    MAX_OUTPUT_BYTES = 16 MiB  stdout + stderr collected from one WinRS command (in winrs.py)
+
+WinRM never sends an envelope larger than the ``MaxEnvelopeSize`` the client asks for (pypsrp asks 150 KiB) and
+the service's own ceiling defaults to 500 KB (``MaxEnvelopeSizekb``, see
+https://learn.microsoft.com/en-us/windows/win32/winrm/installation-and-configuration-for-windows-remote-management);
+4 MiB leaves room for administrators who raise it and for the encryption framing, and stops a reply that is
+not WinRM's long before it costs memory. A reply is read in 64 KiB chunks and abandoned at the limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+import time
+import types
+import typing as t
+import weakref
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+
+if t.TYPE_CHECKING:
+    from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
+
+try:
+    import requests
+    import requests.adapters
+    import urllib3.connectionpool
+    import urllib3.exceptions
+
+    HAS_REQUESTS = True
+except ImportError:  # pragma: no cover - exercised only on controllers without requests
+    HAS_REQUESTS = False
+
+MAX_REPLY_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+COMMAND_POLLS = 15
+WATCH_INTERVAL = 0.2  # seconds between shutdowns once a deadline passed (a connect may still be under way)
+
+
+def request_deadline(config: ConnectionConfig) -> float:
+    """Seconds one HTTP exchange may take in all (see the module docstring)."""
+    return float(config.connection_timeout + config.read_timeout)
+
+
+def command_deadline(config: ConnectionConfig) -> float:
+    """Seconds one WinRS command may take from Create to its last Receive (see the module docstring)."""
+    return request_deadline(config) + COMMAND_POLLS * float(config.operation_timeout)
+
+
+class Watchdog:
+    """Shuts down the sockets of one adapter's connections when a request's deadline passes."""
+
+    def __init__(self) -> None:
+        self.connections: weakref.WeakSet[t.Any] = weakref.WeakSet()
+        self.expired = False
+
+    def watch(self, done: threading.Event, deadline: float) -> None:
+        if done.wait(max(0.0, deadline - time.monotonic())):
+            return
+        self.expired = True
+        while True:
+            for conn in list(self.connections):
+                sock = getattr(conn, "sock", None)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+            if done.wait(WATCH_INTERVAL):
+                return
+
+
+def _recording_pools(manager: t.Any, watchdog: Watchdog) -> None:
+    """Make the pool manager's pools register every connection they open with the watchdog."""
+
+    def recording(base: type[t.Any]) -> type[t.Any]:
+        class Pool(base):  # type: ignore[misc,valid-type]
+            def _new_conn(self) -> t.Any:
+                conn = super()._new_conn()
+                watchdog.connections.add(conn)
+                return conn
+
+        return Pool
+
+    manager.pool_classes_by_scheme = {
+        "http": recording(urllib3.connectionpool.HTTPConnectionPool),
+        "https": recording(urllib3.connectionpool.HTTPSConnectionPool),
+    }
+
+
+class PeerCertificate:
+    """Answers ``getpeercert`` with the certificate of the connection a reply came on."""
+
+    def __init__(self, der: bytes) -> None:
+        self.der = der
+
+    def getpeercert(self, binary_form: bool = False) -> bytes:
+        return self.der
+
+
+class ConsumedReply:
+    """Stands in for urllib3's file object once the body was read in full. pypsrp's Negotiate auth takes the TLS
+    channel binding (RFC 5929 tls-server-end-point) from ``response.raw._fp.fp.raw._sock`` after the body was
+    read, when http.client has already let go of the socket; this keeps the certificate where it looks."""
+
+    def __init__(self, der: bytes | None) -> None:
+        # plain HTTP: a socket without getpeercert, as pypsrp expects there (it then sends no channel binding)
+        sock = PeerCertificate(der) if der is not None else object()
+        self.fp = types.SimpleNamespace(raw=types.SimpleNamespace(_sock=sock))
+
+    def isclosed(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        return None
+
+
+def peer_certificate(raw: t.Any) -> bytes | None:
+    """The DER certificate of the TLS connection a not-yet-read reply arrives on, or None (plain HTTP)."""
+    try:
+        der = raw._fp.fp.raw._sock.getpeercert(True)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return der if isinstance(der, bytes) else None
+
+
+def _header_limit(exc: BaseException) -> bool:
+    """True when http.client refused the status line or headers for their size or number."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        cur = todo.pop()
+        seen.append(cur)
+        if isinstance(cur, http.client.LineTooLong) or (
+            isinstance(cur, http.client.HTTPException) and "more than" in str(cur) and "headers" in str(cur)
+        ):
+            return True
+        todo.extend(
+            n
+            for n in (*cur.args, cur.__cause__, cur.__context__, getattr(cur, "reason", None))
+            if isinstance(n, BaseException) and not any(n is s for s in seen)
+        )
+    return False
+
+
+if HAS_REQUESTS:
+
+    class GuardedAdapter(requests.adapters.HTTPAdapter):
+        """An HTTPAdapter that refuses 3xx, enforces the request deadline and reads bodies up to a limit."""
+
+        def __init__(self, config: ConnectionConfig, max_reply_bytes: int | None = None) -> None:
+            self.config = config
+            self.deadline_seconds = request_deadline(config)
+            self.max_reply_bytes = MAX_REPLY_BYTES if max_reply_bytes is None else max_reply_bytes
+            self.watchdog = Watchdog()
+            super().__init__(max_retries=0)
+
+        def init_poolmanager(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            _recording_pools(self.poolmanager, self.watchdog)
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: t.Any) -> t.Any:
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            _recording_pools(manager, self.watchdog)
+            return manager
+
+        def send(  # type: ignore[override]
+            self,
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: t.Any = None,
+            verify: t.Any = True,
+            cert: t.Any = None,
+            proxies: t.Any = None,
+        ) -> requests.Response:
+            """One exchange: the body is always read here (bounded), whatever ``stream`` says."""
+            done = threading.Event()
+            self.watchdog.expired = False
+            watcher = threading.Thread(
+                target=self.watchdog.watch,
+                args=(done, time.monotonic() + self.deadline_seconds),
+                name="winremote-deadline",
+                daemon=True,
+            )
+            watcher.start()
+            try:
+                response = super().send(
+                    request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+                )
+                if 300 <= response.status_code < 400:
+                    location = response.headers.get("Location", "")
+                    response.close()
+                    raise errors.redirect_refused(self.config, response.status_code, location)
+                self._read_body(response)
+            except errors.WinRemoteError:
+                raise
+            except Exception as exc:
+                if self.watchdog.expired:
+                    raise self._expired() from None
+                if _header_limit(exc):
+                    raise errors.too_large(self.config, "the reply headers", 100 * 65536) from None
+                raise
+            finally:
+                done.set()
+                watcher.join(timeout=1.0)
+            return response
+
+        def _expired(self) -> errors.DeadlineExceededError:
+            return errors.deadline_exceeded(
+                self.config,
+                self.deadline_seconds,
+                "one HTTP request (connection.connection_timeout + connection.read_timeout)",
+            )
+
+        def _read_body(self, response: requests.Response) -> None:
+            """Read the body in chunks, stop at the limit; what requests' ``content`` would do, bounded."""
+            limit = self.max_reply_bytes
+            declared = response.headers.get("Content-Length", "")
+            if declared.strip().isdigit() and int(declared) > limit:
+                response.close()
+                raise errors.too_large(self.config, "the reply body", limit)
+            der = peer_certificate(response.raw)
+            body = bytearray()
+            try:
+                while True:
+                    chunk = response.raw.read(CHUNK_BYTES, decode_content=False)
+                    if not chunk:
+                        break
+                    body += chunk
+                    if len(body) > limit:
+                        response.close()
+                        raise errors.too_large(self.config, "the reply body", limit)
+            except urllib3.exceptions.ProtocolError as exc:
+                raise requests.exceptions.ChunkedEncodingError(exc) from exc
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.exceptions.ReadTimeout(exc) from exc
+            except urllib3.exceptions.SSLError as exc:
+                raise requests.exceptions.SSLError(exc) from exc
+            response._content = bytes(body)  # what Response.content sets
+            response._content_consumed = True
+            response.raw._fp = ConsumedReply(der)
+
+    def guard(session: requests.Session, config: ConnectionConfig) -> requests.Session:
+        """Mount the guarded adapter for both schemes and forbid redirects at the session level too."""
+        session.mount("http://", GuardedAdapter(config))
+        session.mount("https://", GuardedAdapter(config))
+        session.max_redirects = 0
+        return session
