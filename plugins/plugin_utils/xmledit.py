@@ -134,9 +134,13 @@ def decode(raw: bytes) -> tuple[str, str, bytes]:
             codec = declared[0] if declared and declared[0] else "utf-8"
     try:
         codec = codecs.lookup(codec).name
+    except LookupError:
+        raise XmlSyntaxError(f"the declared encoding {codec[:64]!r} is unknown") from None
+    try:
         text = body.decode(codec)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise XmlSyntaxError(f"cannot decode the document as {codec}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # Not str(exc): it quotes the offending byte, which may belong to a password written in clear text.
+        raise XmlSyntaxError(f"cannot decode the document as {codec}: invalid data at byte {exc.start}") from None
     if text.encode(codec) != body:
         raise XmlSyntaxError(f"the {codec} encoding does not round-trip, so the file could not be kept byte-for-byte")
     return text, codec, bom
