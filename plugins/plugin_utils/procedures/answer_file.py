@@ -26,7 +26,7 @@ COMPONENT = "Microsoft-Windows-Web-Services-for-Management-Core"
 SETTING = "EnableServerRemoteManagement"
 
 ARCHITECTURES = ("amd64", "x86", "wow64", "arm64")
-# UNVERIFIED (WINDOWS-FACTS §10): no reference page lists the passes this component accepts. Settings of the
+# ASSUMPTION (UNVERIFIED): no reference page lists the passes this component accepts. Settings of the
 # installed OS's system components are applied in `specialize` (where Setup configures networking, firewall and
 # the other machine-wide services), so that is the default. Every pass that runs against the installed OS is
 # accepted for operators whose image build uses another one; `windowsPE` is not, since it configures Windows PE
@@ -50,7 +50,7 @@ SECRET_SUFFIXES = ("password",)
 SECRET_NAMES = ("productkey", "key")
 
 # How Windows System Image Manager writes a component (publicKeyToken, language, versionScope are the same for
-# every Windows component; WINDOWS-FACTS §10).
+# every Windows component, as in the examples of the Microsoft Learn unattend reference).
 _COMPONENT_ATTRS = (
     ("publicKeyToken", "31bf3856ad364e35"),
     ("language", "neutral"),
