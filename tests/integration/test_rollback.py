@@ -11,6 +11,7 @@ import pytest
 from simhosts import HostFactory, config_for, https_overrides
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info, rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy as winrm_policy_module
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
     ROLLBACK_TASK as LISTENER_TASK,
 )
@@ -22,6 +23,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winr
     REGISTRY_KEY,
     ROLLBACK_TASK,
     Desired,
+    PolicyError,
     Running,
     WinrmPolicy,
 )
@@ -283,3 +285,215 @@ def test_round_trips_of_the_guard(start_host: HostFactory, monkeypatch: pytest.M
         assert spent == {"arm": 8, "cancel": 4}
         assert not base.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, None), False).changed
         assert spent == {"arm": 8, "cancel": 4}  # nothing applied, nothing armed
+
+
+# --- the guard restores what WinRM runs, and is armed before the first write -----------------------------------------
+
+
+def running_policy(host: SimulatedHost) -> dict[str, object]:
+    with host.lock:
+        return dict(rules.service_policy(host.state))
+
+
+def test_a_bad_policy_left_in_the_files_is_never_what_the_guard_restores(start_host: HostFactory) -> None:
+    """An earlier run with restart_winrm=false left a policy that would cut the host off in the files; its rerun with
+    the restart is refused, and a good policy whose restart never comes back ends with the host restoring what WinRM
+    RAN (not configured), so it answers again."""
+    host = start_host("2019")
+    untouched = policy_files(host)
+    with WSManClient(config_for(host)) as client:
+        bad = {"state": "enabled", "ipv4_filter": "10.9.9.9"}
+        base.execute(WinrmPolicy(), client, Desired.from_args({**bad, "restart_winrm": False}, None), False)
+        assert policy_files(host)["IPv4Filter"] == "10.9.9.9" and running_policy(host) == {}
+        with pytest.raises(PolicyError, match="does not include"):
+            base.execute(WinrmPolicy(), client, Desired.from_args(bad, host.address), False)
+    good = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    with (
+        WSManClient(config_for(host, connection_timeout=1)) as client,
+        pytest.raises(rollback.RollbackPendingError),
+    ):
+        base.execute(StopsAfterRestart(host), client, good, check_mode=False)
+    assert not answers(host)
+    time_passes(host)
+    assert answers(host) and running_policy(host) == {} and leftovers(host) == []
+    restored = policy_files(host)
+    assert {k: restored[k] for k in ("AllowAutoConfig", "IPv4Filter", "IPv6Filter")} == dict.fromkeys(
+        ("AllowAutoConfig", "IPv4Filter", "IPv6Filter")
+    )
+    assert restored[POL] is not None and untouched[POL] is None  # rebuilt without the policy's records
+    with WSManClient(config_for(host)) as client:
+        state = WinrmPolicy().observe(client)
+        assert state.policy_in_file()["state"] == "not_configured"
+        rerun = base.execute(WinrmPolicy(wait_seconds=15), client, good, False)
+        assert rerun.after is not None and rerun.after.running == Running("enabled", host.address, "*")
+
+
+class Killed(BaseException):
+    """The controller's process dies (SIGKILL): no handler runs, nothing is cleaned up."""
+
+
+@pytest.mark.parametrize("where", ["after_arming", "after_writing"])
+def test_a_run_killed_after_arming_ends_with_the_host_reachable(
+    start_host: HostFactory, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    host = start_host("2022")
+    previous = policy_files(host)
+
+    def die(*_args: t.Any, **_kwargs: t.Any) -> None:
+        raise Killed
+
+    if where == "after_arming":
+        monkeypatch.setattr(WinrmPolicy, "write", staticmethod(die))
+    else:
+        monkeypatch.setattr(winrm_policy_module.tasks, "run_as_system", die)
+    wanted = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, None)  # the worst: a bad policy
+    with WSManClient(config_for(host)) as client, pytest.raises(Killed):
+        base.execute(WinrmPolicy(), client, wanted, check_mode=False)
+    with host.lock:
+        assert tasks.find(host.state, ROLLBACK_TASK)["status"] == "Running"  # type: ignore[index]
+        rules.stop_winrm(host.state)  # and WinRM restarts later (a reboot, another run) with the files as they are
+        rules.start_winrm(host.state)
+    host.apply_state()
+    time_passes(host)  # the task fires: it restores what WinRM ran when the guard was armed
+    assert answers(host) and policy_files(host) == previous and leftovers(host) == []
+
+
+def test_non_ascii_filter_text_on_the_host_is_restored_exactly(start_host: HostFactory) -> None:
+    """A running IPv6Filter with non-ASCII text: nothing crashes, and the restore puts the same text back."""
+    host = start_host("2019")
+    odd = "fd00::1\u2013fd00::9 caf\u00e9"
+    with host.lock:
+        host.state.registry.set_value(REGISTRY_KEY, "AllowAutoConfig", "REG_DWORD", 1)
+        host.state.registry.set_value(REGISTRY_KEY, "IPv4Filter", "REG_SZ", "*")
+        host.state.registry.set_value(REGISTRY_KEY, "IPv6Filter", "REG_SZ", odd)
+        rules.stop_winrm(host.state)
+        rules.start_winrm(host.state)
+    host.apply_state()
+    wanted = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    with (
+        WSManClient(config_for(host, connection_timeout=1)) as client,
+        pytest.raises(rollback.RollbackPendingError),
+    ):
+        base.execute(StopsAfterRestart(host), client, wanted, check_mode=False)
+    time_passes(host)
+    assert answers(host) and policy_files(host)["IPv6Filter"] == odd and running_policy(host)["IPv6Filter"] == odd
+
+
+# --- the guard's directory --------------------------------------------------------------------------------------
+
+
+ATTACKER = "S-1-5-21-1004336348-1177238915-682003330-1001"
+
+
+@pytest.mark.parametrize("directory", [True, False])
+def test_a_directory_an_ordinary_user_created_first_is_never_used(
+    start_host: HostFactory, monkeypatch: pytest.MonkeyPatch, directory: bool
+) -> None:
+    host = start_host("2019")
+    token = "0123456789abcdef0123456789abcdef"
+    monkeypatch.setattr(rollback, "new_token", lambda: token)
+    planted = rollback.folder_of(token).replace("%SystemRoot%", r"C:\Windows")
+    with host.lock:
+        host.state.files.create_as(planted, ATTACKER, directory=directory)
+        attacker_acl = host.state.files.acl(planted)
+    before = policy_files(host)
+    with WSManClient(config_for(host)) as client, pytest.raises(rollback.RollbackError) as failure:
+        base.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, host.address), False)
+    assert "a directory that already exists is never used; nothing was changed" in str(failure.value)
+    assert policy_files(host) == before and running_policy(host) == {}
+    with host.lock:
+        assert not host.state.scheduled_tasks and host.state.files.acl(planted) == attacker_acl  # untouched
+
+
+def test_the_directory_acl_is_closed_and_checked_on_the_host(
+    start_host: HostFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulated icacls really closes the DACL; without /inheritance:r the inherited grant to BUILTIN\\Users
+    (create files and folders) would stay, and the guard refuses the directory."""
+    host = start_host("2019")
+    seen: list[dict[str, t.Any]] = []
+    original = rollback.Guard._prepare_folder
+
+    def spy(self: rollback.Guard, client: t.Any) -> None:
+        original(self, client)
+        with host.lock:
+            seen.append(host.state.files.acl(self.layout.folder.replace("%SystemRoot%", r"C:\Windows")))
+
+    monkeypatch.setattr(rollback.Guard, "_prepare_folder", spy)
+    with WSManClient(config_for(host)) as client:
+        base.execute(WinrmPolicy(wait_seconds=15), client, Desired.from_args({"state": "enabled"}, None), False)
+    assert seen[0]["protected"] and {(a["sid"], tuple(a["flags"])) for a in seen[0]["aces"]} == {
+        ("S-1-5-18", ("OI", "CI")),
+        ("S-1-5-32-544", ("OI", "CI")),
+    }
+    monkeypatch.setattr(rollback.Guard, "_prepare_folder", original)
+    folder_command = rollback.Guard.folder_command
+    monkeypatch.setattr(
+        rollback.Guard, "folder_command", lambda self: folder_command(self).replace("/inheritance:r ", "")
+    )
+    with WSManClient(config_for(host)) as client, pytest.raises(rollback.RollbackError, match="still inherits"):
+        base.execute(WinrmPolicy(), client, Desired.from_args({"state": "not_configured"}, None), False)
+    assert leftovers(host) == []  # its own directory removed again
+
+
+# --- what a cancel attempt reports -------------------------------------------------------------------------------
+
+
+class LosesCancelReply(Recording):
+    """The cancel runs on the host, then its answer (or the shell's final Delete) is lost."""
+
+    def __init__(self, client: WSManClient, times: int = 1) -> None:
+        super().__init__(client)
+        self.times = times
+
+    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> t.Any:
+        result = super().run_command(command, arguments)
+        if "schtasks /delete" in arguments[-1] and "rd /s /q" in arguments[-1] and self.times:
+            self.times -= 1
+            raise errors.HostUnreachableError("the connection was reset after the command ran")
+        return result
+
+
+def test_a_cancel_whose_reply_was_lost_is_a_success(start_host: HostFactory) -> None:
+    host = start_host("2019")
+    with WSManClient(config_for(host)) as client:
+        outcome = base.execute(
+            WinrmPolicy(wait_seconds=15), LosesCancelReply(client), Desired.from_args({"state": "enabled"}, None), False
+        )
+    assert outcome.verified and leftovers(host) == [] and answers(host)
+
+
+class CancelFails(Recording):
+    """Every cancel fails with a WS-Man fault before it runs; other commands (the task query) go through."""
+
+    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> t.Any:
+        if "schtasks /delete" in arguments[-1] and "rd /s /q" in arguments[-1]:
+            raise errors.WinRemoteError("WinRM at X answered with a WS-Man fault: the request failed")
+        return super().run_command(command, arguments)
+
+
+def test_a_failed_final_cancel_says_the_task_will_restore(start_host: HostFactory) -> None:
+    host = start_host("2019")
+    with (
+        WSManClient(config_for(host)) as client,
+        pytest.raises(rollback.RollbackPendingError) as failure,
+    ):
+        base.execute(
+            WinrmPolicy(wait_seconds=1), CancelFails(client), Desired.from_args({"state": "enabled"}, None), False
+        )
+    message = str(failure.value)
+    assert "the cancel did not go through and the rollback task is still waiting: the host will restore" in message
+    assert PENDING.search(message) is not None
+    time_passes(host)
+    assert answers(host) and running_policy(host) == {} and leftovers(host) == []
+
+
+def test_sm_remoting_cancel_whose_reply_was_lost_reports_the_new_listener(start_host: HostFactory) -> None:
+    host = start_host("2019", configure=smremoting.disable, https=True)
+    https = https_overrides(host)
+    enable = SmRemotingDesired("enabled", scheme="https", port=5986)
+    with WSManClient(config_for(host, **https)) as client:
+        outcome = base.execute(SmRemoting(wait_seconds=5), LosesCancelReply(client), enable, check_mode=False)
+    assert outcome.verified and http_listeners(host) == [(5985, True)] and leftovers(host) == []
+    time_passes(host)
+    assert http_listeners(host) == [(5985, True)]
