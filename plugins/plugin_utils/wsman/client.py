@@ -330,6 +330,7 @@ class WSManClient:
         """Run one command through WinRS (4 requests); returns stdout, stderr and the exit code."""
         limits = winrs.CommandLimits(
             deadline=transport.command_deadline(self.config),
+            max_output=winrs.MAX_OUTPUT_BYTES,
             endpoint=self.config.endpoint,
             on_abandoned_shell=self.close,
         )

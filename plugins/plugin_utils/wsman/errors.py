@@ -217,11 +217,11 @@ def redirect_refused(config: ConnectionConfig | None, status: int, location: str
     )
 
 
-def deadline_exceeded(config: ConnectionConfig | None, seconds: float, what: str) -> DeadlineExceededError:
-    """``what`` says which deadline and how it is derived."""
+def deadline_exceeded(endpoint: str, seconds: float, what: str, derived: str) -> DeadlineExceededError:
+    """``what`` names the deadline ("one HTTP request", "the command"), ``derived`` the options it comes from."""
     return DeadlineExceededError(
-        f"WinRM at {_endpoint(config)} did not finish {what} within {seconds:g}s: the host or something between "
-        "it and this controller is too slow or sends an endless reply; check the host, or raise "
+        f"WinRM at {endpoint} did not finish {what} within {seconds:g}s ({derived}): the host, or something between "
+        "it and this controller, is too slow or sends an endless reply; check the host, or raise "
         "connection.read_timeout / connection.operation_timeout"
     )
 
@@ -510,6 +510,13 @@ def _translate(exc: BaseException, config: ConnectionConfig | None) -> WinRemote
             # pypsrp raises its fault while handling the WinRMTransportError that holds the raw reply: re-parse it
             # for the subcode, which pypsrp drops.
             response_text = getattr(exc.__context__, "response_text", None)
+            if response_text:
+                try:
+                    wx.parse(str(response_text))
+                except wx.XmlError as bad:  # pypsrp's own parser took it; ours refuses (DTD, nesting)
+                    return ProtocolError(
+                        f"WinRM at {_endpoint(config)} sent a fault that is not acceptable XML: {truncate(str(bad))}"
+                    )
             parsed = parse_fault(str(response_text)) if response_text else None
             if parsed is None:
                 parsed = WSManFaultError(

@@ -9,13 +9,13 @@ Deadlines (all derived from the documented connection options; defaults in brack
 
     request deadline = connection_timeout + read_timeout                          [30 + 30 = 60 s]
     command deadline = connection_timeout + read_timeout
-                       + COMMAND_POLLS x operation_timeout                        [30 + 30 + 15 x 20 = 360 s]
+                       + winrs.COMMAND_POLLS x operation_timeout                  [30 + 30 + 15 x 20 = 360 s]
 
 The request deadline is wall-clock time for one HTTP exchange (connect, TLS, send, status line, headers and body):
 ``read_timeout`` alone only bounds each socket read, so a server trickling a byte every few seconds would never
 trip it. When it passes, the connection's sockets are shut down and the request fails. The command deadline bounds
 one WinRS command from the shell's Create to its last Receive (``winrs.run_command``): a command may sit through
-``COMMAND_POLLS`` Receive polls that each return "no output yet" after ``operation_timeout``.
+``winrs.COMMAND_POLLS`` (15) Receive polls that each return "no output yet" after ``operation_timeout``.
 
 Limits::
 
@@ -41,7 +41,7 @@ import types
 import typing as t
 import weakref
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
 
 if t.TYPE_CHECKING:
     from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
@@ -58,7 +58,6 @@ except ImportError:  # pragma: no cover - exercised only on controllers without 
 
 MAX_REPLY_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
-COMMAND_POLLS = 15
 WATCH_INTERVAL = 0.2  # seconds between shutdowns once a deadline passed (a connect may still be under way)
 
 
@@ -69,7 +68,7 @@ def request_deadline(config: ConnectionConfig) -> float:
 
 def command_deadline(config: ConnectionConfig) -> float:
     """Seconds one WinRS command may take from Create to its last Receive (see the module docstring)."""
-    return request_deadline(config) + COMMAND_POLLS * float(config.operation_timeout)
+    return request_deadline(config) + winrs.COMMAND_POLLS * float(config.operation_timeout)
 
 
 class Watchdog:
@@ -172,7 +171,7 @@ if HAS_REQUESTS:
         """An HTTPAdapter that refuses 3xx, enforces the request deadline and reads bodies up to a limit."""
 
         def __init__(self, config: ConnectionConfig, max_reply_bytes: int | None = None) -> None:
-            self.config = config
+            self.connection_config = config
             self.deadline_seconds = request_deadline(config)
             self.max_reply_bytes = MAX_REPLY_BYTES if max_reply_bytes is None else max_reply_bytes
             self.watchdog = Watchdog()
@@ -213,15 +212,18 @@ if HAS_REQUESTS:
                 if 300 <= response.status_code < 400:
                     location = response.headers.get("Location", "")
                     response.close()
-                    raise errors.redirect_refused(self.config, response.status_code, location)
+                    raise errors.redirect_refused(self.connection_config, response.status_code, location)
                 self._read_body(response)
+                if self.watchdog.expired:  # the shutdown may look like a short but complete reply
+                    response.close()
+                    raise self._expired()
             except errors.WinRemoteError:
                 raise
             except Exception as exc:
                 if self.watchdog.expired:
                     raise self._expired() from None
                 if _header_limit(exc):
-                    raise errors.too_large(self.config, "the reply headers", 100 * 65536) from None
+                    raise errors.too_large(self.connection_config, "the reply headers", 100 * 65536) from None
                 raise
             finally:
                 done.set()
@@ -230,9 +232,10 @@ if HAS_REQUESTS:
 
         def _expired(self) -> errors.DeadlineExceededError:
             return errors.deadline_exceeded(
-                self.config,
+                self.connection_config.endpoint,
                 self.deadline_seconds,
-                "one HTTP request (connection.connection_timeout + connection.read_timeout)",
+                "one HTTP request",
+                "connection.connection_timeout + connection.read_timeout",
             )
 
         def _read_body(self, response: requests.Response) -> None:
@@ -241,7 +244,7 @@ if HAS_REQUESTS:
             declared = response.headers.get("Content-Length", "")
             if declared.strip().isdigit() and int(declared) > limit:
                 response.close()
-                raise errors.too_large(self.config, "the reply body", limit)
+                raise errors.too_large(self.connection_config, "the reply body", limit)
             der = peer_certificate(response.raw)
             body = bytearray()
             try:
@@ -252,7 +255,7 @@ if HAS_REQUESTS:
                     body += chunk
                     if len(body) > limit:
                         response.close()
-                        raise errors.too_large(self.config, "the reply body", limit)
+                        raise errors.too_large(self.connection_config, "the reply body", limit)
             except urllib3.exceptions.ProtocolError as exc:
                 raise requests.exceptions.ChunkedEncodingError(exc) from exc
             except urllib3.exceptions.ReadTimeoutError as exc:

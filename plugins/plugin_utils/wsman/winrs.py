@@ -31,6 +31,7 @@ ACTION_RECEIVE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receiv
 STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
 MAX_RECEIVES = 10000  # a runaway guard only: a normal command needs one Receive
 MAX_OUTPUT_BYTES = 16 * 1024 * 1024  # stdout + stderr of one command; the collection's probes print a few KiB
+COMMAND_POLLS = 15  # Receive polls answered "no output yet" that a command may sit through (see transport.py)
 DEFAULT_DEADLINE = 360.0  # seconds; transport.command_deadline() of the default timeouts (30 + 30 + 15 x 20)
 
 OptionValue = str | int | bool | tuple[t.Any, dict[str, str]]
@@ -157,10 +158,12 @@ def run_command(
         rc: int | None = None
         for _unused in range(MAX_RECEIVES):
             if time.monotonic() >= ends:
-                raise errors.DeadlineExceededError(
-                    f"WinRM at {limits.endpoint} did not finish the command within {limits.deadline:g}s (the command "
-                    "deadline: connection.connection_timeout + connection.read_timeout + 15 x "
-                    "connection.operation_timeout): the command hangs on the host or the host never reports it done"
+                raise errors.deadline_exceeded(
+                    limits.endpoint,
+                    limits.deadline,
+                    "the command",
+                    "the command deadline: connection.connection_timeout + connection.read_timeout + "
+                    f"{COMMAND_POLLS} x connection.operation_timeout",
                 )
             try:
                 reply = request(ACTION_RECEIVE, SHELL_URI, receive_body(command_id), selectors)

@@ -74,11 +74,30 @@ def create_certificate(directory: Path, hostname: str, address: str) -> HostCert
     )
 
 
-def _write_new(cert_path: Path, key_path: Path, hostname: str, address: str) -> None:
+def create_flawed_certificate(directory: Path, hostname: str, address: str, flaw: str) -> tuple[Path, Path]:
+    """A fresh self-signed (cert, key) pair with one flaw, for testing how clients report it: ``expired`` (valid
+    until yesterday) or ``wrong_name`` (names ``other.invalid`` and no IP address)."""
+    if flaw not in ("expired", "wrong_name"):
+        raise ValueError(f"unknown certificate flaw {flaw!r}")
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path = directory / f"{hostname}-{address}-{flaw}.pem"
+    key_path = directory / f"{hostname}-{address}-{flaw}.key"
+    _write_new(cert_path, key_path, hostname, address, flaw)
+    return cert_path, key_path
+
+
+def _write_new(cert_path: Path, key_path: Path, hostname: str, address: str, flaw: str | None = None) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
+    if flaw == "wrong_name":
+        hostname = "other.invalid"
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
     now = datetime.datetime.now(datetime.UTC)
+    if flaw == "expired":
+        now -= datetime.timedelta(days=3652)  # valid from 3653 days ago until yesterday
     public = key.public_key()
+    names: list[x509.GeneralName] = [x509.DNSName(n) for n in dict.fromkeys([hostname, hostname.lower()])]
+    if flaw != "wrong_name":
+        names.append(x509.IPAddress(ipaddress.ip_address(address)))
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -104,10 +123,7 @@ def _write_new(cert_path: Path, key_path: Path, hostname: str, address: str) -> 
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName(n) for n in dict.fromkeys([hostname, hostname.lower()])]
-                + [x509.IPAddress(ipaddress.ip_address(address))]
-            ),
+            x509.SubjectAlternativeName(names),
             critical=False,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)

@@ -10,17 +10,36 @@ Semantics (all thread-safe):
 * ``refuse``  - the host closes its listening sockets, so connection attempts get ECONNREFUSED (as when WinRM
   is stopped).  A refused connection never reaches the simulator and so cannot be counted: ``count`` has no
   meaning here.  The host listens again after ``seconds`` when given, otherwise on ``clear_faults()``.
+* ``redirect`` - the next ``count`` SOAP requests get HTTP ``status`` (default 307) with ``Location: location``,
+  as a hostile or misconfigured endpoint (or something in front of it) would answer.  WinRM itself never
+  redirects.
+* ``receive_pending`` - the next ``count`` WinRS Receive requests get the fault WinRM sends when a command printed
+  nothing within the request's OperationTimeout (code 2150858793, subcode w:TimedOut; the client is expected to
+  ask again: MS-WSMV section 3.1.4.14, Receive, https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-wsmv),
+  after ``seconds`` (default 0).
+* ``receive_flood`` - the next ``count`` WinRS Receive requests are answered with ``bytes`` (default 1 MiB) of
+  stdout and the command still Running.
 
-Faults queue in injection order; auth handshake legs and empty POSTs never consume them.
+Every kind but ``refuse`` takes an optional ``action``: the fault then waits for, and applies only to, a request
+whose WS-Addressing Action ends with that text (e.g. ``"transfer/Delete"``); Receive faults default to
+``"shell/Receive"``.  Otherwise faults queue in injection order; auth handshake legs and empty POSTs never consume
+them.
 """
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-KINDS = frozenset({"refuse", "reset", "delay", "http500"})
+KINDS = frozenset({"refuse", "reset", "delay", "http500", "redirect", "receive_pending", "receive_flood"})
+RECEIVE_ACTION = "shell/Receive"
+TIMED_OUT_CODE = 2150858793
+TIMED_OUT_MESSAGE = (
+    "The WS-Management service cannot complete the operation within the time specified in OperationTimeout."
+)
 
 
 @dataclass
@@ -33,8 +52,21 @@ class Fault:
 
     @property
     def seconds(self) -> float:
-        value = self.options.get("seconds", 1.0)
-        return float(value) if isinstance(value, (int, float, str)) else 1.0
+        default = 0.0 if self.kind == "receive_pending" else 1.0
+        value = self.options.get("seconds", default)
+        return float(value) if isinstance(value, (int, float, str)) else default
+
+    @property
+    def action(self) -> str | None:
+        """The action suffix this fault waits for, or None for any request."""
+        value = self.options.get("action")
+        if isinstance(value, str) and value:
+            return value
+        return RECEIVE_ACTION if self.kind.startswith("receive_") else None
+
+    def applies_to(self, action: str) -> bool:
+        wanted = self.action
+        return wanted is None or action.endswith(wanted)
 
 
 class FaultInjector:
@@ -83,18 +115,38 @@ class FaultInjector:
                 return None
             return self._refuse_until
 
-    def take(self) -> Fault | None:
-        """Consume one use of the oldest queued fault for the SOAP request being handled."""
+    def take(self, action: str = "") -> Fault | None:
+        """Consume one use of the oldest queued fault that applies to the SOAP request being handled."""
         with self._lock:
-            if not self._queue:
+            fault = next((f for f in self._queue if f.applies_to(action)), None)
+            if fault is None:
                 return None
-            fault = self._queue[0]
             fault.remaining -= 1
             if fault.remaining <= 0:
-                self._queue.pop(0)
+                self._queue.remove(fault)
             return Fault(fault.kind, 1, dict(fault.options))
 
     def pending(self) -> list[tuple[str, int]]:
         """(kind, remaining) of the queued faults, for display."""
         with self._lock:
             return [(f.kind, f.remaining) for f in self._queue]
+
+
+def receive_flood_reply(request_xml: bytes, size: int) -> bytes:
+    """A ReceiveResponse with ``size`` bytes of stdout and the command still Running, for ``request_xml``."""
+    soap = "http://www.w3.org/2003/05/soap-envelope"
+    addressing = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
+    shell = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+    root = ET.fromstring(request_xml)
+    message_id = root.findtext(f"{{{soap}}}Header/{{{addressing}}}MessageID") or ""
+    stream = root.find(f"{{{soap}}}Body/{{{shell}}}Receive/{{{shell}}}DesiredStream")
+    command_id = stream.get("CommandId", "") if stream is not None else ""
+    data = base64.b64encode(b"x" * size).decode("ascii")
+    return (
+        f'<s:Envelope xmlns:s="{soap}" xmlns:a="{addressing}" xmlns:rsp="{shell}"><s:Header>'
+        f"<a:Action>{shell}/ReceiveResponse</a:Action><a:MessageID>uuid:00000000-0000-0000-0000-000000000000"
+        f"</a:MessageID><a:RelatesTo>{message_id}</a:RelatesTo></s:Header><s:Body><rsp:ReceiveResponse>"
+        f'<rsp:Stream Name="stdout" CommandId="{command_id}">{data}</rsp:Stream>'
+        f'<rsp:CommandState CommandId="{command_id}" State="{shell}/CommandState/Running"/>'
+        "</rsp:ReceiveResponse></s:Body></s:Envelope>"
+    ).encode()

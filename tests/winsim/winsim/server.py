@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from winsim import auth
+from winsim import auth, faults
 from winsim.contract import Identity, RequestContext, SoapReply
 
 if TYPE_CHECKING:
@@ -264,15 +264,25 @@ class WinRMHandler(BaseHTTPRequestHandler):
         """Answer one SOAP request (identity None: the unauthenticated Identify)."""
         host = self.host
         action = _action_of(body)
-        fault = host.faults.take()
+        fault = host.faults.take(action)
         host.count_request(action)
         extra = self._final_token_headers()
         if fault is not None and fault.kind == "reset":
             self._reset()
             return
-        if fault is not None and fault.kind == "delay":
+        if fault is not None and fault.kind == "redirect":
+            location = str(fault.options.get("location", "http://127.0.0.1:1/wsman"))
+            self._send(int(str(fault.options.get("status", 307))), b"", extra=[*extra, ("Location", location)])
+            return
+        if fault is not None and fault.kind in ("delay", "receive_pending"):
             time.sleep(fault.seconds)
-        if fault is not None and fault.kind == "http500":
+        if fault is not None and fault.kind == "receive_pending":
+            timed_out = host.model.fault_reply(faults.TIMED_OUT_CODE, faults.TIMED_OUT_MESSAGE, "w:TimedOut")
+            reply = SoapReply(500, timed_out.body, set())
+        elif fault is not None and fault.kind == "receive_flood":
+            size = int(str(fault.options.get("bytes", 1024 * 1024)))
+            reply = SoapReply(200, faults.receive_flood_reply(body, size), set())
+        elif fault is not None and fault.kind == "http500":
             reply = host.model.fault_reply(
                 int(str(fault.options.get("code", 2147500037))),
                 str(fault.options.get("message", "The WS-Management service cannot process the request.")),
