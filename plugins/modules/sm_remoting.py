@@ -50,9 +50,12 @@ notes:
     checks the result.
   - Before it creates or updates the HTTP listener while connected, the module arms a rollback, the SYSTEM scheduled
     task C(winremote-rollback-listener). It waits about 180 seconds, then puts the previous listener back with
-    C(winrm delete) or C(winrm set) and restarts WinRM. The module cancels it as soon as the host answers again. If
-    the host does not come back, the module fails and says at about what time the host restores itself. This costs
-    8 more WS-Management round trips, only when the listener changes. Deleting the listener, and changes that
+    C(winrm delete) or C(winrm set) and restarts WinRM. The module cancels it as soon as the host answers again; a
+    cancel whose answer was lost is settled by querying the task again, so the result says what is true. If the
+    host does not come back, the module fails and says what the host will do (restore at about a given time, or
+    that it could not be determined, and how to check). The task's files live in a new directory
+    C(%SystemRoot%\Temp\winremote-rollback-<random>) that only SYSTEM and Administrators can write. This costs
+    12 more WS-Management round trips, only when the listener changes. Deleting the listener, and changes that
     O(allow_self_disconnect) allows to cut the connection, are not guarded.
   - Firewall rules are changed by their invariant IDs through C(MSFT_NetFirewallRule) on 2012 and later, and with
     C(netsh advfirewall) on 2008 and 2008 R2 (English display names; see M(winremote.remoting.firewall_rules)).

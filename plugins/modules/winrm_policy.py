@@ -20,8 +20,8 @@ description:
   - WinRM reads these values only when it starts. With O(restart_winrm=true) the module restarts the service
     through a one-shot SYSTEM scheduled task (a restart from a WinRM shell would end that shell first),
     reconnects, and checks that the service now applies the policy.
-  - Options are checked before anything on the host changes. A request that would leave no WinRM listener on
-    the address this connection uses is refused unless O(allow_self_disconnect=true).
+  - Options are checked before anything on the host changes. A request that would leave no WinRM listener
+    serving this connection is refused unless O(allow_self_disconnect=true) (see the notes for the rules).
   - Runs on the controller over WS-Management; nothing is copied to the host except the two small policy files.
 author:
   - winremote.remoting maintainers (@winremote)
@@ -61,8 +61,9 @@ options:
     default: true
   allow_self_disconnect:
     description:
-      - Allow a change that leaves WinRM answering nothing on the address this connection uses, once the policy is
-        in effect, such as O(state=disabled) or a filter that excludes the connection's IP address.
+      - Allow a change that leaves WinRM answering nothing on this connection once the policy is in effect, such
+        as O(state=disabled), filters that include none of the addresses the connection may use, or
+        O(state=not_configured) while the policy's own listener is the only one seen serving the connection.
       - The change is verified before the restart. After it the module reports RV(reachable=false) and does not
         reconnect.
     type: bool
@@ -75,19 +76,34 @@ notes:
     that match the filter. V(*) listens everywhere. A list limits the listener to those interfaces.
     To restrict who may connect, use the Windows Firewall (for example the C(WINRM-HTTP-In-TCP) rule's
     remote addresses).
-  - When the connection uses a host name rather than an IP address, the module cannot check that the filters keep
-    the address the name resolves to. It warns when the filters are not V(*).
+  - Whether a listener keeps serving this connection is decided on the controller, before connecting.
+    B(disabled) always cuts it off. The policy's listener serves HTTP port 5985 (and is assumed to serve HTTPS
+    port 5986 too, which errs on the safe side); a connection to another transport or port goes through a host
+    listener the policy does not touch and is never refused.
+  - For B(enabled) with filters other than V(*), a host name is resolved on the controller (every address,
+    within 5 seconds). The request is refused when the filters include none of those addresses or when the name
+    does not resolve, and warns when they include only some.
+  - B(not_configured) is refused when a C(Source="GPO") listener runs and no other listener (on C(*) or on one of
+    the connection's addresses) serves the connection's transport and port, because the policy's listener
+    replaces a local C(*) HTTP listener, which Windows then does not show.
+  - Behind NAT or a proxy the controller cannot see the host's own address. Connect by the host's address, or set
+    O(allow_self_disconnect=true) knowingly.
   - A domain Group Policy that sets the same policy overrides the local one at the next policy refresh.
   - The restart runs as the scheduled task C(winremote-restart-winrm). The task runs C(net stop winrm /y &
     net start winrm) and then deletes itself. If the host does not answer with the new policy within the
     connection's timeouts, the module fails and says what is already written and how to recover.
-  - Before that restart the module arms a rollback, the SYSTEM scheduled task C(winremote-rollback-policy). It
-    waits about 180 seconds (C(ping -n 181 127.0.0.1), independent of the host's clock and time zone), then puts
-    back the previous C(Registry.pol), C(gpt.ini) and policy registry values and restarts WinRM. The module
-    cancels it (C(schtasks /end) and C(/delete)) as soon as the host answers again. If the host does not come
-    back, the module fails and says at about what time the host restores itself. This costs 8 more WS-Management
-    round trips, only when the policy changes. A restart that O(allow_self_disconnect) allows to cut the
-    connection is not guarded.
+  - When the run will restart WinRM, it first arms a rollback before writing anything, the SYSTEM scheduled task
+    C(winremote-rollback-policy). It waits about 180 seconds (C(ping -n 181 127.0.0.1), independent of the
+    host's clock and time zone), then makes WinRM run again the policy it ran before this change (read from
+    C(winrm/config/service), not from the files, which an earlier run with O(restart_winrm=false) may have
+    changed). It writes C(Registry.pol) and C(gpt.ini) holding that policy, imports the policy values from a
+    UTF-16 C(.reg) file and restarts WinRM. The module cancels it (C(schtasks /end), remove its files,
+    C(/delete)) as soon as the host answers again. If the host does not come back, or the cancel does not go
+    through, the module fails and says what the host will do (restore at about a given time, or that it could
+    not be determined, with the C(schtasks /query) command to check). The task's files live in a new directory
+    C(%SystemRoot%\Temp\winremote-rollback-<random>) that only SYSTEM and Administrators can write; a directory
+    that already exists is never used. This costs 12 more WS-Management round trips, only when WinRM restarts.
+    A restart that O(allow_self_disconnect) allows to cut the connection is not guarded.
   - The policy help says that "not configured" means no remote access. Windows Server 2012 and later still
     accept WinRM with the policy unset, through their own listeners. Only V(disabled) switches remote
     management off.

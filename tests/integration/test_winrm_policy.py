@@ -364,3 +364,25 @@ def test_playbook_refusals_are_one_line(start_host: HostFactory, tmp_path: Path)
     result = task_results(run.stdout)[0]["sim-2019"]
     assert result["_status"] == "fatal" and result["msg"].startswith("refused: state=disabled")
     assert "\n" not in result["msg"] and pol_entries(host) is None and answers(host)
+
+
+def test_a_name_resolving_outside_the_filters_is_refused_before_anything_changes(start_host: HostFactory) -> None:
+    """The controller connects by a name; the name resolves (on the controller) to an address the filters leave
+    out: refused, nothing written; one resolved address inside the filters is enough."""
+    host = start_host("2019")
+    before = snapshot(host)
+    outside = Desired.from_args(
+        {"state": "enabled", "ipv4_filter": host.address}, "win01.example.test", resolver=lambda _n, _p: ["10.20.30.40"]
+    )
+    with WSManClient(config_for(host)) as client:
+        with pytest.raises(PolicyError, match=r"does not include 10\.20\.30\.40: every address win01\.example\.test"):
+            base.execute(WinrmPolicy(), client, outside, check_mode=False)
+        assert snapshot(host) == before
+        inside = Desired.from_args(
+            {"state": "enabled", "ipv4_filter": host.address},
+            "win01.example.test",
+            resolver=lambda _n, _p: ["10.20.30.40", host.address],
+        )
+        outcome = base.execute(WinrmPolicy(wait_seconds=15), client, inside, check_mode=False)
+        assert outcome.after is not None and outcome.after.running == Running("enabled", host.address, "*")
+        assert inside.warnings() and "10.20.30.40" in inside.warnings()[0]

@@ -201,12 +201,14 @@ class Guard:
         delay: int = ROLLBACK_DELAY,
         clock: t.Callable[[], float] = time.time,
         sleep: t.Callable[[float], None] = time.sleep,
+        describe: t.Callable[[t.Any], str] | None = None,
     ) -> None:
         if not TASK_NAME.match(name):
             raise ValueError(f"task name {name!r}: letters, digits and '-' only")
         self.name, self.restore, self.reconnect_seconds = name, restore, reconnect_seconds
         self.delay = max(delay, int(reconnect_seconds) + MARGIN)  # never restore while we may still reconnect
         self.clock, self.sleep = clock, sleep
+        self.describe = describe  # a fresh look at the guarded setting, for results that must say what is true
         self.restore_at: float | None = None
         self.armed = False
         # Everything that can fail on input is computed here, before the host is touched.
@@ -326,9 +328,18 @@ class Guard:
                 return
             raise RollbackError(
                 f"the rollback task {self.name} was no longer there to cancel and its time had come: it has restored "
-                f"{self.restore.what}; observe the host again (rerun this task) to see its state"
+                f"{self.restore.what}{self._seen(client)}; rerun this task to apply the change again"
             )
         self.restore_at = None
+
+    def _seen(self, client: t.Any) -> str:
+        """``" (the host shows: ...)"`` from the procedure's own fresh observation, when it has one."""
+        if self.describe is None:
+            return ""
+        try:
+            return f" (the host shows: {self.describe(client)})"
+        except WinRemoteError:
+            return ""
 
     def confirm(self, client: t.Any) -> None:
         """After the disruptive step: reconnect (with backoff) until the cancel goes through, or fail saying what

@@ -215,6 +215,20 @@ def restore_listener(change: Change) -> rollback.Restore:
     return rollback.Restore({}, ["net start winrm >nul 2>&1", undo, tasks.RESTART_WINRM], "the previous HTTP listener")
 
 
+def describe_listener(client: t.Any) -> str:
+    """What the HTTP listener on all addresses is now (a fresh WS-Transfer Get), for a result that says what is
+    true after a cancel whose outcome was unclear."""
+    try:
+        element = client.get(winrm_config.LISTENER_URI, selectors=winrm_config.listener_selectors("*", "HTTP"))
+    except WinRemoteError as exc:
+        if "not found" in str(exc).lower() or "does not exist" in str(exc).lower():
+            return "no HTTP listener on all addresses"
+        raise
+    listener = winrm_config.parse_listener(element)
+    state = "enabled" if listener.enabled else "disabled"
+    return f"the HTTP listener on all addresses is on port {listener.port}, {state}"
+
+
 class SmRemoting:
     """observe (one batched WinRS command) -> plan -> apply, with the disruptive steps last."""
 
@@ -262,7 +276,13 @@ class SmRemoting:
             # it with a rollback task, cancelled once the host answers again.
             guard = None
             if change.kind != "delete_listener" and not change.disruptive:
-                guard = rollback.Guard(ROLLBACK_TASK, restore_listener(change), self.wait_seconds, sleep=self.sleep)
+                guard = rollback.Guard(
+                    ROLLBACK_TASK,
+                    restore_listener(change),
+                    self.wait_seconds,
+                    sleep=self.sleep,
+                    describe=describe_listener,
+                )
                 guard.arm(client)
             try:
                 if change.kind == "create_listener":

@@ -366,3 +366,14 @@ def test_settle_keeps_the_original_error_when_the_host_answers() -> None:
     lost = errors.HostUnreachableError("refused")
     pending = _guard().settle(FakeClient(lost, lost, lost), original)
     assert isinstance(pending, rollback.RollbackPendingError) and str(pending).startswith(str(original))
+
+
+def test_a_task_gone_after_its_time_is_reported_with_what_the_host_shows() -> None:
+    clock = Clock()
+    guard = _guard(clock)
+    guard.describe = lambda _client: "the HTTP listener on all addresses is on port 8080, disabled"
+    guard.arm(FakeClient(_folder_answer(guard), _write_answer(guard)))
+    clock.now += 200
+    with pytest.raises(rollback.RollbackError) as failure:
+        guard.cancel(FakeClient(winrs.CommandResult("", "ERROR: The system cannot find the file specified.", 1)))
+    assert "(the host shows: the HTTP listener on all addresses is on port 8080, disabled)" in str(failure.value)
