@@ -497,3 +497,33 @@ def test_sm_remoting_cancel_whose_reply_was_lost_reports_the_new_listener(start_
     assert outcome.verified and http_listeners(host) == [(5985, True)] and leftovers(host) == []
     time_passes(host)
     assert http_listeners(host) == [(5985, True)]
+
+
+class FaultOnCancel(Recording):
+    """Injects a simulator fault on one WS-Man request of the first cancel (its Receive or its shell's Delete)."""
+
+    def __init__(self, client: WSManClient, host: SimulatedHost, action: str) -> None:
+        super().__init__(client)
+        self.host, self.action, self.done = host, action, False
+
+    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> t.Any:
+        if "schtasks /delete" in arguments[-1] and "rd /s /q" in arguments[-1] and not self.done:
+            self.done = True
+            self.host.inject_fault("reset", action=self.action)
+        return super().run_command(command, arguments)
+
+
+@pytest.mark.parametrize("action", ["transfer/Delete", "shell/Receive"])
+def test_a_cancel_whose_delete_or_receive_is_reset_ends_cancelled(start_host: HostFactory, action: str) -> None:
+    """The cancel ran on the host; only the shell's final Delete (or the reply) was reset: the change stands, the
+    task is gone, and the run reports success."""
+    host = start_host("2019")
+    with WSManClient(config_for(host)) as client:
+        faulty = FaultOnCancel(client, host, action)
+        outcome = base.execute(
+            WinrmPolicy(wait_seconds=15), faulty, Desired.from_args({"state": "enabled"}, None), False
+        )
+        assert faulty.done
+    assert outcome.verified and leftovers(host) == [] and running_policy(host)["IPv4Filter"] == "*"
+    time_passes(host)
+    assert answers(host) and running_policy(host)["IPv4Filter"] == "*"

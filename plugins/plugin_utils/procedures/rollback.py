@@ -249,6 +249,7 @@ class Guard:
             else:
                 commands.append(self.arm_line)
             stdout, result = "", None
+            started = self.clock()  # the task cannot start its wait before this: the earliest it can restore
             for command in commands:
                 result = client.run_command("cmd.exe", ["/c", command])
                 stdout += result.stdout
@@ -266,7 +267,7 @@ class Guard:
                 with contextlib.suppress(WinRemoteError):
                     self._cancel_once(client)
             raise
-        self.restore_at = self.clock() + self.delay
+        self.restore_at = started + self.delay
 
     def _prepare_folder(self, client: batch.CommandRunner) -> None:
         self.armed = True  # an answer lost on the way may hide a directory this run created: remove it on failure

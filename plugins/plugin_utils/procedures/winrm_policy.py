@@ -558,6 +558,9 @@ class WinrmPolicy:
         if restart is not None and not restart.params["cuts_connection"]:
             # Built before anything changes, so input the script cannot hold refuses the run untouched.
             guard = rollback.Guard(ROLLBACK_TASK, restore_of(state), self.wait_seconds, sleep=self.sleep)
+        # Every command line of the writes is built now too (pure): input they cannot carry fails before the host
+        # is touched.
+        files.write_commands({c.params["path"]: c.params["data"] for c in changes if c.kind == "write_file"})
         if any(c.kind == "cancel_stale_rollback" for c in changes):
             rollback.cancel_stale(client, ROLLBACK_TASK)  # first: it must not undo this run's changes later
         if guard is not None:
