@@ -12,12 +12,24 @@ import dataclasses
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall, os_info, registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
+    batch,
+    firewall,
+    os_info,
+    quote,
+    registry,
+)
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 
 CIM = "cim"
 NETSH = "netsh"
 NETSECURITY_MIN_VERSION = (6, 2)  # MSFT_NetFirewallRule exists from Windows Server 2012 on (WINDOWS-FACTS §3)
+# Checked before connecting. Windows' own rule IDs are far shorter; the probes of many rules run in several WinRS
+# commands when they do not fit in one cmd.exe line.
+MAX_RULE_ID = 255
+MAX_RULES = 1000
+# netsh takes the addresses in one argument of one cmd.exe line (at most 8191 characters with everything else)
+MAX_NETSH_ADDRESSES = 4000
 
 
 class RefusedError(errors.WinRemoteError):
@@ -63,13 +75,27 @@ def resolve_rule_ids(rules: t.Iterable[str] | None, rule_set: str | None) -> tup
                 f"rule_set: {rule_set!r} is not one of {', '.join(sorted(firewall.RULE_SETS))}"
             )
         wanted.extend(firewall.RULE_SETS[rule_set])
-    for rule_id in rules or ():
-        text = str(rule_id).strip()
+    listed = list(rules or ())
+    if len(listed) > MAX_RULES:
+        raise errors.InvalidSettingsError(f"rules: {len(listed)} rule IDs given, at most {MAX_RULES} are accepted")
+    seen = {w.lower() for w in wanted}
+    for rule_id in listed:
+        raw = str(rule_id)
+        text = raw.strip()
         if not text:
             raise errors.InvalidSettingsError("rules: a rule ID is empty")
-        if any(char in text for char in '|"%'):
-            raise errors.InvalidSettingsError(f"rules: {text!r} is not a rule ID (it holds |, % or a quote)")
-        if text.lower() not in {w.lower() for w in wanted}:
+        if len(text) > MAX_RULE_ID:
+            raise errors.InvalidSettingsError(
+                f"rules: a rule ID of {len(text)} characters is too long (at most {MAX_RULE_ID}): "
+                f"{firewall.shown(text)}"
+            )
+        reason = quote.refusal(raw)
+        if reason is not None:
+            raise errors.InvalidSettingsError(f"rules: {firewall.shown(raw)} is not a rule ID: {reason}")
+        if any(char in text for char in "|%"):
+            raise errors.InvalidSettingsError(f"rules: {firewall.shown(text)} is not a rule ID (it holds | or %)")
+        if text.lower() not in seen:
+            seen.add(text.lower())
             wanted.append(text)
     if not wanted:
         raise errors.InvalidSettingsError("give the rules to change: rules (rule IDs), rule_set, or both")
@@ -153,6 +179,19 @@ def _check_netsh(rule: firewall.FirewallRule, desired: Desired) -> None:
         raise RefusedError(
             f"firewall rule {rule.rule_id} cannot be changed on Windows Server 2008 / 2008 R2: netsh needs its "
             f"display name and only these rules have a known one: {known}"
+        )
+    if not firewall.netsh_selectable(rule):
+        odd = ", ".join(rule.unknown_profiles) or "none"
+        raise RefusedError(
+            f"firewall rule {rule.rule_id} cannot be changed with netsh: it shares its display name with another "
+            f"rule and is told apart by its profiles, but the host stores profiles this module does not know ({odd}); "
+            "set its profiles to Domain, Private and/or Public with the Windows Firewall console first"
+        )
+    netsh_addresses = len(",".join(desired.remote_addresses or ()))
+    if netsh_addresses > MAX_NETSH_ADDRESSES:
+        raise RefusedError(
+            f"remote_address: {netsh_addresses} characters of addresses do not fit on one netsh command line on "
+            f"Windows Server 2008 / 2008 R2 (at most {MAX_NETSH_ADDRESSES}): use ranges or subnets"
         )
     unsupported = [a for a in desired.remote_addresses or () if a in ("Internet", "Intranet")]
     if unsupported:

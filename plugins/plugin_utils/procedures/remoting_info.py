@@ -144,6 +144,17 @@ def _key(result: batch.BatchResult, probe: str, path: str) -> registry.RegKey | 
     return registry.find_key(registry.parse_query(result.section(probe)), path)
 
 
+def _filter_text(key: registry.RegKey | None, name: str) -> str | None:
+    """A filter value as text whatever type the host stored it with (a policy written by another tool may use
+    REG_DWORD or REG_MULTI_SZ): reported as it is, never trusted to be a string."""
+    value = key.get(name) if key else None
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join(value)
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
 def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) -> RemotingState:
     """Turn the batched output into typed state (pure: unit-testable without a host)."""
     policy_key = _key(result, "policy", WINRM_POLICY_KEY)
@@ -151,8 +162,8 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
     policy = WinrmPolicy(
         configured=isinstance(auto_config, int),
         allow_auto_config=bool(auto_config) if isinstance(auto_config, int) else None,
-        ipv4_filter=t.cast(str | None, policy_key.get("IPv4Filter")) if policy_key else None,
-        ipv6_filter=t.cast(str | None, policy_key.get("IPv6Filter")) if policy_key else None,
+        ipv4_filter=_filter_text(policy_key, "IPv4Filter"),
+        ipv6_filter=_filter_text(policy_key, "IPv6Filter"),
     )
     latfp_key = _key(result, "latfp", SYSTEM_POLICIES_KEY)
     latfp = latfp_key.get("LocalAccountTokenFilterPolicy") if latfp_key else None

@@ -2,7 +2,9 @@
 
 Each probe is a locale-independent command line (``reg query``, ``sc qc``, ``winrm get -format:xml``); the
 probes run in one ``cmd.exe /c`` joined by ``&`` (each runs whatever the previous one returned), and an
-``echo`` of a marker line before each lets the output be split back into sections.
+``echo`` of a marker line before each lets the output be split back into sections. When the probes do not fit
+in one command line (cmd.exe takes at most 8191 characters, Microsoft Learn "Command prompt line string
+limitation"), they run in as many WinRS commands as needed, each four round trips.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ MARKER_PREFIX = "==winremote:"
 MARKER_SUFFIX = "=="
 # cmd.exe refuses command lines longer than 8191 characters.
 MAX_COMMAND_LINE = 8191
+# What a batched line may hold: room for "cmd.exe /c " and for %SystemRoot% expanding to a longer path.
+LINE_BUDGET = MAX_COMMAND_LINE - 200
 
 
 class CommandRunner(t.Protocol):
@@ -26,15 +30,38 @@ class Probe:
     command: str
 
 
-def command_line(probes: t.Sequence[Probe]) -> str:
-    """The single cmd.exe line that runs every probe behind its marker."""
+def _piece(probe: Probe) -> str:
+    if not (probe.name.replace("_", "").replace(".", "").isalnum() and probe.name.isascii()):
+        raise ValueError(f"probe name {probe.name!r} must be alphanumeric")
+    piece = f"echo {MARKER_PREFIX}{probe.name}{MARKER_SUFFIX} & {probe.command}"
+    if len(piece) > LINE_BUDGET:
+        raise ValueError(f"probe {probe.name} is {len(piece)} characters, more than one cmd.exe line holds")
+    return piece
+
+
+def command_lines(probes: t.Sequence[Probe]) -> list[str]:
+    """cmd.exe lines that run every probe behind its marker, in order: one line when they fit, else as few as
+    needed (a probe is never split)."""
+    lines: list[str] = []
+    current = ""
     for probe in probes:
-        if not probe.name.replace("_", "").replace(".", "").isalnum():
-            raise ValueError(f"probe name {probe.name!r} must be alphanumeric")
-    line = " & ".join(f"echo {MARKER_PREFIX}{p.name}{MARKER_SUFFIX} & {p.command}" for p in probes)
-    if len(line) > MAX_COMMAND_LINE - len("cmd.exe /c "):
-        raise ValueError(f"batched probe line is {len(line)} characters, more than cmd.exe accepts")
-    return line
+        piece = _piece(probe)
+        if current and len(current) + len(" & ") + len(piece) > LINE_BUDGET:
+            lines.append(current)
+            current = ""
+        current = f"{current} & {piece}" if current else piece
+    if current:
+        lines.append(current)
+    return lines
+
+
+def command_line(probes: t.Sequence[Probe]) -> str:
+    """The single cmd.exe line that runs every probe behind its marker (for callers that need exactly one)."""
+    lines = command_lines(probes)
+    if len(lines) > 1:
+        total = sum(len(line) for line in lines)
+        raise ValueError(f"batched probe line is {total} characters, more than cmd.exe accepts")
+    return lines[0] if lines else ""
 
 
 def split_sections(stdout: str) -> dict[str, str]:
@@ -69,6 +96,12 @@ class BatchResult:
 
 
 def run(client: CommandRunner, probes: t.Sequence[Probe]) -> BatchResult:
-    """Run every probe in one WinRS command and split the output by probe."""
-    result = client.run_command("cmd.exe", ["/c", command_line(probes)])
-    return BatchResult(split_sections(result.stdout), result.stderr, result.rc)
+    """Run the probes (one WinRS command when they fit in one line) and split the output by probe; the exit code is
+    the last command's, as for a single line."""
+    stdout, stderr, rc = "", "", 0
+    for line in command_lines(probes):
+        result = client.run_command("cmd.exe", ["/c", line])
+        stdout += result.stdout if result.stdout.endswith("\n") or not result.stdout else result.stdout + "\r\n"
+        stderr += result.stderr
+        rc = result.rc
+    return BatchResult(split_sections(stdout), stderr, rc)

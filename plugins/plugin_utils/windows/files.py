@@ -12,7 +12,7 @@ import binascii
 import secrets
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 TEMP_DIR = r"%SystemRoot%\Temp"
@@ -36,15 +36,11 @@ def temp_path(tag: str) -> str:
     return rf"{TEMP_DIR}\winremote-{tag}-{secrets.token_hex(6)}.b64"
 
 
-def _quote(path: str) -> str:
-    if '"' in path:
-        raise ValueError(f"a path cannot contain double quotes: {path!r}")
-    return f'"{path}"'
-
-
 def read_command(path: str, temp: str) -> str:
-    """certutil's messages, then the base64 block; on a missing file only certutil's failure line."""
-    return f"certutil -f -encode {_quote(path)} {_quote(temp)} && type {_quote(temp)} & del /f /q {_quote(temp)} 2>nul"
+    """certutil's messages, then the base64 block; on a missing file only certutil's failure line. Paths are
+    arguments made by quote.cmd (through tasks.host_path_arg, which leaves a leading %SystemRoot% to cmd.exe)."""
+    source, copy = tasks.host_path_arg(path), tasks.host_path_arg(temp)
+    return f"certutil -f -encode {source} {copy} && type {copy} & del /f /q {copy} 2>nul"
 
 
 def read_probe(name: str, path: str) -> batch.Probe:
@@ -102,9 +98,11 @@ def _groups(lines: t.Sequence[str], temp: str) -> list[str]:
     pieces: list[str] = []
     group: list[str] = []
     for line in [*lines, None]:
-        text = "(echo " + "& echo ".join(group if line is None else [*group, line]) + ")>>" + _quote(temp)
+        text = "(echo " + "& echo ".join(group if line is None else [*group, line]) + ")>>" + tasks.host_path_arg(temp)
         if group and (line is None or len(text) > limit):
-            pieces.append("(echo " + "& echo ".join(group) + (")>" if not pieces else ")>>") + _quote(temp))
+            pieces.append(
+                "(echo " + "& echo ".join(group) + (")>" if not pieces else ")>>") + tasks.host_path_arg(temp)
+            )
             group = []
         if line is not None:
             group.append(line)
@@ -124,9 +122,10 @@ def write_commands(files: t.Mapping[str, bytes]) -> tuple[list[str], list[batch.
         temp = temp_path(f"w{index}")
         pieces += _groups(encoded_lines(data), temp)
         folder = path.rsplit("\\", 1)[0]
+        copy = tasks.host_path_arg(temp)
         pieces.append(
-            f"mkdir {_quote(folder)} 2>nul& certutil -f -decode {_quote(temp)} {_quote(path)} >nul"
-            f"& del /f /q {_quote(temp)} 2>nul"
+            f"mkdir {tasks.host_path_arg(folder)} 2>nul& certutil -f -decode {copy} {tasks.host_path_arg(path)} >nul"
+            f"& del /f /q {copy} 2>nul"
         )
         probes.append(read_probe(f"back{index}", path))
     pieces.append(batch.command_line(probes))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 import typing as t
 import xml.etree.ElementTree as ET
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, quote, registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
@@ -39,16 +40,19 @@ class FirewallRule:
 
     rule_id: str
     enabled: bool
-    profiles: tuple[str, ...]  # sorted subset of ALL_PROFILES; all three when the rule names none
+    profiles: tuple[str, ...]  # the known ones, in ALL_PROFILES order; all three when the rule names none
     remote_addresses: tuple[str, ...]  # ("Any",) when the rule has no RA4/RA6 restriction
     local_ports: tuple[str, ...]
     action: str
     direction: str
     gpo_owned: bool
     raw: str = dataclasses.field(repr=False, default="")
+    # Profile= words of the stored rule that are none of ALL_PROFILES, as written (a store another tool wrote, or a
+    # newer Windows): kept and reported, never guessed at
+    unknown_profiles: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, t.Any]:
-        return {
+        found: dict[str, t.Any] = {
             "present": True,
             "enabled": self.enabled,
             "profiles": list(self.profiles),
@@ -58,6 +62,9 @@ class FirewallRule:
             "direction": self.direction,
             "gpo_owned": self.gpo_owned,
         }
+        if self.unknown_profiles:
+            found["unknown_profiles"] = list(self.unknown_profiles)
+        return found
 
 
 def parse_rule_fields(value: str) -> list[tuple[str, str]]:
@@ -71,10 +78,21 @@ def parse_rule_fields(value: str) -> list[tuple[str, str]]:
     return pairs
 
 
+_PROFILES_BY_LOWER = {profile.lower(): profile for profile in ALL_PROFILES}
+
+
 def parse_rule(rule_id: str, value: str, gpo_owned: bool) -> FirewallRule:
-    """Turn one stored rule string into a FirewallRule."""
+    """Turn one stored rule string into a FirewallRule; whatever the host stored, this never raises.
+
+    A stored rule reads like ``v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|LPort=5985|...``
+    ([MS-GPFAS] 2.2.2.19). A rule naming no profile applies to all three; Profile= words other than Domain,
+    Private and Public are kept in ``unknown_profiles``.
+    """
     fields = parse_rule_fields(value)
-    profiles = sorted({v for k, v in fields if k == "Profile"}, key=ALL_PROFILES.index) or list(ALL_PROFILES)
+    named = [v.strip() for k, v in fields if k == "Profile"]
+    known = {_PROFILES_BY_LOWER[word.lower()] for word in named if word.lower() in _PROFILES_BY_LOWER}
+    unknown = tuple(dict.fromkeys(word for word in named if word.lower() not in _PROFILES_BY_LOWER))
+    profiles = [p for p in ALL_PROFILES if p in known] if named else list(ALL_PROFILES)
     addresses: list[str] = []
     for key, field_value in fields:
         if key in ("RA4", "RA6"):
@@ -92,6 +110,7 @@ def parse_rule(rule_id: str, value: str, gpo_owned: bool) -> FirewallRule:
         direction=first.get("Dir", ""),
         gpo_owned=gpo_owned,
         raw=value,
+        unknown_profiles=unknown,
     )
 
 
@@ -148,17 +167,29 @@ PROFILE_CHOICES = ("domain", "private", "public", "any")
 _Ip = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` for an error message: its repr, cut to ``limit`` characters so a huge input never fills the output."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
+
+
 def _bad_address(item: str, why: str) -> errors.InvalidSettingsError:
-    return errors.InvalidSettingsError(f"remote_address: {item!r} {why}")
+    return errors.InvalidSettingsError(f"remote_address: {shown(item)} {why}")
+
+
+# What an address, prefix, mask or range can be made of. Python's ipaddress also accepts IPv6 scope IDs
+# (``fe80::1%<anything>``), which Windows Firewall has no use for and which could carry cmd.exe syntax.
+_ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f.:/-]+$")
+MAX_ADDRESS_ITEM = 100  # longer than any address, prefix or range
 
 
 def _parse_ip(text: str, item: str) -> _Ip:
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError:
-        raise _bad_address(
-            item, "is not Any, a keyword (" + ", ".join(ADDRESS_KEYWORDS) + "), an IP address, a range or a subnet"
-        ) from None
+        raise _bad_address(item, _NOT_AN_ADDRESS) from None
+
+
+_NOT_AN_ADDRESS = "is not Any, a keyword (" + ", ".join(ADDRESS_KEYWORDS) + "), an IP address, a range or a subnet"
 
 
 def _address_entry(item: str) -> tuple[tuple[t.Any, ...], str]:
@@ -167,6 +198,14 @@ def _address_entry(item: str) -> tuple[tuple[t.Any, ...], str]:
     keyword = _KEYWORDS_BY_LOWER.get(text.lower())
     if keyword is not None:
         return (0, ADDRESS_KEYWORDS.index(keyword)), keyword
+    if len(text) > MAX_ADDRESS_ITEM:
+        raise errors.InvalidSettingsError(
+            f"remote_address: an item of {len(text)} characters is not an address (at most {MAX_ADDRESS_ITEM})"
+        )
+    if "%" in text:
+        raise _bad_address(item, "has a scope ID ('%'): give the address without it")
+    if not _ADDRESS_CHARS.match(text):
+        raise _bad_address(item, _NOT_AN_ADDRESS)
     if "/" in text:
         try:
             # host bits are dropped (strict=False), as Windows applies the mask; a dotted mask equals its prefix
@@ -202,6 +241,8 @@ def normalize_remote_addresses(items: t.Iterable[str], strict: bool = True) -> t
     entries: dict[str, tuple[t.Any, ...]] = {}
     saw_any = False
     for raw in items:
+        if strict and quote.refusal(str(raw)):
+            raise _bad_address(str(raw), f"is not an address: {quote.refusal(str(raw))}")
         for item in str(raw).split(","):
             if not item.strip():
                 continue
@@ -334,6 +375,14 @@ def _netsh_addresses(addresses: t.Sequence[str]) -> str:
     return ",".join(a.lower() if a == "Any" or a in NETSH_ADDRESS_KEYWORDS else a for a in addresses)
 
 
+def netsh_selectable(rule: FirewallRule) -> bool:
+    """Whether :func:`netsh_set_rule` can address exactly this rule (a rule sharing its display name with another
+    is told apart by its profiles, which must then all be known ones)."""
+    name = ENGLISH_DISPLAY_NAMES.get(rule.rule_id)
+    shared = [other for other, text in ENGLISH_DISPLAY_NAMES.items() if text == name and other != rule.rule_id]
+    return name is not None and not (shared and (rule.unknown_profiles or not rule.profiles))
+
+
 def netsh_set_rule(
     rule: FirewallRule,
     enabled: bool,
@@ -344,16 +393,17 @@ def netsh_set_rule(
 
     The two WinRM rules share one display name; the rule's current profiles in the selection tell them apart
     (ASSUMPTION: netsh's ``profile=`` selection matches a rule by its profile set, as ``show rule`` does).
-    ``enable=`` is always given, so the command states the whole wanted state of the rule.
+    ``enable=`` is always given, so the command states the whole wanted state of the rule. Every value goes
+    through :func:`quote.cmd` (``remoteip`` is validated before connecting too: addresses and keywords only).
     """
     name = ENGLISH_DISPLAY_NAMES[rule.rule_id]
-    command = f'netsh advfirewall firewall set rule name="{name}" dir=in'
+    command = f"netsh advfirewall firewall set rule name={quote.cmd(name)} dir=in"
     shared = [other for other, text in ENGLISH_DISPLAY_NAMES.items() if text == name and other != rule.rule_id]
     if shared:
-        command += f" profile={_netsh_profiles(rule.profiles)}"
+        command += f" profile={quote.cmd(_netsh_profiles(rule.profiles))}"
     command += f" new enable={'yes' if enabled else 'no'}"
     if profiles is not None:
-        command += f" profile={_netsh_profiles(profiles)}"
+        command += f" profile={quote.cmd(_netsh_profiles(profiles))}"
     if remote_addresses is not None:
-        command += f" remoteip={_netsh_addresses(remote_addresses)}"
+        command += f" remoteip={quote.cmd(_netsh_addresses(remote_addresses))}"
     return command

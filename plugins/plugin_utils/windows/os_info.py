@@ -68,7 +68,7 @@ def from_registry(current_version: RegKey | None, product_options: RegKey | None
     major = values.get("CurrentMajorVersionNumber")
     minor = values.get("CurrentMinorVersionNumber")
     build_text = str(values.get("CurrentBuildNumber") or values.get("CurrentBuild") or "0")
-    build = int(build_text) if build_text.isdigit() else 0
+    build = int(build_text) if build_text.isascii() and build_text.isdigit() else 0  # "²".isdigit() is True
     if isinstance(major, int) and isinstance(minor, int):
         version = f"{major}.{minor}.{build}"
     else:

@@ -10,6 +10,7 @@ import dataclasses
 import re
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
 _HIVES = {
@@ -55,12 +56,14 @@ def short_path(path: str) -> str:
 
 
 def query_command(key: str, value: str | None = None, find_key: str | None = None) -> str:
-    """The ``reg query`` command line for a key, one value of it, or its subkeys whose names contain text."""
-    command = f'reg query "{key}"'
+    """The ``reg query`` command line for a key, one value of it, or its subkeys whose names contain text.
+
+    Each part is one argument made by :func:`quote.cmd`, which raises QuoteError for text it cannot carry."""
+    command = f"reg query {quote.cmd(key)}"
     if value is not None:
-        command += f' /v "{value}"'
+        command += f" /v {quote.cmd(value)}"
     if find_key is not None:
-        command += f' /f "{find_key}" /k'
+        command += f" /f {quote.cmd(find_key)} /k"
     return command
 
 

@@ -10,6 +10,7 @@ import dataclasses
 import re
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
 _START_TYPES = {0: "boot", 1: "system", 2: "auto", 3: "manual", 4: "disabled"}
@@ -45,7 +46,7 @@ class ServiceStatus:
 
 def query_commands(name: str) -> tuple[str, str]:
     """The two command lines whose outputs :func:`parse` reads."""
-    return f"sc qc {name}", f"sc query {name}"
+    return f"sc qc {quote.cmd(name)}", f"sc query {quote.cmd(name)}"
 
 
 def parse(name: str, qc_output: str, query_output: str) -> ServiceStatus:

@@ -66,7 +66,7 @@ def hotfixes_from_packages(package_keys: t.Iterable[str]) -> tuple[str, ...]:
     for path in package_keys:
         name = path.rsplit("\\", 1)[-1]
         for part in name.replace("~", "_").split("_"):
-            if part.upper().startswith("KB") and part[2:].isdigit():
+            if part.upper().startswith("KB") and part[2:].isascii() and part[2:].isdigit():
                 found.add(part.upper())
     return tuple(sorted(found))
 

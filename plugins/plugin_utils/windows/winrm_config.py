@@ -83,7 +83,7 @@ def parse_listener(elem: ET.Element) -> Listener:
     return Listener(
         address=_text(elem, "Address") or "",
         transport=(_text(elem, "Transport") or "").upper(),
-        port=int(port_text) if port_text and port_text.isdigit() else None,
+        port=int(port_text) if port_text and port_text.isascii() and port_text.isdigit() else None,
         hostname=_text(elem, "Hostname") or "",
         enabled=bool(_bool(_text(elem, "Enabled"))),
         url_prefix=_text(elem, "URLPrefix") or "",
@@ -139,7 +139,7 @@ def parse_service(text_or_element: str | ET.Element) -> ServiceConfig | None:
     ports: dict[str, int] = {}
     if ports_elem is not None:
         for child in ports_elem:
-            if child.text and child.text.strip().isdigit():
+            if child.text and child.text.strip().isascii() and child.text.strip().isdigit():
                 ports[wx.local_name(child.tag).upper()] = int(child.text.strip())
     gpo = tuple(sorted(wx.local_name(e.tag) for e in service.iter() if e.get("Source") == "GPO"))
     return ServiceConfig(

@@ -318,8 +318,8 @@ def test_netsh_commands_use_english_names_and_one_winrs_command() -> None:
     procedure.apply(host, state, procedure.plan(state, wanted))
     [line] = host.commands
     assert (
-        'netsh advfirewall firewall set rule name="Windows Remote Management (HTTP-In)" dir=in profile=public '
-        "new enable=yes remoteip=any" in line
+        'netsh advfirewall firewall set rule name="Windows Remote Management (HTTP-In)" dir=in profile="public" '
+        'new enable=yes remoteip="any"' in line
     )
     assert 'name="COM+ Network Access (DCOM-In)" dir=in new enable=yes ||' in line  # its addresses were Any
 
@@ -333,3 +333,74 @@ def test_netsh_no_match_fails_with_one_line() -> None:
     message = str(caught.value)
     assert "RemoteEventLogSvc-In-TCP" in message and "Remote Event Log Management (RPC)" in message
     assert "No rules match" in message and "non-English" in message and "\n" not in message
+
+
+# --- hostile and over-long input, refused before any connection -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rules", "text"),
+    [
+        (["WINRM-HTTP-In-TCP\r\n"], "line break"),
+        (["WINRM-HTTP-In-TCP\nX"], "line break"),
+        (["a\rb"], "line break"),
+        (["a!b"], "'!'"),
+        (["a\x07b"], "control character"),
+        (["a|b"], r"holds \| or %"),
+        (["50%"], r"holds \| or %"),
+        (["R" * 256], "256 characters is too long \\(at most 255\\)"),
+        (["R" * 100_000], "100000 characters is too long \\(at most 255\\)"),
+        ([f"R{i}" for i in range(1001)], "1001 rule IDs given, at most 1000"),
+    ],
+)
+def test_hostile_and_long_rule_ids_name_rules(rules: list[str], text: str) -> None:
+    with pytest.raises(errors.InvalidSettingsError, match=r"^rules: .*" + text) as caught:
+        desired(rules=rules)
+    assert len(str(caught.value)) < 300
+
+
+def test_a_rule_id_of_255_characters_is_accepted() -> None:
+    assert desired(rules=["R" * 255]).rule_ids == ("R" * 255,)
+
+
+def test_hostile_remote_address_refused_before_connecting() -> None:
+    with pytest.raises(errors.InvalidSettingsError, match=r"^remote_address: .*scope ID"):
+        desired(rules=["WINRM-HTTP-In-TCP"], remote_address=["fe80::1%x&echo pwned>C:\\Windows\\Temp\\pwned.txt"])
+
+
+def test_400_rule_ids_are_probed_in_several_commands() -> None:
+    """400 rule IDs (800 probes, about 100 000 characters) run in as many WinRS commands as needed."""
+    ids = [f"Custom-Rule-{i:04d}-" + "x" * 40 for i in range(400)]
+    probes = fr.FirewallRules(desired(rules=ids).rule_ids).probes()
+    lines = batch.command_lines(probes)
+    assert len(lines) > 1 and all(len(line) <= batch.LINE_BUDGET for line in lines)
+    assert sum(line.count("echo ==winremote:") for line in lines) == len(probes) == 801
+    answers = {
+        "os": reg_output(os_info.CURRENT_VERSION_KEY, "CurrentVersion", "6.1"),
+        "fw.gpo.399": reg_output(firewall.GPO_STORE, ids[399], WINRM),  # found in the last command's output
+    }
+    host = FakeHost(answers)
+    state = fr.FirewallRules(tuple(ids)).observe(host)
+    assert len(host.commands) == len(lines) and set(state.rules) == set(ids)
+    assert state.rules[ids[399]] is not None and state.rules[ids[0]] is None
+
+
+def test_normal_inputs_stay_one_command() -> None:
+    host = FakeHost({"os": reg_output(os_info.CURRENT_VERSION_KEY, "CurrentVersion", "6.1")})
+    fr.FirewallRules(desired(rule_set="dcom_remote_management").rule_ids).observe(host)
+    assert len(host.commands) == 1
+
+
+def test_unknown_profile_on_a_shared_name_is_refused_for_netsh() -> None:
+    odd = PUBLIC.replace("Profile=Public", "Profile=Work")
+    state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": odd.replace("Active=TRUE", "Active=FALSE")}, os=SERVER_2008R2)
+    with pytest.raises(fr.RefusedError, match=r"profiles this module does not know \(Work\)"):
+        fr.FirewallRules(("WINRM-HTTP-In-TCP-PUBLIC",)).plan(state, desired(rules=["WINRM-HTTP-In-TCP-PUBLIC"]))
+
+
+def test_too_many_netsh_addresses_are_refused_naming_remote_address() -> None:
+    state = state_of(DCOM_OFF, os=SERVER_2008R2)
+    many = [f"10.{i // 256}.{i % 256}.1" for i in range(500)]
+    wanted = desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=many)
+    with pytest.raises(fr.RefusedError, match=r"^remote_address: .* \(at most 4000\)"):
+        fr.FirewallRules(wanted.rule_ids).plan(state, wanted)

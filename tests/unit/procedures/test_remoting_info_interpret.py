@@ -112,3 +112,31 @@ def test_lost_output_is_a_data_retrieval_failure() -> None:
     state = remoting_info.interpret(batch.BatchResult(batch.split_sections(truncated), "", 0), probes)
     assert state.verdict().status == "Online - Data retrieval failures occurred"
     assert observe(answers).verdict().status == "Online"
+
+
+def test_unknown_profile_words_on_the_host_are_reported_not_fatal() -> None:
+    """A rule stored with ``Profile=Work`` (any word Windows or another tool may write) is kept and reported."""
+    answers = answers_2012r2()
+    index = remoting_info.OBSERVED_RULES.index("WINRM-HTTP-In-TCP")
+    odd = RULE.replace("Profile=Private", "Profile=Work")
+    answers[f"fw.local.{index}"] = reg(firewall.LOCAL_STORE, ("WINRM-HTTP-In-TCP", "REG_SZ", odd))
+    facts = observe(answers).to_dict()
+    rule = facts["firewall_rules"]["WINRM-HTTP-In-TCP"]
+    assert rule["profiles"] == ["Domain"] and rule["unknown_profiles"] == ["Work"]
+    assert facts["sm_remoting_enabled"] is True
+
+
+def test_odd_host_values_never_crash_the_observation() -> None:
+    """Digits that are not ASCII, a filter stored as a DWORD or a list, a port that is no number: kept or ignored."""
+    answers = answers_2012r2()
+    answers["os"] = answers["os"].replace("9600", "９６００²")
+    answers["listeners"] = LISTENER.replace("<cfg:Port>5985<", "<cfg:Port>²<")
+    answers["policy"] = reg(
+        remoting_info.WINRM_POLICY_KEY,
+        ("AllowAutoConfig", "REG_SZ", "yes"),
+        ("IPv4Filter", "REG_DWORD", "0x1"),
+        ("IPv6Filter", "REG_MULTI_SZ", "fe80::1\\0::1"),
+    )
+    facts = observe(answers).to_dict()
+    assert facts["os"]["build"] == 0 and facts["listeners"][0]["port"] is None
+    assert facts["winrm_policy"]["ipv4_filter"] == "1" and facts["winrm_policy"]["ipv6_filter"] == "fe80::1,::1"
