@@ -96,3 +96,89 @@ def test_password_never_in_verbose_output(
     ok = run_playbook(ok_playbook, ok_inventory, "-vvvv")
     assert ok.returncode == 0, ok.stdout
     assert PASSWORD not in ok.stdout + ok.stderr
+
+
+TWO_TASKS = """
+- name: Observe twice
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: First look
+      winremote.remoting.remoting_info:
+      register: first
+    - name: Second look
+      winremote.remoting.remoting_info:
+      register: second
+    - name: Count the warnings of each task
+      ansible.builtin.debug:
+        msg: "counts={{ [first.warnings | default([]) | length, second.warnings | default([]) | length] | to_json }}"
+"""
+
+NO_VALIDATION = "connection: certificate validation is off (cert_validation=ignore)"
+UNENCRYPTED = "connection: ntlm over HTTP with message_encryption=never sends every message"
+
+
+def test_weak_settings_warn_once_per_task(start_host: HostFactory, tmp_path: Path) -> None:
+    secure = start_host("2019", https=True)
+    plain = start_host("2019")
+    with plain.lock:
+        plain.state.winrm["Service"]["AllowUnencrypted"] = "true"  # so the unencrypted NTLM session works
+    plain.apply_state()
+    hosts = {
+        "no-validation": {
+            **secure.inventory_vars(),
+            "ansible_port": 5986,
+            "ansible_psrp_protocol": "https",
+            "ansible_psrp_cert_validation": "ignore",
+        },
+        "unencrypted": {**plain.inventory_vars(), "ansible_psrp_message_encryption": "never"},
+        "validated": {
+            **secure.inventory_vars(),
+            "ansible_port": 5986,
+            "ansible_psrp_protocol": "https",
+            "ansible_psrp_ca_cert": secure.ca_path,
+        },
+    }
+    playbook = tmp_path / "twice.yml"
+    playbook.write_text(TWO_TASKS, encoding="utf-8")
+    result = run_playbook(playbook, write_inventory(tmp_path / "inventory.yml", hosts), "-v", **JSON_RESULTS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    counts = {host: r["msg"] for host, r in task_results(result.stdout)[2].items()}
+    assert counts == {"no-validation": "counts=[1, 1]", "unencrypted": "counts=[1, 1]", "validated": "counts=[0, 0]"}
+    output = " ".join((result.stdout + result.stderr).split())  # the callback wraps long warnings
+    # ansible-playbook shows a repeated warning text once per run
+    assert output.count("[WARNING]: " + NO_VALIDATION) == 1
+    assert output.count("[WARNING]: " + UNENCRYPTED) == 1
+    assert output.count("[WARNING]") == 2, "nothing for the validated HTTPS host"
+
+
+BASIC_PASSWORD = "Pa55-\u20ac-\u5bc6\u7801-\U0001f511"
+
+
+def test_basic_password_beyond_latin1_never_shows_at_vvvv(start_host: HostFactory, tmp_path: Path) -> None:
+    host = start_host("2019", https=True)
+    hosts = {
+        "basic": {
+            **host.inventory_vars(),
+            "ansible_port": 5986,
+            "ansible_psrp_protocol": "https",
+            "ansible_psrp_ca_cert": host.ca_path,
+            "ansible_psrp_auth": "basic",
+            "ansible_password": BASIC_PASSWORD,
+        }
+    }
+    playbook = tmp_path / "observe.yml"
+    playbook.write_text(PLAYBOOK, encoding="utf-8")
+    log = tmp_path / "ansible.log"
+    result = run_playbook(
+        playbook, write_inventory(tmp_path / "inventory.yml", hosts), "-vvvv", ANSIBLE_LOG_PATH=str(log)
+    )
+    output = result.stdout + result.stderr + log.read_text(encoding="utf-8")
+    assert result.returncode != 0
+    assert "the password contains characters that Basic authentication cannot send (use NTLM/Kerberos or ASCII)" in (
+        " ".join(output.split())
+    )
+    assert BASIC_PASSWORD not in output and "position" not in output
+    assert not any(ch in output for ch in BASIC_PASSWORD if ord(ch) > 127)
+    assert "\\u20ac" not in output and "\\u5bc6" not in output
+    assert host.request_count == 0
