@@ -101,3 +101,32 @@ def test_bad_options_fail_before_any_connection(tmp_path: Path) -> None:
         outcome = task_results(result.stdout)[0]["nobody"]
         assert outcome["_status"] == "fatal" and needle in outcome["msg"] and "\n" not in outcome["msg"], outcome
         assert "connection refused" not in outcome["msg"]
+
+
+def test_bad_connection_values_are_refused_before_connecting(start_host: HostFactory, tmp_path: Path) -> None:
+    host = start_host("2019")
+    base = host.inventory_vars()
+    hosts = {
+        "slash-in-host": {**base, "ansible_host": f"{host.address}/x?y#z"},
+        "long-host": {**base, "ansible_host": "h" * 100_000},
+        "operation-timeout": {**base, "ansible_psrp_operation_timeout": 30, "ansible_psrp_read_timeout": 30},
+        "missing-ca": {
+            **base,
+            "ansible_port": 5986,
+            "ansible_psrp_protocol": "https",
+            "ansible_psrp_ca_cert": str(tmp_path / "missing-ca.pem"),
+        },
+    }
+    expected = {
+        "slash-in-host": "connection.host (ansible_host) must be a host name or an IP address",
+        "long-host": "connection.host (ansible_host) is 100000 characters long",
+        "operation-timeout": "connection.operation_timeout (30) must be lower than connection.read_timeout (30)",
+        "missing-ca": "connection.ca_path (ansible_psrp_ca_cert / ansible_winrm_ca_trust_path) cannot be read",
+    }
+    result = run_playbook(AUDIT, write_inventory(tmp_path / "inventory.yml", hosts), "-v", **JSON_RESULTS)
+    outcomes = task_results(result.stdout)[0]
+    for name, needle in expected.items():
+        assert needle in outcomes[name]["msg"], (name, outcomes[name]["msg"])
+        assert len(outcomes[name]["msg"]) < 600, name
+        assert "could not connect" not in outcomes[name]["msg"]
+    assert host.request_count == 0, "nothing was sent"
