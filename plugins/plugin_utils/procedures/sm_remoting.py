@@ -59,7 +59,15 @@ def _sm_listener(state: RemotingState) -> winrm_config.Listener | None:
 
 
 def _cuts_us(desired: SmRemotingDesired, port: int | None) -> bool:
+    """This controller comes in over HTTP on that port (a change there may cut it off)."""
     return desired.scheme == "http" and port == desired.port
+
+
+def _serves_us(desired: SmRemotingDesired, listener: winrm_config.Listener) -> bool:
+    """The listener is the one this connection may come through: enabled, HTTP, on the connection's port. A disabled
+    listener serves nobody, so changing it cannot cut the connection. Another listener on the same port (by address)
+    is not counted as a way back: that errs on the side of refusing."""
+    return listener.enabled and _cuts_us(desired, listener.port)
 
 
 def _rule_change(rule_id: str, enabled: bool, disruptive: bool) -> Change:
@@ -118,7 +126,7 @@ def plan_enabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemoting
                 before,
                 wanted,
                 f"enable the HTTP listener on all addresses on port {SM_REMOTING_PORT}",
-                disruptive=_cuts_us(desired, listener.port),
+                disruptive=_serves_us(desired, listener),
             )
         )
     for rule_id in WINRM_RULES:
@@ -178,7 +186,7 @@ def plan_disabled(state: RemotingState, desired: SmRemotingDesired) -> SmRemotin
                 before,
                 None,
                 "delete the HTTP listener on all addresses",
-                disruptive=_cuts_us(desired, listener.port),
+                disruptive=_serves_us(desired, listener),
             )
         )
     return SmRemotingPlan(changes, overrides, [])

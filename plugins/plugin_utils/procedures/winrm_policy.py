@@ -455,6 +455,8 @@ class WinrmPolicy:
                 wanted[name] = PolEntry.dword(POLICY_KEY, ALLOW, 1 if desired.state == "enabled" else 0)
             elif desired.state == "disabled":
                 wanted[name] = PolEntry.delete_value(POLICY_KEY, name)
+            elif desired.filter_of(name) is None:  # only from a running policy that shows no such filter
+                wanted[name] = None
             else:
                 wanted[name] = PolEntry.string(POLICY_KEY, name, desired.filter_of(name) or "")
             existing = registry_pol.find(entries, POLICY_KEY, name)

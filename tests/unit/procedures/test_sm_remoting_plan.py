@@ -125,3 +125,21 @@ def test_disabled_host_plans_nothing_and_gpo_listener_is_left() -> None:
     )
     assert procedure.plan(state, DISABLE_HTTPS) == []
     assert "winrm_policy" in procedure.last_plan.gpo_overrides[0]
+
+
+def test_only_a_listener_that_serves_the_connection_can_cut_it() -> None:
+    """A disabled listener serves nobody: enabling it while connected over HTTP 5985 (through another listener)
+    is guarded, not refused. A listener on the connection's port is what counts, not 5985 as such."""
+    disabled = host(listeners=(listener(enabled=False), dataclasses.replace(listener(), address="IP:10.0.0.7")))
+    changes = sm_remoting.SmRemoting().plan(disabled, ENABLE)
+    assert [(c.kind, c.disruptive) for c in changes] == [("update_listener", False)]
+    on_8080 = sm_remoting.SmRemotingDesired("enabled", port=8080)
+    with pytest.raises(sm_remoting.SelfDisconnectRefused, match=r"\(http port 8080\)"):
+        sm_remoting.SmRemoting().plan(host(listeners=(listener(port=8080),)), on_8080)
+    disable_8080 = sm_remoting.SmRemotingDesired("disabled", port=8080, allow_self_disconnect=True)
+    planned = sm_remoting.SmRemoting().plan(host(listeners=(listener(port=8080),)), disable_8080)
+    assert [(c.kind, c.disruptive) for c in planned] == [
+        ("set_enabled", False),  # the WinRM HTTP rules open 5985, not the port this controller uses
+        ("set_enabled", False),
+        ("delete_listener", True),
+    ]
