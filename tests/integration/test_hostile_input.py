@@ -21,9 +21,11 @@ from simhosts import HostFactory, config_for, run_playbook, write_inventory
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 from winsim import HostState, SimulatedHost, firewall
+from winsim.wsman.commands import run_command
 
 PWNED = r"C:\Windows\Temp\pwned.txt"
 # Every payload carries the word "pwned": wherever it shows up on the host, it must be one whole argument that
@@ -100,6 +102,28 @@ def test_hostile_remote_address_is_refused_before_connecting(value: str) -> None
     with pytest.raises(errors.InvalidSettingsError, match=r"^remote_address: ") as caught:
         fr.desired_from_args({"rules": ["WINRM-HTTP-In-TCP"], "remote_address": ["LocalSubnet", value]}, 5985)
     assert len(str(caught.value)) < 400
+
+
+@pytest.mark.parametrize("value", [HOSTILE[0], HOSTILE[1], HOSTILE[2]])
+def test_the_netsh_injection_never_reaches_the_host(start_host: HostFactory, value: str) -> None:
+    """The attack on 2008 R2: a scope ID carrying cmd.exe syntax after netsh's remoteip=. Refused before connecting."""
+    host = start_host("2008r2")
+    host.reset_request_count()
+    with pytest.raises(errors.InvalidSettingsError, match=r"^remote_address: "):
+        run_rules(host, rule_set="dcom_remote_management", remote_address=[value])
+    assert host.request_count == 0
+    assert_nothing_extra_ran(host)
+
+
+@pytest.mark.parametrize("value", [v for v in HOSTILE if not quote.refusal(v)])
+def test_netsh_quotes_remoteip_even_past_validation(value: str) -> None:
+    """Defence in depth: were validation bypassed, the value still reaches netsh as one literal argument."""
+    state = HostState.from_profile("2008r2", hostname="SIM")
+    rule = fr.firewall.parse_rule("ComPlusNetworkAccess-DCOM-In", "v2.10|Active=FALSE|", gpo_owned=False)
+    run_command(state, None, "cmd.exe", ["/c", fr.firewall.netsh_set_rule(rule, True, None, [value])])
+    assert [p for p, _argv in state.runtime.programs] == ["cmd", "netsh"]
+    assert state.runtime.programs[1][1][-1] == f"remoteip={value}"
+    assert not state.files.is_file(PWNED)
 
 
 @pytest.mark.parametrize("value", [v for v in HOSTILE if not rule_id_accepted(v)])
