@@ -527,3 +527,38 @@ def test_a_cancel_whose_delete_or_receive_is_reset_ends_cancelled(start_host: Ho
     assert outcome.verified and leftovers(host) == [] and running_policy(host)["IPv4Filter"] == "*"
     time_passes(host)
     assert answers(host) and running_policy(host)["IPv4Filter"] == "*"
+
+
+class FaultOnArm(Recording):
+    """A WS-Man fault (HTTP 500) on one request of the command that starts the rollback task."""
+
+    def __init__(self, client: WSManClient, host: SimulatedHost, action: str) -> None:
+        super().__init__(client)
+        self.host, self.action, self.done = host, action, False
+
+    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> t.Any:
+        if f"/tn {ROLLBACK_TASK}" in arguments[-1] and "/create" in arguments[-1] and not self.done:
+            self.done = True
+            self.host.inject_fault("http500", action=self.action, code="s:Receiver", message="The request failed.")
+        return super().run_command(command, arguments)
+
+
+@pytest.mark.parametrize("action", ["shell/Command", "shell/Receive"])
+def test_a_ws_man_fault_on_the_arming_command_leaves_no_change(start_host: HostFactory, action: str) -> None:
+    """The guard is armed before the first write: a fault on the command that starts it stops the run with the
+    policy files and registry as they were and no task left; the rerun converges."""
+    host = start_host("2019")
+    before = policy_files(host)
+    enable = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    with WSManClient(config_for(host)) as client:
+        faulty = FaultOnArm(client, host, action)
+        with pytest.raises(errors.WinRemoteError) as failure:
+            base.execute(WinrmPolicy(wait_seconds=15), faulty, enable, False)
+        assert faulty.done and "\n" not in str(failure.value)
+    assert policy_files(host) == before and leftovers(host) == [] and running_policy(host) == {}
+    time_passes(host)  # nothing waits to restart WinRM behind the rerun's back
+    assert answers(host) and policy_files(host) == before
+    with WSManClient(config_for(host)) as client:
+        rerun = base.execute(WinrmPolicy(wait_seconds=15), client, enable, False)
+    assert rerun.after is not None and rerun.after.running == Running("enabled", host.address, "*")
+    assert leftovers(host) == []
