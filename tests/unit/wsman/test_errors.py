@@ -16,6 +16,7 @@ from pypsrp import exceptions as pe
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 PASSWORD = "S3cret-Pa55!"
 
@@ -290,3 +291,69 @@ def test_modules_import_without_pypsrp_and_client_says_install() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "OK"
+
+
+# --- host text is truncated, secrets never leak through codec errors, certificate causes ---------------------
+
+
+def test_truncate_folds_and_counts_what_it_drops() -> None:
+    assert errors.truncate("  a \n b\t c ") == "a b c"
+    text = "x" * (errors.HOST_TEXT_LIMIT + 25)
+    assert errors.truncate(text) == "x" * errors.HOST_TEXT_LIMIT + "... (25 characters more)"
+
+
+def test_fault_message_parts_are_truncated() -> None:
+    fault = errors.WSManFaultError(2150858843, "w:" + "S" * 500, "M" * 500, "T" * 100_000, None, None, "P" * 500)
+    message = str(fault)
+    assert len(message) < errors.HOST_TEXT_LIMIT + 3 * errors.NAME_LIMIT + 150
+    assert message.endswith(f"... ({100_000 + 503 - errors.HOST_TEXT_LIMIT} characters more)")
+
+
+def test_password_is_scrubbed_before_truncation() -> None:
+    config = cfg()
+    text = "E" * (errors.HOST_TEXT_LIMIT - 5) + str(config.password)
+    fault = errors.parse_fault(
+        f'<s:Envelope xmlns:s="{wx.NS["s"]}"><s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code>'
+        f"<s:Reason><s:Text>{text}</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>"
+    )
+    assert fault is not None
+    err = errors.from_fault(fault, config)
+    assert str(config.password)[:5] not in str(err)
+
+
+def test_http_body_snippet_is_truncated() -> None:
+    exc = pe.WinRMTransportError("http", 502, "<html>" + "B" * 50_000 + "</html>")
+    err = errors.translate(exc, cfg())
+    assert isinstance(err, errors.ServerError) and "characters more" in str(err) and len(str(err)) < 600
+
+
+@pytest.mark.parametrize("password", ["Pa55\u20acword", "\u5bc6\u7801", "pw\U0001f511"])
+def test_codec_error_on_the_password_says_only_what_to_do(password: str) -> None:
+    config = cfg(auth="basic", scheme="https", port=5986, password=password)
+    try:
+        password.encode("latin-1")
+    except UnicodeEncodeError as exc:
+        err = errors.translate(exc, config)
+    assert isinstance(err, errors.InvalidSettingsError)
+    assert str(err).endswith(errors.BASIC_ENCODING)
+    assert "position" not in str(err) and password not in str(err)
+    assert not any(ch in str(err) for ch in password if ord(ch) > 127)
+    assert "\\u" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("verify_message", "cause", "absent"),
+    [
+        ("certificate has expired", "has expired", "give the CA"),
+        ("certificate is not yet valid", "is not valid yet", "give the CA"),
+        ("Hostname mismatch, certificate is not valid for 'srv01'.", "does not name this host", "give the CA"),
+        ("IP address mismatch, certificate is not valid for '10.0.0.5'.", "does not name this host", "give the CA"),
+        ("unable to get local issuer certificate", "issuer is not trusted", "expired"),
+        ("self-signed certificate in certificate chain", "issuer is not trusted", "expired"),
+    ],
+)
+def test_certificate_errors_name_their_cause(verify_message: str, cause: str, absent: str) -> None:
+    inner = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    inner.verify_message = verify_message
+    err = errors.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5986))
+    assert isinstance(err, errors.TlsError) and cause in str(err) and absent not in str(err)

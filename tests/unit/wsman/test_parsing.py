@@ -156,3 +156,40 @@ def test_parse_pull_response_with_more() -> None:
 def test_parse_enumeration_wrong_reply() -> None:
     with pytest.raises(errors.ProtocolError):
         client.parse_enumeration(body("<x/>"))
+
+
+# --- host replies are parsed by a hardened parser -------------------------------------------------------------
+
+BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c;</r>'
+)
+
+
+@pytest.mark.parametrize(
+    ("document", "needle"),
+    [
+        (BOMB, "document type declaration"),
+        ('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>', "document type declaration"),
+        ('<!DOCTYPE r SYSTEM "http://127.0.0.1:1/dtd"><r/>', "document type declaration"),
+        ("<r>" * (wx.MAX_DEPTH + 1) + "</r>" * (wx.MAX_DEPTH + 1), "nested more than"),
+        ("<r>&undefined;</r>", "undefined entity"),
+    ],
+)
+def test_hostile_xml_is_refused(document: str, needle: str) -> None:
+    with pytest.raises(wx.XmlError, match=needle):
+        wx.parse(document)
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    assert wx.parse("<r>" * wx.MAX_DEPTH + "</r>" * wx.MAX_DEPTH).tag == "r"
+
+
+def test_expat_is_new_enough_for_pypsrp_own_parsing() -> None:
+    import pyexpat
+
+    assert pyexpat.version_info >= wx.EXPAT_MINIMUM
+
+
+def test_fault_with_a_dtd_is_not_a_fault() -> None:
+    assert errors.parse_fault(BOMB) is None

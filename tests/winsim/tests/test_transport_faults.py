@@ -11,6 +11,7 @@ from conftest import PASSWORD
 from pypsrp.exceptions import WSManFaultError
 from pypsrp.wsman import WSMan
 
+from winsim.faults import FaultInjector, receive_flood_reply
 from winsim.host import SimulatedHost
 
 CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config"
@@ -124,3 +125,46 @@ def test_faults_queue_in_order(fake_host: SimulatedHost) -> None:
 def test_unknown_fault_kind(fake_host: SimulatedHost) -> None:
     with pytest.raises(ValueError):
         fake_host.inject_fault("explode")
+
+
+def test_a_fault_with_an_action_waits_for_that_action() -> None:
+    injector = FaultInjector()
+    injector.inject("reset", action="transfer/Delete")
+    injector.inject("delay", seconds=0.1)
+    assert injector.take(GET).kind == "delay"  # type: ignore[union-attr]
+    assert injector.take(GET) is None
+    assert injector.take("http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete").kind == "reset"  # type: ignore[union-attr]
+
+
+def test_receive_faults_apply_to_receive_only() -> None:
+    injector = FaultInjector()
+    injector.inject("receive_pending", count=2)
+    assert injector.take(GET) is None
+    receive = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
+    assert injector.take(receive).kind == "receive_pending"  # type: ignore[union-attr]
+    assert injector.pending() == [("receive_pending", 1)]
+
+
+def test_receive_flood_reply_answers_the_request() -> None:
+    request = (
+        b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+        b'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+        b'xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"><s:Header>'
+        b"<a:MessageID>uuid:1234</a:MessageID></s:Header><s:Body><rsp:Receive>"
+        b'<rsp:DesiredStream CommandId="C-1">stdout stderr</rsp:DesiredStream></rsp:Receive></s:Body></s:Envelope>'
+    )
+    reply = receive_flood_reply(request, 1000)
+    assert b"<a:RelatesTo>uuid:1234</a:RelatesTo>" in reply and b'CommandId="C-1"' in reply
+    assert b"CommandState/Running" in reply and b"CommandState/Done" not in reply
+
+
+def test_redirect_fault_answers_with_location(fake_host: SimulatedHost) -> None:
+    fake_host.inject_fault("redirect", location="http://127.0.0.1:9/wsman", status=301)
+    with client(fake_host) as c:
+        c.transport.session = c.transport._build_session()
+        c.transport.session.max_redirects = 0  # pypsrp itself would follow it
+        with pytest.raises(requests.exceptions.TooManyRedirects) as info:
+            c.get(CONFIG)
+    response = info.value.response
+    assert response is not None and response.status_code == 301
+    assert response.headers["Location"] == "http://127.0.0.1:9/wsman"
