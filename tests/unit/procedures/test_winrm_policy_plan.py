@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import socket
+import threading
 import typing as t
 
 import pytest
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     POLICY_KEY,
     Desired,
@@ -369,3 +372,30 @@ def test_task_command() -> None:
     )
     with pytest.raises(ValueError):
         tasks.start_command("x", 'echo "quoted"')
+
+
+def test_resolve_returns_every_address_and_has_a_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    infos = [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 5985)),
+        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fe80::7%3", 5985, 0, 3)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 5985)),
+    ]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *_a: infos)
+    assert winrm_policy.resolve("win01", 5985) == ("10.0.0.7", "fe80::7")
+    release = threading.Event()
+
+    def hangs(*_args: t.Any) -> t.Any:
+        release.wait(5)
+        return infos
+
+    monkeypatch.setattr(socket, "getaddrinfo", hangs)
+    with pytest.raises(OSError, match="no answer within 0s"):
+        winrm_policy.resolve("win01", 5985, seconds=0.1)
+    release.set()
+
+    def fails(*_args: t.Any) -> t.Any:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fails)
+    with pytest.raises(OSError, match="Name or service not known"):
+        winrm_policy.resolve("win01", 5985)
