@@ -104,3 +104,19 @@ def test_policy_token_filter_and_gpo_rule_are_reported(start_host: HostFactory) 
     gpo_rule = facts["firewall_rules"]["RemoteEventLogSvc-In-TCP"]
     assert gpo_rule["gpo_owned"] is True and gpo_rule["enabled"] is True
     assert facts["firewall_rules"]["WINRM-HTTP-In-TCP"]["gpo_owned"] is False
+
+
+def test_unknown_profile_words_in_the_rule_store_are_reported(start_host: HostFactory) -> None:
+    """A rule the host stores with ``Profile=Work`` (a word no Windows writes today) does not stop the observation."""
+
+    def configure(state: HostState) -> None:
+        stored = state.registry.get_data(firewall.LOCAL_STORE, "WINRM-HTTP-In-TCP", "")
+        state.registry.set_value(
+            firewall.LOCAL_STORE, "WINRM-HTTP-In-TCP", "REG_SZ", str(stored).replace("Profile=Private", "Profile=Work")
+        )
+
+    for profile in ("2008r2", "2019"):
+        facts = observe(start_host(profile, configure=configure)).to_dict()
+        rule = facts["firewall_rules"]["WINRM-HTTP-In-TCP"]
+        assert rule["unknown_profiles"] == ["Work"] and rule["profiles"] == ["Domain"], rule
+        assert facts["manageability"]

@@ -118,7 +118,7 @@ def parse_rule(rule_id: str, value: str, store: str) -> FirewallRule:
         elif key == "Dir":
             rule.direction = data
         elif key == "Protocol":
-            rule.protocol = int(data)
+            rule.protocol = int(data) if data.isascii() and data.isdigit() else rule.protocol  # keep odd text readable
         elif key == "Profile" and data not in rule.profiles:
             rule.profiles.append(data)
         elif key == "LPort":
