@@ -96,7 +96,7 @@ def _recording_pools(manager: t.Any, watchdog: Watchdog) -> None:
     """Make the pool manager's pools register every connection they open with the watchdog."""
 
     def recording(base: type[t.Any]) -> type[t.Any]:
-        class Pool(base):  # type: ignore[misc,valid-type]
+        class Pool(base):
             def _new_conn(self) -> t.Any:
                 conn = super()._new_conn()
                 watchdog.connections.add(conn)
@@ -186,7 +186,7 @@ if HAS_REQUESTS:
             _recording_pools(manager, self.watchdog)
             return manager
 
-        def send(  # type: ignore[override]
+        def send(
             self,
             request: requests.PreparedRequest,
             stream: bool = False,
@@ -263,7 +263,7 @@ if HAS_REQUESTS:
             except urllib3.exceptions.SSLError as exc:
                 raise requests.exceptions.SSLError(exc) from exc
             response._content = bytes(body)  # what Response.content sets
-            response._content_consumed = True
+            response._content_consumed = True  # type: ignore[attr-defined]
             response.raw._fp = ConsumedReply(der)
 
     def guard(session: requests.Session, config: ConnectionConfig) -> requests.Session:
