@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import registry
+import pytest
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote, registry, services
 
 QUERY = (
     "\r\n"
@@ -54,3 +56,17 @@ def test_error_output_parses_to_nothing() -> None:
 def test_query_command_quotes_paths() -> None:
     assert registry.query_command(r"HKLM\A B", "V") == 'reg query "HKLM\\A B" /v "V"'
     assert registry.query_command(r"HKLM\P", find_key="KB1") == 'reg query "HKLM\\P" /f "KB1" /k'
+
+
+def test_query_command_carries_cmd_syntax_as_data() -> None:
+    """Value names are arbitrary text (a firewall rule ID, a value read from the host): quote.cmd makes each one
+    argument, a trailing backslash included, and refuses what cmd.exe cannot carry."""
+    assert registry.query_command(r"HKLM\K", "a&b\\") == 'reg query "HKLM\\K" /v "a&b\\\\"'
+    assert registry.query_command(r"HKLM\K", "50%x%") == 'reg query "HKLM\\K" /v "50"^%"x"^%""'
+    for bad in ("a\r\nb", 'a"b', "a!b"):
+        with pytest.raises(quote.QuoteError):
+            registry.query_command(r"HKLM\K", bad)
+
+
+def test_service_names_are_quoted() -> None:
+    assert services.query_commands("Win RM&x") == ('sc qc "Win RM&x"', 'sc query "Win RM&x"')
