@@ -30,6 +30,7 @@ MAX_RULE_ID = 255
 MAX_RULES = 1000
 # netsh takes the addresses in one argument of one cmd.exe line (at most 8191 characters with everything else)
 MAX_NETSH_ADDRESSES = 4000
+MISSING_SHOWN = 10  # rule IDs a "not found" message names; the rest are counted
 
 
 class RefusedError(errors.WinRemoteError):
@@ -228,8 +229,11 @@ class FirewallRules:
     def plan(self, state: RulesState, desired: Desired) -> list[Change]:
         missing = [rule_id for rule_id in desired.rule_ids if state.rules.get(rule_id) is None]
         if missing:
+            named = ", ".join(r if len(r) <= 80 else r[:80] + "..." for r in missing[:MISSING_SHOWN])
+            if len(missing) > MISSING_SHOWN:
+                named += f" and {len(missing) - MISSING_SHOWN} more"
             raise RuleMissingError(
-                f"firewall rule(s) not found on this host: {', '.join(missing)}; a missing built-in rule is not "
+                f"firewall rule(s) not found on this host: {named}; a missing built-in rule is not "
                 "recreated (that would open the port wider than Windows does): restore it or leave it out of rules"
             )
         changes: list[Change] = []

@@ -404,3 +404,11 @@ def test_too_many_netsh_addresses_are_refused_naming_remote_address() -> None:
     wanted = desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=many)
     with pytest.raises(fr.RefusedError, match=r"^remote_address: .* \(at most 4000\)"):
         fr.FirewallRules(wanted.rule_ids).plan(state, wanted)
+
+
+def test_a_long_list_of_missing_rules_gives_a_short_message() -> None:
+    ids = [f"Missing-{i:03d}-" + "y" * 240 for i in range(300)]
+    wanted = desired(rules=ids)
+    with pytest.raises(fr.RuleMissingError, match=r"and 290 more; a missing built-in rule") as caught:
+        fr.FirewallRules(wanted.rule_ids).plan(state_of({}), wanted)
+    assert len(str(caught.value)) < 1500
