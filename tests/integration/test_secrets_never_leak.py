@@ -1,0 +1,564 @@
+"""No password or private key ever shows: not in any output, log, callback file or temporary file of a real
+``ansible-playbook`` run, whatever the verbosity or callback, and not in the simulated host's state afterwards.
+
+The checks look for partial leaks too: the password's UTF-8 and UTF-16LE bytes (raw and as Python escapes), its
+base64 at every byte alignment (as in a Basic ``Authorization`` header), JSON and URL escapes, every run of five
+characters, and each non-ASCII character on its own (as a ``UnicodeEncodeError`` message would name it).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import typing as t
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+from simhosts import (
+    JSON_RESULTS,
+    HostFactory,
+    add_https_listener,
+    bootstrap,
+    config_for,
+    run_playbook,
+    task_results,
+)
+
+from ansible_collections.winremote.remoting.plugins.module_utils import _specs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import (
+    TokenFilterPolicy,
+)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+from winsim import HostState, SimulatedHost
+from winsim import auth as winsim_auth
+from winsim import server as winsim_server
+
+# NTLM sends the password as UTF-16LE, so anything goes: ASCII specials, a cp1252-only and a Cyrillic character,
+# a quote and a backslash (JSON and Python escape those).
+NTLM_SECRET = "Lk7#q&Zx^\u20ac9;\u0416w@R'p\\Tj"
+# Basic authentication sends Latin-1 at best: ASCII only for the runs that must succeed with Basic over HTTPS.
+ASCII_SECRET = "Bq4$Tn&Yv^8;Hs@Kd'Wm"
+KEY_MARKER = "WinremoteKeyMarker7f3a91c2e5d4b8"
+KEY_PEM = f"-----BEGIN PRIVATE KEY-----\n{KEY_MARKER}\nQUJDREVGR0hJSktMTU5P\n-----END PRIVATE KEY-----\n"
+# A wrong password no simulated host accepts (the simulator's NTLM acceptor knows every host's accounts at once).
+WRONG_SECRET = "Wq9%Gv\u00e9(\u4e2d)Xc|Np<Ud>"
+OTHER_PASSWORD = "Winremote-Passw0rd!"  # what the wrong-password host really expects; not a secret of the run
+
+
+def base64_fragments(data: bytes, shortest: int = 8) -> set[str]:
+    """The base64 characters that encode only ``data``, for each of the three alignments it can have inside a
+    longer encoded stream (``user:password`` in a Basic header puts the password at any offset)."""
+    found: set[str] = set()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + data).decode("ascii")
+        first = 1 if offset else 0  # the first group mixes in the padding bytes
+        last = (offset + len(data)) // 3  # groups from here on are incomplete: what follows changes them
+        fragment = encoded[first * 4 : last * 4]
+        if len(fragment) >= shortest:
+            found.add(fragment)
+    return found
+
+
+def text_needles(secret: str, window: int = 5) -> dict[str, str]:
+    """What of ``secret`` must never be in a text: description -> text to look for."""
+    utf8, utf16 = secret.encode("utf-8"), secret.encode("utf-16-le")
+    needles = {
+        "the secret": secret,
+        "its JSON escape": json.dumps(secret)[1:-1],
+        "its ASCII JSON escape": json.dumps(secret, ensure_ascii=True)[1:-1],
+        "its UTF-8 bytes as escapes": repr(utf8)[2:-1],
+        "its UTF-16LE bytes": utf16.decode("latin-1"),
+        "its UTF-16LE bytes as escapes": repr(utf16)[2:-1],
+        "its URL encoding": urllib.parse.quote(secret, safe=""),
+        "its UTF-8 hex": utf8.hex(),
+    }
+    for encoding, data in (("UTF-8", utf8), ("UTF-16LE", utf16)):
+        for fragment in base64_fragments(data):
+            needles[f"base64 of its {encoding} bytes ({fragment})"] = fragment
+    for start in range(len(secret) - window + 1):
+        part = secret[start : start + window]
+        needles[f"characters {start}-{start + window - 1} ({part!r})"] = part
+    for char in sorted({c for c in secret if ord(c) > 127}):
+        code = f"{ord(char):04x}"
+        needles[f"non-ASCII character {char!r}"] = char
+        needles[f"escape \\u{code} of {char!r}"] = f"\\u{code}"
+        needles[f"escape \\u{code.upper()} of {char!r}"] = f"\\u{code.upper()}"
+        needles[f"U+{code.upper()} ({char!r})"] = f"U+{code.upper()}"
+        needles[f"UTF-8 escapes of {char!r}"] = repr(char.encode("utf-8"))[2:-1]
+        needles[f"URL encoding of {char!r}"] = urllib.parse.quote(char)
+    return needles
+
+
+SECRETS = {"NTLM password": NTLM_SECRET, "ASCII password": ASCII_SECRET, "wrong password": WRONG_SECRET}
+NEEDLES = {
+    f"{name}: {what}": needle for name, secret in SECRETS.items() for what, needle in text_needles(secret).items()
+}
+NEEDLES.update({"private key marker": KEY_MARKER, "private key header with marker": f"KEY-----\n{KEY_MARKER}"})
+
+
+def leaks(text: str, shortest: int = 1) -> list[str]:
+    """Every needle found in ``text``, with what surrounds it so a failure shows the leaking line."""
+    found = []
+    for what, needle in NEEDLES.items():
+        at = text.find(needle) if len(needle) >= shortest else -1
+        if at >= 0:
+            found.append(f"{what}: ...{text[max(0, at - 120) : at + len(needle) + 40]!r}...")
+    return found
+
+
+def byte_leaks(data: bytes) -> list[str]:
+    """Leaks in binary data (simulated files, SOAP bodies), read as UTF-8, UTF-16LE and Latin-1.
+
+    Read as UTF-16LE, ASCII text becomes CJK characters ("-N" is U+4E2D): there only needles of four characters
+    or more count (the password's own five-character runs still catch UTF-16LE copies of it)."""
+    found: list[str] = []
+    for encoding in ("utf-8", "latin-1"):
+        found += [f"[{encoding}] {leak}" for leak in leaks(data.decode(encoding, errors="replace"))]
+    for offset in (0, 1):  # UTF-16LE at an even or an odd offset
+        text = data[offset:].decode("utf-16-le", errors="replace")
+        found += [f"[utf-16-le+{offset}] {leak}" for leak in leaks(text, shortest=4)]
+    return found
+
+
+def test_the_needles_catch_partial_leaks() -> None:
+    """The checks below mean something: each way a password can half-leak is caught."""
+    latin1_error = "'latin-1' codec can't encode character '\\u20ac' in position 9: ordinal not in range(256)"
+    basic_header = "Authorization: Basic " + base64.b64encode(f"Administrator:{ASCII_SECRET}".encode()).decode()
+    ntlm_utf16 = ("xx" + NTLM_SECRET).encode("utf-16-le")
+    for text in (
+        latin1_error,
+        basic_header,
+        json.dumps({"password": NTLM_SECRET}),
+        repr(NTLM_SECRET.encode("utf-8")),
+        "password=" + NTLM_SECRET[3:9],
+        "got \u0416 in the password",
+        urllib.parse.quote(NTLM_SECRET),
+        f"key: {KEY_PEM}",
+    ):
+        assert leaks(text), text
+    assert byte_leaks(ntlm_utf16) and byte_leaks(b"z" + ntlm_utf16)
+    assert byte_leaks(base64.b64encode(b"...." + NTLM_SECRET.encode("utf-16-le")))
+    assert not leaks(f"Credentials not valid for Administrator (password {OTHER_PASSWORD})")
+
+
+# --- the fleet: every way a password reaches a host, successful and failing -----------------------------------
+
+
+# Addresses of this module's own (127.66.x.y): other test runs on the machine use simhosts' range at the same time.
+_ADDRESSES = (f"127.66.{n // 250}.{n % 250 + 2}" for n in itertools.count())
+
+
+@pytest.fixture
+def start_host() -> Iterator[HostFactory]:
+    """simhosts' ``start_host`` on this module's addresses."""
+    started: list[SimulatedHost] = []
+
+    def start(
+        profile: str = "2019", configure: Callable[[HostState], None] | None = None, https: bool = False
+    ) -> SimulatedHost:
+        state = HostState.from_profile(profile, hostname=f"SIM{profile.upper()}")
+        if profile in ("2008", "2008r2"):
+            bootstrap(state)
+        if configure is not None:
+            configure(state)
+        host = SimulatedHost(state, address=next(_ADDRESSES))
+        if https:
+            add_https_listener(host)
+        started.append(host.start())
+        return host
+
+    yield start
+    for host in started:
+        host.stop()
+
+
+def set_password(state: HostState, password: str) -> None:
+    for account in state.accounts:
+        if account.name == "Administrator":
+            account.password = password
+
+
+def allow_basic(state: HostState) -> None:
+    state.winrm["Service"]["Auth"]["Basic"] = "true"
+
+
+@dataclass
+class Fleet:
+    inventory: Path
+    hosts: dict[str, SimulatedHost]  # the live hosts whose state is checked afterwards
+    succeed: set[str]  # inventory names whose tasks must all succeed
+    fail: set[str]  # inventory names whose tasks must all fail
+    soap: dict[str, list[bytes]] = field(default_factory=dict)  # decrypted SOAP bodies each live host received
+
+
+def record_soap(host: SimulatedHost, into: list[bytes]) -> None:
+    """Keep every SOAP body the host's model receives (after decryption), to scan it afterwards."""
+    dispatch = host.dispatch
+
+    def recording(body: bytes, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        into.append(bytes(body))
+        return dispatch(body, *args, **kwargs)
+
+    host.dispatch = recording  # type: ignore[method-assign]
+
+
+def https_vars(host: SimulatedHost) -> dict[str, t.Any]:
+    return {"ansible_port": 5986, "ansible_psrp_protocol": "https", "ansible_psrp_ca_cert": host.ca_path}
+
+
+def without_password(host_vars: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {k: v for k, v in host_vars.items() if k != "ansible_password"}
+
+
+@pytest.fixture
+def fleet(start_host: HostFactory, tmp_path: Path) -> Fleet:
+    ntlm = start_host("2019", configure=lambda s: set_password(s, NTLM_SECRET))
+    old = start_host("2008r2", configure=lambda s: set_password(s, NTLM_SECRET))  # netsh command lines
+    by_option = start_host("2016", configure=lambda s: set_password(s, NTLM_SECRET))
+    by_defaults = start_host("2012r2", configure=lambda s: set_password(s, NTLM_SECRET))
+
+    def basic_host(state: HostState) -> None:
+        set_password(state, ASCII_SECRET)
+        allow_basic(state)
+
+    basic = start_host("2022", configure=basic_host, https=True)
+    wrong = start_host("2019", https=True)  # default Basic=false: Basic is refused over HTTPS too
+    gone = start_host("2019")
+    gone.stop()
+
+    cert_pem = tmp_path / "client.pem"
+    cert_pem.write_text(Path(wrong.ca_path).read_text(encoding="utf-8"), encoding="utf-8")
+    key_file = tmp_path / "client.key"
+    key_file.write_text(KEY_PEM, encoding="utf-8")
+    certificate = {
+        **without_password(wrong.inventory_vars()),
+        **https_vars(wrong),
+        "ansible_psrp_auth": "certificate",
+        "ansible_psrp_certificate_pem": str(cert_pem),
+    }
+    windows: dict[str, dict[str, t.Any]] = {
+        "ntlm-ok": {**ntlm.inventory_vars(), "ansible_password": NTLM_SECRET},
+        "netsh-ok": {**old.inventory_vars(), "ansible_password": NTLM_SECRET},
+        "option-ok": {
+            **without_password(by_option.inventory_vars()),
+            "task_connection": {"username": "Administrator", "password": NTLM_SECRET},
+        },
+        "basic-https-ok": {
+            **basic.inventory_vars(),
+            **https_vars(basic),
+            "ansible_psrp_auth": "basic",
+            "ansible_password": ASCII_SECRET,
+        },
+        "wrong-password": {**wrong.inventory_vars(), "ansible_password": WRONG_SECRET},
+        "wrong-password-option": {
+            **without_password(wrong.inventory_vars()),
+            "task_connection": {"username": "Administrator", "password": WRONG_SECRET},
+        },
+        "unreachable": {
+            **gone.inventory_vars(),
+            "ansible_password": NTLM_SECRET,
+            "ansible_psrp_connection_timeout": 5,
+        },
+        "basic-refused": {
+            **wrong.inventory_vars(),
+            **https_vars(wrong),
+            "ansible_psrp_auth": "basic",
+            "ansible_password": ASCII_SECRET,
+        },
+        "basic-non-latin1": {
+            **basic.inventory_vars(),
+            **https_vars(basic),
+            "ansible_psrp_auth": "basic",
+            "ansible_password": NTLM_SECRET,
+        },
+        "key-inline": {**certificate, "ansible_psrp_certificate_key_pem": KEY_PEM},
+        "key-file": {**certificate, "ansible_psrp_certificate_key_pem": str(key_file)},
+        "key-option": {
+            **without_password(wrong.inventory_vars()),
+            "task_connection": {
+                "auth": "certificate",
+                "scheme": "https",
+                "port": 5986,
+                "ca_path": wrong.ca_path,
+                "certificate_pem": str(cert_pem),
+                "certificate_key_pem": KEY_PEM,
+            },
+        },
+    }
+    defaults = {"defaults-ok": without_password(by_defaults.inventory_vars())}
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(
+        yaml.safe_dump({"windows": {"hosts": windows}, "defaults": {"hosts": defaults}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    live = {"ntlm-ok": ntlm, "netsh-ok": old, "option-ok": by_option, "defaults-ok": by_defaults}
+    live.update({"basic-https-ok": basic, "wrong": wrong})
+    result = Fleet(
+        inventory=inventory,
+        hosts=live,
+        succeed={"ntlm-ok", "netsh-ok", "option-ok", "basic-https-ok", "defaults-ok"},
+        fail=set(windows) - {"ntlm-ok", "netsh-ok", "option-ok", "basic-https-ok"},
+    )
+    for name, host in live.items():
+        result.soap[name] = []
+        record_soap(host, result.soap[name])
+    return result
+
+
+TASKS = """
+    - name: Observe the host
+      winremote.remoting.remoting_info:{connection}
+      register: observed
+      ignore_errors: true
+    - name: Show the observation
+      ansible.builtin.debug:
+        var: observed
+    - name: Admit local administrators
+      winremote.remoting.token_filter_policy:
+        enabled: true{connection}
+      register: token
+      ignore_errors: true
+    - name: Show the token filter result
+      ansible.builtin.debug:
+        var: token
+    - name: Enable the MMC firewall rules
+      winremote.remoting.firewall_rules:
+        rule_set: dcom_remote_management{connection}
+      register: rules
+      ignore_errors: true
+    - name: Show the firewall result
+      ansible.builtin.debug:
+        var: rules
+    - name: Show every registered result at once
+      ansible.builtin.debug:
+        msg: "{{{{ [observed, token, rules] }}}}"
+"""
+BY_OPTION = '\n        connection: "{{ task_connection | default(omit) }}"'
+
+PLAYBOOK = f"""
+- name: Password from the inventory or in the connection option
+  hosts: windows
+  gather_facts: false
+  tasks:{TASKS.format(connection=BY_OPTION)}
+- name: Password in module_defaults
+  hosts: defaults
+  gather_facts: false
+  module_defaults:
+    group/winremote.remoting.remoting:
+      connection:
+        username: Administrator
+        password: "{NTLM_SECRET.replace(chr(92), chr(92) * 2)}"
+  tasks:{TASKS.format(connection="")}
+"""
+
+OUTPUT_MODES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    # the default callback at -vvvv, JSON results, with the log file and the tree callback's files
+    "vvvv-json-log-tree": (
+        ("-vvvv", "--diff"),
+        {**JSON_RESULTS, "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.tree"},
+    ),
+    # Ansible's own debug output (every internal step), with the log file
+    "ansible-debug": (("-vvv", "--diff"), {"ANSIBLE_DEBUG": "1"}),
+    "minimal-callback": (("-vvvv", "--diff"), {"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.minimal"}),
+    "oneline-callback-check": (("-vvvv", "--check", "--diff"), {"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.oneline"}),
+}
+
+
+def files_under(root: Path) -> Iterator[Path]:
+    return (p for p in sorted(root.rglob("*")) if p.is_file())
+
+
+def host_state_texts(host: SimulatedHost) -> Iterable[tuple[str, bytes]]:
+    """Everything the host keeps, as (where, bytes), but its account list (where the real password belongs)."""
+    with host.lock:
+        state = host.state.to_json()
+        files = {path: host.state.files.read(path) for path in host.state.files.files()}
+        programs = list(host.state.runtime.programs)
+        shells = repr(host.state.runtime.shells)
+    del state["accounts"]
+    yield "state", json.dumps(state, ensure_ascii=False).encode("utf-8")
+    yield "state (ASCII JSON)", json.dumps(state).encode("ascii")
+    for path, data in files.items():
+        yield f"file {path}", data
+    yield "programs run", json.dumps(programs, ensure_ascii=False).encode("utf-8")
+    yield "open shells", shells.encode("utf-8")
+
+
+_SUMMARY = re.compile(r"^(?P<host>\S+) \| (?P<status>SUCCESS|CHANGED|FAILED!|UNREACHABLE!)", re.MULTILINE)
+
+
+def assert_outcomes(fleet: Fleet, stdout: str, output: str) -> None:
+    """Hosts meant to succeed did, every task of the others failed (and was ignored)."""
+    recap = {line.split()[0]: line for line in stdout.splitlines() if " : ok=" in line}
+    if recap:  # the default callback
+        assert set(recap) == fleet.succeed | fleet.fail, stdout[-3000:]
+        for name in fleet.succeed:
+            assert "failed=0" in recap[name] and "ignored=0" in recap[name], (name, recap[name], output[-5000:])
+        for name in fleet.fail:
+            assert "ignored=3" in recap[name], (name, recap[name])
+        return
+    # minimal and oneline print "host | STATUS" per result and no recap
+    statuses: dict[str, list[str]] = {}
+    for match in _SUMMARY.finditer(stdout):
+        statuses.setdefault(match.group("host"), []).append(match.group("status"))
+    assert set(statuses) == fleet.succeed | fleet.fail, stdout[-3000:]
+    for name in fleet.succeed:
+        assert "FAILED!" not in statuses[name] and "UNREACHABLE!" not in statuses[name], (name, output[-5000:])
+    for name in fleet.fail:
+        assert statuses[name].count("FAILED!") == 3, (name, statuses[name])
+
+
+def assert_no_leak(where: str, text: str) -> None:
+    found = leaks(text)
+    assert not found, f"secret leaked in {where}:\n" + "\n".join(found[:10])
+
+
+@pytest.mark.parametrize("mode", list(OUTPUT_MODES))
+def test_no_secret_in_output_logs_files_or_host_state(fleet: Fleet, tmp_path: Path, mode: str) -> None:
+    args, env = OUTPUT_MODES[mode]
+    playbook = tmp_path / "secrets.yml"
+    playbook.write_text(PLAYBOOK, encoding="utf-8")
+    log = tmp_path / "ansible.log"
+    temp = tmp_path / "tmp"
+    tree = tmp_path / "tree"
+    temp.mkdir()
+    result = run_playbook(
+        playbook,
+        fleet.inventory,
+        *args,
+        "-f",
+        "15",
+        ANSIBLE_LOG_PATH=str(log),
+        ANSIBLE_LOCAL_TEMP=str(temp / "ansible-local"),
+        ANSIBLE_CALLBACK_TREE_DIR=str(tree),
+        TMPDIR=str(temp),
+        **env,
+    )
+    output = result.stdout + result.stderr
+
+    assert_no_leak("ansible-playbook stdout", result.stdout)
+    assert_no_leak("ansible-playbook stderr", result.stderr)
+    assert log.stat().st_size > 0
+    for path in [log, *(files_under(tree) if tree.exists() else []), *files_under(temp)]:
+        for what in byte_leaks(path.read_bytes()):
+            pytest.fail(f"secret leaked in {path}: {what}")
+    # the run did what it should, so the scans looked at real successes and real failures
+    assert_outcomes(fleet, result.stdout, output)
+    assert "Traceback" not in output, output[-5000:]
+    if mode.startswith("vvvv-json"):
+        outcomes = task_results(result.stdout)
+        msgs = {name: r.get("msg", "") for name, r in outcomes[0].items() if name in fleet.fail}
+        assert set(msgs) == fleet.fail and all(m and "\n" not in m for m in msgs.values()), msgs
+        assert "rejected the credentials" in msgs["wrong-password"], msgs
+        assert "Basic authentication cannot send" in msgs["basic-non-latin1"], msgs
+        assert outcomes[2]["ntlm-ok"]["changed"] is True  # token_filter_policy applied a change
+        assert sorted(p.name for p in tree.iterdir()) == sorted(fleet.succeed | fleet.fail)
+
+    for name, host in fleet.hosts.items():
+        for where, data in host_state_texts(host):
+            found = byte_leaks(data)
+            assert not found, f"secret leaked in {where} of {name}:\n" + "\n".join(found[:10])
+    for name, bodies in fleet.soap.items():
+        assert bodies or name == "wrong", name
+        for body in bodies:
+            found = byte_leaks(body)
+            assert not found, f"secret sent to {name} in a SOAP body:\n" + "\n".join(found[:10])
+
+
+# --- on the wire: what reaches the host ------------------------------------------------------------------------
+
+
+def test_the_connection_secrets_are_no_log_options() -> None:
+    """Ansible hides ``no_log`` options wherever it shows module arguments (``invocation``, validation warnings)."""
+    for name in ("password", "certificate_key_pem"):
+        assert _specs.CONNECTION_OPTIONS[name].get("no_log") is True, name
+
+
+@pytest.fixture
+def wire_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, bool, bool]]:
+    """(scheme of the Authorization header or "", its payload, body encrypted, over TLS) of every request any
+    simulated host of this process receives; SOAP requests are logged with the scheme "soap"."""
+    seen: list[tuple[str, str, bool, bool]] = []
+    parse = winsim_auth.parse_authorization
+    soap = winsim_server.WinRMHandler._soap
+
+    def parse_authorization(value: str | None) -> tuple[str, str] | None:
+        parsed = parse(value)
+        seen.append((parsed[0], parsed[1], False, False) if parsed else ("", "", False, False))
+        return parsed
+
+    def recording_soap(handler: t.Any, body: bytes, identity: t.Any, encrypted: bool) -> None:
+        seen.append(("soap", getattr(identity, "auth", ""), encrypted, handler.server.transport == "HTTPS"))
+        soap(handler, body, identity, encrypted)
+
+    monkeypatch.setattr(winsim_auth, "parse_authorization", parse_authorization)
+    monkeypatch.setattr(winsim_server.WinRMHandler, "_soap", recording_soap)
+    return seen
+
+
+def only_basic(state: HostState) -> None:
+    """WinRM configured for Basic only (Negotiate and Kerberos off), also over HTTP (AllowUnencrypted)."""
+    auth = state.winrm["Service"]["Auth"]
+    auth["Basic"] = "true"
+    auth["Negotiate"] = auth["Kerberos"] = "false"
+    state.winrm["Service"]["AllowUnencrypted"] = "true"
+    set_password(state, ASCII_SECRET)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("auth", ["ntlm", "negotiate"])
+def test_no_basic_credentials_when_only_basic_is_offered(
+    start_host: HostFactory, wire_log: list[tuple[str, str, bool, bool]], auth: str, scheme: str
+) -> None:
+    """A host (or something posing as it) that offers only Basic never gets the password: NTLM and Negotiate
+    fail on the 401 instead of falling back to Basic."""
+    host = start_host("2019", configure=only_basic, https=True)
+    overrides: dict[str, t.Any] = {"auth": auth, "password": ASCII_SECRET}
+    if scheme == "https":
+        overrides.update(scheme="https", port=5986, ca_path=host.ca_path)
+    with WSManClient(config_for(host, **overrides)) as client, pytest.raises(errors.WinRemoteError) as caught:
+        remoting_info.observe(client)
+    assert "\n" not in str(caught.value) and not leaks(str(caught.value))
+    schemes = {entry[0] for entry in wire_log}
+    assert "basic" not in schemes, wire_log
+    assert not any(byte_leaks(payload.encode()) or base64_leaks(payload) for _s, payload, *_ in wire_log)
+    assert "soap" not in schemes  # nothing ran
+
+
+def base64_leaks(payload: str) -> list[str]:
+    """Leaks in a base64 token (an NTLM or Basic Authorization payload), decoded."""
+    try:
+        return byte_leaks(base64.b64decode(payload, validate=True))
+    except ValueError:
+        return []
+
+
+@pytest.mark.parametrize("auth", ["ntlm", "negotiate"])
+def test_ntlm_over_http_is_always_encrypted(
+    start_host: HostFactory, wire_log: list[tuple[str, str, bool, bool]], auth: str
+) -> None:
+    """With the default message_encryption=auto every SOAP body over HTTP is sealed, even on a host that would
+    accept plain text (AllowUnencrypted=true), for an observation and a change alike."""
+
+    def lax(state: HostState) -> None:
+        state.winrm["Service"]["AllowUnencrypted"] = "true"
+        set_password(state, NTLM_SECRET)
+
+    host = start_host("2019", configure=lax)
+    with WSManClient(config_for(host, auth=auth, password=NTLM_SECRET)) as client:
+        remoting_info.observe(client)
+        assert base.execute(TokenFilterPolicy(), client, True, check_mode=False).changed
+    soap = [entry for entry in wire_log if entry[0] == "soap"]
+    assert len(soap) >= 5, wire_log  # an observation, and the change with its own observations
+    assert all(encrypted and not tls for _s, _auth, encrypted, tls in soap), soap
+    assert {a for _s, a, *_ in soap} == {"ntlm"}, soap  # Negotiate settles on NTLM here (no Kerberos)
+    tokens = [payload for scheme, payload, *_ in wire_log if scheme == "negotiate"]
+    assert tokens and not any(base64_leaks(token) for token in tokens)
