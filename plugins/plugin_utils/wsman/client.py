@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 import typing as t
 import xml.etree.ElementTree as ET
 
@@ -289,10 +290,20 @@ class WSManClient:
     ) -> list[ET.Element]:
         """Optimized Enumerate, then Pull until EndOfSequence; returns the item elements."""
         body = enumerate_body(wql, selector_filter, enumeration_mode)
+        limit = transport.command_deadline(self.config)  # an enumeration is bounded like one command
+        ends = time.monotonic() + limit
         items, context, end = parse_enumeration(self.request(ACTION_ENUMERATE, resource_uri, body, selectors, options))
         for _unused in range(MAX_PULLS):
             if end or not context:
                 return items
+            if time.monotonic() >= ends:
+                raise errors.deadline_exceeded(
+                    self.config.endpoint,
+                    limit,
+                    f"the enumeration of {resource_uri}",
+                    "connection.connection_timeout + connection.read_timeout + "
+                    f"{winrs.COMMAND_POLLS} x connection.operation_timeout",
+                )
             reply = self.request(ACTION_PULL, resource_uri, pull_body(context), selectors, options)
             batch, next_context, end = parse_enumeration(reply)
             items.extend(batch)

@@ -3,6 +3,13 @@
 Callers (action plugins, procedures, the inventory) only ever see :class:`WinRemoteError` subclasses: ``str()`` is
 one line that says what happened and what to do, ``.kind`` is a stable key for code and tests. No message ever
 contains the password: messages are built from our own words plus scrubbed third-party text.
+
+Text that comes from the host or the network (fault messages, HTTP bodies, a redirect's Location, command stderr)
+goes through :func:`truncate`: whitespace folded to one line and at most ``HOST_TEXT_LIMIT`` (300) characters,
+followed by ``... (N characters more)``; host-supplied names (machine, provider, fault subcode) at most
+``NAME_LIMIT`` (80). The password is scrubbed before truncating, so a cut can never leave part of it. A codec error
+on a credential (requests sends Basic credentials as Latin-1) is replaced by one sentence that quotes neither the
+character nor its position.
 """
 
 from __future__ import annotations

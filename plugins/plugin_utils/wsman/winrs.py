@@ -139,7 +139,8 @@ def parse_receive(body: ET.Element) -> tuple[dict[str, bytes], bool, int | None]
             try:
                 rc = int(code)
             except ValueError as exc:
-                raise errors.ProtocolError(f"the WinRS exit code {code!r} is not a number") from exc
+                shown = errors.truncate(repr(code), errors.NAME_LIMIT)
+                raise errors.ProtocolError(f"the WinRS exit code {shown} is not a number") from exc
     return streams, done, rc
 
 

@@ -292,3 +292,40 @@ def test_fault_keeps_session(fake: type[FakeWSMan]) -> None:
     with pytest.raises(errors.WSManFaultError):
         c.get("urn:r")
     assert not fake.instances[0].closed
+
+
+def test_endless_enumeration_ends_at_its_deadline(fake: type[FakeWSMan], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client.transport, "command_deadline", lambda config: 0.3)
+    reply = (
+        f'<n:PullResponse xmlns:n="{wx.NS["wsen"]}" xmlns:w="{wx.NS["wsman"]}">'
+        "<n:EnumerationContext>ctx</n:EnumerationContext><n:Items><i>1</i></n:Items></n:PullResponse>"
+    )
+    fake.handler = staticmethod(lambda *a: envelope(reply.replace("PullResponse", "EnumerateResponse")))
+    c = client.WSManClient(config())
+    with pytest.raises(errors.DeadlineExceededError, match=r"did not finish the enumeration of urn:r/\* within 0.3s"):
+        c.enumerate("urn:r/*")
+    assert 1 < c.request_count < client.MAX_PULLS
+
+
+def test_final_delete_failing_after_done_keeps_the_result_and_drops_the_session(fake: type[FakeWSMan]) -> None:
+    done = base64.b64encode(b"ok").decode()
+
+    def handler(action: str, *rest: Any) -> Any:
+        if action == winrs.ACTION_CREATE:
+            return envelope(f'<rsp:Shell xmlns:rsp="{wx.NS["rsp"]}"><rsp:ShellId>S</rsp:ShellId></rsp:Shell>')
+        if action == winrs.ACTION_COMMAND:
+            rsp = wx.NS["rsp"]
+            return envelope(f'<r:CommandResponse xmlns:r="{rsp}"><r:CommandId>C</r:CommandId></r:CommandResponse>')
+        if action == winrs.ACTION_RECEIVE:
+            return envelope(
+                f'<rsp:ReceiveResponse xmlns:rsp="{wx.NS["rsp"]}"><rsp:Stream Name="stdout">{done}</rsp:Stream>'
+                f'<rsp:CommandState State="{winrs.STATE_DONE}"><rsp:ExitCode>0</rsp:ExitCode></rsp:CommandState>'
+                "</rsp:ReceiveResponse>"
+            )
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    fake.handler = staticmethod(handler)
+    c = client.WSManClient(config())
+    result = c.run_command("cmd.exe", ["/c", "echo ok"])
+    assert (result.stdout, result.rc) == ("ok", 0)
+    assert fake.instances[0].closed, "the session is dropped so the next request logs in again"
