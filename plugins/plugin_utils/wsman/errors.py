@@ -350,6 +350,9 @@ def tls_error(config: ConnectionConfig | None, detail: str) -> TlsError:
             "give the CA that issued it with connection.ca_path (ansible_winrm_ca_trust_path), or replace the "
             "listener certificate with one from a trusted CA"
         )
+    elif "certificate" not in low:
+        cause = "the TLS handshake itself failed"
+        fix = "check that connection.port is an HTTPS listener (5986 by default) and connection.scheme=https fits it"
     else:
         cause = "the listener certificate failed verification"
         fix = (

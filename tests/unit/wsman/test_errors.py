@@ -357,3 +357,9 @@ def test_certificate_errors_name_their_cause(verify_message: str, cause: str, ab
     inner.verify_message = verify_message
     err = errors.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5986))
     assert isinstance(err, errors.TlsError) and cause in str(err) and absent not in str(err)
+
+
+def test_tls_protocol_error_points_at_port_and_scheme() -> None:
+    inner = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1000)")
+    err = errors.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5985))
+    assert isinstance(err, errors.TlsError) and "TLS handshake itself failed" in str(err) and "5986" in str(err)
