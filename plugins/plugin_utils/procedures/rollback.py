@@ -318,7 +318,11 @@ class Guard:
         try:
             result = self._cancel_once(client)
         except WinRemoteError:
-            # The cancel may have run (its reply or only the shell's Delete was lost): look at the task again.
+            # The cancel may have run (its reply or only the shell's Delete was lost): look at the task again, on a
+            # fresh connection.
+            close = getattr(client, "close", None)
+            if callable(close):
+                close()
             if self.task_state(client) == "gone" and self.before_restore():
                 self.restore_at = None
                 return
