@@ -263,6 +263,16 @@ class SmRemoting:
         return plan.changes
 
     def apply(self, client: t.Any, state: RemotingState, changes: t.Sequence[Change]) -> None:
+        # Creating or updating the listener while connected (not an intended disconnect) restarts WinRM: guard it
+        # with a rollback task, cancelled once the host answers again. Built before anything changes, so input the
+        # restore script cannot hold refuses the run untouched.
+        guards = {
+            id(c): rollback.Guard(
+                ROLLBACK_TASK, restore_listener(c), self.wait_seconds, sleep=self.sleep, describe=describe_listener
+            )
+            for c in changes
+            if c.kind in ("create_listener", "update_listener") and not c.disruptive
+        }
         if any(c.kind == "cancel_stale_rollback" for c in changes):
             rollback.cancel_stale(client, ROLLBACK_TASK)  # first: it must not undo this run's changes later
         ordered = sorted(changes, key=lambda c: (c.disruptive, c.kind in ("create_listener", "delete_listener")))
@@ -280,17 +290,8 @@ class SmRemoting:
         for change in ordered:
             if change.kind not in ("create_listener", "update_listener", "delete_listener"):
                 continue
-            # Creating or updating the listener while connected (not an intended disconnect) restarts WinRM: guard
-            # it with a rollback task, cancelled once the host answers again.
-            guard = None
-            if change.kind != "delete_listener" and not change.disruptive:
-                guard = rollback.Guard(
-                    ROLLBACK_TASK,
-                    restore_listener(change),
-                    self.wait_seconds,
-                    sleep=self.sleep,
-                    describe=describe_listener,
-                )
+            guard = guards.get(id(change))
+            if guard is not None:
                 guard.arm(client)
             try:
                 if change.kind == "create_listener":
