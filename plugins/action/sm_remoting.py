@@ -46,4 +46,6 @@ class ActionModule(WinRemoteAction):
             result["warnings"] = warnings
         after = outcome.after
         result["sm_remoting_enabled"] = after.sm_remoting_enabled if after else args["state"] == "enabled"
+        if procedure.rollback is not None:
+            result["rollback"] = procedure.rollback
         return result

@@ -45,6 +45,8 @@ class ActionModule(WinRemoteAction):
             reachable=reachable,
             listeners=[listener.to_dict() for listener in effective.listeners] if reachable else [],
         )
+        if procedure.rollback is not None:
+            result["rollback"] = procedure.rollback
         if warnings:
             result["warnings"] = warnings
         return result

@@ -144,6 +144,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+rollback:
+  description:
+    - What became of the rollback task armed for the change, once the host answered again. A run that cannot
+      cancel it fails instead, saying whether the host will restore the previous settings and at about what time,
+      or that this could not be determined and how to check.
+  returned: when a guarded change was applied
+  type: str
+  sample: "cancelled: the host answered again, and the SYSTEM scheduled task winremote-rollback-policy was removed"
 state:
   description: The requested state.
   returned: success

@@ -456,11 +456,12 @@ class LosesCancelReply(Recording):
 
 def test_a_cancel_whose_reply_was_lost_is_a_success(start_host: HostFactory) -> None:
     host = start_host("2019")
+    procedure = WinrmPolicy(wait_seconds=15)
     with WSManClient(config_for(host)) as client:
-        outcome = base.execute(
-            WinrmPolicy(wait_seconds=15), LosesCancelReply(client), Desired.from_args({"state": "enabled"}, None), False
-        )
+        enable = Desired.from_args({"state": "enabled"}, None)
+        outcome = base.execute(procedure, LosesCancelReply(client), enable, False)
     assert outcome.verified and leftovers(host) == [] and answers(host)
+    assert procedure.rollback is not None and procedure.rollback.startswith("cancelled: the host answered again")
 
 
 class CancelFails(Recording):

@@ -341,6 +341,9 @@ def test_playbook_check_diff_apply_twice(start_host: HostFactory, tmp_path: Path
     assert result["running"] == {"state": "enabled", "ipv4_filter": host.address, "ipv6_filter": ""}
     assert result["previous"] == {"state": "not_configured", "ipv4_filter": None, "ipv6_filter": None}
     assert [x["source"] for x in result["listeners"]] == ["GPO"]
+    assert result["rollback"] == (
+        "cancelled: the host answered again, and the SYSTEM scheduled task winremote-rollback-policy was removed"
+    )
     second = run_playbook(playbook, inventory)
     assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout
     assert gpt_version(host) == 1 and gpo_listeners(host) == [("*", [host.address])]

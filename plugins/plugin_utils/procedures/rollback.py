@@ -346,12 +346,13 @@ class Guard:
         except WinRemoteError:
             return ""
 
-    def confirm(self, client: t.Any) -> None:
+    def confirm(self, client: t.Any) -> str:
         """After the disruptive step: reconnect (with backoff) until the cancel goes through, or fail saying what
-        the host will do."""
+        the host will do. Returns the line for the result."""
         failure = self._cancel_within(client, self.reconnect_seconds)
         if failure is not None:
             raise self.pending(client, f"the host did not answer within {self.reconnect_seconds:.0f}s ({failure})")
+        return f"cancelled: the host answered again, and the SYSTEM scheduled task {self.name} was removed"
 
     def settle(self, client: t.Any, error: WinRemoteError, patient: bool = False) -> WinRemoteError:
         """The error to raise after a failed step: the original one when the host answers (the task is then

@@ -244,6 +244,7 @@ class SmRemoting:
         self.last_plan = SmRemotingPlan([], [], [])
         self.wait_seconds = wait_seconds  # how long to reconnect after a listener change
         self.sleep = sleep
+        self.rollback: str | None = None  # what became of this run's rollback task (for the result)
 
     def observe(self, client: t.Any) -> RemotingState:
         return observe(client)
@@ -306,4 +307,4 @@ class SmRemoting:
                 raise
             client.close()  # WinRM restarts after a listener change and drops this connection: log in again
             if guard is not None:
-                guard.confirm(client)
+                self.rollback = guard.confirm(client)

@@ -437,6 +437,7 @@ class WinrmPolicy:
     def __init__(self, wait_seconds: float = 60.0, sleep: t.Callable[[float], None] = time.sleep) -> None:
         self.wait_seconds = wait_seconds
         self.sleep = sleep
+        self.rollback: str | None = None  # what became of this run's rollback task (for the result)
 
     def observe(self, client: batch.CommandRunner) -> PolicyState:
         all_probes = probes()
@@ -591,7 +592,7 @@ class WinrmPolicy:
             self.wait_for(client, desired.running)
         except WinRemoteError as exc:  # the window is spent: one more try
             raise guard.settle(client, exc) from None
-        guard.confirm(client)  # retried; on failure the error says what the host will do
+        self.rollback = guard.confirm(client)  # retried; on failure the error says what the host will do
 
     @staticmethod
     def write(client: Client, changes: t.Sequence[Change]) -> None:
