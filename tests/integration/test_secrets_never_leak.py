@@ -9,6 +9,7 @@ characters, and each non-ASCII character on its own (as a ``UnicodeEncodeError``
 from __future__ import annotations
 
 import base64
+import copy
 import itertools
 import json
 import re
@@ -114,14 +115,15 @@ def leaks(text: str, shortest: int = 1) -> list[str]:
     return found
 
 
-def byte_leaks(data: bytes) -> list[str]:
-    """Leaks in binary data (simulated files, SOAP bodies), read as UTF-8, UTF-16LE and Latin-1.
+def byte_leaks(data: bytes, binary: bool = False) -> list[str]:
+    """Leaks in bytes (simulated files, SOAP bodies, authentication tokens), read as UTF-8, UTF-16LE and Latin-1.
 
-    Read as UTF-16LE, ASCII text becomes CJK characters ("-N" is U+4E2D): there only needles of four characters
-    or more count (the password's own five-character runs still catch UTF-16LE copies of it)."""
+    Read as UTF-16LE, ASCII text becomes CJK characters ("-N" is U+4E2D), and any byte is a Latin-1 character:
+    there only needles of four characters or more count (the secret's own five-character runs still catch
+    copies of it). ``binary`` data (random bytes in an NTLM token) gets the same rule for UTF-8."""
     found: list[str] = []
-    for encoding in ("utf-8", "latin-1"):
-        found += [f"[{encoding}] {leak}" for leak in leaks(data.decode(encoding, errors="replace"))]
+    found += [f"[utf-8] {leak}" for leak in leaks(data.decode("utf-8", errors="replace"), 4 if binary else 1)]
+    found += [f"[latin-1] {leak}" for leak in leaks(data.decode("latin-1"), shortest=4)]
     for offset in (0, 1):  # UTF-16LE at an even or an odd offset
         text = data[offset:].decode("utf-16-le", errors="replace")
         found += [f"[utf-16-le+{offset}] {leak}" for leak in leaks(text, shortest=4)]
@@ -169,11 +171,17 @@ def start_host() -> Iterator[HostFactory]:
             bootstrap(state)
         if configure is not None:
             configure(state)
-        host = SimulatedHost(state, address=next(_ADDRESSES))
-        if https:
-            add_https_listener(host)
-        started.append(host.start())
-        return host
+        for _attempt in range(5):  # an address whose port something else holds for a moment: take the next one
+            host = SimulatedHost(copy.deepcopy(state), address=next(_ADDRESSES))
+            if https:
+                add_https_listener(host)
+            started.append(host)
+            try:
+                return host.start()
+            except OSError:
+                host.stop()
+                started.remove(host)
+        raise OSError("no free address for a simulated host")
 
     yield start
     for host in started:
@@ -536,7 +544,7 @@ def test_no_basic_credentials_when_only_basic_is_offered(
 def base64_leaks(payload: str) -> list[str]:
     """Leaks in a base64 token (an NTLM or Basic Authorization payload), decoded."""
     try:
-        return byte_leaks(base64.b64decode(payload, validate=True))
+        return byte_leaks(base64.b64decode(payload, validate=True), binary=True)
     except ValueError:
         return []
 
