@@ -92,7 +92,8 @@ def cancel_command(name: str, folders: t.Sequence[str] = ()) -> str:
 def host_path_arg(path: str, batch_file: bool = False) -> str:
     """A host path as one argument made by :func:`quote.cmd`, with a leading ``%SystemRoot%`` left outside the
     quotes so cmd.exe expands it (quote.cmd makes every ``%`` it is given literal); the C runtime joins
-    ``C:\\Windows"\\Temp\\x"`` into one argument. ASSUMPTION: %SystemRoot% holds no space or cmd.exe special
+    ``C:\\Windows"\\Temp\\x"`` into one argument, and cmd.exe's own commands (mkdir, rd, del, dir) drop the quotes
+    of a path argument the same way. ASSUMPTION (UNVERIFIED): %SystemRoot% holds no space or cmd.exe special
     character (Windows Setup installs to a path such as C:\\Windows)."""
     if path[: len(SYSTEM_ROOT)].casefold() == SYSTEM_ROOT.casefold():
         return SYSTEM_ROOT + quote.cmd(path[len(SYSTEM_ROOT) :], batch=batch_file)

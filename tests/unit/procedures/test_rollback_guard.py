@@ -378,3 +378,10 @@ def test_a_task_gone_after_its_time_is_reported_with_what_the_host_shows() -> No
     with pytest.raises(rollback.RollbackError) as failure:
         guard.cancel(FakeClient(winrs.CommandResult("", "ERROR: The system cannot find the file specified.", 1)))
     assert "(the host shows: the HTTP listener on all addresses is on port 8080, disabled)" in str(failure.value)
+
+
+def test_a_script_that_cannot_be_written_fails_before_the_host_is_touched() -> None:
+    """The restore script is built when the guard is created (before any command): text it cannot hold refuses."""
+    restore = rollback.Restore({}, ["echo caf\u00e9"], "x")
+    with pytest.raises(rollback.RollbackError, match="non-ASCII text; nothing was changed"):
+        rollback.Guard("winremote-rollback-test", restore, 60)
