@@ -139,6 +139,8 @@ rules:
   description:
     - The requested rules by rule ID, as observed after the changes.
     - In check mode, and after a change that could cut the connection, as they were before the task.
+    - Each rule's C(profiles) lists the profiles Windows documents (V(Domain), V(Private), V(Public)); a profile
+      word in the host's rule store that is none of them is kept in C(unknown_profiles), present only then.
   returned: success
   type: dict
   sample:

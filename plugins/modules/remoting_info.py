@@ -125,7 +125,10 @@ local_account_token_filter_policy:
   returned: success
   type: bool
 firewall_rules:
-  description: The WinRM HTTP, DCOM and Remote Event Log firewall rules by rule ID.
+  description:
+    - The WinRM HTTP, DCOM and Remote Event Log firewall rules by rule ID.
+    - A profile word in the host's rule store that is not V(Domain), V(Private) or V(Public) is kept in the rule's
+      C(unknown_profiles) (present only then) and left out of C(profiles).
   returned: success
   type: dict
   sample:

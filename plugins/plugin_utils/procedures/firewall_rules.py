@@ -218,7 +218,7 @@ class FirewallRules:
         if version_key is None:
             raise errors.ProtocolError(
                 "could not read the Windows version (reg query of CurrentVersion gave no output); "
-                f"the observation returned: {result.stderr.strip()[:200] or 'nothing'}"
+                f"the observation returned: {errors.truncate(result.stderr) or 'nothing'}"
             )
         return RulesState(os_info.from_registry(version_key, None), firewall.rules_from_batch(result, self.rule_ids))
 
