@@ -279,11 +279,6 @@ def test_playbook_refuses_hostile_values_before_connecting(start_host: HostFacto
 TRAILING_LINE_BREAK = ("10.0.0.1\n", "LocalSubnet\r\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="winrm_policy strips a trailing CR/LF from ipv4_filter / ipv6_filter instead of refusing it (the value "
-    "that reaches the host is the canonical one, so nothing extra runs; the option is still accepted)",
-)
 @pytest.mark.parametrize("option", ["ipv4_filter", "ipv6_filter"])
 def test_winrm_policy_refuses_line_breaks_in_filters(option: str) -> None:
     from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy

@@ -17,13 +17,20 @@ _FAMILIES: dict[str, type[ipaddress.IPv4Address] | type[ipaddress.IPv6Address]] 
 }
 
 
+# A filter longer than this is refused: it would be a list of hundreds of addresses, which is not what the policy
+# is for, and the value is echoed into messages and command lines.
+MAX_FILTER_LENGTH = 4096
+SHOWN = 60  # characters of an offending item a message repeats
+
+
 class FilterError(ValueError):
     """An invalid filter; names the module parameter and the item so the operator can fix it."""
 
     def __init__(self, parameter: str, item: str, reason: str) -> None:
         self.parameter = parameter
         self.item = item
-        super().__init__(f"{parameter}: invalid item {item!r}: {reason}")
+        shown = item if len(item) <= SHOWN else f"{item[:SHOWN]}... ({len(item) - SHOWN} characters more)"
+        super().__init__(f"{parameter}: invalid item {shown!r}: {reason}")
 
 
 def _address(parameter: str, item: str, text: str) -> IPAddress:
@@ -34,13 +41,19 @@ def _address(parameter: str, item: str, text: str) -> IPAddress:
         return family(text)
     except ValueError:
         kind = "IPv4" if family is ipaddress.IPv4Address else "IPv6"
-        raise FilterError(parameter, item, f"{text!r} is not an {kind} address") from None
+        part = "" if text == item else f"{text[:SHOWN]!r} "
+        raise FilterError(parameter, item, f"{part}is not an {kind} address") from None
 
 
 def parse(parameter: str, value: str) -> list[Range] | None:
     """The ranges of a filter (None for ``*``, [] for empty); single addresses become one-address ranges."""
     if parameter not in _FAMILIES:
         raise ValueError(f"unknown filter parameter {parameter!r}")
+    if len(value) > MAX_FILTER_LENGTH:
+        raise FilterError(parameter, value, f"the filter is {len(value)} characters, more than {MAX_FILTER_LENGTH}")
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        # checked before stripping: a line break is never silently dropped from what the operator wrote
+        raise FilterError(parameter, value, "line breaks (CR, LF) and other control characters are not allowed")
     text = value.strip()
     if text == "":
         return []

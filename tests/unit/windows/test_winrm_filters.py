@@ -104,3 +104,24 @@ def test_addresses_match(filter_value: str, address: str, expected: bool) -> Non
 def test_addresses_match_rejects_a_bad_address() -> None:
     with pytest.raises(ValueError):
         wf.addresses_match("*", "not-an-address")
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1\r\n", "10.0.0.1\n", "\t10.0.0.1", "10.0.0.1,\x0010.0.0.2"])
+def test_control_characters_are_refused_not_stripped(value: str) -> None:
+    with pytest.raises(FilterError, match="ipv4_filter: .*control characters"):
+        wf.normalize("ipv4_filter", value)
+
+
+def test_an_over_long_filter_is_refused_without_echoing_it() -> None:
+    value = ",".join(["10.0.0.1"] * 20000)
+    with pytest.raises(FilterError) as caught:
+        wf.normalize("ipv4_filter", value)
+    message = str(caught.value)
+    assert message.startswith("ipv4_filter: ") and str(wf.MAX_FILTER_LENGTH) in message
+    assert len(message) < 300
+
+
+def test_a_long_bad_item_is_cut_in_the_message() -> None:
+    with pytest.raises(FilterError) as caught:
+        wf.normalize("ipv4_filter", "x" * 3000)
+    assert len(str(caught.value)) < 300 and "characters more" in str(caught.value)
