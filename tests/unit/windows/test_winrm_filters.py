@@ -108,7 +108,7 @@ def test_addresses_match_rejects_a_bad_address() -> None:
 
 @pytest.mark.parametrize("value", ["10.0.0.1\r\n", "10.0.0.1\n", "\t10.0.0.1", "10.0.0.1,\x0010.0.0.2"])
 def test_control_characters_are_refused_not_stripped(value: str) -> None:
-    with pytest.raises(FilterError, match="ipv4_filter: .*control characters"):
+    with pytest.raises(FilterError, match=r"ipv4_filter: .*control characters"):
         wf.normalize("ipv4_filter", value)
 
 
