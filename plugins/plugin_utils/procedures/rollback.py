@@ -29,6 +29,7 @@ import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, files, quote, tasks
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 # Seconds the task waits before restoring. It must exceed the reconnect window (60 s by default) plus the time one
@@ -258,7 +259,7 @@ class Guard:
                 if files.parse_read(path, sections.get(probe.name, "")) != data:
                     raise RollbackError(f"writing the rollback file {path} did not take; nothing was changed")
             if result is None or result.rc != 0 or "arm" not in sections:
-                seen = " ".join((result.stderr or sections.get("arm", "")).split())[:200] if result else ""
+                seen = errors.truncate(result.stderr or sections.get("arm", "")) if result else ""
                 raise RollbackError(
                     f"could not start the rollback task {self.name}: {seen or 'no answer'}; nothing was changed"
                 )
@@ -276,7 +277,7 @@ class Guard:
         folder = self.layout.folder
         if "created" not in sections.get("folder", "").split():
             self.armed = False  # not created by this run: never touched
-            seen = " ".join((result.stderr or sections.get("folder", "")).split())[:200]
+            seen = errors.truncate(result.stderr or sections.get("folder", ""))
             raise RollbackError(
                 f"could not create the rollback guard's directory {folder} with an ACL for SYSTEM and Administrators "
                 f"only ({seen or 'no answer'}); a directory that already exists is never used; nothing was changed"

@@ -30,6 +30,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     winrm_filters,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry_pol import PolEntry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 POLICY_KEY = r"Software\Policies\Microsoft\Windows\WinRM\Service"  # Registry.pol keys carry no hive
@@ -58,7 +59,7 @@ class PolicyError(WinRemoteError):
     kind = "invalid_policy"
 
 
-class Client(batch.CommandRunner, registry.CimInvoker, tasks.Requester, t.Protocol):
+class Client(batch.CommandRunner, registry.CimInvoker, t.Protocol):
     def get(self, resource_uri: str, selectors: t.Any = None, options: t.Any = None) -> t.Any: ...
 
     def close(self) -> None: ...
@@ -332,7 +333,7 @@ def probes() -> list[batch.Probe]:
 def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) -> PolicyState:
     missing = result.missing(all_probes)
     if missing:
-        raise WinRemoteError(f"the host's answer lacks {', '.join(missing)}: {' '.join(result.stderr.split())[:200]}")
+        raise WinRemoteError(f"the host's answer lacks {', '.join(missing)}: {errors.truncate(result.stderr)}")
     key = registry.find_key(registry.parse_query(result.section("reg")), REGISTRY_KEY)
     return PolicyState(
         registry_pol=files.parse_read(REGISTRY_POL, result.section("pol")),

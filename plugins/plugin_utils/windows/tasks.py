@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 import typing as t
-import xml.etree.ElementTree as ET
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
 
 RESTART_WINRM = "net stop winrm /y & net start winrm"
@@ -28,17 +27,6 @@ class TaskError(errors.WinRemoteError):
     """The task could not be registered or started."""
 
     kind = "task"
-
-
-class Requester(t.Protocol):
-    def request(
-        self,
-        action: str,
-        resource_uri: str,
-        body: t.Any = None,
-        selectors: t.Mapping[str, t.Any] | None = None,
-        options: t.Mapping[str, t.Any] | None = None,
-    ) -> ET.Element: ...
 
 
 def start_command(name: str, command_line: str) -> str:
@@ -100,32 +88,13 @@ def host_path_arg(path: str, batch_file: bool = False) -> str:
     return quote.cmd(path, batch=batch_file)
 
 
-def _tolerant(client: Requester) -> winrs.Requester:
-    """The client's request, except that the shell's final Delete may fail: the task may already have restarted
-    WinRM, which ends every shell and connection; the command's answer arrived before that."""
-
-    def request(
-        action: str,
-        resource_uri: str,
-        body: ET.Element | None = None,
-        selectors: t.Mapping[str, str] | None = None,
-        options: t.Mapping[str, winrs.OptionValue] | None = None,
-    ) -> ET.Element:
-        try:
-            return client.request(action, resource_uri, body, selectors, options)
-        except errors.WinRemoteError:
-            if action != winrs.ACTION_DELETE:
-                raise
-            return ET.Element("deleted")
-
-    return request
-
-
-def run_as_system(client: Requester, name: str, command_line: str) -> winrs.CommandResult:
+def run_as_system(client: batch.CommandRunner, name: str, command_line: str) -> winrs.CommandResult:
     """Register and start the task; raises TaskError unless both schtasks steps exited 0 (their texts are
-    localised, their exit codes are not)."""
-    result = winrs.run_command(_tolerant(client), "cmd.exe", ["/c", start_command(name, command_line)])
+    localised, their exit codes are not). The task may restart WinRM before the shell's final Delete, which then
+    fails; the client's run_command keeps a result whose output arrived completely, and applies the connection's
+    command deadline and output limit."""
+    result = client.run_command("cmd.exe", ["/c", start_command(name, command_line)])
     if result.rc != 0:
-        detail = " ".join((result.stderr or result.stdout).split()) or f"exit code {result.rc}"
+        detail = errors.truncate(result.stderr or result.stdout) or f"exit code {result.rc}"
         raise TaskError(f"could not start the SYSTEM scheduled task {name}: {detail}")
     return result
