@@ -32,15 +32,26 @@ from simhosts import (
 )
 
 from ansible_collections.winremote.remoting.plugins.module_utils import _specs
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info, rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
+    SmRemoting,
+    SmRemotingDesired,
+)
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import (
     TokenFilterPolicy,
 )
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
+    Desired as PolicyDesired,
+)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import WinrmPolicy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 from winsim import HostState, SimulatedHost
 from winsim import auth as winsim_auth
+from winsim import rules as winsim_rules
 from winsim import server as winsim_server
+from winsim import tasks as winsim_tasks
+from winsim.wsman.commands import smremoting
 
 # NTLM sends the password as UTF-16LE, so anything goes: ASCII specials, a cp1252-only and a Cyrillic character,
 # a quote and a backslash (JSON and Python escape those).
@@ -570,3 +581,136 @@ def test_ntlm_over_http_is_always_encrypted(
     assert {a for _s, a, *_ in soap} == {"ntlm"}, soap  # Negotiate settles on NTLM here (no Kerberos)
     tokens = [payload for scheme, payload, *_ in wire_log if scheme == "negotiate"]
     assert tokens and not any(base64_leaks(token) for token in tokens)
+
+
+def test_tls_failure_comes_before_any_credential(
+    start_host: HostFactory, wire_log: list[tuple[str, str, bool, bool]]
+) -> None:
+    """An HTTPS listener this controller does not trust never gets a request, so never a Basic password."""
+    host = start_host("2019", configure=only_basic, https=True)
+    host.reset_request_count()
+    config = config_for(host, auth="basic", password=ASCII_SECRET, scheme="https", port=5986)  # no ca_path
+    with WSManClient(config) as client, pytest.raises(errors.TlsError) as caught:
+        remoting_info.observe(client)
+    assert "\n" not in str(caught.value) and not leaks(str(caught.value))
+    assert wire_log == [] and host.request_count == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a client certificate or key that cannot be loaded ([SSL] PEM lib, raised before any handshake) is "
+    "reported as a problem of the listener or of the TLS handshake; it should name connection.certificate_pem / "
+    "connection.certificate_key_pem (the controller's own files)",
+)
+def test_a_client_key_that_cannot_be_loaded_is_named_as_such(start_host: HostFactory, tmp_path: Path) -> None:
+    host = start_host("2019", https=True)
+    config = config_for(
+        host,
+        auth="certificate",
+        scheme="https",
+        port=5986,
+        ca_path=host.ca_path,
+        certificate_pem=host.ca_path,
+        certificate_key_pem=KEY_PEM,
+    )
+    with WSManClient(config) as client, pytest.raises(errors.WinRemoteError) as caught:
+        remoting_info.observe(client)
+    message = str(caught.value)
+    assert not leaks(message)
+    assert "certificate_key_pem" in message or "client certificate" in message, message
+
+
+# --- the rollback guard: scripts, backups and the scheduled task line hold no secret ---------------------------
+
+
+class WinrmDoesNotComeBack(WinrmPolicy):
+    """The restart happens, then WinRM stays stopped: the guard stays armed on the host."""
+
+    def __init__(self, host: SimulatedHost) -> None:
+        super().__init__(wait_seconds=2)
+        self.host = host
+
+    def wait_for(self, client: t.Any, expected: t.Any) -> t.Any:
+        with self.host.lock:
+            winsim_rules.stop_winrm(self.host.state)
+        self.host.apply_state()
+        return super().wait_for(client, expected)
+
+
+class ListenerChangeDoesNotComeBack:
+    """A client whose host creates the HTTP listener, then WinRM stays stopped."""
+
+    def __init__(self, client: WSManClient, host: SimulatedHost) -> None:
+        self.client, self.host = client, host
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self.client, name)
+
+    def create(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        reply = self.client.create(*args, **kwargs)
+        with self.host.lock:
+            winsim_rules.stop_winrm(self.host.state)
+        self.host.apply_state()
+        return reply
+
+
+def assert_host_keeps_no_secret(host: SimulatedHost, bodies: list[bytes], when: str) -> None:
+    for where, data in host_state_texts(host):
+        found = byte_leaks(data)
+        assert not found, f"secret in {where} {when}:\n" + "\n".join(found[:10])
+    for body in bodies:
+        found = byte_leaks(body)
+        assert not found, f"secret in a SOAP body {when}:\n" + "\n".join(found[:10])
+
+
+def time_passes(host: SimulatedHost) -> None:
+    with host.lock:
+        winsim_tasks.run_due(host.state, force=True)
+    host.apply_state()
+
+
+@pytest.mark.parametrize("profile", ["2019", "2008r2"])
+def test_no_secret_in_the_rollback_guard(start_host: HostFactory, profile: str) -> None:
+    """winrm_policy and sm_remoting arm a SYSTEM task with a restore script and backups: while it waits, after it
+    ran, and in every command that built it, the password is nowhere."""
+
+    def configure(state: HostState) -> None:
+        set_password(state, NTLM_SECRET)
+        smremoting.disable(state)
+
+    host = start_host(profile, configure=configure, https=True)
+    bodies: list[bytes] = []
+    record_soap(host, bodies)
+    https = {"scheme": "https", "port": 5986, "ca_path": host.ca_path, "password": NTLM_SECRET}
+
+    # sm_remoting over HTTPS creates the HTTP listener; WinRM does not come back, the guard stays armed
+    with (
+        WSManClient(config_for(host, connection_timeout=1, **https)) as client,
+        pytest.raises(rollback.RollbackPendingError) as pending,
+    ):
+        enable = SmRemotingDesired("enabled", scheme="https", port=5986)
+        base.execute(SmRemoting(wait_seconds=2), ListenerChangeDoesNotComeBack(client, host), enable, False)
+    assert not leaks(str(pending.value))
+    with host.lock:
+        assert host.state.scheduled_tasks, "the guard is armed"
+    assert_host_keeps_no_secret(host, bodies, "while the listener guard waits")
+    time_passes(host)
+    assert_host_keeps_no_secret(host, bodies, "after the listener guard ran")
+
+    # winrm_policy: the normal path (armed, then cancelled), then a restart that does not come back
+    with WSManClient(config_for(host, **https)) as client:
+        base.execute(WinrmPolicy(wait_seconds=15), client, PolicyDesired.from_args({"state": "enabled"}, None), False)
+    narrower = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    with (
+        WSManClient(config_for(host, connection_timeout=1, **https)) as client,
+        pytest.raises(rollback.RollbackPendingError) as pending,
+    ):
+        base.execute(WinrmDoesNotComeBack(host), client, narrower, check_mode=False)
+    assert not leaks(str(pending.value))
+    with host.lock:
+        assert host.state.scheduled_tasks, "the guard is armed"
+    assert_host_keeps_no_secret(host, bodies, "while the policy guard waits")
+    time_passes(host)
+    assert_host_keeps_no_secret(host, bodies, "after the policy guard ran")
+    with host.lock:
+        assert host.state.runtime.programs, "the command records were kept"
