@@ -391,6 +391,15 @@ OUTPUT_MODES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 }
 
 
+# proof that each mode's setting reached ansible-playbook, so the scan looked at what the mode prints
+MODE_MARKERS = {
+    "vvvv-json-log-tree": "task path: ",  # -vv and more show where each task comes from
+    "ansible-debug": ": starting run",  # ANSIBLE_DEBUG lines: "<pid> <time>: <what>"
+    "minimal-callback": " | FAILED! => {",
+    "oneline-callback-check": " | FAILED! => ",
+}
+
+
 def files_under(root: Path) -> Iterator[Path]:
     return (p for p in sorted(root.rglob("*")) if p.is_file())
 
@@ -462,6 +471,8 @@ def test_no_secret_in_output_logs_files_or_host_state(fleet: Fleet, tmp_path: Pa
         **env,
     )
     output = result.stdout + result.stderr
+    assert MODE_MARKERS[mode] in output, f"{mode} did not take effect:\n{output[:2000]}"
+    assert "basic-non-latin1" in log.read_text(encoding="utf-8", errors="replace")  # the log has the results
 
     assert_no_leak("ansible-playbook stdout", result.stdout)
     assert_no_leak("ansible-playbook stderr", result.stderr)
