@@ -13,6 +13,7 @@ import copy
 import itertools
 import json
 import re
+import subprocess
 import typing as t
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 from simhosts import (
+    BIN,
     JSON_RESULTS,
     HostFactory,
     add_https_listener,
@@ -47,10 +49,12 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 from winsim import HostState, SimulatedHost
+from winsim import addresses as winsim_addresses
 from winsim import auth as winsim_auth
 from winsim import rules as winsim_rules
 from winsim import server as winsim_server
 from winsim import tasks as winsim_tasks
+from winsim.fleet import read_fleet_info
 from winsim.wsman.commands import smremoting
 
 # NTLM sends the password as UTF-16LE, so anything goes: ASCII specials, a cp1252-only and a Cyrillic character,
@@ -725,3 +729,71 @@ def test_no_secret_in_the_rollback_guard(start_host: HostFactory, profile: str) 
     assert_host_keeps_no_secret(host, bodies, "after the policy guard ran")
     with host.lock:
         assert host.state.runtime.programs, "the command records were kept"
+
+
+# --- a fleet served by `winsim start`: its state dir (saved host states, log) after a run ---------------------
+
+
+def winsim_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "winsim"), *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_no_secret_in_a_winsim_fleet_state_dir(tmp_path: Path) -> None:
+    """The serving process saves every host's state after each change and keeps a log: after a verbose run
+    that changed both hosts, neither holds the password (but the account list, where it belongs)."""
+    state_dir = tmp_path / "state"
+    base = winsim_addresses.free_block(2, second_octets=range(68, 69))
+    started = winsim_cli(
+        "start", "--hosts", "2", "--profile", "2016", "--profile", "2008r2", "--winrm-ready",
+        "--base-address", base, "--inventory", str(tmp_path / "fleet.yml"), "--state-dir", str(state_dir),
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    try:
+        info = read_fleet_info(state_dir)
+        hosts: dict[str, dict[str, t.Any]] = {}
+        for entry in info["hosts"]:
+            patch = json.dumps([{"op": "replace", "path": "/accounts/0/password", "value": NTLM_SECRET}])
+            patched = winsim_cli("set", "--state-dir", str(state_dir), "--host", entry["name"], "--json-patch", patch)
+            assert patched.returncode == 0, patched.stderr
+            hosts[entry["name"]] = {
+                "ansible_host": entry["address"],
+                "ansible_port": entry["http_port"],
+                "ansible_connection": "psrp",
+                "ansible_psrp_protocol": "http",
+                "ansible_psrp_auth": "ntlm",
+                "ansible_user": "Administrator",
+                "ansible_password": NTLM_SECRET,
+            }
+        inventory = tmp_path / "inventory.yml"
+        inventory.write_text(yaml.safe_dump({"windows": {"hosts": hosts}}, allow_unicode=True), encoding="utf-8")
+        playbook = tmp_path / "run.yml"
+        playbook.write_text(
+            "- name: Run\n  hosts: windows\n  gather_facts: false\n  tasks:" + TASKS.format(connection=""),
+            encoding="utf-8",
+        )
+        log = tmp_path / "ansible.log"
+        result = run_playbook(playbook, inventory, "-vvvv", "--diff", ANSIBLE_LOG_PATH=str(log))
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert result.stdout.count("changed=2") == 2, result.stdout[-2000:]  # token filter and firewall rules
+        assert_no_leak("ansible-playbook output", result.stdout + result.stderr)
+        assert_no_leak("the Ansible log", log.read_text(encoding="utf-8", errors="replace"))
+    finally:
+        stopped = winsim_cli("stop", "--state-dir", str(state_dir))
+    assert stopped.returncode == 0, stopped.stderr
+    saved = sorted((state_dir / "hosts").glob("*.json"))
+    assert len(saved) == 2
+    for path in saved:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        assert [a["password"] for a in state.pop("accounts") if a["name"] == "Administrator"] == [NTLM_SECRET]
+        assert state["registry"] and state["scheduled_tasks"] == {}
+        for where, data in (
+            (str(path), json.dumps(state, ensure_ascii=False).encode("utf-8")),
+            (f"{path} (ASCII JSON)", json.dumps(state).encode("ascii")),
+        ):
+            found = byte_leaks(data)
+            assert not found, f"secret in {where}:\n" + "\n".join(found[:10])
+    for path in files_under(state_dir):
+        if path.parent.name in ("hosts", "patches"):
+            continue  # the saved states are checked above without their accounts; patches are this test's own
+        found = byte_leaks(path.read_bytes())
+        assert not found, f"secret in {path}:\n" + "\n".join(found[:10])
