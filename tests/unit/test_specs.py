@@ -42,7 +42,7 @@ def test_every_option_named_like_a_secret_is_no_log(module: str) -> None:
     ]
     assert [path for path, no_log in secret if no_log is not True] == []
     if "connection" in module_spec(module):
-        assert {path for path, _ in secret} >= {"connection.password", "connection.certificate_key_pem"}
+        assert {path for path, _no_log in secret} >= {"connection.password", "connection.certificate_key_pem"}
 
 
 def test_only_secrets_are_no_log() -> None:

@@ -94,7 +94,7 @@ class Layout:
 
     @classmethod
     def fresh(cls, backups: int) -> Layout:
-        return cls(new_token(), tuple(secrets.token_hex(8) for _ in range(backups + 3)))
+        return cls(new_token(), tuple(secrets.token_hex(8) for _unused in range(backups + 3)))
 
     @property
     def folder(self) -> str:

@@ -244,7 +244,7 @@ class Desired:
             return False
         if listener.address == "*":
             return True
-        kind, _, value = listener.address.partition(":")
+        kind, _sep, value = listener.address.partition(":")
         return kind.upper() == "IP" and value.strip("[]") in (self.addresses or ())
 
     def warnings(self) -> list[str]:
@@ -273,7 +273,7 @@ def resolve(name: str, port: int, seconds: float = RESOLVE_SECONDS) -> tuple[str
         raise OSError(f"no answer within {seconds:.0f}s") from None
     except (OSError, UnicodeError) as exc:
         raise OSError(str(exc)) from None
-    return tuple(dict.fromkeys(str(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in infos))
+    return tuple(dict.fromkeys(str(ipaddress.ip_address(str(info[4][0]).split("%", maxsplit=1)[0])) for info in infos))
 
 
 def _is_policy_key(key: str) -> bool:

@@ -330,10 +330,9 @@ def test_http_body_snippet_is_truncated() -> None:
 @pytest.mark.parametrize("password", ["Pa55\u20acword", "\u5bc6\u7801", "pw\U0001f511"])
 def test_codec_error_on_the_password_says_only_what_to_do(password: str) -> None:
     config = cfg(auth="basic", scheme="https", port=5986, password=password)
-    try:
+    with pytest.raises(UnicodeEncodeError) as caught:
         password.encode("latin-1")
-    except UnicodeEncodeError as exc:
-        err = errors.translate(exc, config)
+    err = errors.translate(caught.value, config)
     assert isinstance(err, errors.InvalidSettingsError)
     assert str(err).endswith(errors.BASIC_ENCODING)
     assert "position" not in str(err) and password not in str(err)

@@ -133,7 +133,7 @@ ALPHABET = "&|<>^()%  \\abc:;=,~`'[]{}+*?./-@#$é"
 
 def hostile_values() -> list[str]:
     rng = random.Random(20261202)
-    generated = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 24))) for _ in range(400)]
+    generated = ["".join(rng.choice(ALPHABET) for _char in range(rng.randint(1, 24))) for _string in range(400)]
     return HOSTILE + generated
 
 

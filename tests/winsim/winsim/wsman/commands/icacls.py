@@ -78,7 +78,7 @@ def _sid(text: str) -> str | None:
     if text.startswith("*"):
         return text[1:].upper() if re.fullmatch(r"\*S-1(-\d+)+", text, re.IGNORECASE) else None
     by_name = {name.lower(): sid for sid, name in NAMES.items()}
-    by_name.update({name.split("\\")[-1].lower(): sid for sid, name in NAMES.items()})
+    by_name.update({name.rsplit("\\", maxsplit=1)[-1].lower(): sid for sid, name in NAMES.items()})
     return by_name.get(text.lower())
 
 
