@@ -611,12 +611,6 @@ def test_tls_failure_comes_before_any_credential(
     assert wire_log == [] and host.request_count == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a client certificate or key that cannot be loaded ([SSL] PEM lib, raised before any handshake) is "
-    "reported as a problem of the listener or of the TLS handshake; it should name connection.certificate_pem / "
-    "connection.certificate_key_pem (the controller's own files)",
-)
 def test_a_client_key_that_cannot_be_loaded_is_named_as_such(start_host: HostFactory, tmp_path: Path) -> None:
     host = start_host("2019", https=True)
     config = config_for(

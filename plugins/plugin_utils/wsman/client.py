@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import tempfile
 import time
 import typing as t
@@ -124,6 +125,20 @@ def parse_enumeration(body: ET.Element) -> tuple[list[ET.Element], str | None, b
     return items, context, end
 
 
+def check_client_certificate(certificate_path: str, key_path: str) -> None:
+    """Load the client certificate and key on the controller before connecting, so a file that is not a PEM
+    certificate with its unencrypted key is reported as such, not as a failure of the listener or the handshake.
+    The library's error text is not repeated: it could quote the files."""
+    try:
+        ssl.create_default_context(ssl.Purpose.SERVER_AUTH).load_cert_chain(certificate_path, key_path)
+    except (ssl.SSLError, OSError, ValueError):
+        raise errors.InvalidSettingsError(
+            "connection.certificate_pem / connection.certificate_key_pem (ansible_psrp_certificate_pem, "
+            "ansible_psrp_certificate_key_pem): the client certificate and its key could not be loaded on this "
+            "controller; give a PEM certificate and the unencrypted PEM private key that belongs to it"
+        ) from None
+
+
 class WSManClient:
     """Get/Put/Create/Delete, Enumerate(+Pull), CIM invoke, Identify and WinRS over one WSMan session."""
 
@@ -168,6 +183,7 @@ class WSManClient:
             if config.auth == "certificate":
                 kwargs["certificate_pem"] = self._pem_path(config.certificate_pem or "")
                 kwargs["certificate_key_pem"] = self._pem_path(config.certificate_key_pem or "")
+                check_client_certificate(kwargs["certificate_pem"], kwargs["certificate_key_pem"])
             self._wsman = WSMan(
                 config.host,
                 port=config.port,

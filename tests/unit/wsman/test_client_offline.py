@@ -6,6 +6,7 @@ import base64
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from pypsrp import exceptions as pe
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, client, errors, transport, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
+from winsim import certs
 
 S = wx.NS["s"]
 Reply = Callable[[str, str, Any, Any, Any], Any]
@@ -108,9 +110,9 @@ def test_wsman_kwargs(fake: type[FakeWSMan], tmp_path: Any) -> None:
     assert "pw" not in repr(c)
 
 
-def test_certificate_pem_text_goes_to_temp_files_removed_on_close(fake: type[FakeWSMan]) -> None:
-    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    key = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+def test_certificate_pem_text_goes_to_temp_files_removed_on_close(fake: type[FakeWSMan], tmp_path: Path) -> None:
+    pair = certs.create_certificate(tmp_path, "client", "127.0.0.1")
+    pem, key = pair.cert_path.read_text(), pair.key_path.read_text()
     c = client.WSManClient(
         config(scheme="https", port=5986, auth="certificate", certificate_pem=pem, certificate_key_pem=key)
     )
@@ -121,6 +123,29 @@ def test_certificate_pem_text_goes_to_temp_files_removed_on_close(fake: type[Fak
     assert (os.stat(paths[1]).st_mode & 0o077) == 0
     c.close()
     assert not any(os.path.exists(p) for p in paths)
+
+
+@pytest.mark.parametrize("broken", ["key", "certificate", "mismatch"])
+def test_a_client_certificate_that_cannot_be_loaded_is_a_settings_error(
+    fake: type[FakeWSMan], tmp_path: Path, broken: str
+) -> None:
+    pair = certs.create_certificate(tmp_path / "a", "client", "127.0.0.1")
+    other = certs.create_certificate(tmp_path / "b", "other", "127.0.0.2")
+    pem, key = pair.cert_path.read_text(), pair.key_path.read_text()
+    secret_line = "SECRETKEYMATERIAL"
+    if broken == "key":
+        key = f"-----BEGIN PRIVATE KEY-----\n{secret_line}\n-----END PRIVATE KEY-----\n"
+    elif broken == "certificate":
+        pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    else:
+        key = other.key_path.read_text()
+    c = client.WSManClient(
+        config(scheme="https", port=5986, auth="certificate", certificate_pem=pem, certificate_key_pem=key)
+    )
+    with pytest.raises(errors.InvalidSettingsError, match=r"connection\.certificate_key_pem") as caught:
+        c.get("urn:r")
+    assert fake.instances == [] and secret_line not in str(caught.value)
+    c.close()
 
 
 def test_invalid_config_is_invalid_settings(fake: type[FakeWSMan]) -> None:
