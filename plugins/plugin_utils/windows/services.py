@@ -1,7 +1,14 @@
 """Windows services, read through ``sc.exe qc`` / ``sc.exe query``.
 
-sc prints the numeric codes beside the words (``STATE : 4  RUNNING``); only the numbers are parsed, so the
-result does not depend on the Windows display language.
+sc translates its labels on a non-English Windows (pt-BR prints ``NOME_DO_SERVIÇO`` and ``ESTADO : 4  RUNNING``,
+as captured in https://github.com/mym0us3r/Unified-Sysmon-Configs, README, "sc query sysmon"), and the accented
+labels arrive in the shell's code page. What stays the same in every language is the value: the numeric code
+followed by its English constant (``4  RUNNING``, ``2   AUTO_START  (DELAYED)``), the names of the
+SERVICE_STATUS / QUERY_SERVICE_CONFIG values (https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_status,
+https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-query_service_configw). So no label is read: a line
+counts as the state when it carries a state code with its constant, and as the start type when it carries a
+start-type code with its constant. sc's failure line keeps the Win32 error number (``FAILED 1060:``,
+ERROR_SERVICE_DOES_NOT_EXIST), which is how a missing service is told apart from output that could not be read.
 """
 
 from __future__ import annotations
@@ -11,19 +18,34 @@ import re
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
-_START_TYPES = {0: "boot", 1: "system", 2: "auto", 3: "manual", 4: "disabled"}
-_STATES = {
-    1: "stopped",
-    2: "start_pending",
-    3: "stop_pending",
-    4: "running",
-    5: "continue_pending",
-    6: "pause_pending",
-    7: "paused",
+# code -> (constant sc prints, the collection's word)
+START_TYPES = {
+    0: ("BOOT_START", "boot"),
+    1: ("SYSTEM_START", "system"),
+    2: ("AUTO_START", "auto"),
+    3: ("DEMAND_START", "manual"),
+    4: ("DISABLED", "disabled"),
 }
-_FIELD = re.compile(r"^\s*(?P<name>[A-Z_]+)\s*:\s*(?P<code>\d+)\s*(?P<rest>.*)$")
+STATES = {
+    1: ("STOPPED", "stopped"),
+    2: ("START_PENDING", "start_pending"),
+    3: ("STOP_PENDING", "stop_pending"),
+    4: ("RUNNING", "running"),
+    5: ("CONTINUE_PENDING", "continue_pending"),
+    6: ("PAUSE_PENDING", "pause_pending"),
+    7: ("PAUSED", "paused"),
+}
+VALUE = re.compile(r":\s*(?P<code>[0-9]+)\s+(?P<constant>[A-Z][A-Z0-9_]*)(?P<rest>.*)$")
+SERVICE_DOES_NOT_EXIST = re.compile(r"^\s*\[SC\].*\b1060:", re.MULTILINE)
+
+
+class ServiceReadError(errors.WinRemoteError):
+    """sc answered, but with neither a service status nor "the service does not exist"."""
+
+    kind = "service"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,26 +71,39 @@ def query_commands(name: str) -> tuple[str, str]:
     return f"sc qc {quote.cmd(name)}", f"sc query {quote.cmd(name)}"
 
 
+def find_value(output: str, table: dict[int, tuple[str, str]]) -> tuple[str, str] | None:
+    """(word, rest of the line) of the first ``<code>  <CONSTANT>`` pair that ``table`` names, whatever the label."""
+    for line in output.splitlines():
+        match = VALUE.search(line)
+        if match is None:
+            continue
+        known = table.get(int(match.group("code")))
+        if known is not None and known[0] == match.group("constant"):
+            return known[1], match.group("rest")
+    return None
+
+
 def parse(name: str, qc_output: str, query_output: str) -> ServiceStatus:
-    """Combine ``sc qc`` (start type) and ``sc query`` (state) output."""
-    start_mode: str | None = None
-    delayed = False
-    state: str | None = None
-    for line in qc_output.splitlines():
-        match = _FIELD.match(line)
-        if match and match.group("name") == "START_TYPE":
-            start_mode = _START_TYPES.get(int(match.group("code")))
-            delayed = "DELAYED" in match.group("rest").upper()
-    for line in query_output.splitlines():
-        match = _FIELD.match(line)
-        if match and match.group("name") == "STATE":
-            state = _STATES.get(int(match.group("code")))
+    """Combine ``sc qc`` (start type) and ``sc query`` (state) output, in any display language.
+
+    Raises :class:`ServiceReadError` when neither output holds a status nor sc's "does not exist" error: such a
+    service is unread, not absent, and nothing may be planned on it."""
+    start = find_value(qc_output, START_TYPES)
+    state = find_value(query_output, STATES)
+    if start is None and state is None:
+        if SERVICE_DOES_NOT_EXIST.search(qc_output) or SERVICE_DOES_NOT_EXIST.search(query_output):
+            return ServiceStatus(name, exists=False)
+        shown = errors.truncate(qc_output + " " + query_output) or "no output"
+        raise ServiceReadError(
+            f"the {name} service could not be read: '{' & '.join(query_commands(name))}' printed neither a "
+            f"service status nor 'service does not exist' ({shown}); run them on the host to see why"
+        )
     return ServiceStatus(
         name,
-        exists=start_mode is not None or state is not None,
-        start_mode=start_mode,
-        delayed_start=delayed,
-        state=state,
+        exists=True,
+        start_mode=start[0] if start else None,
+        delayed_start=bool(start and "(DELAYED)" in start[1].upper()),
+        state=state[0] if state else None,
     )
 
 
