@@ -106,14 +106,38 @@ def put_rule(state: HostState, target: Instance, params: Params) -> None:
     firewall.save_rule(state.registry, rule)
 
 
+# ASSUMPTION (UNVERIFIED): the wording of Windows' refusal of an address it cannot parse (the keyword list is the one
+# of Set-NetFirewallRule -RemoteAddress, https://learn.microsoft.com/en-us/powershell/module/netsecurity/set-netfirewallrule).
+BAD_ADDRESS = (
+    "The address is invalid. Addresses may be specified as IP addresses, ranges, or subnets. Also, the following "
+    "address keywords are allowed in certain places: " + ", ".join(firewall.ADDRESS_KEYWORDS) + ". Keywords can be "
+    "restricted to IPv4 or IPv6 by appending a 4 or a 6."
+)
+
+
+def remote_addresses(values: list[str]) -> list[str]:
+    """Validated RemoteAddress values, keywords in the cmdlet spelling ([] for Any); the store encoding of keywords
+    (RA4/RA6 or RA42/RA62) is the rule renderer's business."""
+    addresses = [v.strip() for v in values if v.strip()]
+    if any(a.lower() in ("any", "*") for a in addresses):
+        if len(addresses) > 1:
+            raise invalid_parameter("Any must be the only remote address.")
+        return []
+    found: list[str] = []
+    for address in addresses:
+        entry = firewall.canonical_keyword(address)
+        if firewall.keyword_of(entry) is None and not firewall.valid_address(entry):
+            raise invalid_parameter(BAD_ADDRESS)
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
 def put_address(state: HostState, target: Instance, params: Params) -> None:
     rule = _editable_rule(state, target)
     for name, values in params.items():
         if name == "RemoteAddress":
-            addresses = [v.strip() for v in values if v.strip()]
-            if "Any" in addresses and len(addresses) > 1:
-                raise invalid_parameter("Any must be the only remote address.")
-            rule.remote_addresses = [] if addresses in ([], ["Any"]) else addresses
+            rule.replace_remote_addresses(remote_addresses(list(values)))
         elif name not in ("InstanceID", "CreationClassName", "Name", "SystemCreationClassName", "SystemName"):
             raise invalid_parameter(f"The property {name} cannot be changed by the simulator.")
     firewall.save_rule(state.registry, rule)

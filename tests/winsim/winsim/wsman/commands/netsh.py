@@ -78,6 +78,33 @@ def _show(rule: FirewallRule) -> str:
     )
 
 
+# ASSUMPTION (UNVERIFIED): the wording and exit code of netsh's refusal of a remoteip= value it does not know.
+BAD_REMOTEIP = "\r\nThe value specified for the 'remoteip' parameter is not valid.\r\n\r\n"
+
+
+def _remote_ips(inv: Invocation, text: str) -> list[str] | CommandResult:
+    """remoteip= as canonical entries ([] for any), or netsh's refusal.
+
+    netsh on 2008 / 2008 R2 takes any, localsubnet, dns, dhcp, wins, defaultgateway and addresses ("Netsh
+    AdvFirewall Firewall Commands", https://technet.microsoft.com/en-us/library/dd734783(v=ws.10).aspx); their rule
+    schema 2.10 has no other keyword ([MS-FASP] 2.2.21, FW_ADDRESS_KEYWORD_MAX_V2_10). ASSUMPTION (UNVERIFIED): on
+    2012 and later netsh also takes the newer keywords (Internet, Intranet, ...), stored in RA42= / RA62=.
+    """
+    addresses = [a.strip() for a in text.split(",") if a.strip()]
+    if [a.lower() for a in addresses] == ["any"]:
+        return []
+    newer = tuple(int(x) for x in inv.state.os_version.split(".")[:2]) >= (6, 2)
+    allowed = firewall.ADDRESS_KEYWORDS if newer else firewall.V2_10_KEYWORDS
+    found: list[str] = []
+    for address in addresses:
+        entry = firewall.canonical_keyword(address)
+        if entry not in allowed and not firewall.valid_address(entry):
+            return CommandResult(stdout=BAD_REMOTEIP, rc=1)
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
 def run(inv: Invocation) -> CommandResult:
     words = [a.lower() for a in inv.args[:4]]
     if words[:2] != ["advfirewall", "firewall"] or len(words) < 4 or words[3] != "rule":
@@ -102,18 +129,16 @@ def run(inv: Invocation) -> CommandResult:
         profiles = _profiles(new["profile"]) if "profile" in new else None
         if profiles is not None and not profiles:
             return CommandResult(stdout=f"The profile '{new['profile']}' is not valid.\r\n", rc=1)
+        addresses = _remote_ips(inv, new["remoteip"]) if "remoteip" in new else None
+        if isinstance(addresses, CommandResult):
+            return addresses
         for rule in matches:
             if enable:
                 rule.enabled = enable == "yes"
             if profiles is not None:
                 rule.profiles = [] if profiles == set(ALL_PROFILES) else [p for p in ALL_PROFILES if p in profiles]
-            if "remoteip" in new:
-                addresses = [a.strip() for a in new["remoteip"].split(",") if a.strip()]
-                rule.remote_addresses = (
-                    []
-                    if [a.lower() for a in addresses] == ["any"]
-                    else [firewall.canonical_keyword(a) for a in addresses]
-                )
+            if addresses is not None:
+                rule.replace_remote_addresses(addresses)
             firewall.save_rule(inv.state.registry, rule)
         return CommandResult(stdout=f"\r\nUpdated {len(matches)} rule(s).\r\nOk.\r\n\r\n")
     return CommandResult(stdout="The following command was not found: " + " ".join(inv.args) + ".\r\n", rc=1)
