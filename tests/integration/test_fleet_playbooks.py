@@ -164,7 +164,7 @@ def test_faults_fail_cleanly_and_a_rerun_converges(fleet: Fleet, tmp_path: Path)
     assert "connection reset" in messages["sim-2012-03"]
     assert reset.request_count >= 6  # the observation went through and the reset hit the changes
     assert "500" in messages["sim-2019-06"] and "cannot process the request" in messages["sim-2019-06"]
-    assert "denied access" in messages["sim-2016-05"] and "LocalAccountTokenFilterPolicy" in messages["sim-2016-05"]
+    assert "HTTP 401" in messages["sim-2016-05"] and "LocalAccountTokenFilterPolicy" in messages["sim-2016-05"]
     assert "Traceback" not in result.stderr
     # the untouched hosts converged in the same run
     counters = recap(result.stdout)

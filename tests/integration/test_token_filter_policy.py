@@ -16,6 +16,15 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.toke
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
+OBSERVE = """
+- name: Observe as the local administrator
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Observe
+      winremote.remoting.remoting_info:
+"""
+
 PLAYBOOK = """
 - name: Token filter policy
   hosts: windows
@@ -31,7 +40,8 @@ def local_admin_can_observe(host: object) -> bool:
     try:
         with WSManClient(config_for(host, username="localadmin")) as client:  # type: ignore[arg-type]
             remoting_info.observe(client)
-    except errors.AccessDeniedError:
+    except errors.AuthenticationFailedError as err:  # WinRM refuses the filtered token with HTTP 401
+        assert "UAC remote restrictions" in str(err), str(err)
         return False
     return True
 
@@ -98,3 +108,30 @@ def test_fault_mid_apply_fails_cleanly_and_rerun_converges(start_host: HostFacto
     rerun = run_playbook(playbook, inventory)
     assert rerun.returncode == 0 and "changed=1" in rerun.stdout
     assert host.state.registry.get_data(KEY, VALUE) == 1
+
+
+def test_remoting_info_as_filtered_local_admin_then_admitted(start_host: HostFactory, tmp_path: Path) -> None:
+    """Before the policy: "Credentials not valid" and a message naming both causes; after it: observed."""
+    hosts = {f"sim-{profile}": start_host(profile) for profile in ("2008r2", "2022")}
+    as_local = write_inventory(
+        tmp_path / "local.yml", {name: h.inventory_vars(user="localadmin") for name, h in hosts.items()}
+    )
+    as_admin = write_inventory(tmp_path / "admin.yml", {name: h.inventory_vars() for name, h in hosts.items()})
+    observe = tmp_path / "observe.yml"
+    observe.write_text(OBSERVE, encoding="utf-8")
+    enable = tmp_path / "enable.yml"
+    enable.write_text(PLAYBOOK.format(enabled="true"), encoding="utf-8")
+
+    before = task_results(run_playbook(observe, as_local, "-v", **JSON_RESULTS).stdout)[0]
+    for name in hosts:
+        outcome = before[name]
+        assert outcome["_status"] == "fatal" and outcome["manageability"] == "Credentials not valid", outcome
+        message = outcome["msg"]
+        assert "\n" not in message and "HTTP 401" in message, message
+        assert "password is wrong" in message and "UAC remote restrictions" in message, message
+        assert "winremote.remoting.token_filter_policy" in message and "built-in Administrator" in message, message
+
+    assert run_playbook(enable, as_admin).returncode == 0
+    after = task_results(run_playbook(observe, as_local, "-v", **JSON_RESULTS).stdout)[0]
+    assert after["sim-2022"]["_status"] == "ok" and after["sim-2022"]["manageability"] == "Online", after
+    assert after["sim-2008r2"]["_status"] == "ok", after

@@ -50,6 +50,7 @@ BASIC_USER_ENCODING = (
     "the user name contains characters that Basic authentication cannot send (use NTLM/Kerberos or ASCII)"
 )
 WSMAN_ACCESS_DENIED = 5
+TOKEN_FILTERED_AUTH = ("ntlm", "negotiate")  # NTLM logons of local accounts are the ones UAC remote restrictions filter
 WSMAN_TIMED_OUT = 2150858793  # 0x80338029: Receive had no output within OperationTimeout; the client polls again
 
 
@@ -257,7 +258,9 @@ def _endpoint(config: ConnectionConfig | None) -> str:
 
 
 def looks_local(username: str | None, host: str | None = None) -> bool:
-    """True when the user name names a local account (no domain, ``.\\user`` or ``HOSTNAME\\user``)."""
+    """True when the user name names a local account: no domain, ``.\\user``, or ``HOSTNAME\\user`` where HOSTNAME is
+    the first label of the connection host (the host's own name may differ from it; then the account is not known
+    to be local)."""
     if not username:
         return False
     if "@" in username:
@@ -275,13 +278,18 @@ def _bare_user(username: str) -> str:
     return username.split("\\", 1)[-1].split("@", 1)[0]
 
 
+def is_builtin_admin(username: str) -> bool:
+    """The built-in Administrator by its usual name (UAC remote restrictions do not filter it)."""
+    return _bare_user(username).lower() == "administrator"
+
+
 def access_denied(config: ConnectionConfig | None, detail: str = "") -> AccessDeniedError:
     """Build the access-denied message, with the token-filter hint when the account looks local."""
     user = getattr(config, "username", None) or "?"
     text = f"WinRM at {_endpoint(config)} authenticated user '{user}' but denied access"
     if detail:
         text += f" ({truncate(detail)})"
-    if looks_local(user, getattr(config, "host", None)) and _bare_user(user).lower() != "administrator":
+    if looks_local(user, getattr(config, "host", None)) and not is_builtin_admin(user):
         text += (
             ": the account may be a local administrator other than the built-in Administrator: set "
             "LocalAccountTokenFilterPolicy=1 (winremote.remoting.token_filter_policy) or use a domain account or "
@@ -306,10 +314,22 @@ def authentication_failed(config: ConnectionConfig | None, detail: str = "") -> 
             "would send the password in clear text; use HTTPS (connection.scheme=https, port 5986) or "
             "ntlm/negotiate/kerberos, which encrypt messages over HTTP"
         )
-    text = (
-        f"WinRM at {_endpoint(config)} rejected the credentials of user '{user}' with auth={auth} (HTTP 401): "
-        "check the user name and password, or enable that auth method on the host (winrm/config/service/auth)"
-    )
+    if auth in TOKEN_FILTERED_AUTH and looks_local(user, getattr(config, "host", None)) and not is_builtin_admin(user):
+        # A local administrator other than the built-in one gets a UAC-filtered token over a network logon, and WinRM
+        # answers it with 401 like a wrong password (https://github.com/diyan/pywinrm/issues/188; the HTTP 401
+        # causes in https://docs.ansible.com/ansible/latest/os_guide/windows_winrm.html).
+        text = (
+            f"WinRM at {_endpoint(config)} rejected the credentials of local user '{user}' with auth={auth} "
+            "(HTTP 401): either the password is wrong, or the account is a local administrator other than the "
+            "built-in Administrator whose token UAC remote restrictions filter (LocalAccountTokenFilterPolicy is not "
+            "1); check the user name and password, or run winremote.remoting.token_filter_policy as the built-in "
+            "Administrator or a domain account, or connect as the built-in Administrator or a domain account"
+        )
+    else:
+        text = (
+            f"WinRM at {_endpoint(config)} rejected the credentials of user '{user}' with auth={auth} (HTTP 401): "
+            "check the user name and password, or enable that auth method on the host (winrm/config/service/auth)"
+        )
     if detail:
         text += f" [{truncate(detail)}]"
     return AuthenticationFailedError(text)

@@ -144,6 +144,52 @@ def test_transport_401_is_authentication() -> None:
     )
 
 
+LOCAL_401_CAUSES = ("password is wrong", "UAC remote restrictions", "LocalAccountTokenFilterPolicy")
+LOCAL_401_FIXES = ("winremote.remoting.token_filter_policy", "built-in Administrator", "domain account")
+
+
+@pytest.mark.parametrize("user", ["localadmin", ".\\localadmin", "SRV01\\localadmin", "srv01\\LocalAdmin"])
+@pytest.mark.parametrize("auth", ["ntlm", "negotiate"])
+@pytest.mark.parametrize(
+    "exc",
+    [pe.AuthenticationError("Failed to authenticate the user"), pe.WinRMTransportError("http", 401, "")],
+    ids=["pypsrp-auth", "transport-401"],
+)
+def test_401_for_local_account_names_both_causes_and_fixes(user: str, auth: str, exc: BaseException) -> None:
+    """A UAC-filtered local administrator gets the same 401 as a wrong password: the message names both."""
+    err = errors.translate(exc, cfg(username=user, auth=auth))
+    assert err.__class__ is errors.AuthenticationFailedError and err.kind == "authentication_failed"
+    text = str(err)
+    assert all(cause in text for cause in LOCAL_401_CAUSES), text
+    assert all(fix in text for fix in LOCAL_401_FIXES), text
+    assert user in text and "401" in text
+    assert "\n" not in text and PASSWORD not in text
+
+
+@pytest.mark.parametrize(
+    ("user", "auth"),
+    [
+        ("EXAMPLE\\admin", "ntlm"),  # a domain account: UAC remote restrictions do not apply
+        ("admin@example.test", "negotiate"),
+        ("OTHERHOST\\admin", "ntlm"),  # not the connection host's first label: not known to be local
+        ("Administrator", "ntlm"),  # the built-in Administrator is not filtered
+        (".\\administrator", "ntlm"),
+        ("localadmin", "kerberos"),  # Kerberos has no local accounts; not the token filter's 401
+    ],
+)
+def test_401_without_token_filter_hint(user: str, auth: str) -> None:
+    err = errors.translate(pe.WinRMTransportError("http", 401, ""), cfg(username=user, auth=auth))
+    assert isinstance(err, errors.AuthenticationFailedError)
+    assert "check the user name and password" in str(err)
+    assert "LocalAccountTokenFilterPolicy" not in str(err) and "token_filter_policy" not in str(err)
+
+
+def test_401_hint_for_an_ip_host_only_without_domain() -> None:
+    """With an IP address as the host no domain is known to be the host's own, so only bare / '.' names count."""
+    assert "UAC" in str(errors.authentication_failed(cfg(host="192.0.2.10", username=".\\localadmin")))
+    assert "UAC" not in str(errors.authentication_failed(cfg(host="192.0.2.10", username="SRV01\\localadmin")))
+
+
 def test_relates_to_mismatch_is_protocol_error() -> None:
     err = errors.translate(pe.WinRMError("Received related id does not match"), cfg())
     assert isinstance(err, errors.ProtocolError)

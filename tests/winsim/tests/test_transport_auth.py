@@ -171,14 +171,51 @@ def test_negotiate_disabled_is_401(fake_host: SimulatedHost, fake_model: FakeMod
     assert res.raw.headers.getlist("WWW-Authenticate") == ["Kerberos"]
 
 
-def test_access_denied_is_500_fault_code_5(fake_host: SimulatedHost, fake_model: FakeModel) -> None:
+def test_token_filtered_local_admin_is_401(fake_host: SimulatedHost, fake_model: FakeModel) -> None:
+    """A UAC-filtered local administrator is refused like bad credentials (HTTP 401), not with a WS-Man fault."""
     fake_model.deny = "access_denied_token_filter"
+    with wsman(fake_host, user="localadmin") as client, pytest.raises(AuthenticationError):
+        client.get(CONFIG)
+    assert fake_model.identities[-1].user == "localadmin"
+    assert fake_model.identities[-1].auth == "ntlm"
+    assert fake_host.request_count == 0  # refused before any SOAP was processed
+
+
+def test_token_filtered_final_leg_is_401(fake_host: SimulatedHost, fake_model: FakeModel) -> None:
+    """The handshake completes (the challenge is answered) and only the final leg gets 401, with the offers."""
+    fake_model.deny = "access_denied_token_filter"
+    session = requests.Session()
+    client = spnego.client("localadmin", PASSWORD, hostname=fake_host.address, protocol="ntlm")
+    negotiate = client.step()
+    assert negotiate is not None
+    second = session.post(
+        url(fake_host),
+        data=b"",
+        timeout=10,
+        headers={"Authorization": "Negotiate " + base64.b64encode(negotiate).decode()},
+    )
+    assert second.status_code == 401
+    challenge = second.headers["WWW-Authenticate"].split(" ", 1)[1]
+    authenticate = client.step(base64.b64decode(challenge))
+    assert authenticate is not None
+    third = session.post(
+        url(fake_host),
+        data=b"",
+        timeout=10,
+        headers={"Authorization": "Negotiate " + base64.b64encode(authenticate).decode()},
+    )
+    assert third.status_code == 401
+    assert "Negotiate" in third.raw.headers.getlist("WWW-Authenticate")
+    assert fake_model.identities[-1].user == "localadmin"
+
+
+def test_access_denied_is_500_fault_code_5(fake_host: SimulatedHost, fake_model: FakeModel) -> None:
+    """An authenticated account that is not allowed (not a filtered administrator) gets fault 5."""
+    fake_model.deny = "access_denied"
     with wsman(fake_host, user="localadmin") as client, pytest.raises(WSManFaultError) as err:
         client.get(CONFIG)
     assert err.value.code == 5
     assert err.value.reason == "Access is denied."
-    assert fake_model.identities[-1].user == "localadmin"
-    assert fake_model.identities[-1].auth == "ntlm"
 
 
 def test_unauthenticated_identify(fake_host: SimulatedHost) -> None:

@@ -2,8 +2,9 @@
 
 One ``ListenerServer`` per open endpoint (HTTP 5985, HTTPS 5986).  Each TCP connection gets one handler
 instance, so the handler holds that connection's security context (NTLM/Negotiate is per connection, as on
-Windows).  The pipeline: path -> unauthenticated Identify -> authentication -> decryption -> faults -> counting
--> authorization -> model dispatch -> encryption -> side effects.
+Windows).  The pipeline: path -> unauthenticated Identify -> authentication (a UAC-filtered local administrator is
+refused here, with 401) -> decryption -> faults -> counting -> authorization -> model dispatch -> encryption -> side
+effects.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
 SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
+TOKEN_FILTERED = "access_denied_token_filter"  # the model's reason key for a UAC-filtered local administrator
 
 
 class ListenerServer(ThreadingHTTPServer):
@@ -247,9 +249,24 @@ class WinRMHandler(BaseHTTPRequestHandler):
             return None
         # Kerberos is not simulated, so a completed Negotiate context is always NTLM (raw or SPNEGO-wrapped);
         # it is reported as "ntlm" because that is what Windows' token filtering looks at.
-        self.session_identity = Identity(user=user, domain=domain, auth="ntlm", encrypted=False, tls=tls)
+        identity = Identity(user=user, domain=domain, auth="ntlm", encrypted=False, tls=tls)
+        if self._token_filtered(identity):
+            # A local administrator other than the built-in Administrator, without LocalAccountTokenFilterPolicy=1,
+            # is refused with HTTP 401 on the leg that completes the handshake, not with a WS-Man fault
+            # (https://github.com/diyan/pywinrm/issues/188: the same account works once the policy is 1).
+            # ASSUMPTION (UNVERIFIED): that 401 carries the same WWW-Authenticate offers as the first one.
+            self.acceptor = None
+            self._unauthorized()
+            return None
+        self.session_identity = identity
         self._pending_token = out
         return self.session_identity
+
+    def _token_filtered(self, identity: Identity) -> bool:
+        """UAC remote restrictions leave this logon a filtered token, which WinRM refuses before any SOAP."""
+        host = self.host
+        with host.lock:
+            return bool(host.model.authorize(host.state, identity) == TOKEN_FILTERED)
 
     def _final_token_headers(self) -> list[tuple[str, str]]:
         token = getattr(self, "_pending_token", None)
