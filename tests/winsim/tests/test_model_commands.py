@@ -78,6 +78,25 @@ def test_sc_layouts(model_client: Any) -> None:
     assert code == 1060 and out.startswith("[SC] OpenService FAILED 1060:")
 
 
+def test_sc_query_of_a_stopped_service_has_no_controls_line(model_client: Any) -> None:
+    """A stopped service accepts no controls: sc prints no (NOT_STOPPABLE, ...) line, the exit code follows STATE."""
+    running = model_client.run("sc query WinRM")[0].split("\r\n")
+    state_at = next(i for i, line in enumerate(running) if "STATE" in line)
+    assert running[state_at + 1].strip() == "(STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)"
+    rules.stop_winrm(model_client.state)
+    stopped = model_client.run("sc query WinRM")[0].split("\r\n")
+    state_at = next(i for i, line in enumerate(stopped) if "STATE" in line)
+    assert stopped[state_at] == "        STATE              : 1  STOPPED "
+    assert stopped[state_at + 1].startswith("        WIN32_EXIT_CODE    : ")
+    assert not any("STOPPABLE" in line for line in stopped)
+
+
+def test_sc_qc_prints_the_expanded_binary_path(model_client: Any) -> None:
+    qc = model_client.run("sc qc WinRM")[0]
+    assert "        BINARY_PATH_NAME   : C:\\Windows\\System32\\svchost.exe -k NetworkService\r\n" in qc
+    assert "%SystemRoot%" not in qc
+
+
 def test_winrm_xml_outputs(model_client: Any) -> None:
     out = model_client.run("winrm enumerate winrm/config/listener -format:xml")[0]
     assert out.startswith('<cfg:Listener xmlns:cfg="http://schemas.microsoft.com/wbem/wsman/1/config/listener"')

@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="run 'winrm quickconfig' on the other hosts that have no listener (2008, 2008 R2)",
         )
+        p.add_argument(
+            "--locale",
+            action="append",
+            default=[],
+            metavar="HOST=LOCALE",
+            help="display language of one host (repeat), e.g. sim-2019-01=pt-BR; the others are en-US",
+        )
         p.add_argument("--pidfile", help="file to write the serving process id to")
         p.add_argument("--http-port", type=int, default=5985)
         p.add_argument("--https-port", type=int, default=5986)
@@ -67,6 +74,17 @@ def main(argv: list[str] | None = None) -> int:
 # --- serve / start / stop --------------------------------------------------------------------------------
 
 
+def host_locales(pairs: list[str]) -> dict[str, str]:
+    """``HOST=LOCALE`` options as a mapping; ValueError naming --locale for a malformed one."""
+    found: dict[str, str] = {}
+    for pair in pairs:
+        host, sep, locale = pair.partition("=")
+        if not sep or not host.strip() or not locale.strip():
+            raise ValueError(f"--locale {pair!r}: expected HOST=LOCALE, e.g. sim-2019-01=pt-BR")
+        found[host.strip()] = locale.strip()
+    return found
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the fleet here until SIGTERM or SIGINT."""
     fleet = Fleet.create(
@@ -78,6 +96,7 @@ def serve(args: argparse.Namespace) -> int:
         https_port=args.https_port,
         unreachable=args.unreachable,
         winrm_ready=args.winrm_ready,
+        locales=host_locales(args.locale),
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -100,6 +119,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def start(args: argparse.Namespace) -> int:
     """Spawn ``winsim serve`` in its own session and wait until every reachable host accepts connections."""
+    host_locales(args.locale)  # a malformed --locale fails here, before anything is spawned
     state_dir = Path(args.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "fleet.json").unlink(missing_ok=True)
@@ -127,6 +147,8 @@ def start(args: argparse.Namespace) -> int:
         argv += ["--profile", profile]
     if args.winrm_ready:
         argv.append("--winrm-ready")
+    for pair in args.locale:
+        argv += ["--locale", pair]
     if args.pidfile:
         argv += ["--pidfile", str(Path(args.pidfile).resolve())]
     with open(state_dir / "winsim.log", "ab") as logfile:

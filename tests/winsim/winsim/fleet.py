@@ -84,10 +84,13 @@ class Fleet:
         unreachable: int = 0,
         model: Model | None = None,
         winrm_ready: bool = False,
+        locales: dict[str, str] | None = None,
     ) -> Fleet:
         """``count`` hosts; profiles cycle over them; the last ``unreachable`` hosts have no listener.
 
-        ``winrm_ready`` quickconfigures every other host that has no listener (see :func:`make_winrm_ready`)."""
+        ``winrm_ready`` quickconfigures every other host that has no listener (see :func:`make_winrm_ready`);
+        ``locales`` maps host names to display languages (winsim.locales; the others are en-US)."""
+        from winsim import locales as known_locales
         from winsim.state import HostState
 
         if count < 1 or not profiles:
@@ -97,6 +100,10 @@ class Fleet:
         hosts: dict[str, SimulatedHost] = {}
         names: dict[str, str] = {}
         broken: set[str] = set()
+        wanted_locales = dict(locales or {})
+        unknown_hosts = set(wanted_locales) - {host_name(profiles[i % len(profiles)], i + 1) for i in range(count)}
+        if unknown_hosts:
+            raise ValueError(f"locales: no host named {', '.join(sorted(unknown_hosts))} in this fleet")
         for index in range(count):
             profile = profiles[index % len(profiles)]
             name = host_name(profile, index + 1)
@@ -104,6 +111,8 @@ class Fleet:
             if not address.is_loopback:
                 raise ValueError(f"{address} is outside 127.0.0.0/8")
             state = HostState.from_profile(profile, hostname=name.upper())
+            if name in wanted_locales:
+                state.locale = known_locales.get(wanted_locales[name]).name
             if index >= count - unreachable:
                 make_unreachable(state)
                 broken.add(name)

@@ -75,6 +75,7 @@ class HostState:
     architecture: str = "64-bit"
     wsman_stack: str = "3.0"
     network_profile: str = "Domain"  # Domain | Private | Public
+    locale: str = "en-US"  # the display language of console output (winsim.locales)
     service_status: dict[str, str] = field(default_factory=dict)  # name -> Running | Stopped
     winrm: dict[str, Any] = field(default_factory=dict)  # the winrm/config tree, element name -> text or subtree
     listeners: list[Listener] = field(default_factory=list)
@@ -217,6 +218,7 @@ class HostState:
             "architecture": self.architecture,
             "wsman_stack": self.wsman_stack,
             "network_profile": self.network_profile,
+            "locale": self.locale,
             "service_status": dict(self.service_status),
             "winrm": copy.deepcopy(self.winrm),
             "listeners": [asdict(item) for item in self.listeners],
@@ -238,6 +240,7 @@ class HostState:
             architecture=data["architecture"],
             wsman_stack=data["wsman_stack"],
             network_profile=data["network_profile"],
+            locale=data.get("locale", "en-US"),
             service_status=dict(data["service_status"]),
             winrm=copy.deepcopy(data["winrm"]),
             listeners=[Listener(**item) for item in data["listeners"]],

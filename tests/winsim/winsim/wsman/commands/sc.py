@@ -1,130 +1,135 @@
-"""`sc query <svc>` and `sc qc <svc>` in sc.exe's layouts."""
+"""`sc query <svc>`, `sc qc <svc>`, `sc stop|start <svc>` in sc.exe's layouts, in the host's display language.
+
+sc translates the labels and keeps the values' codes and English constants (winsim.locales cites a pt-BR
+capture). A stopped service's status has no controls-accepted line: sc prints ``(STOPPABLE, ...)`` only for a
+service that accepts controls, and a stopped one accepts none (SERVICE_STATUS.dwControlsAccepted,
+https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_status; the pt-BR fixtures published with
+services read by code, e.g. ``ESTADO : 1  STOPPED`` followed directly by the exit code, show the same).
+``sc qc`` prints the binary path with %SystemRoot% expanded, as QueryServiceConfig hands it over
+(lpBinaryPathName, https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-query_service_configw).
+ASSUMPTION (UNVERIFIED): expanded as cmd.exe expands the variable (published WinRM service paths read
+``C:\\Windows\\System32\\svchost.exe -k NetworkService -p``, never ``%SystemRoot%``).
+"""
 
 from __future__ import annotations
 
-from winsim import rules
+from winsim import locales, rules
 from winsim.state import SERVICES
-from winsim.wsman.commands import SHELL_TERMINATED, CommandResult, Invocation
+from winsim.wsman.commands import SHELL_TERMINATED, CommandResult, Invocation, expand
 
 START_TYPES = {"Auto": "2   AUTO_START", "Manual": "3   DEMAND_START", "Disabled": "4   DISABLED"}
 
 
-def _not_found(operation: str) -> CommandResult:
-    return CommandResult(
-        stdout=f"[SC] {operation} FAILED 1060:\r\n\r\n"
-        "The specified service does not exist as an installed service.\r\n\r\n",
-        rc=1060,
-    )
+def _labels(inv: Invocation) -> locales.Locale:
+    return locales.get(inv.state.locale)
+
+
+def _field(loc: locales.Locale, key: str, value: str) -> str:
+    return f"        {loc.sc_labels[key]:<{loc.sc_width}} : {value}"
+
+
+def _failed(loc: locales.Locale, operation: str, code: int) -> CommandResult:
+    text = loc.sc_labels[str(code)]
+    return CommandResult(stdout=f"[SC] {operation} {loc.sc_labels['failed']} {code}:\r\n\r\n{text}\r\n\r\n", rc=code)
 
 
 def query(inv: Invocation, name: str) -> CommandResult:
-    state = inv.state
+    state, loc = inv.state, _labels(inv)
     service = state.find_service(name)
     if service is None:
-        return _not_found("EnumQueryServicesStatus:OpenService")
+        return _failed(loc, "EnumQueryServicesStatus:OpenService", 1060)
     running = state.service_status[service] == "Running"
-    state_text = "4  RUNNING " if running else "1  STOPPED "
-    flags = (
-        "(STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)" if running else "(NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)"
-    )
-    exit_code = "0  (0x0)" if running else "1077  (0x435)"
     lines = [
         "",
-        f"SERVICE_NAME: {service}",
-        "        TYPE               : 20  WIN32_SHARE_PROCESS  ",
-        f"        STATE              : {state_text}",
-        f"                                {flags}",
-        f"        WIN32_EXIT_CODE    : {exit_code}",
-        "        SERVICE_EXIT_CODE  : 0  (0x0)",
-        "        CHECKPOINT         : 0x0",
-        "        WAIT_HINT          : 0x0",
+        f"{loc.sc_labels['service_name']}: {service}",
+        _field(loc, "type", "20  WIN32_SHARE_PROCESS  "),
+        _field(loc, "state", "4  RUNNING " if running else "1  STOPPED "),
+    ]
+    if running:
+        lines.append("                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)")
+    lines += [
+        _field(loc, "win32_exit_code", "0  (0x0)" if running else "1077  (0x435)"),
+        _field(loc, "service_exit_code", "0  (0x0)"),
+        _field(loc, "checkpoint", "0x0"),
+        _field(loc, "wait_hint", "0x0"),
         "",
     ]
     return CommandResult(stdout="\r\n".join(lines))
 
 
 def qc(inv: Invocation, name: str) -> CommandResult:
-    state = inv.state
+    state, loc = inv.state, _labels(inv)
     service = state.find_service(name)
     if service is None:
-        return _not_found("OpenService")
+        return _failed(loc, "OpenService", 1060)
     mode, delayed = state.service_start_mode(service)
     start = START_TYPES[mode] + ("  (DELAYED)" if delayed else "")
     image = state.registry.get_data(rf"{SERVICES}\{service}", "ImagePath", r"%SystemRoot%\system32\svchost.exe")
     account = "NT AUTHORITY\\NetworkService" if service.lower() == "winrm" else "LocalSystem"
     lines = [
-        "[SC] QueryServiceConfig SUCCESS",
+        f"[SC] QueryServiceConfig {loc.sc_labels['success']}",
         "",
-        f"SERVICE_NAME: {service}",
-        "        TYPE               : 20  WIN32_SHARE_PROCESS ",
-        f"        START_TYPE         : {start}",
-        "        ERROR_CONTROL      : 1   NORMAL",
-        f"        BINARY_PATH_NAME   : {image}",
-        "        LOAD_ORDER_GROUP   : ",
-        "        TAG                : 0",
-        f"        DISPLAY_NAME       : {state.service_display_name(service)}",
-        "        DEPENDENCIES       : RPCSS",
-        f"        SERVICE_START_NAME : {account}",
+        f"{loc.sc_labels['service_name']}: {service}",
+        _field(loc, "type", "20  WIN32_SHARE_PROCESS "),
+        _field(loc, "start_type", start),
+        _field(loc, "error_control", "1   NORMAL"),
+        _field(loc, "binary_path_name", expand(str(image), state=state)),
+        _field(loc, "load_order_group", ""),
+        _field(loc, "tag", "0"),
+        _field(loc, "display_name", state.service_display_name(service)),
+        _field(loc, "dependencies", "RPCSS"),
+        _field(loc, "service_start_name", account),
         "",
     ]
     return CommandResult(stdout="\r\n".join(lines))
 
 
-def _failed(operation: str, code: int, text: str) -> CommandResult:
-    return CommandResult(stdout=f"[SC] {operation} FAILED {code}:\r\n\r\n{text}\r\n\r\n", rc=code)
-
-
 def control(inv: Invocation, verb: str, name: str) -> CommandResult:
     """`sc stop|start <svc>`: the service's status block in its pending state (the model settles at once)."""
-    state = inv.state
+    state, loc = inv.state, _labels(inv)
     service = state.find_service(name)
     if service is None:
-        return _not_found("OpenService")
+        return _failed(loc, "OpenService", 1060)
     running = state.service_status[service] == "Running"
     effects: set[str] = set()
     if verb == "stop":
         if not running:
-            return _failed("ControlService", 1062, "The service has not been started.")
+            return _failed(loc, "ControlService", 1062)
         if service.lower() == "winrm":
             rules.stop_winrm(state)
             effects = {"restart_winrm", SHELL_TERMINATED} if inv.ctx is not None else {"restart_winrm"}
         else:
             state.service_status[service] = "Stopped"
         status = [
-            "        STATE              : 3  STOP_PENDING ",
+            _field(loc, "state", "3  STOP_PENDING "),
             "                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)",
         ]
     else:
         if running:
-            return _failed("StartService", 1056, "An instance of the service is already running.")
+            return _failed(loc, "StartService", 1056)
         if state.service_start_mode(service)[0] == "Disabled":
-            return _failed(
-                "StartService",
-                1058,
-                "The service cannot be started, either because it is disabled or "
-                "because it has no enabled devices associated with it.",
-            )
+            return _failed(loc, "StartService", 1058)
         if service.lower() == "winrm":
             rules.start_winrm(state)
             effects = {"restart_winrm"}
         else:
             state.service_status[service] = "Running"
         status = [
-            "        STATE              : 2  START_PENDING ",
+            _field(loc, "state", "2  START_PENDING "),
             "                                (NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)",
         ]
     lines = [
         "",
-        f"SERVICE_NAME: {service} ",
-        "        TYPE               : 20  WIN32_SHARE_PROCESS  ",
+        f"{loc.sc_labels['service_name']}: {service} ",
+        _field(loc, "type", "20  WIN32_SHARE_PROCESS  "),
         *status,
-        "        WIN32_EXIT_CODE    : 0  (0x0)",
-        "        SERVICE_EXIT_CODE  : 0  (0x0)",
-        "        CHECKPOINT         : 0x0",
-        "        WAIT_HINT          : 0x7d0",
+        _field(loc, "win32_exit_code", "0  (0x0)"),
+        _field(loc, "service_exit_code", "0  (0x0)"),
+        _field(loc, "checkpoint", "0x0"),
+        _field(loc, "wait_hint", "0x7d0"),
     ]
     if verb == "start":
-        lines += [f"        PID                : {1000 + sum(map(ord, service))}", "        FLAGS              : "]
+        lines += [_field(loc, "pid", str(1000 + sum(map(ord, service)))), _field(loc, "flags", "")]
     return CommandResult(stdout="\r\n".join(lines) + "\r\n", effects=effects)
 
 
