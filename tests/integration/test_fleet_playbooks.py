@@ -31,17 +31,21 @@ MMC_RULES = (
 )
 FIREWALL_TASK = "Apply the DCOM and Remote Event Log Management firewall rules"
 FLEET_OCTETS = range(3, 4)  # 127.3.x.y: other suites use 127.0, 127.1 and 127.100+
+# One member runs in Brazilian Portuguese: sc prints translated labels (winsim.locales)
+LOCALES = {"sim-2019-06": "pt-BR"}
 
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
-    """Eight hosts, one per profile, WinRM-ready (2008 / 2008 R2 quickconfigured) as an administrator leaves them."""
+    """Eight hosts, one per profile, WinRM-ready (2008 / 2008 R2 quickconfigured) as an administrator leaves them;
+    the 2019 host's display language is pt-BR."""
     with Fleet.create(
         len(PROFILES),
         list(PROFILES),
         tmp_path / "fleet",
         base_address=addresses.free_block(len(PROFILES), second_octets=FLEET_OCTETS),
         winrm_ready=True,
+        locales=LOCALES,
     ) as started:
         yield started
 
@@ -97,6 +101,7 @@ def failures(stdout: str) -> dict[str, tuple[str, dict[str, t.Any]]]:
 
 def test_check_mode_then_enable_twice_then_audit(fleet: Fleet, tmp_path: Path) -> None:
     hosts = inventory(fleet, tmp_path / "inventory.yml")
+    assert {name: host.state.locale for name, host in fleet.hosts.items() if host.state.locale != "en-US"} == LOCALES
     before = snapshot(fleet)
     # the profiles' defaults: the MMC rules are off everywhere, so every host has something to do
     assert not any(rule_enabled(host, rule) for host in fleet.hosts.values() for rule in MMC_RULES)
