@@ -98,6 +98,61 @@ def test_widen_public_winrm_rule_then_narrow(start_host: HostFactory, profile: s
     assert not run(host, rules=[PUBLIC], remote_address=["fe80::1", "10.0.0.0/8", "localsubnet"]).changed
 
 
+COMPLUS = "ComPlusNetworkAccess-DCOM-In"
+
+
+@pytest.mark.parametrize("profile", ["2012", *CIM_PROFILES])
+def test_internet_keyword_is_stored_as_windows_does_and_converges(start_host: HostFactory, profile: str) -> None:
+    host = start_host(profile)
+    first = run(host, rules=[COMPLUS], remote_address=["Internet"])
+    assert first.changed and first.verified
+    value = str(stored(host)[f"local:{COMPLUS}"])
+    assert "|RA42=IntErnet|RA62=IntErnet|" in value and "RA4=" not in value and "RA6=" not in value
+    assert first.after is not None and first.after.rules_dict()[COMPLUS]["remote_address"] == ["Internet"]
+    host.reset_request_count()
+    again = run(host, rules=[COMPLUS], remote_address=["internet"])
+    assert not again.changed and host.request_count == OBSERVE_REQUESTS
+
+    mixed = ["10.0.0.0/8", "INTERNET", "localsubnet", "fe80::1", "Intranet"]
+    assert run(host, rules=[COMPLUS], remote_address=mixed).changed
+    value = str(stored(host)[f"local:{COMPLUS}"])
+    for part in ("RA4=10.0.0.0/8|", "RA4=LocalSubnet|", "RA6=LocalSubnet|", "RA6=fe80::1|", "RA42=IntErnet|",
+                 "RA62=IntErnet|", "RA42=IntrAnet|", "RA62=IntrAnet|"):  # fmt: skip
+        assert part in value
+    again = run(host, rules=[COMPLUS], remote_address=list(reversed(mixed)))
+    assert not again.changed
+    reported = again.before.rules_dict()[COMPLUS]["remote_address"]
+    assert sorted(reported) == sorted(["LocalSubnet", "Intranet", "Internet", "10.0.0.0/8", "fe80::1"])
+
+
+# A rule string as published from a real rule store (a Cortana blocking rule, v2.26), with a field from a newer
+# Windows and an Edge= field added: none of it may be lost or misread.
+CORTANA = (
+    "v2.26|Action=Block|Active=TRUE|Dir=Out|RA42=IntErnet|RA62=IntErnet|"
+    r"App=C:\Windows\SystemApps\Microsoft.Windows.Cortana_cw5n1h2txyewy\ActionUriServer.exe|"
+    "Name=Block Cortana ActionUriServer.exe|Desc=Block Cortana Outbound UDP/TCP Traffic|Edge=TRUE|Future2_40=x|"
+)
+
+
+def seed_cortana(state: HostState) -> None:
+    state.registry.set_value(firewall.LOCAL_STORE, "CortanaBlock", "REG_SZ", CORTANA)
+
+
+@pytest.mark.parametrize("profile", ["2008r2", "2016", "2022"])
+def test_rule_limited_to_internet_reads_as_internet_and_keeps_its_fields(start_host: HostFactory, profile: str) -> None:
+    host = start_host(profile, configure=seed_cortana)
+    observed = run(host, check_mode=True, rules=["CortanaBlock"], remote_address=["Internet"])
+    assert not observed.changed
+    found = observed.before.rules_dict()["CortanaBlock"]
+    assert found["remote_address"] == ["Internet"] and found["enabled"] is True and found["action"] == "Block"
+    if profile == "2008r2":
+        return  # no netsh display name for this rule; reading is what 2008 R2 is checked for
+    assert run(host, rules=["CortanaBlock"], state="disabled").changed
+    value = str(stored(host)["local:CortanaBlock"])
+    assert value.startswith("v2.26|") and "Active=FALSE" in value
+    assert "|RA42=IntErnet|RA62=IntErnet|" in value and "|Edge=TRUE|" in value and "|Future2_40=x|" in value
+
+
 def test_disabling_the_winrm_rule_in_use_is_refused(start_host: HostFactory) -> None:
     host = start_host("2019")
     untouched = stored(host)
@@ -210,6 +265,11 @@ PLAYBOOK = """
         rules: [{public}]
         remote_address: [any]
       when: inventory_hostname != 'sim-2008r2'
+    - name: Limit the COM+ rule to the Internet keyword (stored as RA42=IntErnet|RA62=IntErnet)
+      winremote.remoting.firewall_rules:
+        rules: [ComPlusNetworkAccess-DCOM-In]
+        remote_address: [Internet]
+      when: inventory_hostname != 'sim-2008r2'
 """
 
 REFUSED = """
@@ -245,6 +305,7 @@ def test_playbook_check_diff_twice_and_refusal(start_host: HostFactory, tmp_path
     assert results[0]["sim-2019"]["rules"]["ComPlusNetworkAccess-DCOM-In"]["enabled"] is True
     assert results[0]["sim-2019"]["previous"]["ComPlusNetworkAccess-DCOM-In"]["enabled"] is False
     assert results[1]["sim-2019"]["rules"][PUBLIC]["remote_address"] == ["Any"]
+    assert results[2]["sim-2019"]["rules"]["ComPlusNetworkAccess-DCOM-In"]["remote_address"] == ["Internet"]
     for host in hosts.values():
         assert all(rule(host, rule_id).enabled for rule_id in DCOM)  # type: ignore[union-attr]
 

@@ -194,11 +194,11 @@ def _check_netsh(rule: firewall.FirewallRule, desired: Desired) -> None:
             f"remote_address: {netsh_addresses} characters of addresses do not fit on one netsh command line on "
             f"Windows Server 2008 / 2008 R2 (at most {MAX_NETSH_ADDRESSES}): use ranges or subnets"
         )
-    unsupported = [a for a in desired.remote_addresses or () if a in ("Internet", "Intranet")]
+    unsupported = firewall.netsh_unsupported(desired.remote_addresses or ())
     if unsupported:
         raise RefusedError(
             f"remote_address: {', '.join(unsupported)} is not available on Windows Server 2008 / 2008 R2 "
-            "(netsh knows LocalSubnet, DefaultGateway, DHCP, DNS and WINS)"
+            f"(netsh knows {', '.join(firewall.NETSH_ADDRESS_KEYWORDS)}, for both address families)"
         )
 
 

@@ -41,7 +41,7 @@ class FirewallRule:
     rule_id: str
     enabled: bool
     profiles: tuple[str, ...]  # the known ones, in ALL_PROFILES order; all three when the rule names none
-    remote_addresses: tuple[str, ...]  # ("Any",) when the rule has no RA4/RA6 restriction
+    remote_addresses: tuple[str, ...]  # ("Any",) when the rule has no RA4/RA6/RA42/RA62 field
     local_ports: tuple[str, ...]
     action: str
     direction: str
@@ -80,6 +80,58 @@ def parse_rule_fields(value: str) -> list[tuple[str, str]]:
 
 _PROFILES_BY_LOWER = {profile.lower(): profile for profile in ALL_PROFILES}
 
+# Remote address keywords in a rule string ([MS-GPFAS] 2.2.2.13 Address Keyword Rules and 2.2.2.19, Microsoft Learn
+# https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-gpfas/b8f635e9-9101-47f9-a0b9-f9bb02cfb8b5 and
+# .../2efe0b76-7b4a-41ff-9050-1023f8196d16): LocalSubnet, DNS, DHCP, WINS and DefaultGateway are stored in RA4= / RA6=
+# (e.g. "RA4=LocalSubnet|RA6=LocalSubnet"), the keywords of rule schema 2.20 and later (Windows Server 2012 on) in
+# RA42= / RA62= with their own spelling: Internet is "RA42=IntErnet|RA62=IntErnet", as rule strings copied from real
+# stores show (v2.26 to v2.32). Quoted strings of that ABNF grammar match in any case (RFC 5234 section 2.3).
+# Values are the names MSFT_NetAddressFilter.RemoteAddress and Set-NetFirewallRule -RemoteAddress use
+# (https://learn.microsoft.com/en-us/powershell/module/netsecurity/set-netfirewallrule). ASSUMPTION (UNVERIFIED):
+# RmtIntrAnet is the cmdlets' IntranetRemoteAccess and Ply2Renders their PlayToDevice.
+STORE_KEYWORDS = {
+    "localsubnet": "LocalSubnet",
+    "dns": "DNS",
+    "dhcp": "DHCP",
+    "wins": "WINS",
+    "defaultgateway": "DefaultGateway",
+    "intranet": "Intranet",
+    "internet": "Internet",
+    "rmtintranet": "IntranetRemoteAccess",
+    "ply2renders": "PlayToDevice",
+    "captiveportal": "CaptivePortal",
+}
+# field -> address family; RA42 / RA62 carry keywords only
+REMOTE_ADDRESS_FIELDS = {"RA4": "4", "RA6": "6", "RA42": "4", "RA62": "6"}
+
+
+def remote_addresses_of(fields: t.Sequence[tuple[str, str]]) -> list[str]:
+    """The remote addresses of a parsed rule string, keywords in the cmdlets' spelling, in stored order.
+
+    A keyword stored for one family only reads as the cmdlets write it, with a 4 or 6 suffix (``LocalSubnet4``).
+    A token that is neither a keyword nor (presumably) an address is kept as it is stored, so it shows up as a
+    difference instead of being lost; an empty result means Any.
+    """
+    order: list[str] = []
+    families: dict[str, set[str]] = {}
+    for key, field_value in fields:
+        family = REMOTE_ADDRESS_FIELDS.get(key.upper())
+        if family is None:
+            continue
+        for token in field_value.split(","):
+            token = token.strip()
+            if not token:
+                continue
+            entry = STORE_KEYWORDS.get(token.lower(), token)
+            if entry not in families:
+                order.append(entry)
+            families.setdefault(entry, set()).add(family)
+    keywords = set(STORE_KEYWORDS.values())
+    return [
+        entry + "".join(families[entry]) if entry in keywords and len(families[entry]) == 1 else entry
+        for entry in order
+    ]
+
 
 def parse_rule(rule_id: str, value: str, gpo_owned: bool) -> FirewallRule:
     """Turn one stored rule string into a FirewallRule; whatever the host stored, this never raises.
@@ -93,12 +145,7 @@ def parse_rule(rule_id: str, value: str, gpo_owned: bool) -> FirewallRule:
     known = {_PROFILES_BY_LOWER[word.lower()] for word in named if word.lower() in _PROFILES_BY_LOWER}
     unknown = tuple(dict.fromkeys(word for word in named if word.lower() not in _PROFILES_BY_LOWER))
     profiles = [p for p in ALL_PROFILES if p in known] if named else list(ALL_PROFILES)
-    addresses: list[str] = []
-    for key, field_value in fields:
-        if key in ("RA4", "RA6"):
-            for address in field_value.split(","):
-                if address and address not in addresses:
-                    addresses.append(address)
+    addresses = remote_addresses_of(fields)
     first = dict(reversed(fields))  # the first occurrence of single-valued fields wins
     return FirewallRule(
         rule_id=rule_id,
@@ -159,9 +206,33 @@ def rules_from_batch(result: batch.BatchResult, rule_ids: t.Sequence[str]) -> di
 
 # --- normalising what a task asks for, so a rerun compares equal to what Windows stored ----------------------------
 
-# Keywords MSFT_NetAddressFilter.RemoteAddress accepts (WINDOWS-FACTS §3), in the spelling Windows shows.
-ADDRESS_KEYWORDS = ("LocalSubnet", "DefaultGateway", "DHCP", "DNS", "WINS", "Internet", "Intranet")
+# Keywords MSFT_NetAddressFilter.RemoteAddress accepts, in the spelling Windows shows (the Set-NetFirewallRule
+# -RemoteAddress keyword list, see STORE_KEYWORDS); each may be limited to one address family by a 4 or 6 suffix.
+ADDRESS_KEYWORDS = (
+    "LocalSubnet",
+    "DefaultGateway",
+    "DHCP",
+    "DNS",
+    "WINS",
+    "Internet",
+    "Intranet",
+    "IntranetRemoteAccess",
+    "PlayToDevice",
+    "CaptivePortal",
+)
 _KEYWORDS_BY_LOWER = {keyword.lower(): keyword for keyword in ADDRESS_KEYWORDS}
+
+
+def keyword_family(text: str) -> tuple[str, str] | None:
+    """(keyword, family) of a keyword in any case, family "" for both, "4" or "6"; None when it is no keyword."""
+    lowered = text.strip().lower()
+    if lowered in _KEYWORDS_BY_LOWER:
+        return _KEYWORDS_BY_LOWER[lowered], ""
+    if lowered[-1:] in ("4", "6") and lowered[:-1] in _KEYWORDS_BY_LOWER:
+        return _KEYWORDS_BY_LOWER[lowered[:-1]], lowered[-1]
+    return None
+
+
 PROFILE_CHOICES = ("domain", "private", "public", "any")
 
 _Ip = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -189,15 +260,19 @@ def _parse_ip(text: str, item: str) -> _Ip:
         raise _bad_address(item, _NOT_AN_ADDRESS) from None
 
 
-_NOT_AN_ADDRESS = "is not Any, a keyword (" + ", ".join(ADDRESS_KEYWORDS) + "), an IP address, a range or a subnet"
+_NOT_AN_ADDRESS = (
+    "is not Any, a keyword (" + ", ".join(ADDRESS_KEYWORDS) + ", optionally with 4 or 6 for one address family), "
+    "an IP address, a range or a subnet"
+)
 
 
 def _address_entry(item: str) -> tuple[tuple[t.Any, ...], str]:
     """(sort key, canonical text) of one address entry; raises naming the item when it is not valid."""
     text = item.strip()
-    keyword = _KEYWORDS_BY_LOWER.get(text.lower())
+    keyword = keyword_family(text)
     if keyword is not None:
-        return (0, ADDRESS_KEYWORDS.index(keyword)), keyword
+        name, family = keyword
+        return (0, ADDRESS_KEYWORDS.index(name), family), name + family
     if len(text) > MAX_ADDRESS_ITEM:
         raise errors.InvalidSettingsError(
             f"remote_address: an item of {len(text)} characters is not an address (at most {MAX_ADDRESS_ITEM})"
@@ -256,6 +331,12 @@ def normalize_remote_addresses(items: t.Iterable[str], strict: bool = True) -> t
                     raise
                 key, text = (2, item.strip()), item.strip()
             entries.setdefault(text, key)
+    for name in ADDRESS_KEYWORDS:  # LocalSubnet4 and LocalSubnet6 together are LocalSubnet, and LocalSubnet holds both
+        halves = [name + "4", name + "6"]
+        if name in entries or all(half in entries for half in halves):
+            for half in halves:
+                entries.pop(half, None)
+            entries[name] = (0, ADDRESS_KEYWORDS.index(name), "")
     if saw_any:
         if entries and strict:
             raise _bad_address("Any", "must be the only item: it already admits every address")
@@ -363,8 +444,15 @@ ENGLISH_DISPLAY_NAMES = {
     "RemoteEventLogSvc-NP-In-TCP": "Remote Event Log Management (NP-In)",
     "RemoteEventLogSvc-RPCSS-In-TCP": "Remote Event Log Management (RPC-EPMAP)",
 }
-# netsh remoteip= keywords; Internet / Intranet exist only for the 2012+ cmdlets and CIM classes.
+# netsh remoteip= keywords on 2008 / 2008 R2 ("Netsh AdvFirewall Firewall Commands",
+# https://technet.microsoft.com/en-us/library/dd734783(v=ws.10).aspx), the only ones of their rule schema 2.10
+# (FW_ADDRESS_KEYWORD_MAX_V2_10, [MS-FASP] 2.2.21); the others are for 2012 and later only.
 NETSH_ADDRESS_KEYWORDS = ("LocalSubnet", "DefaultGateway", "DHCP", "DNS", "WINS")
+
+
+def netsh_unsupported(addresses: t.Iterable[str]) -> list[str]:
+    """The keywords among normalised addresses that netsh on 2008 / 2008 R2 cannot set."""
+    return [a for a in addresses if keyword_family(a) is not None and a not in NETSH_ADDRESS_KEYWORDS]
 
 
 def _netsh_profiles(profiles: t.Sequence[str]) -> str:

@@ -105,9 +105,14 @@ def test_bad_remote_address_names_the_parameter_and_the_item(given: list[str], b
 
 
 def test_host_values_are_read_leniently() -> None:
-    assert firewall.normalize_remote_addresses(["PlayToDevice", "10.0.0.0/255.0.0.0"], strict=False) == (
+    assert firewall.normalize_remote_addresses(["NewKeyword", "10.0.0.0/255.0.0.0", "ply2renders"], strict=False) == (
         "10.0.0.0/8",
+        "NewKeyword",
+        "ply2renders",
+    )
+    assert firewall.normalize_remote_addresses(["PlayToDevice", "10.0.0.0/8"], strict=False) == (
         "PlayToDevice",
+        "10.0.0.0/8",
     )
 
 
@@ -412,3 +417,26 @@ def test_a_long_list_of_missing_rules_gives_a_short_message() -> None:
     with pytest.raises(fr.RuleMissingError, match=r"and 290 more; a missing built-in rule") as caught:
         fr.FirewallRules(wanted.rule_ids).plan(state_of({}), wanted)
     assert len(str(caught.value)) < 1500
+
+
+# --- keywords stored in RA42 / RA62 ([MS-GPFAS] 2.2.2.19) -------------------------------------------------------------
+
+COMPLUS_INTERNET = "v2.28|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=135|RA42=IntErnet|RA62=IntErnet|App=x|"
+
+
+def test_rule_limited_to_internet_needs_no_change_for_internet() -> None:
+    state = state_of({"ComPlusNetworkAccess-DCOM-In": COMPLUS_INTERNET})
+    assert state.rules_dict()["ComPlusNetworkAccess-DCOM-In"]["remote_address"] == ["Internet"]
+    plan = fr.FirewallRules([]).plan(
+        state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=["internet"])
+    )
+    assert plan == []
+    wider = fr.FirewallRules([]).plan(state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=["any"]))
+    assert [(c.before, c.after) for c in wider] == [(["Internet"], ["Any"])]
+
+
+@pytest.mark.parametrize("keyword", ["Internet", "IntranetRemoteAccess", "PlayToDevice", "CaptivePortal", "DNS4"])
+def test_newer_keywords_refused_on_2008r2(keyword: str) -> None:
+    state = state_of({"ComPlusNetworkAccess-DCOM-In": EVENTLOG}, os=SERVER_2008R2)
+    with pytest.raises(fr.RefusedError, match=f"^remote_address: {keyword} is not available"):
+        fr.FirewallRules([]).plan(state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=[keyword]))

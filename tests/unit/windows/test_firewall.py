@@ -124,3 +124,88 @@ def test_netsh_values_are_quoted() -> None:
     )
     unknown = firewall.parse_rule("WINRM-HTTP-In-TCP-PUBLIC", PUBLIC.replace("Profile=Public", "Profile=Work"), False)
     assert not firewall.netsh_selectable(unknown) and firewall.netsh_selectable(rule)
+
+
+# --- remote address keywords as the rule store encodes them ([MS-GPFAS] 2.2.2.13 / 2.2.2.19) --------------------------
+
+# Rule strings copied from real rule stores into public scripts: Cortana / Search blocking rules (v2.26, v2.30, v2.32)
+# and a built-in rule (v2.33).
+INTERNET_ONLY = "{version}|Action=Block|Active=TRUE|Dir=Out|RA42=IntErnet|RA62=IntErnet|App=C:\\x.exe|Name=Block|"
+UPNP_OUT = (
+    "v2.33|Action=Allow|Active=FALSE|Dir=Out|Protocol=6|Profile=Public|RPort=2869|RA4=LocalSubnet|RA6=LocalSubnet|"
+    "App=%SystemRoot%\\system32\\svchost.exe|Svc=fdphost|Name=@FirewallAPI.dll,-32765|Desc=@FirewallAPI.dll,-32768|"
+    "EmbedCtxt=@FirewallAPI.dll,-32752|"
+)
+
+
+@pytest.mark.parametrize("version", ["v2.20", "v2.26", "v2.28", "v2.30", "v2.31", "v2.32", "v2.33", "v2.99", "v3.0"])
+def test_a_rule_limited_to_internet_reads_as_internet(version: str) -> None:
+    rule = firewall.parse_rule("Block", INTERNET_ONLY.format(version=version), gpo_owned=False)
+    assert rule.remote_addresses == ("Internet",)
+    assert (rule.enabled, rule.action, rule.direction) == (True, "Block", "Out")
+    assert firewall.normalize_remote_addresses(rule.remote_addresses, strict=False) == ("Internet",)
+
+
+def test_keywords_in_ra4_ra6_and_the_2_20_fields() -> None:
+    assert firewall.parse_rule("U", UPNP_OUT, gpo_owned=False).remote_addresses == ("LocalSubnet",)
+    stored = "v2.31|Active=TRUE|RA4=10.0.0.0/8|RA4=LocalSubnet|RA6=LocalSubnet|RA6=fe80::1|RA42=IntrAnet|RA62=IntrAnet|"
+    stored += (
+        "RA42=RmtIntrAnet|RA62=RmtIntrAnet|RA42=Ply2Renders|RA62=Ply2Renders|RA42=CaptivePortal|RA62=CaptivePortal|"
+    )
+    rule = firewall.parse_rule("M", stored, gpo_owned=False)
+    assert rule.remote_addresses == (
+        "10.0.0.0/8", "LocalSubnet", "fe80::1", "Intranet", "IntranetRemoteAccess", "PlayToDevice", "CaptivePortal"
+    )  # fmt: skip
+    wanted = [
+        "captiveportal",
+        "PLAYTODEVICE",
+        "intranetremoteaccess",
+        "INTRANET",
+        "fe80::1",
+        "10.1.2.3/8",
+        "localsubnet",
+    ]
+    assert firewall.normalize_remote_addresses(wanted) == firewall.normalize_remote_addresses(
+        rule.remote_addresses, strict=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "read"),
+    [
+        ("RA42=INTERNET|RA62=internet|", ("Internet",)),  # tokens match in any case (RFC 5234 2.3)
+        ("ra42=IntErnet|ra62=IntErnet|", ("Internet",)),
+        ("RA42=IntErnet|", ("Internet4",)),  # one family only: written as the cmdlets write it
+        ("RA6=LocalSubnet|", ("LocalSubnet6",)),
+        ("RA4=LocalSubnet,DNS|RA6=LocalSubnet|", ("LocalSubnet", "DNS4")),
+        ("RA42=NewKeyword|RA62=NewKeyword|RA4=10.0.0.1|", ("NewKeyword", "10.0.0.1")),  # unknown tokens are kept
+    ],
+)
+def test_keyword_fields_read(fields: str, read: tuple[str, ...]) -> None:
+    assert firewall.parse_rule("R", "v2.30|Active=TRUE|" + fields, gpo_owned=False).remote_addresses == read
+
+
+def test_unknown_fields_neither_crash_nor_get_lost() -> None:
+    value = "v2.40|Active=TRUE|Future2_40=a=b|RA42=IntErnet|RA62=IntErnet|=|Edge=TRUE|NNm=ABC|Profile=Public|"
+    rule = firewall.parse_rule("R", value, gpo_owned=False)
+    assert rule.remote_addresses == ("Internet",) and rule.profiles == ("Public",) and rule.raw == value
+
+
+@pytest.mark.parametrize(
+    ("given", "normal"),
+    [
+        (["LocalSubnet4", "localsubnet6"], ("LocalSubnet",)),
+        (["LocalSubnet", "LOCALSUBNET4"], ("LocalSubnet",)),
+        (["internet4", "10.0.0.1"], ("Internet4", "10.0.0.1")),
+        (["Internet", "IntErnet"], ("Internet",)),
+    ],
+)
+def test_keyword_families_normalised(given: list[str], normal: tuple[str, ...]) -> None:
+    assert firewall.normalize_remote_addresses(given) == normal
+
+
+def test_netsh_keywords() -> None:
+    assert firewall.netsh_unsupported(("LocalSubnet", "DNS", "10.0.0.1")) == []
+    assert firewall.netsh_unsupported(("Internet", "LocalSubnet4", "PlayToDevice")) == [
+        "Internet", "LocalSubnet4", "PlayToDevice"
+    ]  # fmt: skip
