@@ -59,7 +59,12 @@ options:
       - The remote addresses the rules admit. V(Any) alone means every address.
       - Each item is an IPv4 or IPv6 address, a range C(first-last), a subnet (C(10.0.0.0/8) or
         C(10.0.0.0/255.0.0.0)), or one of the keywords C(LocalSubnet), C(DefaultGateway), C(DHCP), C(DNS), C(WINS),
-        C(Internet), C(Intranet) (any letter case). Items may also be comma lists.
+        C(Internet), C(Intranet), C(IntranetRemoteAccess), C(PlayToDevice), C(CaptivePortal) (any letter case; a
+        keyword followed by C(4) or C(6), such as C(LocalSubnet4), applies to that address family only). Items may
+        also be comma lists.
+      - Keywords are read from the rule store as Windows writes them (C(RA4)/C(RA6) for the first five,
+        C(RA42)/C(RA62) for the others, for example C(RA42=IntErnet|RA62=IntErnet) for C(Internet)) and reported in
+        the spelling above.
       - The list is normalised before it is compared with the host (keyword case, masks as prefix lengths, sorted,
         duplicates removed), so a second run reports no change.
       - Left as they are when omitted.
@@ -81,7 +86,8 @@ notes:
     C(netsh advfirewall firewall set rule name="<display name>"). netsh only finds rules by their display name,
     which Windows translates, so the module uses the English display names of the rules it knows (the rules of both
     named sets). Changes on non-English 2008 / 2008 R2 hosts are not supported and fail with netsh's message;
-    reading the rules works on every language. The keywords C(Internet) and C(Intranet) need 2012 or later.
+    reading the rules works on every language. Only the keywords C(LocalSubnet), C(DefaultGateway), C(DHCP),
+    C(DNS) and C(WINS), for both address families, can be set there; the others need 2012 or later.
   - Servers ship C(WINRM-HTTP-In-TCP) for the Domain and Private profiles and C(WINRM-HTTP-In-TCP-PUBLIC) for the
     Public profile, limited to the local subnet. Client editions use other IDs for the same port
     (C(WINRM-HTTP-In-TCP-NoScope) and C(WINRM-HTTP-In-TCP) for Public), so the same ID can mean a different rule.
