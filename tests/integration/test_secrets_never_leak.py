@@ -563,7 +563,7 @@ def test_no_basic_credentials_when_only_basic_is_offered(
     assert "\n" not in str(caught.value) and not leaks(str(caught.value))
     schemes = {entry[0] for entry in wire_log}
     assert "basic" not in schemes, wire_log
-    assert not any(byte_leaks(payload.encode()) or base64_leaks(payload) for _s, payload, *_ in wire_log)
+    assert not any(byte_leaks(payload.encode()) or base64_leaks(payload) for _s, payload, *_rest in wire_log)
     assert "soap" not in schemes  # nothing ran
 
 
@@ -593,8 +593,8 @@ def test_ntlm_over_http_is_always_encrypted(
     soap = [entry for entry in wire_log if entry[0] == "soap"]
     assert len(soap) >= 5, wire_log  # an observation, and the change with its own observations
     assert all(encrypted and not tls for _s, _auth, encrypted, tls in soap), soap
-    assert {a for _s, a, *_ in soap} == {"ntlm"}, soap  # Negotiate settles on NTLM here (no Kerberos)
-    tokens = [payload for scheme, payload, *_ in wire_log if scheme == "negotiate"]
+    assert {a for _s, a, *_rest in soap} == {"ntlm"}, soap  # Negotiate settles on NTLM here (no Kerberos)
+    tokens = [payload for scheme, payload, *_rest in wire_log if scheme == "negotiate"]
     assert tokens and not any(base64_leaks(token) for token in tokens)
 
 
