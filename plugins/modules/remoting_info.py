@@ -16,8 +16,9 @@ description:
     the Group Policy I(Allow remote server management through WinRM), C(LocalAccountTokenFilterPolicy), the WinRM,
     DCOM and Remote Event Log firewall rules by rule ID, the PowerShell/WMF and .NET Framework versions, whether
     the performance update KB2682011 is installed, and whether Server Manager remote management is enabled.
-  - Observing a host costs four WS-Management round trips after authentication (one WinRS command running
-    C(reg.exe), C(sc.exe) and C(winrm.cmd), whose outputs do not depend on the display language).
+  - Observing a host costs six WS-Management round trips after authentication (a WS-Transfer Get of the WinRM
+    service configuration, an Enumerate of the listeners, and one WinRS command running C(reg.exe), C(sc.exe) and
+    C(schtasks.exe)); C(winrm.cmd) is never used, it fails inside WinRS on Windows Server 2008 and 2008 R2.
   - Runs on the controller. The connection comes from the host's own C(psrp) or C(winrm) connection variables,
     which O(connection) can override. Nothing is installed or copied on the host.
   - When the host cannot be observed the task fails with a one-line message that says what to do, and still
@@ -39,12 +40,45 @@ notes:
   - Firewall rules are read from the local and the Group Policy rule stores in the registry by their invariant
     IDs, so the result is the same on Windows Server 2008 (which has no NetSecurity CIM classes) and later.
   - The prerequisites checked are the ones Microsoft documents for managing older servers from Server Manager
-    on Windows Server 2012 R2 and later. 2008 needs .NET Framework 4, WMF 3.0 and KB2682011; 2008 R2 needs
-    .NET Framework 4.5, WMF 4.0 and KB2682011; 2012 and 2012 R2 need .NET Framework 4.6 and WMF 5.0 or 5.1.
+    on Windows Server 2012 R2 and later. 2008 needs .NET Framework 4 and WMF 3.0; 2008 R2 needs .NET Framework 4.5
+    and WMF 4.0; 2012 and 2012 R2 need .NET Framework 4.6 and WMF 5.0 or 5.1. The performance update KB2682011
+    only lets Server Manager collect performance data from 2008 and 2008 R2; a host without it is still managed.
+  - RV(manageability) uses Server Manager's own status words, decided as follows.
+    V(Online) - the host was observed and has every prerequisite (on 2008 and 2008 R2 also KB2682011).
+    V(Online - Performance counters not started) - 2008 or 2008 R2 with the management prerequisites but without
+    KB2682011, so its performance data cannot be collected.
+    V(Online - Data retrieval failures occurred) - the host answered but part of the observation could not be read,
+    or a request failed with a WS-Management fault or an unexpected reply.
+    V(Online - Access denied) - the account authenticated but WinRM denied it access (WS-Management fault 5 or HTTP
+    403), or the host refused Basic authentication over HTTP.
+    V(Not accessible) - no WinRM answered (refused, unresolved, timed out, reset, TLS failure), or 2008 R2, 2012 or
+    2012 R2 lacks the WMF or .NET Framework it needs.
+    V(Not accessible - Verify earlier versions run Windows Management Framework 3.0) - 2008 without WMF 3.0.
+    V(Credentials not valid) - WinRM answered HTTP 401. That is also WinRM's answer to a local administrator other
+    than the built-in Administrator over NTLM while C(LocalAccountTokenFilterPolicy) is not 1 (UAC remote
+    restrictions), so the message of a local account names both causes; Microsoft documents this status, and
+    C(LocalAccountTokenFilterPolicy) among its fixes, for servers in workgroups.
+    V(Kerberos target resolution error) - Kerberos found no service principal for the host (an IP address, an
+    alias, a missing SPN). V(Kerberos authentication error) - any other Kerberos failure on the controller (no
+    ticket, a wrong password, an unreachable KDC, clock skew).
+  - What this module cannot observe. It cannot see whether a Server Manager console has started a host's
+    performance counters; Server Manager shows V(Online - Performance counters not started) for every server until
+    then, and this module says V(Online) for a host that has everything it needs. It cannot see the data retrieval
+    failures of Server Manager's own queries (roles, events, services, performance), so it reports
+    V(Online - Data retrieval failures occurred) only for its own reads. It cannot tell a wrong password from a
+    UAC-filtered local administrator, as WinRM answers both with the same HTTP 401. It does not use credentials
+    given in Server Manager with Manage As, only its own connection settings. It does not report on servers that
+    run Windows Server 2003, for which Server Manager shows only online or offline.
 seealso:
   - name: Configure remote management in Server Manager
     description: The procedure this module observes.
     link: https://learn.microsoft.com/windows-server/administration/server-manager/configure-remote-management-in-server-manager
+  - name: Add Servers to Server Manager
+    description: The Kerberos, C(Online - Access denied) and C(Credentials not valid) statuses, and workgroup servers.
+    link: https://learn.microsoft.com/windows-server/administration/server-manager/add-servers-to-server-manager
+  - name: View and Configure Performance, Event, and Service Data
+    description: C(Online - Performance counters not started), the usual status until performance counters start.
+    link: https://learn.microsoft.com/windows-server/administration/server-manager/view-and-configure-performance-event-and-service-data
   - name: about_Remote_Requirements
     description: What PowerShell remoting requires.
     link: https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_remote_requirements
@@ -156,7 +190,8 @@ dotnet_version:
   type: str
   sample: "4.7.2"
 kb2682011_installed:
-  description: Whether the performance update KB2682011 is installed.
+  description: Whether the performance update KB2682011 is installed (it lets Server Manager collect performance data
+    from 2008 and 2008 R2).
   returned: success
   type: bool
 sm_remoting_enabled:
@@ -173,18 +208,29 @@ pending_rollback_tasks:
   elements: str
   sample: []
 manageability:
-  description: Server Manager's status for the host, in its own words, such as V(Online), V(Not accessible),
-    V(Not accessible - Verify earlier versions run Windows Management Framework 3.0), V(Online - Access denied),
-    V(Credentials not valid) or V(Online - Data retrieval failures occurred).
+  description:
+    - Server Manager's status for the host, in its own words (see the notes for how each is decided).
   returned: always
   type: str
+  choices:
+    - Online
+    - Online - Performance counters not started
+    - Online - Data retrieval failures occurred
+    - Online - Access denied
+    - Not accessible
+    - Not accessible - Verify earlier versions run Windows Management Framework 3.0
+    - Credentials not valid
+    - Kerberos target resolution error
+    - Kerberos authentication error
   sample: Online
 manageability_reasons:
   description: Why the host is not V(Online), one sentence each.
   returned: always
   type: list
   elements: str
-  sample: ["Windows Server 2008 R2 needs WMF 4.0 or later (found PowerShell 2.0)"]
+  sample: ["Windows Server 2008 R2 needs WMF 4.0 or later (found PowerShell 2.0)",
+           "Windows Server 2008 R2 needs the performance update KB2682011 before Server Manager can collect its
+            performance data (it is managed without it)"]
 """
 
 from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only

@@ -14,7 +14,8 @@ description:
     C(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System).
   - By default Windows applies UAC remote restrictions. A local account of the Administrators group that logs on
     over the network, other than the built-in Administrator, gets a filtered token without administrative rights,
-    so WinRM, PowerShell remoting and Server Manager deny it ("Online - Access denied"). Setting the policy to
+    so WinRM refuses it with HTTP 401 as if the password were wrong (which Server Manager shows as
+    "Credentials not valid", see U(https://github.com/diyan/pywinrm/issues/188)). Setting the policy to
     V(true) gives such accounts their full token remotely.
   - Domain accounts of the Administrators group are not filtered and do not need this setting.
   - Runs on the controller over WS-Management (one StdRegProv call to read, one to write).

@@ -1,8 +1,19 @@
 """Server Manager's verdict on a host, in Server Manager's own words, with the reasons behind it.
 
-The prerequisites are those Microsoft documents for managing older servers from Server Manager
-(WINDOWS-FACTS §6 and §9): until they are installed Server Manager shows "Not accessible", and on 2008
-"Not accessible - Verify earlier versions run Windows Management Framework 3.0".
+The prerequisites are those Microsoft documents for managing older servers from Server Manager ("Configure remote
+Management in Server Manager",
+https://learn.microsoft.com/windows-server/administration/server-manager/configure-remote-management-in-server-manager):
+until the WMF and .NET Framework named there are installed, 2008 R2, 2012 and 2012 R2 show "Not accessible" and 2008
+shows "Not accessible - Verify earlier versions run Windows Management Framework 3.0". The performance update
+KB2682011 only "lets Server Manager collect performance data" from 2008 and 2008 R2: without it the server is still
+managed, and its performance counters cannot be started ("Online - Performance counters not started").
+
+The statuses for hosts that could not be observed come from "Add Servers to Server Manager"
+(https://learn.microsoft.com/windows-server/administration/server-manager/add-servers-to-server-manager): "Kerberos
+target resolution error", "Kerberos authentication error" and "Online - Access denied" before the right credentials
+are given with Manage As, and "Credentials not valid" for workgroup servers, whose documented fix includes
+LocalAccountTokenFilterPolicy. WinRM answers a wrong password and a UAC-filtered local administrator with the same
+HTTP 401, so both are "Credentials not valid" here.
 """
 
 from __future__ import annotations
@@ -13,24 +24,32 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.os_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.software import Software
 
 ONLINE = "Online"
+PERFORMANCE_COUNTERS_NOT_STARTED = "Online - Performance counters not started"
+ACCESS_DENIED = "Online - Access denied"
+DATA_RETRIEVAL_FAILURES = "Online - Data retrieval failures occurred"
 NOT_ACCESSIBLE = "Not accessible"
 NOT_ACCESSIBLE_WMF3 = "Not accessible - Verify earlier versions run Windows Management Framework 3.0"
-ACCESS_DENIED = "Online - Access denied"
 CREDENTIALS_NOT_VALID = "Credentials not valid"
-DATA_RETRIEVAL_FAILURES = "Online - Data retrieval failures occurred"
+KERBEROS_TARGET_RESOLUTION = "Kerberos target resolution error"
+KERBEROS_AUTHENTICATION = "Kerberos authentication error"
+
+# The statuses of a server that Server Manager manages (the first one is what it shows for a healthy server
+# until its performance counters are started: "View and Configure Performance, Event, and Service Data",
+# https://learn.microsoft.com/windows-server/administration/server-manager/view-and-configure-performance-event-and-service-data).
+MANAGED = (ONLINE, PERFORMANCE_COUNTERS_NOT_STARTED)
 
 PERFORMANCE_UPDATE = "KB2682011"
 
 
 @dataclasses.dataclass(frozen=True)
 class Requirement:
-    """What one Windows version needs before Server Manager can manage it."""
+    """What one Windows version needs before Server Manager can manage it, and collect its performance data."""
 
     dotnet_release: int | None  # minimum .NET 4 Release value; 0 = .NET 4.0
     dotnet_name: str
     powershell_major: int
     wmf_name: str
-    hotfix: str | None
+    performance_update: str | None  # needed for performance data only, not for management
 
 
 # keyed by (major, minor) of the Windows version
@@ -49,16 +68,21 @@ class Verdict:
 
     @property
     def manageable(self) -> bool:
-        return self.status == ONLINE
+        """Server Manager manages the host (performance data may still be missing)."""
+        return self.status in MANAGED
+
+
+def _name(os_info: OsInfo) -> str:
+    return (os_info.release and f"Windows Server {os_info.release}") or f"Windows {os_info.version}"
 
 
 def missing_prerequisites(os_info: OsInfo, software: Software) -> list[str]:
-    """Human sentences, one per missing prerequisite; empty when nothing is missing."""
+    """Human sentences, one per missing management prerequisite (WMF, .NET); empty when nothing is missing."""
     requirement = REQUIREMENTS.get(os_info.major_minor)
     if requirement is None:
         return []
     missing: list[str] = []
-    name = (os_info.release and f"Windows Server {os_info.release}") or f"Windows {os_info.version}"
+    name = _name(os_info)
     if requirement.dotnet_release is not None and (
         software.dotnet_release is None or software.dotnet_release < requirement.dotnet_release
     ):
@@ -67,30 +91,50 @@ def missing_prerequisites(os_info: OsInfo, software: Software) -> list[str]:
     if software.powershell_major < requirement.powershell_major:
         have = software.powershell_version or "none"
         missing.append(f"{name} needs {requirement.wmf_name} or later (found PowerShell {have})")
-    if requirement.hotfix and requirement.hotfix not in software.hotfixes:
-        missing.append(f"{name} needs the performance update {requirement.hotfix}")
     return missing
+
+
+def missing_performance_data(os_info: OsInfo, software: Software) -> list[str]:
+    """Why Server Manager cannot collect performance data from the host (2008 / 2008 R2 without KB2682011)."""
+    requirement = REQUIREMENTS.get(os_info.major_minor)
+    update = requirement.performance_update if requirement else None
+    if not update or update in software.hotfixes:
+        return []
+    return [
+        f"{_name(os_info)} needs the performance update {update} before Server Manager can collect its performance "
+        "data (it is managed without it)"
+    ]
 
 
 def assess(os_info: OsInfo, software: Software) -> Verdict:
     """The verdict for a host that answered and was observed."""
     missing = missing_prerequisites(os_info, software)
-    if not missing:
-        return Verdict(ONLINE, ())
-    if os_info.major_minor == (6, 0) and software.powershell_major < 3:
-        return Verdict(NOT_ACCESSIBLE_WMF3, tuple(missing))
-    return Verdict(NOT_ACCESSIBLE, tuple(missing))
+    performance = missing_performance_data(os_info, software)
+    if missing:
+        status = NOT_ACCESSIBLE_WMF3 if os_info.major_minor == (6, 0) and software.powershell_major < 3 else None
+        return Verdict(status or NOT_ACCESSIBLE, tuple(missing + performance))
+    if performance:
+        # ASSUMPTION (UNVERIFIED): without the update Server Manager keeps the status it shows before counters are
+        # started; Microsoft documents what the update enables, not the status shown without it.
+        return Verdict(PERFORMANCE_COUNTERS_NOT_STARTED, tuple(performance))
+    return Verdict(ONLINE, ())
+
+
+# wire error kind (errors.WinRemoteError.kind) -> Server Manager's status
+ERROR_STATUS = {
+    "host_unreachable": NOT_ACCESSIBLE,
+    "connection_lost": NOT_ACCESSIBLE,
+    "timeout": NOT_ACCESSIBLE,
+    "tls": NOT_ACCESSIBLE,
+    "authentication_failed": CREDENTIALS_NOT_VALID,
+    "kerberos_target": KERBEROS_TARGET_RESOLUTION,
+    "kerberos_authentication": KERBEROS_AUTHENTICATION,
+    "access_denied": ACCESS_DENIED,
+    "basic_over_http_refused": ACCESS_DENIED,
+}
 
 
 def for_error(kind: str, message: str) -> Verdict:
-    """The verdict for a host that could not be observed, from the wire error's kind."""
-    status = {
-        "host_unreachable": NOT_ACCESSIBLE,
-        "connection_lost": NOT_ACCESSIBLE,
-        "timeout": NOT_ACCESSIBLE,
-        "tls": NOT_ACCESSIBLE,
-        "authentication_failed": CREDENTIALS_NOT_VALID,
-        "access_denied": ACCESS_DENIED,
-        "basic_over_http_refused": ACCESS_DENIED,
-    }.get(kind, DATA_RETRIEVAL_FAILURES)
-    return Verdict(status, (message,))
+    """The verdict for a host that could not be observed, from the wire error's kind; any other error after the
+    host answered (a fault, an unexpected reply) is a data retrieval failure."""
+    return Verdict(ERROR_STATUS.get(kind, DATA_RETRIEVAL_FAILURES), (message,))

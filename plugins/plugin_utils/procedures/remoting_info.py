@@ -106,7 +106,7 @@ class RemotingState:
 
     def verdict(self) -> manageability.Verdict:
         verdict = manageability.assess(self.os, self.software)
-        if verdict.status == manageability.ONLINE and self.unread:
+        if verdict.manageable and self.unread:
             return manageability.Verdict(
                 manageability.DATA_RETRIEVAL_FAILURES, (f"no data from: {', '.join(self.unread)}",)
             )

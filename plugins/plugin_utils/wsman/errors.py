@@ -121,6 +121,18 @@ class BasicOverHttpRefusedError(AuthenticationFailedError):
     kind = "basic_over_http_refused"
 
 
+class KerberosTargetError(AuthenticationFailedError):
+    """Kerberos found no service principal for the host (an IP address, an alias, a missing SPN)."""
+
+    kind = "kerberos_target"
+
+
+class KerberosAuthenticationError(AuthenticationFailedError):
+    """Kerberos failed on the controller: no ticket, a wrong password, an unreachable KDC, clock skew."""
+
+    kind = "kerberos_authentication"
+
+
 class AccessDeniedError(WinRemoteError):
     """Authenticated, but the account may not use WinRM (fault code 5 or HTTP 403)."""
 
@@ -335,6 +347,45 @@ def authentication_failed(config: ConnectionConfig | None, detail: str = "") -> 
     return AuthenticationFailedError(text)
 
 
+# Library text of a Kerberos failure that means "no principal for this target": MIT krb5
+# (KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN, KRB5_REALM_UNKNOWN), Heimdal, and Windows SSPI (SEC_E_TARGET_UNKNOWN).
+KERBEROS_TARGET_TEXT = (
+    "server not found in kerberos database",
+    "s_principal_unknown",
+    "cannot determine realm for host",
+    "target is unknown",
+)
+KERBEROS_TEXT = ("kerberos", "krb5", "krb_", "kdc", "gss")
+KERBEROS_LIBRARIES = ("spnego", "gssapi", "krb5")
+
+
+def kerberos_failure(exc: BaseException, config: ConnectionConfig | None) -> AuthenticationFailedError | None:
+    """A Kerberos failure raised on the controller (pyspnego / GSSAPI), as one of the two errors Server Manager
+    tells apart; None when the exception is not one."""
+    found = [e for e in _chain(exc) if type(e).__module__.split(".")[0] in KERBEROS_LIBRARIES]
+    if not found:
+        return None
+    text = scrub(" ".join(f"{type(e).__name__}: {e}" for e in found[:3]), config)
+    low = text.lower()
+    if getattr(config, "auth", None) != "kerberos" and not any(word in low for word in KERBEROS_TEXT):
+        return None
+    if any(type(e).__name__ == "FeatureMissingError" for e in found):
+        return None  # Kerberos is not installed on the controller: not a Kerberos failure of the host
+    user = getattr(config, "username", None) or "?"
+    host = getattr(config, "host", None) or "the host"
+    if any(word in low for word in KERBEROS_TARGET_TEXT):
+        return KerberosTargetError(
+            f"Kerberos found no service principal for WinRM at {_endpoint(config)} (HTTP/{host}) for user '{user}': "
+            "connect by the host's DNS name as the domain knows it (not an IP address or an alias), check DNS and "
+            f"the computer account's SPNs, or use auth=ntlm [{truncate(text)}]"
+        )
+    return KerberosAuthenticationError(
+        f"Kerberos authentication of user '{user}' to WinRM at {_endpoint(config)} failed on this controller: check "
+        "the user name (user@REALM) and password or the ticket cache (kinit), that a KDC of the realm answers, and "
+        f"the clocks of this controller and the domain [{truncate(text)}]"
+    )
+
+
 def unreachable(config: ConnectionConfig | None, reason: str) -> HostUnreachableError:
     """The connection-refused family of messages."""
     return HostUnreachableError(
@@ -530,6 +581,9 @@ def translate(exc: BaseException, config: ConnectionConfig | None = None) -> Win
 def _translate(exc: BaseException, config: ConnectionConfig | None) -> WinRemoteError:
     if isinstance(exc, WinRemoteError):
         return exc
+    kerberos = kerberos_failure(exc, config)
+    if kerberos is not None:
+        return kerberos
     if HAS_PYPSRP:
         if isinstance(exc, _pypsrp_exc.AuthenticationError):
             detail = ""

@@ -190,6 +190,48 @@ def test_401_hint_for_an_ip_host_only_without_domain() -> None:
     assert "UAC" not in str(errors.authentication_failed(cfg(host="192.0.2.10", username="SRV01\\localadmin")))
 
 
+def spnego_error(context: str) -> BaseException:
+    from spnego.exceptions import ErrorCode, SpnegoError
+
+    return SpnegoError(ErrorCode.failure, context_msg=context)
+
+
+@pytest.mark.parametrize(
+    ("context", "auth", "kind"),
+    [
+        ("Minor (2529638919): Server not found in Kerberos database", "kerberos", "kerberos_target"),
+        ("Minor (2529638919): Server not found in Kerberos database", "negotiate", "kerberos_target"),
+        ("Cannot determine realm for host: HTTP/192.0.2.10", "kerberos", "kerberos_target"),
+        ("The specified target is unknown or unreachable (SEC_E_TARGET_UNKNOWN)", "kerberos", "kerberos_target"),
+        ("Minor (2529639062): Cannot contact any KDC for realm 'EXAMPLE.TEST'", "kerberos", "kerberos_authentication"),
+        ("Minor (2529638951): Clock skew too great", "kerberos", "kerberos_authentication"),
+        ("Kerberos: Minor (2529638936): Preauthentication failed", "negotiate", "kerberos_authentication"),
+    ],
+)
+def test_kerberos_failures_are_told_apart(context: str, auth: str, kind: str) -> None:
+    """Server Manager's "Kerberos target resolution error" and "Kerberos authentication error"."""
+    err = errors.translate(spnego_error(context), cfg(username="admin@EXAMPLE.TEST", auth=auth))
+    assert err.kind == kind, str(err)
+    assert isinstance(err, errors.AuthenticationFailedError)
+    assert "admin@EXAMPLE.TEST" in str(err) and "\n" not in str(err) and PASSWORD not in str(err)
+    if kind == "kerberos_target":
+        assert "HTTP/srv01.example.test" in str(err) and "auth=ntlm" in str(err)
+    else:
+        assert "kinit" in str(err) and "KDC" in str(err)
+
+
+def test_non_kerberos_spnego_failure_stays_authentication_failed() -> None:
+    err = errors.translate(spnego_error("NTLM challenge did not carry a target name"), cfg(auth="ntlm"))
+    assert err.__class__ is errors.AuthenticationFailedError and err.kind == "authentication_failed"
+
+
+def test_kerberos_missing_on_the_controller_is_not_a_host_verdict() -> None:
+    from spnego.exceptions import FeatureMissingError, NegotiateOptions
+
+    err = errors.translate(FeatureMissingError(NegotiateOptions.negotiate_kerberos), cfg(auth="kerberos"))
+    assert err.kind not in ("kerberos_target", "kerberos_authentication")
+
+
 def test_relates_to_mismatch_is_protocol_error() -> None:
     err = errors.translate(pe.WinRMError("Received related id does not match"), cfg())
     assert isinstance(err, errors.ProtocolError)
