@@ -23,7 +23,9 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import er
 
 CIM = "cim"
 NETSH = "netsh"
-NETSECURITY_MIN_VERSION = (6, 2)  # MSFT_NetFirewallRule exists from Windows Server 2012 on (WINDOWS-FACTS §3)
+# MSFT_NetFirewallRule (root/StandardCimv2) exists from Windows 8 / Server 2012 on (MSFT_NetFirewallRule class,
+# https://learn.microsoft.com/en-us/windows/win32/fwp/wmi/wfascimprov/msft-netfirewallrule)
+NETSECURITY_MIN_VERSION = (6, 2)
 # Checked before connecting. Windows' own rule IDs are far shorter; the probes of many rules run in several WinRS
 # commands when they do not fit in one cmd.exe line.
 MAX_RULE_ID = 255

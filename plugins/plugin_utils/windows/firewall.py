@@ -378,7 +378,9 @@ class CimWriter(CimInvoker, t.Protocol):
 
 
 def rule_selectors(rule_id: str) -> dict[str, str]:
-    """The key properties of MSFT_NetFirewallRule (WINDOWS-FACTS §3, V)."""
+    """The key properties of MSFT_NetFirewallRule (MSFT_NetFirewallRule class, Microsoft Learn
+    https://learn.microsoft.com/en-us/windows/win32/fwp/wmi/wfascimprov/msft-netfirewallrule; the values as public
+    WS-Man clients tested against real Windows send them, e.g. networkoptix/nx_system_tests os_access/_winrm.py)."""
     return {
         "CreationClassName": f"MSFT|FW|FirewallRule|{rule_id}",
         "PolicyRuleName": "",
@@ -390,7 +392,9 @@ def rule_selectors(rule_id: str) -> dict[str, str]:
 def address_filter_selectors(rule_id: str) -> dict[str, str]:
     """The key properties of the rule's MSFT_NetAddressFilter.
 
-    ASSUMPTION (WINDOWS-FACTS §3 lists the keys; the values come from public Get-NetFirewall*Filter dumps): a
+    ASSUMPTION (the keys are those of the MSFT_NetAddressFilter class on Microsoft Learn,
+    https://learn.microsoft.com/en-us/windows/win32/fwp/wmi/wfascimprov/msft-netaddressfilter; the values come from
+    public Get-NetFirewall*Filter dumps): a
     rule's filters carry the rule's own CreationClassName and an empty Name / SystemCreationClassName / SystemName,
     so the filter is addressed directly instead of through an association query (one round trip fewer).
     """
@@ -410,7 +414,11 @@ def profile_mask(profiles: t.Sequence[str]) -> int:
 
 
 def _instance_body(resource_uri: str, class_name: str, values: t.Mapping[str, t.Sequence[str]]) -> ET.Element:
-    """A partial instance for WS-Transfer Put; arrays as repeated elements (WINDOWS-FACTS §3, UNVERIFIED form)."""
+    """A partial instance for WS-Transfer Put; arrays as repeated elements.
+
+    ASSUMPTION (UNVERIFIED): the array form one public client sends (networkoptix/nx_system_tests); it matches the
+    WS-CIM mapping of arrays.
+    """
     root = ET.Element(f"{{{resource_uri}}}{class_name}")
     for name, items in values.items():
         for item in items:
@@ -435,7 +443,8 @@ def cim_set_remote_addresses(client: CimWriter, rule_id: str, addresses: t.Seque
 
 # --- writes on Server 2008 / 2008 R2: netsh advfirewall, by English display name ------------------------------------
 
-# netsh addresses rules by display name, which Windows localises: this table is English only (WINDOWS-FACTS §1).
+# netsh addresses rules by display name, which Windows localises: this table is English only (the English texts of
+# the rules' @FirewallAPI.dll resource strings as Windows shows them).
 ENGLISH_DISPLAY_NAMES = {
     "WINRM-HTTP-In-TCP": "Windows Remote Management (HTTP-In)",
     "WINRM-HTTP-In-TCP-PUBLIC": "Windows Remote Management (HTTP-In)",

@@ -15,7 +15,8 @@ from winsim.wsman.soap import access_denied, invalid_parameter
 
 PROFILE_BITS = {"Domain": 1, "Private": 2, "Public": 4}
 KEYS = ("CreationClassName", "PolicyRuleName", "SystemCreationClassName", "SystemName")
-# PolicyStoreSourceType numbers follow FW_RULE_ORIGIN_TYPE (UNVERIFIED mapping, WINDOWS-FACTS §3): 1 Local, 2 GP.
+# ASSUMPTION (UNVERIFIED): PolicyStoreSourceType numbers follow [MS-FASP] FW_RULE_ORIGIN_TYPE: 1 Local,
+# 2 GP; the cmdlets document only the names (Local, GroupPolicy, ...).
 SOURCE_TYPES = {"local": 1, "gpo": 2}
 
 
@@ -148,7 +149,9 @@ def _toggle(enabled: bool):  # type: ignore[no-untyped-def]
         rule = _editable_rule(state, target)
         rule.enabled = enabled
         firewall.save_rule(state.registry, rule)
-        return {}, set()  # Enable/Disable answer an empty *_OUTPUT (WINDOWS-FACTS §3)
+        # Enable/Disable answer an empty *_OUTPUT although documented as uint32 (as seen by a public client tested
+        # against real Windows: networkoptix/nx_system_tests os_access/_windows_networking.py)
+        return {}, set()
 
     return method
 
