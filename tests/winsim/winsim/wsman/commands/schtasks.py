@@ -1,4 +1,13 @@
-"""`schtasks /create | /run | /end | /delete | /query` for one-shot tasks, with schtasks.exe's messages."""
+"""`schtasks /create | /run | /end | /delete | /query` for one-shot tasks, with schtasks.exe's messages.
+
+- /create with a start time already past warns "Task may not run because /ST is earlier than current time." on
+  standard error and still succeeds (exit code 0): public scripts running schtasks under PowerShell's
+  ``$ErrorActionPreference = 'Stop'`` fail on exactly that stderr line, and move /st into the future to avoid it.
+- /tr is limited to 261 characters (Microsoft's schtasks create page: "The path name must not exceed 262
+  characters", https://learn.microsoft.com/windows-server/administration/windows-commands/schtasks-create, i.e. 261
+  and the terminating null). ASSUMPTION (UNVERIFIED): the wording of the refusal.
+- /query's table has a 40-character TaskName column and cuts longer names; /v /fo list shows them whole.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,8 @@ from winsim import tasks
 from winsim.wsman.commands import CommandResult, Invocation
 
 NOT_FOUND = "ERROR: The system cannot find the file specified.\r\n"
+MAX_TASK_RUN = 261
+NAME_COLUMN = 40
 
 
 def _error(text: str) -> CommandResult:
@@ -35,6 +46,8 @@ def create(inv: Invocation, opts: dict[str, str]) -> CommandResult:
         return _error(
             'Invalid syntax. Only /SC ONCE with /TN and /TR is simulated.\r\nType "SCHTASKS /CREATE /?" for usage.'
         )
+    if len(command) > MAX_TASK_RUN:
+        return _error(f"Invalid syntax. Value for '/TR' option cannot be more than {MAX_TASK_RUN} character(s).")
     start = opts.get("/st", "")
     try:
         start_time = dt.datetime.strptime(start, "%H:%M").time()
@@ -48,10 +61,12 @@ def create(inv: Invocation, opts: dict[str, str]) -> CommandResult:
         return _error("Cannot create a file when that file already exists.")
     run_as = opts.get("/ru", inv.ctx.identity.user if inv.ctx else "SYSTEM")
     tasks.create(inv.state, name, command, start_time.strftime("%H:%M"), start_date.isoformat(), run_as)
-    out = ""
+    warning = ""
     if dt.datetime.combine(start_date, start_time) < dt.datetime.now():
-        out = "WARNING: Task may not run because /ST is earlier than current time.\r\n"
-    return CommandResult(stdout=out + f'SUCCESS: The scheduled task "{name}" has successfully been created.\r\n')
+        warning = "WARNING: Task may not run because /ST is earlier than current time.\r\n"
+    return CommandResult(
+        stdout=f'SUCCESS: The scheduled task "{name}" has successfully been created.\r\n', stderr=warning
+    )
 
 
 def run_now(inv: Invocation, opts: dict[str, str]) -> CommandResult:
@@ -93,14 +108,14 @@ def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     lines = [
         "",
         "Folder: \\",
-        f"{'TaskName':<40} {'Next Run Time':<22} {'Status':<15}",
-        f"{'=' * 40} {'=' * 22} {'=' * 15}",
+        f"{'TaskName':<{NAME_COLUMN}} {'Next Run Time':<22} {'Status':<15}",
+        f"{'=' * NAME_COLUMN} {'=' * 22} {'=' * 15}",
     ]
     for task in rows:
         due = tasks.due_at(task)
         upcoming = int(task["runs"]) == 0 and due > dt.datetime.now()
         when = f"{due.month}/{due.day}/{due.year} {due.strftime('%I:%M:%S %p').lstrip('0')}" if upcoming else "N/A"
-        lines.append(f"{task['name']:<40} {when:<22} {task['status']:<15}")
+        lines.append(f"{str(task['name'])[:NAME_COLUMN]:<{NAME_COLUMN}} {when:<22} {task['status']:<15}")
     return CommandResult(stdout="\r\n".join(lines) + "\r\n")
 
 
