@@ -97,8 +97,9 @@ def test_cim_refuses_what_windows_cannot_store(bad: list[str]) -> None:
     assert _stored(state, "WINRM-HTTP-In-TCP") == before
 
 
-def test_netsh_remoteip_keywords_by_os_version(model_client_for: Any) -> None:
-    old = model_client_for("2008r2")
+@pytest.mark.parametrize("old_profile", ["2008", "2008r2"])
+def test_netsh_remoteip_keywords_by_os_version(model_client_for: Any, old_profile: str) -> None:
+    old = model_client_for(old_profile)
     command = 'netsh advfirewall firewall set rule name="COM+ Network Access (DCOM-In)" new remoteip='
     before = _stored(old.state, "ComPlusNetworkAccess-DCOM-In")
     out, _err, code = old.run(command + "internet")

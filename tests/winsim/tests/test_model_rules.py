@@ -138,3 +138,19 @@ def test_auth_policy_follows_config_and_gpo() -> None:
     assert policy.basic and policy.allow_unencrypted
     state.registry.set_value(WINRM_POLICY, "AllowBasic", "REG_DWORD", 0)
     assert not rules.auth_policy(state).basic
+
+
+@pytest.mark.parametrize(
+    ("fields", "admitted"),
+    [
+        ("RA4=LocalSubnet|RA6=LocalSubnet|", True),  # the loopback client is on the simulated local subnet
+        ("RA4=localsubnet|RA6=LOCALSUBNET|", True),  # keyword tokens match in any case
+        ("RA42=IntErnet|RA62=IntErnet|", False),  # limited to Internet: not Any ([MS-GPFAS] 2.2.2.19 RA42/RA62)
+        ("RA42=IntErnet|RA62=IntErnet|RA4=127.0.0.0/8|", True),
+    ],
+)
+def test_reachability_reads_every_remote_address_field(fields: str, admitted: bool) -> None:
+    state = HostState.from_profile("2022")
+    stored = "v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|Profile=Private|LPort=5985|"
+    state.registry.set_value(firewall.LOCAL_STORE, "WINRM-HTTP-In-TCP", "REG_SZ", stored + fields + "App=System|")
+    assert (rules.accepting_endpoints(state, HOST) == {("HTTP", 5985)}) is admitted
