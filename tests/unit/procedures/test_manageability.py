@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability as m
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import services
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.os_info import OsInfo, release_for
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.software import Software, dotnet_version
 
@@ -115,3 +117,31 @@ def test_error_classes_map_to_their_status() -> None:
     assert errors.KerberosAuthenticationError("x").kind in m.ERROR_STATUS
     assert errors.AuthenticationFailedError("x").kind in m.ERROR_STATUS
     assert errors.AccessDeniedError("x").kind in m.ERROR_STATUS
+
+
+def remoting_state(software: Software, unread: tuple[str, ...]) -> remoting_info.RemotingState:
+    return remoting_info.RemotingState(
+        os=os_of("6.1.7601"),
+        winrm_service=services.ServiceStatus("WinRM", True, "auto", True, "running"),
+        listeners=(),
+        service_config=None,
+        winrm_policy=remoting_info.WinrmPolicy(False, None, None, None),
+        local_account_token_filter_policy=None,
+        firewall_rules={},
+        software=software,
+        unread=unread,
+    )
+
+
+@pytest.mark.parametrize(
+    ("software", "unread", "status"),
+    [
+        (sw("5.1", 461808), (), m.PERFORMANCE_COUNTERS_NOT_STARTED),
+        (sw("5.1", 461808), ("fw.WINRM-HTTP-In-TCP",), m.DATA_RETRIEVAL_FAILURES),  # a managed host, partly read
+        (sw("5.1", 461808, "KB2682011"), ("fw.WINRM-HTTP-In-TCP",), m.DATA_RETRIEVAL_FAILURES),
+        (sw("2.0", None), ("fw.WINRM-HTTP-In-TCP",), m.NOT_ACCESSIBLE),  # what is missing is known anyway
+    ],
+)
+def test_remoting_info_verdict_with_unread_parts(software: Software, unread: tuple[str, ...], status: str) -> None:
+    state = remoting_state(software, unread)
+    assert state.verdict().status == status

@@ -242,8 +242,9 @@ class SimulatedHost:
             if identity is None:
                 return self.model.handle_identify(self.state, body, False)
             if self.model.authorize(self.state, identity) is not None:
-                # Assumption (unverified): WinRM reports a UAC-filtered token or a refused SDDL as HTTP 500 with
-                # WS-Man fault code 5 (ERROR_ACCESS_DENIED) and subcode w:AccessDenied.
+                # Assumption (unverified): WinRM reports a refused SDDL as HTTP 500 with WS-Man fault code 5
+                # (ERROR_ACCESS_DENIED) and subcode w:AccessDenied. A UAC-filtered token never gets here: the
+                # listener answers it with HTTP 401 when the NTLM handshake completes (server.py).
                 denied = self.model.fault_reply(5, "Access is denied.")
                 return SoapReply(500, denied.body, set())
             if is_identify:
