@@ -193,7 +193,7 @@ reachable:
   type: bool
   sample: true
 listeners:
-  description: The WinRM listeners after the task, as C(winrm enumerate winrm/config/listener) shows them.
+  description: The WinRM listeners after the task, as an enumeration of C(winrm/config/listener) shows them.
   returned: success
   type: list
   elements: dict

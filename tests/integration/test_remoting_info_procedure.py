@@ -76,13 +76,72 @@ def test_installing_the_prerequisites_makes_2012r2_online(start_host: HostFactor
     assert verdict.status == manageability.ONLINE, verdict.reasons
 
 
-def test_observation_costs_four_round_trips(start_host: HostFactory) -> None:
-    host = start_host("2019")
+# A Get of winrm/config/service, an Enumerate of winrm/config/listener (one reply holds every listener), and one WinRS
+# command (Create, Command, Receive, Delete): docs/architecture.md, "Observation cost".
+OBSERVE_REQUESTS = 6
+
+
+@pytest.mark.parametrize("profile", ["2019", "2008r2", "2008"])
+def test_observation_costs_six_round_trips(start_host: HostFactory, profile: str) -> None:
+    host = start_host(profile)
     with WSManClient(config_for(host)) as client:
         host.reset_request_count()
+        state = remoting_info.observe(client)
+        assert host.request_count == OBSERVE_REQUESTS
+        assert client.request_count == OBSERVE_REQUESTS
+    assert state.unread == ()
+
+
+@pytest.mark.parametrize("profile", ["2008r2", "2008"])
+def test_winrm_cmd_in_winrs_fails_on_the_2008_family_and_is_not_used(start_host: HostFactory, profile: str) -> None:
+    """winrm.cmd through WinRS answers Access denied on 2008 R2 and prints nothing under code page 65001 on 2008;
+    the observation still reads the listeners and the service configuration (through WS-Transfer)."""
+    host = start_host(profile)
+    with WSManClient(config_for(host)) as client:
+        direct = client.run_command("cmd.exe", ["/c", "winrm enumerate winrm/config/listener -format:xml"])
+        if profile == "2008r2":
+            assert direct.rc != 0 and "0x80070005" in direct.stderr
+        else:
+            assert (direct.stdout, direct.stderr, direct.rc) == ("", "", 0)
+        state = remoting_info.observe(client)
+    assert state.unread == ()
+    assert {(x.address, x.transport, x.port) for x in state.listeners} == {
+        (x.address, x.transport, x.port) for x in host.state.listeners
+    }
+    assert state.service_config is not None and state.service_config.auth["negotiate"] is True
+    assert state.sm_remoting_enabled is True
+
+
+@pytest.mark.parametrize(("profile", "codepage"), [("2008", 437), ("2008r2", 437), ("2019", 65001)])
+def test_the_shell_code_page_follows_the_host(start_host: HostFactory, profile: str, codepage: int) -> None:
+    """After the observation the client's shells use 437 on WinRM 2.0 hosts, where a batch file works again."""
+    host = start_host(profile)
+    with WSManClient(config_for(host)) as client:
         remoting_info.observe(client)
-        assert host.request_count <= 4
-        assert client.request_count <= 4
+        assert client.codepage == codepage
+        if profile == "2008":
+            after = client.run_command("cmd.exe", ["/c", "winrm enumerate winrm/config/listener -format:xml"])
+            assert after.rc == 0 and "<cfg:Listener" in after.stdout
+
+
+def test_a_faulted_listener_enumeration_is_unread_not_absent(start_host: HostFactory) -> None:
+    host = start_host("2019")
+    host.inject_fault("http500", code=5, message="Access is denied.", action="enumeration/Enumerate")
+    state = observe(host)
+    assert state.listeners == () and "winrm/config/listener (WS-Enumeration)" in state.unread
+    assert state.sm_remoting_enabled is False
+    verdict = state.verdict()
+    assert verdict.status == manageability.DATA_RETRIEVAL_FAILURES
+    assert any("winrm/config/listener" in reason for reason in verdict.reasons)
+    assert any("could not be read" in reason and "denied" in reason.lower() for reason in state.unread_reasons)
+
+
+def test_a_faulted_service_get_is_unread(start_host: HostFactory) -> None:
+    host = start_host("2019")
+    host.inject_fault("http500", code=5, message="Access is denied.", action="transfer/Get")
+    state = observe(host)
+    assert state.service_config is None and state.unread == ("winrm/config/service (WS-Transfer Get)",)
+    assert state.verdict().status == manageability.DATA_RETRIEVAL_FAILURES
 
 
 def test_policy_token_filter_and_gpo_rule_are_reported(start_host: HostFactory) -> None:

@@ -150,8 +150,8 @@ def test_reset_in_the_middle_of_apply_then_rerun_converges(start_host: HostFacto
     host = start_host("2016", configure=sm_disabled, https=True)
     https = https_overrides(host)
     enable = SmRemotingDesired("enabled", scheme="https", port=5986)
-    # the observation is 4 requests; the 6th request is in the middle of the changes
-    for _unused in range(5):
+    # the observation is 6 requests (docs/architecture.md, "Observation cost"); the 8th is in the middle of the changes
+    for _unused in range(7):
         host.inject_fault("delay", seconds=0)
     host.inject_fault("reset")
     with pytest.raises(errors.WinRemoteError) as info:
@@ -204,3 +204,17 @@ def test_playbook_query_enable_twice_and_refusal(start_host: HostFactory, tmp_pa
     outcome = task_results(refused.stdout)[0]["sim-2025"]
     assert outcome["_status"] == "fatal" and "allow_self_disconnect" in outcome["msg"]
     assert sim_says_enabled(host)
+
+
+@pytest.mark.parametrize("profile", ["2008r2", "2019"])
+def test_unread_listeners_build_no_plan(start_host: HostFactory, profile: str) -> None:
+    """A listener enumeration that faults is unread, not "no listener": nothing is created over the existing one,
+    and the task says what could not be read and why, in one line."""
+    host = start_host(profile)
+    before = [(x.address, x.transport, x.port) for x in host.state.listeners]
+    host.inject_fault("http500", code=5, message="Access is denied.", action="enumeration/Enumerate")
+    with pytest.raises(errors.WinRemoteError) as info:
+        run(host, SmRemotingDesired("enabled"))
+    message = str(info.value)
+    assert "winrm/config/listener (WS-Enumeration) could not be read" in message and "\n" not in message
+    assert [(x.address, x.transport, x.port) for x in host.state.listeners] == before

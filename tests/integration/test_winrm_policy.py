@@ -389,3 +389,30 @@ def test_a_name_resolving_outside_the_filters_is_refused_before_anything_changes
         outcome = base.execute(WinrmPolicy(wait_seconds=15), client, inside, check_mode=False)
         assert outcome.after is not None and outcome.after.running == Running("enabled", host.address, "*")
         assert inside.warnings() and "10.20.30.40" in inside.warnings()[0]
+
+
+def test_unread_service_configuration_builds_no_plan(start_host: HostFactory) -> None:
+    """A Get of winrm/config/service that faults ends the task naming it and why; nothing is written."""
+    host = start_host("2008r2")
+    before = snapshot(host)
+    host.inject_fault("http500", code=5, message="Access is denied.", action="transfer/Get")
+    with WSManClient(config_for(host)) as client, pytest.raises(errors.WinRemoteError) as info:
+        base.execute(WinrmPolicy(wait_seconds=3), client, desired(host, ipv4_filter="*"), check_mode=False)
+    message = str(info.value)
+    assert message.startswith("winrm/config/service (WS-Transfer Get) could not be read:") and "\n" not in message
+    assert snapshot(host) == before
+
+
+@pytest.mark.parametrize("profile", ["2008", "2008r2"])
+def test_the_2008_family_is_observed_through_ws_transfer(start_host: HostFactory, profile: str) -> None:
+    """winrm.cmd through WinRS fails there (Access denied on 2008 R2, silence under 65001 on 2008); the observation
+    still sees the service settings and the listeners."""
+    host = start_host(profile)
+    with WSManClient(config_for(host)) as client:
+        host.reset_request_count()
+        state = WinrmPolicy().observe(client)
+        assert host.request_count == 6  # Get, Enumerate, one WinRS command (docs/architecture.md)
+    assert state.running == Running("not_configured")
+    assert [(x.address, x.transport, x.port) for x in state.listeners] == [
+        (x.address, x.transport, x.port) for x in host.state.listeners
+    ]

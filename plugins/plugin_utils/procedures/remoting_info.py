@@ -1,4 +1,6 @@
-"""Observe everything that decides whether a host can be managed remotely, in one batched WinRS command.
+"""Observe everything that decides whether a host can be managed remotely: the WinRM service configuration and the
+listeners with WS-Transfer Get and WS-Enumeration (never ``winrm.cmd``, see ``winrm_config``), everything else in one
+batched WinRS command.
 
 Read-only: this procedure has only the observe step. It is what ``remoting_info`` returns and what the
 other procedures' verification steps compare against.
@@ -19,6 +21,8 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     software,
     winrm_config,
 )
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 WINRM_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
 SYSTEM_POLICIES_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
@@ -35,8 +39,6 @@ def probes() -> list[batch.Probe]:
         batch.Probe("product", registry.query_command(os_info.PRODUCT_OPTIONS_KEY, "ProductType")),
         batch.Probe("svc.qc", sc_qc),
         batch.Probe("svc.query", sc_query),
-        batch.Probe("config", "winrm get winrm/config -format:xml"),
-        batch.Probe("listeners", "winrm enumerate winrm/config/listener -format:xml"),
         batch.Probe("policy", registry.query_command(WINRM_POLICY_KEY)),
         batch.Probe("latfp", registry.query_command(SYSTEM_POLICIES_KEY, "LocalAccountTokenFilterPolicy")),
         batch.Probe("ps1", registry.query_command(software.POWERSHELL_1_KEY)),
@@ -79,8 +81,15 @@ class RemotingState:
     local_account_token_filter_policy: int | None
     firewall_rules: dict[str, firewall.FirewallRule | None]
     software: software.Software
-    unread: tuple[str, ...]  # probes whose output never arrived
+    unread: tuple[str, ...]  # what the host did not give (a section never arrived, was empty or a read faulted)
     pending_rollbacks: tuple[str, ...] = ()  # rollback tasks an earlier run armed and could not cancel
+    unread_reasons: tuple[str, ...] = ()  # one "<what> could not be read: <why>" per unread item
+
+    def require_read(self, action: str) -> None:
+        """Refuse to build a plan on unread state: unread is never absent."""
+        if self.unread:
+            why = "; ".join(self.unread_reasons) or f"no data from: {', '.join(self.unread)}"
+            raise WinRemoteError(f"cannot {action}: {why}")
 
     @property
     def wsman_stack_version(self) -> str:
@@ -155,8 +164,25 @@ def _filter_text(key: registry.RegKey | None, name: str) -> str | None:
     return value.hex() if isinstance(value, bytes) else str(value)
 
 
-def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) -> RemotingState:
-    """Turn the batched output into typed state (pure: unit-testable without a host)."""
+# Sections that a working host never leaves empty: sc prints a line even for a missing service, and the
+# CurrentVersion key exists on every Windows. An empty one is unread (the tool did not run or printed nothing).
+NEVER_EMPTY = ("os", "svc.qc", "svc.query")
+
+
+def batch_unread(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) -> list[str]:
+    """Probe names whose section never arrived or is empty where it cannot be."""
+    missing = result.missing(all_probes)
+    return missing + [n for n in NEVER_EMPTY if n not in missing and not result.section(n).strip()]
+
+
+def interpret(
+    result: batch.BatchResult,
+    all_probes: t.Sequence[batch.Probe],
+    service_config: winrm_config.ServiceConfig | None = None,
+    listeners: t.Sequence[winrm_config.Listener] = (),
+    config_unread: t.Sequence[winrm_config.ConfigUnreadError] = (),
+) -> RemotingState:
+    """Turn the batched output and the WS-Transfer reads into typed state (pure: unit-testable without a host)."""
     policy_key = _key(result, "policy", WINRM_POLICY_KEY)
     auto_config = policy_key.get("AllowAutoConfig") if policy_key else None
     policy = WinrmPolicy(
@@ -168,13 +194,16 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
     latfp_key = _key(result, "latfp", SYSTEM_POLICIES_KEY)
     latfp = latfp_key.get("LocalAccountTokenFilterPolicy") if latfp_key else None
     hotfix_keys = registry.parse_query(result.section("hotfix"))
+    unread_batch = batch_unread(result, all_probes)
+    stderr = errors.truncate(" ".join(result.stderr.split())) or "no output"
+    batch_reasons = [f"{name} could not be read: {stderr}" for name in unread_batch]
     return RemotingState(
         os=os_info.from_registry(
             _key(result, "os", os_info.CURRENT_VERSION_KEY), _key(result, "product", os_info.PRODUCT_OPTIONS_KEY)
         ),
         winrm_service=services.parse("WinRM", result.section("svc.qc"), result.section("svc.query")),
-        listeners=tuple(winrm_config.parse_listeners(result.section("listeners"))),
-        service_config=winrm_config.parse_service(result.section("config")),
+        listeners=tuple(listeners),
+        service_config=service_config,
         winrm_policy=policy,
         local_account_token_filter_policy=latfp if isinstance(latfp, int) else None,
         firewall_rules=firewall.rules_from_batch(result, OBSERVED_RULES),
@@ -184,12 +213,34 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
             _key(result, "dotnet", software.DOTNET_4_KEY),
             [key.path for key in hotfix_keys.values()],
         ),
-        unread=tuple(result.missing(all_probes)),
+        unread=tuple(unread_batch + [exc.what for exc in config_unread]),
         pending_rollbacks=tuple(name for name in GUARD_TASKS if rollback.is_pending(result, name)),
+        unread_reasons=tuple(batch_reasons + [str(exc) for exc in config_unread]),
     )
 
 
-def observe(client: batch.CommandRunner) -> RemotingState:
-    """One WinRS command: Create shell, Command, Receive, Delete."""
+class Client(batch.CommandRunner, winrm_config.TransferReader, t.Protocol):
+    pass
+
+
+def observe(client: Client) -> RemotingState:
+    """Six requests: a Get of winrm/config/service, an Enumerate of winrm/config/listener (one reply holds every
+    listener; a Pull only if the host sends more), and one WinRS command (Create shell, Command, Receive, Delete).
+    Afterwards the client's shells use the host's code page (``winrs.codepage_for``); the observation's own
+    command runs no batch file, so it reads right under either."""
+    service: winrm_config.ServiceConfig | None = None
+    listeners: list[winrm_config.Listener] = []
+    unread: list[winrm_config.ConfigUnreadError] = []
+    try:
+        service = winrm_config.read_service(client)
+    except winrm_config.ConfigUnreadError as exc:
+        unread.append(exc)
+    try:
+        listeners = winrm_config.read_listeners(client)
+    except winrm_config.ConfigUnreadError as exc:
+        unread.append(exc)
     all_probes = probes()
-    return interpret(batch.run(client, all_probes), all_probes)
+    state = interpret(batch.run(client, all_probes), all_probes, service, listeners, unread)
+    if hasattr(client, "codepage"):
+        client.codepage = winrs.codepage_for(state.wsman_stack_version)
+    return state

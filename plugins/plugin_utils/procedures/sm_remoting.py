@@ -250,6 +250,7 @@ class SmRemoting:
         return observe(client)
 
     def plan(self, state: RemotingState, desired: SmRemotingDesired) -> list[Change]:
+        state.require_read("plan Server Manager remoting")  # unread is not absent: no listener is created blind
         plan = plan_enabled(state, desired) if desired.state == "enabled" else plan_disabled(state, desired)
         cutting = [c for c in plan.changes if c.disruptive]
         if cutting and not desired.allow_self_disconnect:

@@ -62,6 +62,8 @@ class PolicyError(WinRemoteError):
 class Client(batch.CommandRunner, registry.CimInvoker, t.Protocol):
     def get(self, resource_uri: str, selectors: t.Any = None, options: t.Any = None) -> t.Any: ...
 
+    def enumerate(self, resource_uri: str) -> t.Any: ...
+
     def close(self) -> None: ...
 
 
@@ -324,13 +326,18 @@ def probes() -> list[batch.Probe]:
         files.read_probe("pol", REGISTRY_POL),
         files.read_probe("gpt", GPT_INI),
         batch.Probe("reg", registry.query_command(REGISTRY_KEY)),
-        batch.Probe("service", "winrm get winrm/config/service -format:xml"),
-        batch.Probe("listeners", "winrm enumerate winrm/config/listener -format:xml"),
         rollback.pending_probe(ROLLBACK_TASK),
     ]
 
 
-def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) -> PolicyState:
+def interpret(
+    result: batch.BatchResult,
+    all_probes: t.Sequence[batch.Probe],
+    service: winrm_config.ServiceConfig | None = None,
+    listeners: t.Sequence[winrm_config.Listener] = (),
+) -> PolicyState:
+    """The batched files and registry output, with winrm/config/service and the listeners read through WS-Transfer
+    (``winrm_config.read_service`` / ``read_listeners``, which fail naming what could not be read)."""
     missing = result.missing(all_probes)
     if missing:
         raise WinRemoteError(f"the host's answer lacks {', '.join(missing)}: {errors.truncate(result.stderr)}")
@@ -339,8 +346,8 @@ def interpret(result: batch.BatchResult, all_probes: t.Sequence[batch.Probe]) ->
         registry_pol=files.parse_read(REGISTRY_POL, result.section("pol")),
         gpt_ini=files.parse_read(GPT_INI, result.section("gpt")),
         registry={name: key.get(name) if key else None for name in VALUES},
-        running=Running.from_service(winrm_config.parse_service(result.section("service"))),
-        listeners=tuple(winrm_config.parse_listeners(result.section("listeners"))),
+        running=Running.from_service(service),
+        listeners=tuple(listeners),
         stale_rollback=rollback.is_pending(result, ROLLBACK_TASK),
     )
 
@@ -433,16 +440,20 @@ def restore_of(state: PolicyState) -> rollback.Restore:
 
 
 class WinrmPolicy:
-    """observe (one WinRS command) -> plan (pure) -> apply (files, registry, restart and reconnect)."""
+    """observe (WS-Transfer reads, one WinRS command) -> plan (pure) -> apply (files, registry, restart, reconnect)."""
 
     def __init__(self, wait_seconds: float = 60.0, sleep: t.Callable[[float], None] = time.sleep) -> None:
         self.wait_seconds = wait_seconds
         self.sleep = sleep
         self.rollback: str | None = None  # what became of this run's rollback task (for the result)
 
-    def observe(self, client: batch.CommandRunner) -> PolicyState:
+    def observe(self, client: Client) -> PolicyState:
+        """Six requests: Get winrm/config/service, Enumerate winrm/config/listener, one WinRS command (four). A read
+        that fails ends the task naming it (``winrm_config.ConfigUnreadError``): no plan on unread state."""
+        service = winrm_config.read_service(client)
+        listeners = winrm_config.read_listeners(client)
         all_probes = probes()
-        return interpret(batch.run(client, all_probes), all_probes)
+        return interpret(batch.run(client, all_probes), all_probes, service, listeners)
 
     # --- plan ----------------------------------------------------------------------------------------------------
 

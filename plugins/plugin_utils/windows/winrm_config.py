@@ -1,7 +1,15 @@
-"""WinRM configuration: the service settings and listeners, as WS-Man and ``winrm -format:xml`` render them.
+"""WinRM configuration: the service settings and listeners, read with WS-Transfer Get and WS-Enumeration.
 
-Parsing goes by local element names so the same code reads a WS-Transfer Get body and ``winrm get`` output,
-whatever prefixes the producer chose. An element set by Group Policy carries ``Source="GPO"``.
+The collection reads them from the controller, never through ``winrm.cmd`` in a WinRS shell: on Server 2008 R2
+``winrm get winrm/config`` run through WinRS answers Access denied (0x80070005) even for an administrator
+(https://github.com/packer-community/winrmcp/issues/3), and on Server 2008 batch files print nothing under the
+shell code page 65001 (https://github.com/ansible/ansible/issues/21915). A direct request is no loopback
+connection from inside a network logon, so neither applies.
+
+Parsing goes by local element names, whatever namespace and prefixes the producer chose: a Get of winrm/config
+answers ``Config`` with ``Service`` in the .../config namespace, a Get of winrm/config/service a ``Service`` element
+in .../config/service, an enumeration ``Listener`` items in .../config/listener; ``winrm -format:xml`` output
+parses too. An element set by Group Policy carries ``Source="GPO"``.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config"
@@ -150,6 +159,57 @@ def parse_service(text_or_element: str | ET.Element) -> ServiceConfig | None:
         gpo_settings=gpo,
         default_ports=ports,
     )
+
+
+# --- reads through WS-Transfer and WS-Enumeration ---------------------------------------------------------------------
+class ConfigUnreadError(errors.WinRemoteError):
+    """A configuration section the host did not give: unread, which is never the same as absent."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what} could not be read: {reason}")
+
+
+class TransferReader(t.Protocol):
+    def get(self, resource_uri: str, selectors: t.Any = None, options: t.Any = None) -> ET.Element: ...
+
+    def enumerate(self, resource_uri: str) -> list[ET.Element]: ...
+
+
+# What a refused or malformed read raises; an unreachable host or a lost connection ends the task as it is.
+UNREAD_ERRORS = (errors.WSManFaultError, errors.AccessDeniedError, errors.ProtocolError, errors.ServerError)
+
+
+def unread_reason(exc: errors.WinRemoteError) -> str:
+    return errors.truncate(" ".join(str(exc).split()))
+
+
+def read_service(client: TransferReader) -> ServiceConfig:
+    """WS-Transfer Get of winrm/config/service (one request)."""
+    what = "winrm/config/service (WS-Transfer Get)"
+    try:
+        element = client.get(SERVICE_URI)
+    except UNREAD_ERRORS as exc:
+        raise ConfigUnreadError(what, unread_reason(exc)) from None
+    service = parse_service(element)
+    if service is None:
+        raise ConfigUnreadError(what, f"the reply holds no Service element but {wx.local_name(element.tag)}")
+    return service
+
+
+def read_listeners(client: TransferReader) -> list[Listener]:
+    """WS-Enumeration of winrm/config/listener (one Enumerate; a Pull only when the host sends more than the first
+    reply holds). An empty list is a host without listeners: the enumeration itself succeeded."""
+    what = "winrm/config/listener (WS-Enumeration)"
+    try:
+        items = client.enumerate(LISTENER_URI)
+    except UNREAD_ERRORS as exc:
+        raise ConfigUnreadError(what, unread_reason(exc)) from None
+    found = parse_listeners(items)
+    if len(found) != len(items):
+        raise ConfigUnreadError(what, "an enumerated item is not a Listener")
+    return found
 
 
 # --- changes through WS-Transfer -------------------------------------------------------------------------------------

@@ -147,6 +147,7 @@ class WSManClient:
             raise errors.MissingDependencyError(MISSING_PYPSRP)
         self.config = config
         self.request_count = 0
+        self.codepage = winrs.UTF8_CODEPAGE  # the shell code page; observations set it per host (winrs.codepage_for)
         self._wsman: WSMan | None = None
         self._temp_files: list[str] = []
 
@@ -361,4 +362,4 @@ class WSManClient:
             endpoint=self.config.endpoint,
             on_abandoned_shell=self.close,
         )
-        return winrs.run_command(self.request, command, arguments, limits)
+        return winrs.run_command(self.request, command, arguments, limits, self.codepage)

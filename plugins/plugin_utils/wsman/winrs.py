@@ -1,7 +1,8 @@
 """WinRS: run one command in a cmd shell in four requests (Create, Command, Receive, Delete).
 
-No Signal is sent: deleting the shell ends the command, which saves a round trip per command. The shell uses code
-page 65001 so output arrives as UTF-8, and no user profile is loaded (faster, and nothing the tools need).
+No Signal is sent: deleting the shell ends the command, which saves a round trip per command. The shell asks for
+code page 65001 so output arrives as UTF-8, except on WinRM stack 2.0 hosts (``codepage_for``: 437, decoded as such),
+and no user profile is loaded (faster, and nothing the tools need).
 
 Every command has a wall-clock deadline (``transport.command_deadline``: connection_timeout + read_timeout +
 15 x operation_timeout, 360 s by default) and its collected stdout + stderr a size limit (``MAX_OUTPUT_BYTES``,
@@ -77,10 +78,34 @@ def shell_body() -> ET.Element:
     return shell
 
 
-SHELL_OPTIONS: dict[str, OptionValue] = {
-    "WINRS_NOPROFILE": ("TRUE", {"MustComply": "true"}),
-    "WINRS_CODEPAGE": "65001",
-}
+UTF8_CODEPAGE = 65001
+# The United States OEM code page. Under 65001, batch files (winrm.cmd among them) print nothing and report no
+# error on Server 2008 (https://github.com/ansible/ansible/issues/21915,
+# https://github.com/chef/knife-windows/issues/400, https://github.com/WinRb/WinRM/issues/181); programs such as
+# reg.exe and sc.exe are not affected.
+OEM_CODEPAGE = 437
+
+
+def codepage_for(wsman_stack_version: str) -> int:
+    """The shell code page for a host: 65001 (UTF-8) from WinRM stack 3.0 on, 437 on stack 2.0 hosts (Server 2008
+    and 2008 R2 with WMF 2.0), where batch files fail silently under 65001."""
+    return UTF8_CODEPAGE if wsman_stack_version != "2.0" else OEM_CODEPAGE
+
+
+def shell_options(codepage: int = UTF8_CODEPAGE) -> dict[str, OptionValue]:
+    """Shell Create options: no user profile, and the console code page the output is encoded in."""
+    return {"WINRS_NOPROFILE": ("TRUE", {"MustComply": "true"}), "WINRS_CODEPAGE": str(int(codepage))}
+
+
+def decode(data: bytes, codepage: int) -> str:
+    """Output bytes in the shell's code page as text (an unknown page falls back to UTF-8, never fails)."""
+    try:
+        return data.decode("utf-8" if codepage == UTF8_CODEPAGE else f"cp{int(codepage)}", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+SHELL_OPTIONS: dict[str, OptionValue] = shell_options(UTF8_CODEPAGE)
 COMMAND_OPTIONS: dict[str, OptionValue] = {"WINRS_SKIP_CMD_SHELL": "FALSE"}
 
 
@@ -145,12 +170,17 @@ def parse_receive(body: ET.Element) -> tuple[dict[str, bytes], bool, int | None]
 
 
 def run_command(
-    request: Requester, command: str, arguments: t.Sequence[str] = (), limits: CommandLimits | None = None
+    request: Requester,
+    command: str,
+    arguments: t.Sequence[str] = (),
+    limits: CommandLimits | None = None,
+    codepage: int = UTF8_CODEPAGE,
 ) -> CommandResult:
-    """Create a shell, run the command, collect its output, and always delete the shell."""
+    """Create a shell in ``codepage``, run the command, decode its output in that page, and always delete the
+    shell."""
     limits = limits or CommandLimits()
     ends = time.monotonic() + limits.deadline
-    shell_id = parse_shell_id(request(ACTION_CREATE, SHELL_URI, shell_body(), options=SHELL_OPTIONS))
+    shell_id = parse_shell_id(request(ACTION_CREATE, SHELL_URI, shell_body(), options=shell_options(codepage)))
     selectors = {"ShellId": shell_id}
     try:
         reply = request(ACTION_COMMAND, SHELL_URI, command_body(command, arguments), selectors, COMMAND_OPTIONS)
@@ -185,7 +215,7 @@ def run_command(
                 break
         if rc is None:
             raise errors.ProtocolError(f"the command {command!r} did not finish after {MAX_RECEIVES} Receive requests")
-        result = CommandResult(stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"), rc)
+        result = CommandResult(decode(bytes(stdout), codepage), decode(bytes(stderr), codepage), rc)
         return result
     finally:
         delete_shell(request, selectors, limits)

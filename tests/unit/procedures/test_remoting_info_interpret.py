@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall, winrm_config
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 
 def reg(path: str, *values: tuple[str, str, str]) -> str:
@@ -49,8 +52,11 @@ def answers_2012r2() -> dict[str, str]:
 
 
 def observe(answers: dict[str, str]) -> remoting_info.RemotingState:
+    """The batch answers, plus the listeners as the WS-Enumeration of winrm/config/listener gives them."""
     probes = remoting_info.probes()
-    return remoting_info.interpret(batch.BatchResult(batch.split_sections(host_output(answers)), "", 0), probes)
+    listeners = winrm_config.parse_listeners(answers.get("listeners", ""))
+    result = batch.BatchResult(batch.split_sections(host_output(answers)), "", 0)
+    return remoting_info.interpret(result, probes, None, listeners)
 
 
 def test_command_line_fits_cmd_exe() -> None:
@@ -140,3 +146,14 @@ def test_odd_host_values_never_crash_the_observation() -> None:
     facts = observe(answers).to_dict()
     assert facts["os"]["build"] == 0 and facts["listeners"][0]["port"] is None
     assert facts["winrm_policy"]["ipv4_filter"] == "1" and facts["winrm_policy"]["ipv6_filter"] == "fe80::1,::1"
+
+
+def test_an_empty_service_section_is_unread_not_a_missing_service() -> None:
+    """sc prints a line even for a missing service: an empty section means the tool gave nothing, and no plan may
+    take WinRM for absent."""
+    answers = answers_2012r2()
+    answers["svc.qc"] = ""
+    state = observe(answers)
+    assert state.unread == ("svc.qc",) and state.unread_reasons == ("svc.qc could not be read: no output",)
+    with pytest.raises(WinRemoteError, match=r"^cannot plan: svc.qc could not be read: no output$"):
+        state.require_read("plan")

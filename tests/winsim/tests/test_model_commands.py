@@ -6,6 +6,7 @@ from typing import Any
 
 from winsim import firewall, rules
 from winsim.state import CBS_PACKAGES
+from winsim.wsman.commands import run_command
 
 CV = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 
@@ -107,13 +108,20 @@ def test_winrm_xml_outputs(model_client: Any) -> None:
 
 
 def test_quickconfig_on_2008r2(model_client_for: Any) -> None:
+    """Through WinRS winrm.cmd answers Access denied on 2008 R2 (packer-community/winrmcp issue 3); at the console
+    (no WinRS shell) quickconfig sets the host up."""
     client = model_client_for("2008r2")
     assert rules.accepting_endpoints(client.state, "127.0.0.10") == set()
-    out, _err, code = client.run("winrm qc -q")
-    assert code == 0 and "Created a WinRM listener on HTTP://*" in out and "WinRM firewall exception enabled." in out
-    assert client.effects == {"restart_winrm"}
+    _out, err, code = client.run("winrm qc -q")
+    assert code != 0 and "0x80070005" in err and rules.accepting_endpoints(client.state, "127.0.0.10") == set()
+    console = run_command(client.state, None, "cmd.exe", ["/c", "winrm qc -q"])
+    out = console.stdout
+    assert (
+        console.rc == 0 and "Created a WinRM listener on HTTP://*" in out and "WinRM firewall exception enabled." in out
+    )
+    assert console.effects == {"restart_winrm"}
     assert rules.accepting_endpoints(client.state, "127.0.0.10") == {("HTTP", 5985)}
-    assert "already set up" in client.run("winrm quickconfig -quiet")[0]
+    assert "already set up" in run_command(client.state, None, "cmd.exe", ["/c", "winrm quickconfig -quiet"]).stdout
 
 
 def test_netsh_set_and_show(model_client_for: Any) -> None:

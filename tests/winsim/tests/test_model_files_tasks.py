@@ -14,6 +14,7 @@ from winsim import rules, tasks
 from winsim.files import FileSystem, FileSystemError
 from winsim.state import WINRM_POLICY, HostState
 from winsim.wsman import config
+from winsim.wsman.commands import run_command
 
 GP = r"C:\Windows\System32\GroupPolicy"
 RESTART = (
@@ -199,8 +200,8 @@ def _service(state: HostState) -> str:
 def test_policy_takes_effect_when_winrm_restarts(model_client_for: Any, profile: str) -> None:
     client = model_client_for(profile)
     state = client.state
-    if profile == "2008r2":
-        client.run("winrm quickconfig -q")
+    if profile == "2008r2":  # at the console: through WinRS winrm.cmd is refused on 2008 R2
+        run_command(state, None, "cmd.exe", ["/c", "winrm quickconfig -q"])
     host = "127.0.0.10"
     assert rules.accepting_endpoints(state, host) == {("HTTP", 5985)}  # the service runs with no policy
     state.registry.set_value(WINRM_POLICY, "AllowAutoConfig", "REG_DWORD", 1)

@@ -7,13 +7,14 @@ carries the command's side effects (e.g. restart_winrm) so the transport acts af
 from __future__ import annotations
 
 import base64
+import codecs
 import re
 from dataclasses import dataclass, field
 
 from winsim import tasks
 from winsim.contract import RequestContext
 from winsim.state import HostState
-from winsim.wsman.commands import CommandResult, run_command
+from winsim.wsman.commands import CommandResult, run_command, winrm
 from winsim.wsman.soap import (
     ACTION_CREATE,
     ACTION_DELETE,
@@ -47,6 +48,19 @@ class Shell:
     working_directory: str = ""
     environment: list[tuple[str, str]] = field(default_factory=list)
     commands: dict[str, CommandResult] = field(default_factory=dict)
+    # WINRS_CODEPAGE of the Create (MS-WSMV 2.2.4.37 lists it among the shell options); without one the console's
+    # OEM code page, 437 on an en-US host. Output is encoded in it.
+    codepage: str = winrm.OEM_CODEPAGE
+
+
+def encoding_of(codepage: str) -> str:
+    """The Python codec of a Windows code page (65001 is UTF-8; an unknown page falls back to UTF-8)."""
+    name = "utf-8" if codepage == "65001" else f"cp{codepage}"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "utf-8"
+    return name
 
 
 def _shell_not_found(shell_id: str) -> WsmanFault:
@@ -143,6 +157,7 @@ def create(state: HostState, req: Request, ctx: RequestContext) -> Result:
         output_streams=payload.findtext(q("rsp", "OutputStreams")) or "stdout stderr",
         working_directory=payload.findtext(q("rsp", "WorkingDirectory")) or "",
         environment=[(v.get("Name", ""), v.text or "") for v in payload.iter(q("rsp", "Variable"))],
+        codepage=(req.options.get("WINRS_CODEPAGE") or winrm.OEM_CODEPAGE).strip(),
     )
     state.runtime.shells[shell.shell_id] = shell
     created = (
@@ -164,7 +179,11 @@ def command(state: HostState, req: Request, ctx: RequestContext) -> Result:
     skip_cmd = req.options.get("WINRS_SKIP_CMD_SHELL", "False").lower() == "true"
     if skip_cmd and "\\" not in program and "/" not in program and program.lower() not in ("cmd", "cmd.exe"):
         raise _file_not_found()  # without cmd.exe there is no PATH search (as in the 2008 R2 recording)
-    result = run_command(state, ctx, program, arguments)
+    token = winrm.SHELL_CODEPAGE.set(shell.codepage)  # what winrm.cmd sees of the shell it runs in
+    try:
+        result = run_command(state, ctx, program, arguments)
+    finally:
+        winrm.SHELL_CODEPAGE.reset(token)
     command_id = new_uuid()
     shell.commands[command_id] = result
     body = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
@@ -184,7 +203,7 @@ def receive(state: HostState, req: Request, ctx: RequestContext) -> Result:
     parts = []
     for name, data in (("stdout", result.stdout), ("stderr", result.stderr)):
         if data:
-            encoded = base64.b64encode(data.encode("utf-8")).decode("ascii")
+            encoded = base64.b64encode(data.encode(encoding_of(shell.codepage), errors="replace")).decode("ascii")
             parts.append(f'<rsp:Stream Name="{name}" CommandId="{command_id}">{encoded}</rsp:Stream>')
     parts += [f'<rsp:Stream Name="{n}" CommandId="{command_id}" End="true"></rsp:Stream>' for n in ("stdout", "stderr")]
     parts.append(

@@ -7,6 +7,7 @@ text is shortened). The listener rules are the WS-Transfer ones (config.py).
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 
 from winsim import firewall, rules
 from winsim.state import HostState, Listener
@@ -15,6 +16,36 @@ from winsim.wsman.commands import CommandResult, Invocation
 from winsim.wsman.soap import WsmanFault, resource_not_found
 
 WINRM_RULES = ("WINRM-HTTP-In-TCP", "WINRM-HTTP-In-TCP-PUBLIC")
+OEM_CODEPAGE = "437"  # the console code page of an en-US host
+# The code page of the WinRS shell a command runs in; None outside WinRS (a scheduled task, the local console).
+SHELL_CODEPAGE: ContextVar[str | None] = ContextVar("SHELL_CODEPAGE", default=None)
+# winrm.cmd run through WinRS on Server 2008 R2, by an administrator: Access denied from the local WinRM service
+# (https://github.com/packer-community/winrmcp/issues/3, confirmed there with a second client; the same command works
+# on 2012 R2: https://github.com/packer-community/packer-windows-plugins/issues/14).
+ACCESS_DENIED = (
+    "WSManFault\r\n    Message\r\n        ProviderFault\r\n            WSManFault\r\n"
+    "                Message = Access is denied. \r\n\r\nError number:  -2147024891 0x80070005\r\n"
+    "Access is denied. \r\n"
+)
+# ASSUMPTION (UNVERIFIED): winrm.cmd exits with the error number as an unsigned value, as for the other faults here.
+ACCESS_DENIED_RC = 0x80070005
+
+
+def through_winrs(inv: Invocation) -> CommandResult | None:
+    """What winrm.cmd does inside a WinRS shell on the 2008 family before it reaches the service; None elsewhere.
+    On Server 2008 a batch file prints nothing and reports no error when the console code page is 65001
+    (https://github.com/ansible/ansible/issues/21915, https://github.com/chef/knife-windows/issues/400,
+    https://github.com/WinRb/WinRM/issues/181)."""
+    codepage = SHELL_CODEPAGE.get()
+    if codepage is None:
+        return None
+    if inv.state.profile == "2008" and codepage == "65001":
+        return CommandResult()
+    if inv.state.profile == "2008r2":
+        return CommandResult(stderr=ACCESS_DENIED, rc=ACCESS_DENIED_RC)
+    return None
+
+
 SECTIONS = {
     "winrm/config": (),
     "winrm/config/service": ("Service",),
@@ -116,6 +147,9 @@ def listener_set_or_delete(inv: Invocation) -> CommandResult | None:
 
 
 def run(inv: Invocation) -> CommandResult:
+    refused = through_winrs(inv)
+    if refused is not None:
+        return refused
     args = [a for a in inv.args if not a.lower().startswith(("-format:", "/format:"))]
     if not args:
         return CommandResult(stderr="Windows Remote Management Command Line Tool\r\n", rc=1)
