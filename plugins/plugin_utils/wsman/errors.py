@@ -315,8 +315,11 @@ def access_denied(config: ConnectionConfig | None, detail: str = "") -> AccessDe
     return AccessDeniedError(text)
 
 
-def authentication_failed(config: ConnectionConfig | None, detail: str = "") -> AuthenticationFailedError:
-    """401: distinguish Basic over HTTP (refused by design) from bad credentials or a disabled method."""
+def authentication_failed(
+    config: ConnectionConfig | None, detail: str = "", credentials: bool = True
+) -> AuthenticationFailedError:
+    """401: distinguish Basic over HTTP (refused by design) from bad credentials or a disabled method.
+    ``credentials`` is False for a request that carried none (the anonymous Identify): no UAC hint then."""
     user = getattr(config, "username", None) or "?"
     auth = getattr(config, "auth", "?")
     if auth == "basic" and getattr(config, "scheme", "") == "http":
@@ -326,7 +329,8 @@ def authentication_failed(config: ConnectionConfig | None, detail: str = "") -> 
             "would send the password in clear text; use HTTPS (connection.scheme=https, port 5986) or "
             "ntlm/negotiate/kerberos, which encrypt messages over HTTP"
         )
-    if auth in TOKEN_FILTERED_AUTH and looks_local(user, getattr(config, "host", None)) and not is_builtin_admin(user):
+    local = looks_local(user, getattr(config, "host", None)) and not is_builtin_admin(user)
+    if credentials and auth in TOKEN_FILTERED_AUTH and local:
         # A local administrator other than the built-in one gets a UAC-filtered token over a network logon, and WinRM
         # answers it with 401 like a wrong password (https://github.com/diyan/pywinrm/issues/188; the HTTP 401
         # causes in https://docs.ansible.com/ansible/latest/os_guide/windows_winrm.html).

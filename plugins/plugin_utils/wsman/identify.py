@@ -122,7 +122,7 @@ def identify_unauthenticated(config: ConnectionConfig) -> IdentifyInfo:
         if fault is not None:
             raise errors.from_fault(fault, config)
         if response.status_code == 401:
-            raise errors.authentication_failed(config, "the host refuses anonymous Identify")
+            raise errors.authentication_failed(config, "the host refuses anonymous Identify", credentials=False)
         raise errors.ServerError(
             f"WinRM at {config.endpoint} answered the anonymous Identify with HTTP {response.status_code}",
             response.status_code,

@@ -190,6 +190,11 @@ def test_401_hint_for_an_ip_host_only_without_domain() -> None:
     assert "UAC" not in str(errors.authentication_failed(cfg(host="192.0.2.10", username="SRV01\\localadmin")))
 
 
+def test_401_to_a_request_without_credentials_has_no_token_filter_hint() -> None:
+    err = errors.authentication_failed(cfg(username="localadmin"), "the host refuses anonymous Identify", False)
+    assert "UAC" not in str(err) and "anonymous Identify" in str(err)
+
+
 def spnego_error(context: str) -> BaseException:
     from spnego.exceptions import ErrorCode, SpnegoError
 
