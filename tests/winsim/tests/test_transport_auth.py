@@ -181,6 +181,15 @@ def test_token_filtered_local_admin_is_401(fake_host: SimulatedHost, fake_model:
     assert fake_host.request_count == 0  # refused before any SOAP was processed
 
 
+def test_token_filtered_local_admin_is_401_over_https(fake_host: SimulatedHost, fake_model: FakeModel) -> None:
+    """Over HTTPS the SOAP body travels with the final NTLM leg; that leg still gets 401 and no SOAP is run."""
+    fake_model.deny = "access_denied_token_filter"
+    client = wsman(fake_host, user="localadmin", ssl=True, cert_validation=fake_host.ca_path)
+    with client, pytest.raises(AuthenticationError):
+        client.get(CONFIG)
+    assert fake_host.request_count == 0 and fake_model.contexts == []
+
+
 def test_token_filtered_final_leg_is_401(fake_host: SimulatedHost, fake_model: FakeModel) -> None:
     """The handshake completes (the challenge is answered) and only the final leg gets 401, with the offers."""
     fake_model.deny = "access_denied_token_filter"
