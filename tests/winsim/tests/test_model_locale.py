@@ -99,3 +99,18 @@ def test_locale_survives_a_saved_state_and_unknown_ones_are_refused(tmp_path: Pa
     assert fleet.hosts["sim-2019-01"].state.locale == "pt-BR" and fleet.hosts["sim-2016-02"].state.locale == "en-US"
     with pytest.raises(ValueError, match="no host named sim-2022-09"):
         Fleet.create(1, ["2019"], tmp_path, locales={"sim-2022-09": "pt-BR"})
+
+
+def test_cli_locale_option() -> None:
+    from winsim import cli
+
+    assert cli.host_locales(["sim-2019-01=pt-BR", " sim-2016-02 = en-US "]) == {
+        "sim-2019-01": "pt-BR",
+        "sim-2016-02": "en-US",
+    }
+    with pytest.raises(ValueError, match="--locale 'pt-BR': expected HOST=LOCALE"):
+        cli.host_locales(["pt-BR"])
+    args = cli.build_parser().parse_args(
+        ["serve", "--inventory", "i.yml", "--state-dir", "s", "--locale", "sim-2019-01=pt-BR"]
+    )
+    assert args.locale == ["sim-2019-01=pt-BR"]
