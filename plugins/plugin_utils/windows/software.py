@@ -12,7 +12,8 @@ POWERSHELL_3_KEY = r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine"
 DOTNET_4_KEY = r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
 CBS_PACKAGES_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\Packages"
 
-# Minimum Release value of each .NET Framework 4.5+ version (WINDOWS-FACTS §4, verified).
+# Minimum Release value of each .NET Framework 4.5+ version (Microsoft Learn, "How to: Determine which .NET Framework
+# versions are installed").
 DOTNET_RELEASES = (
     (533320, "4.8.1"),
     (528040, "4.8"),

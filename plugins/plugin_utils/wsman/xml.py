@@ -37,7 +37,8 @@ NS: dict[str, str] = {
     "rsp": "http://schemas.microsoft.com/wbem/wsman/1/windows/shell",
     "cfg": "http://schemas.microsoft.com/wbem/wsman/1/config",
     "wsmanfault": "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault",
-    # Windows and the MS docs spell it "identity"; pypsrp's table says "identify" (WINDOWS-FACTS trap C.4).
+    # Windows and Microsoft Learn ("Detecting Whether a Remote Computer Supports WS-Management Protocol") spell it
+    # "identity"; the NAMESPACES table in pypsrp's src/pypsrp/wsman.py says "identify", so it is not reused here.
     "wsmid": "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd",
     "cim": "http://schemas.dmtf.org/wbem/wscim/1/common",
     "xml": "http://www.w3.org/XML/1998/namespace",

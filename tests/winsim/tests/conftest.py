@@ -1,6 +1,6 @@
 """Shared fixtures: free loopback addresses, a small fake Windows model for transport tests, started hosts.
 
-The model engineer may add fixtures here prefixed ``model_``.
+Fixtures that build host models are prefixed ``model_``.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class RulesModel(FakeModel):
         return rules.accepting_endpoints(state, host_address, client_ip)  # type: ignore[arg-type]
 
 
-# ---- model fixtures (model engineer) ---------------------------------------------------------------------------
+# ---- model fixtures -------------------------------------------------------------------------------------------
 
 
 class ModelClient:

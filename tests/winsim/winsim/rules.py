@@ -194,7 +194,9 @@ def accepting_endpoints(state: HostState, host_address: str, client_ip: str = "1
 
     ASSUMPTION: AllowAutoConfig=0 ("Allow remote server management through WinRM" Disabled) turns remote
     management off entirely, as its help text and the Server Manager doc ("disable via GPO") describe; with the
-    policy not configured, the local listeners work (trap C.5).
+    policy not configured, the local listeners work: the AllowAutoConfig help text (Microsoft Learn, "Policy CSP -
+    RemoteManagement") reads as if "not configured" meant no remote service, yet Windows Server 2012 and later accept
+    WinRM with the policy unset, so only AllowAutoConfig=0 is modelled as "off".
     """
     if not winrm_running(state) or service_policy(state).get("AllowAutoConfig") == 0:
         return set()

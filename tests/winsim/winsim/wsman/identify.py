@@ -1,4 +1,5 @@
-"""WS-Management Identify (WINDOWS-FACTS §7; identity namespace per trap C.4)."""
+"""WS-Management Identify (Microsoft Learn, "Detecting Whether a Remote Computer Supports WS-Management Protocol";
+the reply uses the ``.../wsman/identity/1/wsmanidentity.xsd`` namespace)."""
 
 from __future__ import annotations
 

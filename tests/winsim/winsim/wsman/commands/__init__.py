@@ -122,8 +122,8 @@ def tokenize(text: str) -> list[str]:
 
 # --- phase 1: percent expansion ------------------------------------------------------------------------------------
 
-# Environment variables cmd expands in a command line (%TEMP% is the SYSTEM one for every account: ASSUMPTION,
-# as the brief fixes it; a real WinRS user gets a profile temp folder).
+# Environment variables cmd expands in a command line. ASSUMPTION (UNVERIFIED): %TEMP% is the SYSTEM one for every
+# account; a real WinRS user gets a profile temp folder, and the collection never relies on %TEMP%.
 ENVIRONMENT = {
     "systemroot": r"C:\Windows",
     "windir": r"C:\Windows",
