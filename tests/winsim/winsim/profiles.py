@@ -1,4 +1,5 @@
-"""Out-of-the-box state of each supported Windows Server release (WINDOWS-FACTS §1, §6, §7, §8).
+"""Out-of-the-box state of each supported Windows Server release (Microsoft Learn: about_Remote_Requirements,
+"Configure Remote Management in Server Manager", "Installation and configuration for Windows Remote Management").
 
 Assumptions are marked ASSUMPTION; everything else is taken from the fact sheet as it is.
 """
@@ -38,7 +39,7 @@ class OsProfile:
     dotnet_release: int | None  # NDP\v4\Full Release (None = no .NET 4.5+)
     stack: str  # WinRM stack
     remoting_on: bool  # listener + firewall rules on out of the box
-    rule_version: str  # version prefix of rule strings (per-OS table UNVERIFIED in WINDOWS-FACTS §2)
+    rule_version: str  # version prefix of rule strings ([MS-GPFAS] 2.2.2.19; per-OS table UNVERIFIED)
     workflow: bool  # Microsoft.PowerShell.Workflow session configuration
 
 
@@ -80,7 +81,8 @@ PROFILES: dict[str, OsProfile] = {
         "Windows Server 2012 R2 Datacenter", "6.3", None, "9600", "", "4.0", 378675, "3.0", True, "v2.20", True
     ),
     # ASSUMPTION: Release values for 2016 (394802), 2019 (461814) and 2025 (533325) are the per-OS values for
-    # those builds as commonly listed; 2022's 528449 is from WINDOWS-FACTS §4.  Rule string versions for 10.0 are
+    # those builds as commonly listed; 2022's 528449 is the value Microsoft Learn lists ("How to:
+    # Determine which .NET Framework versions are installed").  Rule string versions for 10.0 are
     # UNVERIFIED (v2.26 .. v2.33 picked by release order).
     "2016": OsProfile(
         "Windows Server 2016 Datacenter", "6.3", (10, 0), "14393", "", "5.1.14393.0", 394802, "3.0", True, "v2.26", True
@@ -225,7 +227,7 @@ def builtin_rules(os: OsProfile) -> list[FirewallRule]:
     on = os.remoting_on
     svchost = r"%SystemRoot%\system32\svchost.exe"
     # ASSUMPTION: 2008 / 2008 R2 carry the same WinRM rule IDs and group (-30267) as 2012+, disabled
-    # (their exact IDs and group resource are UNVERIFIED in WINDOWS-FACTS §1).
+    # (their exact IDs and group resource are UNVERIFIED).
     winrm: dict[str, Any] = dict(
         local_ports=["5985"],
         app="System",
@@ -240,7 +242,7 @@ def builtin_rules(os: OsProfile) -> list[FirewallRule]:
         FirewallRule(
             "WINRM-HTTP-In-TCP-PUBLIC", enabled=on, profiles=["Public"], remote_addresses=["LocalSubnet"], **winrm
         ),
-        # The COM+ rule's indirect strings are unknown (WINDOWS-FACTS §1): plain English text is stored.
+        # The COM+ rule's indirect strings were not found in public sources: plain English text is stored.
         FirewallRule(
             "ComPlusNetworkAccess-DCOM-In",
             name="COM+ Network Access (DCOM-In)",
@@ -311,8 +313,9 @@ def build_state(profile: str, hostname: str) -> HostState:
     services = dict(BASE_SERVICES)
     if os.major_minor:
         services["MpsSvc"] = ("Windows Defender Firewall", 2, False, True) if key != "2016" else services["MpsSvc"]
-    # ASSUMPTION (brief): WinRM is Manual/Stopped on 2008 (the 2008-era WinRM doc says it starts automatically on
-    # Server 2008; we follow the brief) and Automatic (delayed)/Running without a listener on 2008 R2.
+    # ASSUMPTION (UNVERIFIED): WinRM is Manual/Stopped on 2008 (the 2008-era WinRM documentation says it starts
+    # automatically on Server 2008, so both are plausible; Manual is the harder case for the collection) and
+    # Automatic (delayed)/Running without a listener on 2008 R2.
     if key == "2008":
         services["WinRM"] = ("Windows Remote Management (WS-Management)", 3, False, False)
     else:
