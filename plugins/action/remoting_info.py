@@ -17,7 +17,10 @@ class ActionModule(WinRemoteAction):
 
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         state = remoting_info.observe(client)
-        return {"changed": False, **state.to_dict()}
+        result: dict[str, t.Any] = {"changed": False, **state.to_dict()}
+        if state.unread_reasons:  # what could not be read, and why: unread is not absent
+            result["warnings"] = list(state.unread_reasons)
+        return result
 
     def failure_details(self, error: errors.WinRemoteError) -> dict[str, t.Any]:
         verdict = manageability.for_error(error.kind, str(error))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from simhosts import PROFILES, HostFactory, config_for
+from simhosts import JSON_RESULTS, PROFILES, HostFactory, config_for, run_playbook, task_results, write_inventory
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
@@ -179,3 +181,39 @@ def test_unknown_profile_words_in_the_rule_store_are_reported(start_host: HostFa
         rule = facts["firewall_rules"]["WINRM-HTTP-In-TCP"]
         assert rule["unknown_profiles"] == ["Work"] and rule["profiles"] == ["Domain"], rule
         assert facts["manageability"]
+
+
+PLAYBOOK = """
+- name: Observe, then plan
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Observe the host
+      winremote.remoting.remoting_info:
+    - name: Enable Server Manager remoting
+      winremote.remoting.sm_remoting:
+        state: enabled
+"""
+
+
+def test_playbook_reports_unread_listeners_and_plans_nothing(start_host: HostFactory, tmp_path: Path) -> None:
+    """remoting_info warns what it could not read and why; sm_remoting fails in one line instead of planning a
+    listener that may exist."""
+    host = start_host("2008r2")
+    before = [(x.address, x.transport, x.port) for x in host.state.listeners]
+    host.inject_fault("http500", count=2, code=5, message="Access is denied.", action="enumeration/Enumerate")
+    inventory = write_inventory(tmp_path / "inventory.yml", {"sim-2008r2": host.inventory_vars()})
+    playbook = tmp_path / "observe.yml"
+    playbook.write_text(PLAYBOOK, encoding="utf-8")
+    result = run_playbook(playbook, inventory, "-v", **JSON_RESULTS)
+    assert result.returncode != 0
+    observed, planned = (results["sim-2008r2"] for results in task_results(result.stdout))
+    assert not observed.get("failed") and observed["listeners"] == []
+    output = " ".join((result.stdout + result.stderr).split())  # Ansible shows warnings itself, wrapped
+    assert "[WARNING]: winrm/config/listener (WS-Enumeration) could not be read:" in output
+    assert observed["manageability"] != "Online"
+    assert "fatal: [sim-2008r2]: FAILED!" in result.stdout and "\n" not in planned["msg"]
+    assert planned["msg"].startswith(
+        "cannot plan Server Manager remoting: winrm/config/listener (WS-Enumeration) could not be read:"
+    )
+    assert [(x.address, x.transport, x.port) for x in host.state.listeners] == before
