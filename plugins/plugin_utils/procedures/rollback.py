@@ -259,7 +259,7 @@ class Guard:
                 if files.parse_read(path, sections.get(probe.name, "")) != data:
                     raise RollbackError(f"writing the rollback file {path} did not take; nothing was changed")
             if result is None or result.rc != 0 or "arm" not in sections:
-                seen = errors.truncate(result.stderr or sections.get("arm", "")) if result else ""
+                seen = errors.truncate(tasks.failure_text(result.stderr) or sections.get("arm", "")) if result else ""
                 raise RollbackError(
                     f"could not start the rollback task {self.name}: {seen or 'no answer'}; nothing was changed"
                 )

@@ -294,6 +294,18 @@ def test_arm_that_fails_cancels_and_raises() -> None:
     assert "schtasks /delete" in client.commands[-1] and "rd /s /q" in client.commands[-1]
 
 
+def test_a_failed_start_names_the_error_not_the_start_time_warning() -> None:
+    """schtasks /create warns on stderr that 00:00 is earlier than now, with every task; the failure is what follows."""
+    guard = _guard()
+    written = _write_answer(guard)
+    warning = "WARNING: Task may not run because /ST is earlier than current time.\r\n"
+    failed = winrs.CommandResult(written.stdout, warning + "ERROR: Access is denied.\r\n", 1)
+    client = FakeClient(_folder_answer(guard), failed, winrs.CommandResult("", "", 1))
+    with pytest.raises(rollback.RollbackError) as caught:
+        guard.arm(client)
+    assert "Access is denied" in str(caught.value) and "/ST" not in str(caught.value)
+
+
 def _armed(clock: Clock) -> rollback.Guard:
     guard = _guard(clock)
     guard.arm(FakeClient(_folder_answer(guard), _write_answer(guard)))
