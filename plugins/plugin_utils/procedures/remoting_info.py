@@ -93,7 +93,8 @@ class RemotingState:
 
     @property
     def wsman_stack_version(self) -> str:
-        """WMF 2.0 ships WinRM stack 2.0; WMF 3.0 and later ship 3.0 (WINDOWS-FACTS §7)."""
+        """WMF 2.0 ships WinRM stack 2.0; WMF 3.0 and later ship 3.0 (Microsoft Learn, about_Remote_Requirements:
+        PowerShell 3.0 remoting needs WinRM 3.0)."""
         return "3.0" if self.software.powershell_major >= 3 else "2.0"
 
     @property

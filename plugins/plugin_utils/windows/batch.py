@@ -1,6 +1,6 @@
 """Many read-only probes in one WinRS command, so observing a host costs four WS-Man round trips.
 
-Each probe is a locale-independent command line (``reg query``, ``sc qc``, ``winrm get -format:xml``); the
+Each probe is a locale-independent command line (``reg query``, ``sc qc``, ``certutil``); the
 probes run in one ``cmd.exe /c`` joined by ``&`` (each runs whatever the previous one returned), and an
 ``echo`` of a marker line before each lets the output be split back into sections. When the probes do not fit
 in one command line (cmd.exe takes at most 8191 characters, Microsoft Learn "Command prompt line string

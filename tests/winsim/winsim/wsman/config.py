@@ -32,7 +32,7 @@ from winsim.wsman.soap import (
 CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config"
 LISTENER = CONFIG + "/listener"
 # Body namespaces accepted for listener Create/Put: the Get namespace and the one of MS's Session.Create sample
-# (UNVERIFIED which one Windows wants, WINDOWS-FACTS §7).
+# (Microsoft Learn, "Session.Create method"; UNVERIFIED which one Windows wants).
 LISTENER_BODY_NS = {
     LISTENER,
     "https://schemas.dmtf.org/wbem/wsman/1/config/Listener.xsd",
@@ -65,8 +65,9 @@ BOOLEAN_NAMES = {
 
 
 def gpo_fault(setting: str) -> WsmanFault:
-    # ERROR_WSMAN_CONFIG_CANNOT_CHANGE_GPO_CONTROLLED_SETTING (0x8033808A) from wsmerror.h; the brief's 2150858855
-    # is ERROR_WSMAN_LOCALE_NOT_SUPPORTED there, so the SDK code is used.  ASSUMPTION: subcode w:AccessDenied.
+    # ERROR_WSMAN_CONFIG_CANNOT_CHANGE_GPO_CONTROLLED_SETTING (0x8033808A) from wsmerror.h (the Windows SDK); the
+    # decimal 2150858855 sometimes quoted for it is ERROR_WSMAN_LOCALE_NOT_SUPPORTED there, so the SDK code is
+    # used. ASSUMPTION: subcode w:AccessDenied.
     return WsmanFault(
         2150858890,
         "Cannot change GPO controlled setting. ",

@@ -93,7 +93,8 @@ def quickconfig_changes(state: HostState) -> list[str]:
 
 
 def quickconfig(inv: Invocation) -> CommandResult:
-    """ASSUMPTION: unlike real quickconfig this does not set LocalAccountTokenFilterPolicy (brief's scope)."""
+    """ASSUMPTION: unlike real quickconfig this does not set LocalAccountTokenFilterPolicy (the simulator models
+    the listener, service and firewall parts only)."""
     changes = quickconfig_changes(inv.state)
     if not changes:
         return CommandResult(
