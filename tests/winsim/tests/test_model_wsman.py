@@ -37,7 +37,8 @@ def test_identify(model_client_for: Any) -> None:
             assert reply.status == 200
             assert root.findtext(f".//{WSMID}ProductVersion") == expected
             assert root.findtext(f".//{WSMID}ProductVendor") == "Microsoft Corporation"
-            assert root.find(f".//{WSMID}SecurityProfiles") is None
+            # only an authenticated Identify lists the security profiles (test_conformance_fidelity.py)
+            assert (root.find(f".//{WSMID}SecurityProfiles") is not None) is authenticated
 
 
 def test_config_get_and_put(model_client: Any) -> None:

@@ -76,6 +76,17 @@ def gpo_fault(setting: str) -> WsmanFault:
     )
 
 
+def service_value(state: HostState, path: str) -> tuple[str, bool]:
+    """(effective text, set by Group Policy) of a winrm/config/service element. With "Allow remote server
+    management through WinRM" (AllowAutoConfig) in force, AllowRemoteAccess is set by that policy like the filters:
+    a published `winrm get winrm/config` of such a host shows `AllowRemoteAccess = true [Source="GPO"]` next to
+    `IPv4Filter = * [Source="GPO"]` (the post "Windows Remote Management", PowerShell category). The service
+    reads the policy when it starts (rules.service_policy), so this follows the same snapshot as the filters."""
+    if path == "AllowRemoteAccess" and rules.service_policy(state).get("AllowAutoConfig") == 1:
+        return "true", True
+    return rules.service_element(state, path)
+
+
 def section_for(resource_uri: str) -> tuple[str, ...] | None:
     uri = resource_uri.rstrip("/")
     if uri.lower() == CONFIG:
@@ -95,7 +106,7 @@ def _render_tree(state: HostState, node: dict[str, Any], path: tuple[str, ...]) 
             continue
         source = ""
         if sub[0] == "Service":
-            value, gpo = rules.service_element(state, "/".join(sub[1:]))
+            value, gpo = service_value(state, "/".join(sub[1:]))
             source = ' Source="GPO"' if gpo else ""
         out.append(f"<cfg:{name}{source}>{text(value)}</cfg:{name}>")
     return "".join(out)
@@ -140,7 +151,7 @@ def put_section(state: HostState, path: tuple[str, ...], payload: ET.Element | N
             raise invalid_parameter(f"The setting {full[-1]} is read-only.")
         if full[-1] in BOOLEAN_NAMES and value.lower() not in ("true", "false"):
             raise invalid_parameter(f"The value {value} is not valid for {full[-1]}.")
-        if full[0] == "Service" and rules.service_element(state, "/".join(full[1:]))[1]:
+        if full[0] == "Service" and service_value(state, "/".join(full[1:]))[1]:
             raise gpo_fault(full[-1])
     for full, value in changes:
         node = state.winrm

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from winsim import rules
 from winsim.contract import SoapReply
 from winsim.state import HostState
 
@@ -28,14 +29,33 @@ def product_version(state: HostState, authenticated: bool) -> str:
     return f"OS: {state.os_version} SP: {state.service_pack}.0 Stack: {state.wsman_stack}"
 
 
+SECPROFILE = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/"
+
+
+def security_profiles(state: HostState) -> list[str]:
+    """The SecurityProfileName values an authenticated Identify lists: a captured 2012 R2 reply (OS 6.3.9600, Basic
+    and Negotiate enabled) lists `.../secprofile/http/basic` then `.../secprofile/http/spnego-kerberos`
+    (https://github.com/thinkahead/DeveloperRecipes, Jumphosts part 6; the profile URIs are those of DSP0226).
+    ASSUMPTION (UNVERIFIED): each follows its service Auth setting (Basic; Negotiate or Kerberos), in that order."""
+    policy = rules.auth_policy(state)
+    names = ["http/basic"] if policy.basic else []
+    if policy.negotiate or policy.kerberos:
+        names.append("http/spnego-kerberos")
+    return [SECPROFILE + n for n in names]
+
+
 def identify_response_element(state: HostState, authenticated: bool) -> str:
-    """The wsmid:IdentifyResponse element (also what `winrm id -format:xml` prints)."""
+    """The wsmid:IdentifyResponse element (also what `winrm id -format:xml` prints); only an authenticated caller
+    sees SecurityProfiles (an anonymous Identify shows neither them nor the OS version)."""
+    profiles = security_profiles(state) if authenticated else []
+    listed = "".join(f"<wsmid:SecurityProfileName>{p}</wsmid:SecurityProfileName>" for p in profiles)
     return (
         f'<wsmid:IdentifyResponse xmlns:wsmid="{WSMID}">'
         "<wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</wsmid:ProtocolVersion>"
         "<wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>"
         f"<wsmid:ProductVersion>{product_version(state, authenticated)}</wsmid:ProductVersion>"
-        "</wsmid:IdentifyResponse>"
+        + (f"<wsmid:SecurityProfiles>{listed}</wsmid:SecurityProfiles>" if listed else "")
+        + "</wsmid:IdentifyResponse>"
     )
 
 

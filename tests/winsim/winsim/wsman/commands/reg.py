@@ -44,14 +44,19 @@ def query(inv: Invocation, args: list[str]) -> CommandResult:
     if not registry.key_exists(path):
         return CommandResult(stderr=NOT_FOUND, rc=1)
     key = registry.get_key(path)
+    flags = [a.lower() for a in args]
+    reg_type = _option(args, "/t")
+    if reg_type is not None and reg_type.upper() not in (*TYPES, "REG_NONE"):
+        return CommandResult(stderr='ERROR: Invalid syntax.\r\nType "REG QUERY /?" for usage.\r\n', rc=1)
     search = _option(args, "/f")
-    if search is not None and "/k" in [a.lower() for a in args]:
+    if search is not None and "/k" in flags:
         found = [f"{key.path}\\{n}" for n in registry.subkeys(path) if search.lower() in n.lower()]
-        out = "\r\n" + "".join(f"{p}\r\n" for p in found) + f"End of search: {len(found)} match(es) found.\r\n"
-        return CommandResult(stdout=out, rc=0 if found else 1)
+        return _search_result([f"{p}\r\n" for p in found], len(found))
     name = _option(args, "/v")
-    if "/ve" in [a.lower() for a in args]:
+    if "/ve" in flags:
         name = ""
+    if search is not None or reg_type is not None:
+        return _value_search(inv, path, key.path, search, reg_type, name)
     if name is not None:
         value = registry.get_value(path, name)
         if value is None:
@@ -60,6 +65,38 @@ def query(inv: Invocation, args: list[str]) -> CommandResult:
     lines = ["", key.path, *(value_line(v) for v in registry.values(path)), ""]
     lines += [f"{key.path}\\{n}" for n in registry.subkeys(path)]
     return CommandResult(stdout="\r\n".join(lines) + "\r\n")
+
+
+def _search_result(blocks: list[str], count: int) -> CommandResult:
+    """A search (/f, or /t which searches with the pattern `*`) ends with reg.exe's count footer, also when nothing
+    matched (captured outputs: "End of search: 0 match(es) found." in
+    https://github.com/MicrosoftDocs/windowsserverdocs/issues/3836 and many public scripts that test for that line).
+    ASSUMPTION (UNVERIFIED): exit code 1 when nothing matched, 0 otherwise (reg.exe's "data not found" failure;
+    https://pg-fl.jp/doscmd/reg.en.htm lists 1 for "data not found")."""
+    out = "\r\n" + "".join(blocks) + f"End of search: {count} match(es) found.\r\n"
+    return CommandResult(stdout=out, rc=0 if count else 1)
+
+
+def _value_search(
+    inv: Invocation, path: str, shown: str, search: str | None, reg_type: str | None, name: str | None
+) -> CommandResult:
+    """`reg query KEY [/v NAME] /f DATA [/t TYPE]` and `reg query KEY /t TYPE`: the values of that key whose name
+    or data contain the pattern (case-insensitive, as without /c) and whose type is TYPE (Microsoft Learn,
+    "reg query": /t "Specifies registry types to search", /f "If not specified, a wildcard (*) is used")."""
+    pattern = "" if search in (None, "*") else (search or "").lower()
+    matches = []
+    for value in inv.state.registry.values(path):
+        if reg_type is not None and value.type != reg_type.upper():
+            continue
+        if name is not None and value.name.lower() != name.lower():
+            continue
+        if pattern and pattern not in value.name.lower() and pattern not in format_data(value).lower():
+            continue
+        matches.append(value)
+    if not matches:
+        return _search_result([], 0)
+    block = f"{shown}\r\n" + "".join(f"{value_line(v)}\r\n" for v in matches) + "\r\n"
+    return _search_result([block], len(matches))
 
 
 SUCCESS = "The operation completed successfully.\r\n\r\n"

@@ -1,4 +1,5 @@
-"""`winrm.cmd`: get / enumerate / id with -format:xml, quickconfig, and set / delete of a listener.
+"""`winrm.cmd`: get / enumerate / id (as XML with -format:xml, else in winrm's text form), quickconfig, and
+set / delete of a listener.
 
 winrm.cmd talks to the local WinRM service, so set / delete fail while the service is stopped (ASSUMPTION: the error
 text is shortened). The listener rules are the WS-Transfer ones (config.py).
@@ -7,6 +8,7 @@ text is shortened). The listener rules are the WS-Transfer ones (config.py).
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from contextvars import ContextVar
 
 from winsim import firewall, rules
@@ -147,6 +149,50 @@ def listener_set_or_delete(inv: Invocation) -> CommandResult | None:
     return CommandResult(stdout=config.render_listener(state, updated, "") + "\r\n", effects={"restart_winrm"})
 
 
+def text_form(xml: str) -> str:
+    """winrm.cmd's default (text) form of a reply element: the element name, then one `Name = value` line per
+    setting, indented 4 spaces per level; an empty setting shows its name alone, repeated settings are joined with
+    ", ", and a Source attribute follows as `[Source="GPO"]`, also after an empty setting. Captured outputs:
+    `winrm get winrm/config` with `IPv4Filter = * [Source="GPO"]`, `IPv6Filter [Source="GPO"]` and
+    `AllowRemoteAccess = true [Source="GPO"]` (the published post "Windows Remote Management", PowerShell category,
+    which also shows two Listener blocks separated by a blank line); `RootSDDL = ...` lines in
+    https://github.com/zenoss/microsoft.tools/issues/36; `winrm id` with `SecurityProfiles` /
+    `    SecurityProfileName = .../http/basic, .../http/spnego-kerberos` in the README of the Java tool
+    "WinRM Checker"; `winrm enumerate winrm/config/Listener` (`Address = *`, `Transport = HTTP`, `Port = 5985`,
+    `Hostname`, `Enabled = true`, `URLPrefix = wsman`, `CertificateThumbprint`, `ListeningOn = a, b`, a blank line
+    between listeners) in Ansible's "Setting up a Windows Host" guide (WinRM Listener section)."""
+    return "\r\n".join(_text_lines(ET.fromstring(xml), 0)) + "\r\n"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _source(element: ET.Element) -> str:
+    source = element.get("Source")
+    return f' [Source="{source}"]' if source else ""
+
+
+def _text_lines(element: ET.Element, depth: int) -> list[str]:
+    pad = "    " * depth
+    lines = [f"{pad}{_local(element.tag)}{_source(element)}"]
+    children = list(element)
+    done: set[str] = set()
+    for child in children:
+        name = _local(child.tag)
+        if len(child):
+            lines += _text_lines(child, depth + 1)
+            continue
+        if name in done:
+            continue
+        done.add(name)
+        same = [c for c in children if _local(c.tag) == name and not len(c)]
+        value = ", ".join((c.text or "").strip() for c in same if (c.text or "").strip())
+        inner = "    " * (depth + 1)
+        lines.append(f"{inner}{name} = {value}{_source(child)}" if value else f"{inner}{name}{_source(child)}")
+    return lines
+
+
 def run(inv: Invocation) -> CommandResult:
     refused = through_winrs(inv)
     if refused is not None:
@@ -159,17 +205,23 @@ def run(inv: Invocation) -> CommandResult:
     if changed is not None:
         return changed
     host_address = inv.ctx.host_address if inv.ctx else ""
+    as_xml = any(a.lower() in ("-format:xml", "/format:xml") for a in inv.args)
+
+    def shown(xml: str) -> str:
+        return xml + "\r\n" if as_xml else text_form(xml)
+
     if verb in ("quickconfig", "qc"):
         return quickconfig(inv)
     if verb in ("id", "identify"):
-        return CommandResult(stdout=identify.identify_response_element(inv.state, True) + "\r\n")
+        return CommandResult(stdout=shown(identify.identify_response_element(inv.state, True)))
     if verb in ("get", "g") and len(args) > 1 and args[1].lower() in SECTIONS:
-        return CommandResult(stdout=config.render_section(inv.state, SECTIONS[args[1].lower()]) + "\r\n")
+        return CommandResult(stdout=shown(config.render_section(inv.state, SECTIONS[args[1].lower()])))
     if verb in ("enumerate", "e") and len(args) > 1 and args[1].lower() == "winrm/config/listener":
         listeners = rules.effective_listeners(inv.state)
-        return CommandResult(
-            stdout="".join(config.render_listener(inv.state, x, host_address) + "\r\n" for x in listeners)
-        )
+        items = [config.render_listener(inv.state, x, host_address) for x in listeners]
+        if as_xml:
+            return CommandResult(stdout="".join(x + "\r\n" for x in items))
+        return CommandResult(stdout="\r\n".join(text_form(x) for x in items))
     return _error(
         f"The WS-Management service cannot process the request. The resource URI {' '.join(args[1:2])} "
         "is not supported by the simulator."
