@@ -69,10 +69,12 @@ def query(inv: Invocation, args: list[str]) -> CommandResult:
 
 def _search_result(blocks: list[str], count: int) -> CommandResult:
     """A search (/f, or /t which searches with the pattern `*`) ends with reg.exe's count footer, also when nothing
-    matched (captured outputs: "End of search: 0 match(es) found." in
-    https://github.com/MicrosoftDocs/windowsserverdocs/issues/3836 and many public scripts that test for that line).
-    ASSUMPTION (UNVERIFIED): exit code 1 when nothing matched, 0 otherwise (reg.exe's "data not found" failure;
-    https://pg-fl.jp/doscmd/reg.en.htm lists 1 for "data not found")."""
+    matched: the DataMiner documentation's known issue "Upgrade fails because of VerifyGRPCConnection.dll
+    prerequisite" shows `reg query "HKU\\S-1-5-18\\...\\Internet Settings" /f Proxy` printing
+    `ProxyEnable    REG_DWORD    0x0` and `/f AutoConfigURL` printing `End of search: 0 match(es) found.`; many
+    public scripts test for that exact line after `reg query ... /f` or `/v ... /t`.
+    ASSUMPTION (UNVERIFIED): a blank line before the footer ends the last matching key's block, and the exit code
+    is 1 when nothing matched, 0 otherwise (reg.exe's "data not found" failure, https://pg-fl.jp/doscmd/reg.en.htm)."""
     out = "\r\n" + "".join(blocks) + f"End of search: {count} match(es) found.\r\n"
     return CommandResult(stdout=out, rc=0 if count else 1)
 
@@ -82,7 +84,9 @@ def _value_search(
 ) -> CommandResult:
     """`reg query KEY [/v NAME] /f DATA [/t TYPE]` and `reg query KEY /t TYPE`: the values of that key whose name
     or data contain the pattern (case-insensitive, as without /c) and whose type is TYPE (Microsoft Learn,
-    "reg query": /t "Specifies registry types to search", /f "If not specified, a wildcard (*) is used")."""
+    "reg query": /t "Specifies registry types to search", /f "If not specified, a wildcard (*) is used").
+    Not modelled: without /k or /d, Windows also matches subkey names; here only /k searches them (the collection
+    searches subkeys with /k only)."""
     pattern = "" if search in (None, "*") else (search or "").lower()
     matches = []
     for value in inv.state.registry.values(path):
