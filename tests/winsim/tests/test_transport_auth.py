@@ -312,3 +312,13 @@ def test_basic_follows_the_winrm_config_of_a_real_profile() -> None:
         with host.lock:
             host.state.winrm["Service"]["AllowUnencrypted"] = "true"
         assert soap_post(host, IDENTIFY, auth=("Administrator", PASSWORD)).status_code == 200
+
+
+def test_a_reply_finished_after_stop_does_not_register_the_host_again(fake_host: SimulatedHost) -> None:
+    """The NTLM credential file is shared by every host in the process and the first match wins: a stopped host that
+    registered again (a reply completing after stop, as a reset fault's does) would shadow a later host's password."""
+    from winsim import auth
+
+    fake_host.stop()
+    fake_host.after_request(restart_winrm=False)
+    assert not auth.CREDENTIALS.holds(id(fake_host))

@@ -89,6 +89,11 @@ class CredentialFile:
             self._sources[key] = lines
             self._write()
 
+    def holds(self, key: int) -> bool:
+        """Whether a host's accounts are in the file now."""
+        with self._lock:
+            return key in self._sources
+
     def remove(self, key: int) -> None:
         with self._lock:
             self._sources.pop(key, None)

@@ -306,9 +306,15 @@ class SimulatedHost:
         store.append(Certificate(thumbprint=self.certificate.thumbprint, subject=self.certificate.subject))
 
     def _refresh_credentials(self) -> None:
+        """Publish this host's accounts to the process-wide NTLM credential file while it runs. A reply finished
+        after stop() must not register a stopped host again: its stale passwords would win over a later host's."""
+        if not self._running:
+            return
         with self.lock:
             lines = auth.credential_lines(account_triples(self.state), self.hostname)
         auth.CREDENTIALS.update(id(self), lines)
+        if not self._running:  # stop() ran meanwhile: undo what it may have missed
+            auth.CREDENTIALS.remove(id(self))
 
     def _notify(self) -> None:
         for callback in list(self.on_change):
