@@ -5,6 +5,7 @@ A module of its own (not conftest.py) so tests import it by a unique name; conft
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
@@ -33,11 +34,12 @@ PROFILES = ("2008", "2008r2", "2012", "2012r2", "2016", "2019", "2022", "2025")
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.0/8,localhost"
 
 # 127.1.x.y for these tests; the wire tests use 127.0.0.50+ and the simulator's own tests 127.100+.
-_addresses = (f"127.1.{n // 250}.{n % 250 + 2}" for n in itertools.count())
+_counter = itertools.count()  # next() on a count is atomic: threads may start hosts side by side
 
 
 def next_address() -> str:
-    return next(_addresses)
+    n = next(_counter)
+    return f"127.1.{n // 250}.{n % 250 + 2}"
 
 
 def bootstrap(state: HostState) -> None:
@@ -72,23 +74,36 @@ def add_https_listener(host: SimulatedHost) -> None:
 HostFactory = Callable[..., SimulatedHost]
 
 
+def new_host(
+    profile: str = "2019", configure: Callable[[HostState], None] | None = None, https: bool = False
+) -> SimulatedHost:
+    """A started host of ``profile`` (2008 / 2008 R2 bootstrapped); ``configure(state)`` runs before start. An
+    address whose port something else holds for a moment is skipped for the next one."""
+    state = HostState.from_profile(profile, hostname=f"SIM{profile.upper()}")
+    if profile in ("2008", "2008r2"):
+        bootstrap(state)
+    if configure is not None:
+        configure(state)
+    for _attempt in range(5):
+        host = SimulatedHost(copy.deepcopy(state), address=next_address())
+        if https:
+            add_https_listener(host)
+        try:
+            return host.start()
+        except OSError:
+            host.stop()
+    raise OSError("no free address for a simulated host")
+
+
 @pytest.fixture
 def start_host() -> Iterator[HostFactory]:
-    """Start simulated hosts; ``configure(state)`` runs before start. All are stopped after the test."""
+    """Start simulated hosts (see :func:`new_host`). All are stopped after the test."""
     started: list[SimulatedHost] = []
 
     def _start(
         profile: str = "2019", configure: Callable[[HostState], None] | None = None, https: bool = False
     ) -> SimulatedHost:
-        state = HostState.from_profile(profile, hostname=f"SIM{profile.upper()}")
-        if profile in ("2008", "2008r2"):
-            bootstrap(state)
-        if configure is not None:
-            configure(state)
-        host = SimulatedHost(state, address=next_address())
-        if https:
-            add_https_listener(host)
-        host.start()
+        host = new_host(profile, configure, https)
         started.append(host)
         return host
 

@@ -9,8 +9,6 @@ through ``ansible-playbook``.
 
 from __future__ import annotations
 
-import copy
-import itertools
 import time
 import typing as t
 from collections.abc import Callable, Iterator
@@ -19,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from simhosts import JSON_RESULTS, bootstrap, config_for, run_playbook, task_results, write_inventory
+from simhosts import JSON_RESULTS, config_for, new_host, run_playbook, task_results, write_inventory
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
@@ -30,7 +28,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.toke
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
-from winsim import HostState, SimulatedHost, firewall
+from winsim import SimulatedHost, firewall
 
 # Short timeouts so a late reply costs seconds: operation_timeout must stay below read_timeout.
 READ_TIMEOUT = 2
@@ -44,21 +42,6 @@ FAULTS: dict[str, dict[str, t.Any]] = {
 DCOM = fr.resolve_rule_ids(None, "dcom_remote_management")
 
 # Addresses of this module's own (127.67.x.y): other test runs on the machine use simhosts' range at the same time.
-_ADDRESSES = (f"127.67.{n // 250}.{n % 250 + 2}" for n in itertools.count())
-
-
-def new_host(profile: str) -> SimulatedHost:
-    """A started host of ``profile`` (2008 R2 bootstrapped with quickconfig, as an administrator does first)."""
-    state = HostState.from_profile(profile, hostname=f"SIM{profile.upper()}")
-    if profile in ("2008", "2008r2"):
-        bootstrap(state)
-    for _attempt in range(5):  # an address whose port something else holds for a moment: take the next one
-        host = SimulatedHost(copy.deepcopy(state), address=next(_ADDRESSES))
-        try:
-            return host.start()
-        except OSError:
-            host.stop()
-    raise OSError("no free address for a simulated host")
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,12 @@ characters, and each non-ASCII character on its own (as a ``UnicodeEncodeError``
 from __future__ import annotations
 
 import base64
-import copy
-import itertools
 import json
 import re
 import subprocess
 import typing as t
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +24,6 @@ from simhosts import (
     BIN,
     JSON_RESULTS,
     HostFactory,
-    add_https_listener,
-    bootstrap,
     config_for,
     run_playbook,
     task_results,
@@ -167,40 +163,6 @@ def test_the_needles_catch_partial_leaks() -> None:
 
 
 # --- the fleet: every way a password reaches a host, successful and failing -----------------------------------
-
-
-# Addresses of this module's own (127.66.x.y): other test runs on the machine use simhosts' range at the same time.
-_ADDRESSES = (f"127.66.{n // 250}.{n % 250 + 2}" for n in itertools.count())
-
-
-@pytest.fixture
-def start_host() -> Iterator[HostFactory]:
-    """simhosts' ``start_host`` on this module's addresses."""
-    started: list[SimulatedHost] = []
-
-    def start(
-        profile: str = "2019", configure: Callable[[HostState], None] | None = None, https: bool = False
-    ) -> SimulatedHost:
-        state = HostState.from_profile(profile, hostname=f"SIM{profile.upper()}")
-        if profile in ("2008", "2008r2"):
-            bootstrap(state)
-        if configure is not None:
-            configure(state)
-        for _attempt in range(5):  # an address whose port something else holds for a moment: take the next one
-            host = SimulatedHost(copy.deepcopy(state), address=next(_ADDRESSES))
-            if https:
-                add_https_listener(host)
-            started.append(host)
-            try:
-                return host.start()
-            except OSError:
-                host.stop()
-                started.remove(host)
-        raise OSError("no free address for a simulated host")
-
-    yield start
-    for host in started:
-        host.stop()
 
 
 def set_password(state: HostState, password: str) -> None:
