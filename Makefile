@@ -24,14 +24,22 @@ endif
 ifndef PYTHON_OLD
 PYTHON_OLD := $(call pick_python,python3.11 $(call pyenv_pythons,3.11))
 endif
+# The middle one: Python 3.12 with ansible-core 2.20.
+ifndef PYTHON_220
+PYTHON_220 := $(call pick_python,python3.12 $(call pyenv_pythons,3.12))
+endif
 
 PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 ANSIBLE_CORE_OLD := ansible-core>=2.19,<2.20
+ANSIBLE_CORE_220 := ansible-core>=2.20,<2.21
 ANSIBLE_CORE_NEW := ansible-core>=2.21,<2.22
 ANSIBLE_CORE := $(if $(filter 3.11,$(PYTHON_VERSION)),$(ANSIBLE_CORE_OLD),$(ANSIBLE_CORE_NEW))
 
 VENV := .venv
 VENV_OLD := .venv-219
+VENV_220 := .venv-220
+# What the compat venvs need besides ansible-core, requirements.txt and the simulator: only the test runner.
+COMPAT_TEST_REQS := "pytest>=8.3,<10" "pytest-timeout>=2.3,<3" "pyyaml>=6.0,<7"
 # pip prints one warning per package for the machine's partial local mirrors; keep the logs readable.
 # grep exits 1 when it filtered everything; only pip's own status (pipefail) may fail the recipe.
 PIP_QUIET := { grep -v 'is ignored: it is neither a file nor a directory' || test $$? = 1; }
@@ -80,18 +88,20 @@ dependency:
 endef
 export MOLECULE_BASE_CONFIG
 
-.PHONY: help venv venv-old collections lint ruff mypy ansible-lint changelog-lint sanity sanity-tree sanity-shims \
-	unit integration compat molecule ee fmt test demo clean
+.PHONY: help venv venv-old venv-220 collections lint ruff mypy ansible-lint changelog-lint sanity sanity-tree \
+	sanity-shims unit integration compat compat-220 molecule ee galaxy-import fmt test demo clean
 
 help:
 	@echo "make demo         start 4 simulated Windows hosts (+1 unreachable): audit, enable remote management, audit"
-	@echo "make test         every gate: lint, ee, unit, sanity, integration, compat, molecule"
-	@echo "make venv         $(VENV) ($(PYTHON_VERSION), $(ANSIBLE_CORE)) and $(VENV_OLD) (3.11, $(ANSIBLE_CORE_OLD))"
-	@echo "make lint | sanity | unit | integration | compat | molecule | ee | fmt | clean"
+	@echo "make test         every gate: lint, ee, galaxy-import, unit, sanity, integration, compat, compat-220, molecule"
+	@echo "make venv         $(VENV) ($(PYTHON_VERSION), $(ANSIBLE_CORE)); venv-old: $(VENV_OLD) (3.11, $(ANSIBLE_CORE_OLD));"
+	@echo "                  venv-220: $(VENV_220) (3.12, $(ANSIBLE_CORE_220))"
+	@echo "make lint | sanity | unit | integration | compat | compat-220 | molecule | ee | galaxy-import | fmt | clean"
 
 # --- Virtual environments (stamped, so re-running is cheap) ------------------------------------------------------
 venv: $(VENV)/.stamp collections
 venv-old: $(VENV_OLD)/.stamp collections
+venv-220: $(VENV_220)/.stamp collections
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt $(WINSIM_PROJECT) Makefile
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 found" >&2; exit 1; }
@@ -107,11 +117,22 @@ $(VENV_OLD)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile
 	@test -n "$(PYTHON_OLD)" || { echo "no Python 3.11 found for the ansible-core 2.19 venv" >&2; exit 1; }
 	@echo "== $(VENV_OLD): $(PYTHON_OLD), $(ANSIBLE_CORE_OLD)"
 	test -x $(VENV_OLD)/bin/python || $(PYTHON_OLD) -m venv $(VENV_OLD)
-	$(VENV_OLD)/bin/python -m pip install -q "$(ANSIBLE_CORE_OLD)" "pytest>=8.3,<10" "pytest-timeout>=2.3,<3" \
-		"pyyaml>=6.0,<7" -r requirements.txt 2>&1 | $(PIP_QUIET)
+	$(VENV_OLD)/bin/python -m pip install -q "$(ANSIBLE_CORE_OLD)" $(COMPAT_TEST_REQS) -r requirements.txt 2>&1 \
+		| $(PIP_QUIET)
 	$(if $(WINSIM_PROJECT),$(VENV_OLD)/bin/python -m pip install -q -e tests/winsim 2>&1 | $(PIP_QUIET),\
 		@echo "WARNING: tests/winsim/pyproject.toml is missing; the simulator is not installed" >&2)
 	$(VENV_OLD)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout'
+	touch $@
+
+$(VENV_220)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile
+	@test -n "$(PYTHON_220)" || { echo "no Python 3.12 found for the ansible-core 2.20 venv" >&2; exit 1; }
+	@echo "== $(VENV_220): $(PYTHON_220), $(ANSIBLE_CORE_220)"
+	test -x $(VENV_220)/bin/python || $(PYTHON_220) -m venv $(VENV_220)
+	$(VENV_220)/bin/python -m pip install -q "$(ANSIBLE_CORE_220)" $(COMPAT_TEST_REQS) -r requirements.txt 2>&1 \
+		| $(PIP_QUIET)
+	$(if $(WINSIM_PROJECT),$(VENV_220)/bin/python -m pip install -q -e tests/winsim 2>&1 | $(PIP_QUIET),\
+		@echo "WARNING: tests/winsim/pyproject.toml is missing; the simulator is not installed" >&2)
+	$(VENV_220)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout'
 	touch $@
 
 # The checkout itself, seen as an installed collection (a symlink, so edits are live).
@@ -148,6 +169,7 @@ changelog-lint: venv
 sanity-tree:
 	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
 	@tar -c --exclude='./.git' --exclude='./.venv*' --exclude='./.work' --exclude='./tests/output' \
+		--exclude='./tests/winsim/build' --exclude='.ansible' --exclude='./changelogs/.plugin-cache.yaml' \
 		--exclude='__pycache__' --exclude='.*_cache' --exclude='*.egg-info' -f - . | tar -x -C $(SANITY_ROOT) -f -
 	@git -C $(SANITY_ROOT) init -q
 
@@ -181,6 +203,11 @@ compat: venv-old
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/unit
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/integration
 
+# The middle of the supported matrix: Python 3.12 with ansible-core 2.20.
+compat-220: venv-220
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_220)/bin:$$PATH $(VENV_220)/bin/pytest tests/unit
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_220)/bin:$$PATH $(VENV_220)/bin/pytest tests/integration
+
 # All scenarios share one ephemeral directory (shared_state); the `default` scenario keeps its simulated fleet in
 # <that>/winsim. molecule destroys the fleet after a failed scenario too; the trap is for anything harsher.
 MOLECULE_EPHEMERAL := $(CURDIR)/$(WORK)/molecule
@@ -195,7 +222,7 @@ molecule: venv
 	else echo "molecule: no extensions/molecule scenarios yet"; fi
 
 # Cheap and local first, the slow subprocess-heavy gates last.
-test: lint ee unit sanity integration compat molecule
+test: lint ee galaxy-import unit sanity integration compat compat-220 molecule
 
 # The execution environment: a version-free collection tarball (built from the clean copy, without caches) plus
 # ansible-builder's build context. Writing the context needs no container runtime, so `make test` can check
@@ -208,6 +235,39 @@ ee: venv sanity-tree
 	mv $(EE)/winremote-remoting-*.tar.gz $(EE)/winremote-remoting.tar.gz
 	$(VENV)/bin/ansible-builder create --file execution-environment.yml --context $(EE)/context >/dev/null
 	test -f $(EE)/context/_build/collections/winremote-remoting.tar.gz
+
+# Galaxy's import checks on the tarball `ee` built (not a second build), offline: no ansible-test container, no
+# Galaxy or PyPI, ansible-lint --offline, and at least one of Galaxy's required tags. The importer only exits
+# non-zero when the import stops; the gate also fails on any ERROR it logs.
+GALAXY_IMPORT := $(WORK)/galaxy-import
+COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+define GALAXY_IMPORTER_CFG
+[galaxy-importer]
+run_ansible_test = false
+run_ansible_doc = true
+run_ansible_lint = true
+offline_ansible_lint = true
+run_flake8 = false
+check_required_tags = true
+check_changelog = true
+ansible_local_tmp = $(CURDIR)/$(GALAXY_IMPORT)/ansible-tmp
+tmp_root_dir = $(CURDIR)/$(GALAXY_IMPORT)/tmp
+endef
+export GALAXY_IMPORTER_CFG
+
+galaxy-import: ee
+	@rm -rf $(GALAXY_IMPORT) && mkdir -p $(GALAXY_IMPORT)/tmp $(GALAXY_IMPORT)/ansible-tmp
+	@printf '%s\n' "$$GALAXY_IMPORTER_CFG" > $(GALAXY_IMPORT)/galaxy-importer.cfg
+	@# The importer takes namespace, name and version from the file name.
+	ln -s $(CURDIR)/$(EE)/winremote-remoting.tar.gz $(GALAXY_IMPORT)/winremote-remoting-$(COLLECTION_VERSION).tar.gz
+	cd $(GALAXY_IMPORT) && env -u ANSIBLE_COLLECTIONS_PATH -u PYTHONPATH \
+		GALAXY_IMPORTER_CONFIG=$(CURDIR)/$(GALAXY_IMPORT)/galaxy-importer.cfg PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+		$(CURDIR)/$(VENV)/bin/python -m galaxy_importer.main winremote-remoting-$(COLLECTION_VERSION).tar.gz \
+		> import.log 2>&1 || { cat import.log; exit 1; }
+	@grep -E '^(WARNING|ERROR):' $(GALAXY_IMPORT)/import.log || true
+	@if grep -q '^ERROR:' $(GALAXY_IMPORT)/import.log; then echo "galaxy-importer reported errors" >&2; exit 1; fi
+	@tail -n 1 $(GALAXY_IMPORT)/import.log
 
 # --- Demo ------------------------------------------------------------------------------------------------------
 # Four hosts that an administrator made WinRM-ready (2008 R2 gets `winrm quickconfig`) and a fifth with no listener.
@@ -245,7 +305,7 @@ demo: venv
 	echo
 
 clean:
-	rm -rf $(VENV) $(VENV_OLD) $(WORK) tests/output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_OLD) $(VENV_220) $(WORK) tests/output .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +
 
 # --- Benchmark (a measurement, not a gate: not part of `make test`) ----------------------------------------------
