@@ -163,6 +163,13 @@ changelog-lint: venv
 	$(VENV)/bin/antsibull-changelog lint
 	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
+# The user guide (docs/docsite/: extra-docs.yml, links.yml, rst/) and the module and role documentation as
+# antsibull-docs renders them for the docsite, including every :ansplugin:/:ansopt:/:ansretval: reference.
+.PHONY: docs-lint
+docs-lint: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs \
+		--check-extra-docs-refs .
+
 # ansible-test refuses symlinked collection roots, so it gets a fresh copy of the working tree (uncommitted
 # edits included). The copy is made a scratch git repository of its own: ansible-test lists its files with
 # `git ls-files` from the nearest .git upwards, and would otherwise find this checkout, which ignores .work/.
@@ -222,7 +229,7 @@ molecule: venv
 	else echo "molecule: no extensions/molecule scenarios yet"; fi
 
 # Cheap and local first, the slow subprocess-heavy gates last.
-test: lint ee galaxy-import unit sanity integration compat compat-220 molecule
+test: lint docs-lint ee galaxy-import unit sanity integration compat compat-220 molecule
 
 # The execution environment: a version-free collection tarball (built from the clean copy, without caches) plus
 # ansible-builder's build context. Writing the context needs no container runtime, so `make test` can check
