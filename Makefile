@@ -201,6 +201,7 @@ sanity: venv sanity-tree sanity-shims
 
 unit: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/unit tests/winsim/tests
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/packaging
 
 integration: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/integration
@@ -231,17 +232,24 @@ molecule: venv
 # Cheap and local first, the slow subprocess-heavy gates last.
 test: lint docs-lint ee galaxy-import unit sanity integration compat compat-220 molecule
 
-# The execution environment: a version-free collection tarball (built from the clean copy, without caches) plus
-# ansible-builder's build context. Writing the context needs no container runtime, so `make test` can check
-# execution-environment.yml every time; `podman build .work/ee/context` makes the image.
+# The collection tarball, version-free (built from the clean copy, without caches; galaxy-import checks it), and
+# ansible-builder's build context for execution-environment.yml, written from the clean copy as a user would from
+# a fresh clone. Writing the context needs no container runtime, so `make test` checks execution-environment.yml
+# every time: the collection must install from the context with ansible-galaxy, as the image build does.
+# `podman build .work/ee/context` makes the image.
 EE := $(WORK)/ee
 
 ee: venv sanity-tree
 	@rm -rf $(EE) && mkdir -p $(EE)
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(CURDIR)/$(EE) $(SANITY_ROOT) >/dev/null
 	mv $(EE)/winremote-remoting-*.tar.gz $(EE)/winremote-remoting.tar.gz
-	$(VENV)/bin/ansible-builder create --file execution-environment.yml --context $(EE)/context >/dev/null
-	test -f $(EE)/context/_build/collections/winremote-remoting.tar.gz
+	cd $(SANITY_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-builder create --file execution-environment.yml \
+		--context $(CURDIR)/$(EE)/context > $(CURDIR)/$(EE)/create.log 2>&1 || { cat $(CURDIR)/$(EE)/create.log; exit 1; }
+	@if grep -E 'WARNING|No matches|does not exist' $(EE)/create.log; then exit 1; fi
+	cd $(EE)/context/_build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(EE)/installed \
+		$(CURDIR)/$(VENV)/bin/ansible-galaxy collection install --offline -r requirements.yml -p $(CURDIR)/$(EE)/installed \
+		>/dev/null
+	test -f $(EE)/installed/ansible_collections/winremote/remoting/MANIFEST.json
 
 # Galaxy's import checks on the tarball `ee` built (not a second build), offline: no ansible-test container, no
 # Galaxy or PyPI, ansible-lint --offline, and at least one of Galaxy's required tags. The importer only exits
