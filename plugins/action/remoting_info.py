@@ -14,6 +14,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client im
 
 class ActionModule(WinRemoteAction):
     ARGUMENT_SPEC = REMOTING_INFO
+    REPORTS_UNREACHABLE = False  # an audit: an unreachable host is a finding ("Not accessible"), not a dark host
 
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         state = remoting_info.observe(client)

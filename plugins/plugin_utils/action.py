@@ -16,10 +16,21 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import er
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
 
+def never_reached(error: errors.WinRemoteError, client: WSManClient) -> bool:
+    """True for a connection that failed before the host sent any reply: refused, timed out, a name that does not
+    resolve, no route, a proxy that failed, or a reset before the first reply. A host that answered once and then
+    went away mid-task (a WinRM restart) is a failed task: its result may say what was changed."""
+    connection_level = isinstance(error, (errors.HostUnreachableError, errors.ConnectionTimeoutError))
+    return connection_level and not client.answered
+
+
 class WinRemoteAction(ActionBase):
     """Base of the collection's action plugins."""
 
     TRANSFERS_FILES = False
+    # A host that could not be reached at all is UNREACHABLE, as with Ansible's own connection plugins; an audit
+    # (remoting_info) sets this to False to report it as a finding with its verdict instead.
+    REPORTS_UNREACHABLE = True
     ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {}
     SPEC_RULES: dict[str, t.Any] = {}  # required_one_of, mutually_exclusive, ... as AnsibleModule takes them
 
@@ -62,7 +73,13 @@ class WinRemoteAction(ActionBase):
             result.update(self.run_procedure(client, args))
         except errors.WinRemoteError as exc:
             result.update(self.failure_details(exc))
-            result.update(failed=True, changed=False, msg=str(exc))
+            result.update(changed=False, msg=str(exc))
+            if self.REPORTS_UNREACHABLE and never_reached(exc, client):
+                # ansible-core's TaskExecutor and strategy count a result with "unreachable" as an unreachable
+                # host (PLAY RECAP unreachable=, ignore_unreachable), like AnsibleConnectionFailure
+                result["unreachable"] = True
+            else:
+                result["failed"] = True
         finally:
             client.close()
         weak = config.weaknesses()  # once per task: settings that weaken the connection's security

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils import connection_options as options
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 
 AUTH_CHOICES = ("negotiate", "ntlm", "kerberos", "basic", "credssp", "certificate")
@@ -24,8 +25,11 @@ URL_BREAKING = frozenset("/?#@\\%<>\"'`{}|^ \t\r\n")
 
 WEAK_NO_CERT_VALIDATION = (
     "connection: certificate validation is off (cert_validation=ignore): anyone between this controller and {endpoint} "
-    "can impersonate the host and capture the credentials; give the CA with connection.ca_path instead"
+    "can impersonate the host and capture the credentials; give the CA with {ca} instead{validation}"
 )
+CREDSSP_MECHANISMS = ("auto", "ntlm", "kerberos")
+MIN_ENVELOPE_SIZE = 8192  # bytes; WinRM's own MaxEnvelopeSizekb is at least 32 KB, pypsrp's default 150 KiB
+READ_BY_COLLECTION = ("psrp", "winrm")  # connection plugins whose options the collection reads (any namespace)
 WEAK_BASIC_OVER_HTTP = (
     "connection: Basic authentication over HTTP with message_encryption=never sends the password and every "
     "message to {endpoint} in clear text; use HTTPS or ntlm/negotiate/kerberos with message encryption"
@@ -61,6 +65,20 @@ class ConnectionConfig:
     certificate_key_pem: str | None = None
     proxy: str | None = None
     no_proxy: bool = False
+    max_envelope_size: int = 153600
+    reconnection_retries: int = 0
+    reconnection_backoff: float = 2.0
+    negotiate_delegate: bool | None = None
+    negotiate_hostname_override: str | None = None
+    negotiate_send_cbt: bool | None = None
+    negotiate_service: str | None = None
+    credssp_auth_mechanism: str | None = None
+    credssp_disable_tlsv1_2: bool | None = None
+    credssp_minimum_version: int | None = None
+    # where the settings came from: the host's connection plugin ("psrp", "winrm", "local", ...) or "" (none), so
+    # messages name the variables the user actually sets
+    source: str = dataclasses.field(default="", compare=False)
+    notes: tuple[str, ...] = dataclasses.field(default=(), compare=False)  # warnings found while reading options
 
     @property
     def endpoint(self) -> str:
@@ -70,9 +88,12 @@ class ConnectionConfig:
     def weaknesses(self) -> list[str]:
         """One warning per setting that weakens the connection's security (action plugins add them to the task's
         warnings)."""
-        found: list[str] = []
+        found: list[str] = list(self.notes)
         if self.scheme == "https" and not self.cert_validation:
-            found.append(WEAK_NO_CERT_VALIDATION.format(endpoint=self.endpoint))
+            ca = errors.option_variable(self.source, "ca_path")
+            validation = errors.option_variable(self.source, "cert_validation")
+            back = f" and set {validation} back to validate" if validation != "connection.cert_validation" else ""
+            found.append(WEAK_NO_CERT_VALIDATION.format(endpoint=self.endpoint, ca=ca, validation=back))
         if self.scheme == "http" and self.message_encryption == "never":
             if self.auth == "basic":
                 found.append(WEAK_BASIC_OVER_HTTP.format(endpoint=self.endpoint))
@@ -100,6 +121,7 @@ class ConnectionConfig:
         for name in ("connection_timeout", "read_timeout", "operation_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"connection.{name} must be a positive number of seconds")
+        self._validate_tuning()
         if self.operation_timeout >= self.read_timeout:
             # WinRM holds a Receive up to OperationTimeout; the HTTP read must outlast it or every slow command
             # ends as a read timeout instead of WinRM's own "no output yet" answer.
@@ -116,9 +138,7 @@ class ConnectionConfig:
                     "connection.auth=certificate needs connection.certificate_pem and connection.certificate_key_pem"
                 )
         elif not self.username:
-            raise ConfigurationError(
-                "no user name: set ansible_user (or -u, or a machine credential) or connection.username"
-            )
+            raise ConfigurationError(self._no_user_name())
         if self.auth == "basic" and self.scheme == "http" and self.message_encryption != "never":
             raise ConfigurationError(
                 "connection.auth=basic over http would send the password in clear text and WinRM refuses it "
@@ -138,6 +158,41 @@ class ConnectionConfig:
                         f"connection.auth=basic: the {what} contains characters that Basic authentication cannot "
                         "send (use NTLM/Kerberos or ASCII)"
                     ) from None
+
+    def _no_user_name(self) -> str:
+        if self.source and self.source not in READ_BY_COLLECTION:
+            return (
+                f"no user name: this host's connection is {shown(self.source)}, and winremote.remoting reads "
+                "ansible_user, ansible_password and the ansible_psrp_* / ansible_winrm_* variables only from hosts "
+                "whose ansible_connection is psrp or winrm (ansible.builtin.psrp, ansible.builtin.winrm or their "
+                "ansible.windows names); set ansible_connection: psrp for the host, or give the module's connection "
+                "option (connection.username, connection.password, connection.host...), for every module of a play at "
+                "once with module_defaults: {group/winremote.remoting.remoting: {connection: ...}}"
+            )
+        return "no user name: set ansible_user (or -u, or a machine credential) or connection.username"
+
+    def _validate_tuning(self) -> None:
+        """Options pypsrp would only reject while connecting, or never."""
+        if self.reconnection_retries < 0:
+            raise ConfigurationError(
+                "connection.reconnection_retries (ansible_psrp_reconnection_retries) must be 0 or more"
+            )
+        if self.reconnection_backoff < 0:
+            raise ConfigurationError(
+                "connection.reconnection_backoff (ansible_psrp_reconnection_backoff) must be 0 or more seconds"
+            )
+        if self.max_envelope_size < MIN_ENVELOPE_SIZE:
+            raise ConfigurationError(
+                f"connection.max_envelope_size (ansible_psrp_max_envelope_size) must be at least {MIN_ENVELOPE_SIZE} "
+                f"bytes, got {self.max_envelope_size}"
+            )
+        mechanism = self.credssp_auth_mechanism
+        if mechanism is not None and str(mechanism).lower() not in CREDSSP_MECHANISMS:
+            raise ConfigurationError(
+                f"connection.credssp_auth_mechanism (ansible_psrp_credssp_auth_mechanism / "
+                f"ansible_winrm_credssp_auth_mechanism) must be one of {', '.join(CREDSSP_MECHANISMS)}, "
+                f"got {shown(str(mechanism))}"
+            )
 
     def _validate_host(self) -> None:
         if not self.host:
@@ -229,7 +284,7 @@ _WINRM_TRANSPORTS = {
 def _from_psrp(conn: OptionSource) -> dict[str, t.Any]:
     port = _option(conn, "port")
     scheme = _scheme_for(port, _option(conn, "protocol"))
-    return {
+    settings = {
         "host": _option(conn, "remote_addr"),
         "port": int(port or _default_port(scheme)),
         "scheme": scheme,
@@ -247,29 +302,38 @@ def _from_psrp(conn: OptionSource) -> dict[str, t.Any]:
         "certificate_key_pem": _option(conn, "certificate_key_pem"),
         "proxy": _option(conn, "proxy"),
         "no_proxy": bool(_option(conn, "ignore_proxy", False)),
+        "max_envelope_size": int(_option(conn, "max_envelope_size", 153600)),
+        "reconnection_retries": int(_option(conn, "reconnection_retries", 0)),
+        "reconnection_backoff": float(_option(conn, "reconnection_backoff", 2)),
     }
+    for name in options.PASSED_TO_PYPSRP:
+        settings[name] = _option(conn, name)
+    return settings
 
 
 def _from_winrm(conn: OptionSource) -> dict[str, t.Any]:
     port = _option(conn, "port")
     scheme = _scheme_for(port, _option(conn, "scheme"))
     username = _option(conn, "remote_user")
+    password = _option(conn, "remote_password")
     transports = [tr for tr in (_option(conn, "transport") or []) if tr]
     # Without an explicit transport the winrm plugin would use Basic; we use Negotiate (Kerberos for a UPN),
     # which works against the default WinRM configuration and never sends the password in clear text.
     auth = "kerberos" if username and "@" in username else "negotiate"
     if transports:
         auth = _WINRM_TRANSPORTS.get(str(transports[0]).lower(), str(transports[0]).lower())
+    if auth == "kerberos" and str(_option(conn, "kerberos_mode", "")).lower() == "manual":
+        password = None  # kinit_mode=manual: the ticket cache holds the credentials, as with the winrm plugin
     validation = _winrm_extra(conn, "server_cert_validation")
     read_timeout = _winrm_extra(conn, "read_timeout_sec")
     operation_timeout = _winrm_extra(conn, "operation_timeout_sec")
-    return {
+    settings: dict[str, t.Any] = {
         "host": _option(conn, "remote_addr"),
         "port": int(port or _default_port(scheme)),
         "scheme": scheme,
         "path": _option(conn, "path", "wsman"),
         "username": username,
-        "password": _option(conn, "remote_password"),
+        "password": password,
         "auth": auth,
         "message_encryption": _winrm_extra(conn, "message_encryption") or "auto",
         "cert_validation": str(validation or "validate").lower() != "ignore",
@@ -280,18 +344,63 @@ def _from_winrm(conn: OptionSource) -> dict[str, t.Any]:
         "certificate_pem": _winrm_extra(conn, "cert_pem"),
         "certificate_key_pem": _winrm_extra(conn, "cert_key_pem"),
     }
+    extras = _option(conn, "_extras", {}) or {}
+    if "ansible_winrm_proxy" in extras:
+        proxy = extras["ansible_winrm_proxy"]
+        # pywinrm: "legacy_requests" (its default) means the environment's proxy, None (null) means no proxy
+        if proxy is None or str(proxy).strip() == "":
+            settings["no_proxy"] = True
+        elif str(proxy) != "legacy_requests":
+            settings["proxy"] = str(proxy)
+    for extra, (field, kind) in options.WINRM_EXTRA_FIELDS.items():
+        value = extras.get(f"ansible_winrm_{extra}")
+        if value is not None:
+            settings[field] = _typed(value, kind, f"ansible_winrm_{extra}")
+    return settings
+
+
+def _typed(value: t.Any, kind: str, variable: str) -> t.Any:
+    """An extra's value as pywinrm would take it (inventory values may be strings)."""
+    try:
+        if kind == "bool":
+            if isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered not in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+                    raise ValueError(value)
+                return lowered in ("true", "yes", "on", "1")
+            return bool(value)
+        if kind == "int":
+            return int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{variable} must be a {'boolean' if kind == 'bool' else 'number'}") from None
+    return str(value)
 
 
 def settings_from_connection_plugin(conn: OptionSource | None) -> dict[str, t.Any]:
-    """The host's own WinRM settings when its connection plugin is psrp or winrm; nothing otherwise."""
+    """The host's own WinRM settings when its connection plugin is psrp or winrm; only its name otherwise.
+
+    Every option of both plugins is classified in :mod:`.options`: an honoured one is read here, a refused one set
+    to anything but its default raises :class:`ConfigurationError` naming the variable, and an ``ansible_winrm_*``
+    variable that neither the winrm plugin nor pywinrm knows becomes a warning (``notes``)."""
     if conn is None:
         return {}
     name = str(getattr(conn, "transport", "")).rsplit(".", 1)[-1]
-    if name == "psrp":
-        return _from_psrp(conn)
+    if name not in READ_BY_COLLECTION:
+        return {"source": name} if name else {}
+    refusal = options.refusal(name, lambda option: _option(conn, option))
+    if refusal:
+        raise ConfigurationError(refusal)
+    settings = _from_psrp(conn) if name == "psrp" else _from_winrm(conn)
+    settings["source"] = name
     if name == "winrm":
-        return _from_winrm(conn)
-    return {}
+        extras = _option(conn, "_extras", {}) or {}
+        refusal = options.extras_refusal(extras)
+        if refusal:
+            raise ConfigurationError(refusal)
+        notes = options.unknown_extras(extras)
+        if notes:
+            settings["notes"] = tuple(notes)
+    return settings
 
 
 def resolve(

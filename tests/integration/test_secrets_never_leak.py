@@ -303,6 +303,7 @@ TASKS = """
       winremote.remoting.remoting_info:{connection}
       register: observed
       ignore_errors: true
+      ignore_unreachable: true
     - name: Show the observation
       ansible.builtin.debug:
         var: observed
@@ -311,6 +312,7 @@ TASKS = """
         enabled: true{connection}
       register: token
       ignore_errors: true
+      ignore_unreachable: true
     - name: Show the token filter result
       ansible.builtin.debug:
         var: token
@@ -319,6 +321,7 @@ TASKS = """
         rule_set: dcom_remote_management{connection}
       register: rules
       ignore_errors: true
+      ignore_unreachable: true
     - name: Show the firewall result
       ansible.builtin.debug:
         var: rules
@@ -407,7 +410,10 @@ def assert_outcomes(fleet: Fleet, stdout: str, output: str) -> None:
     for name in fleet.succeed:
         assert "FAILED!" not in statuses[name] and "UNREACHABLE!" not in statuses[name], (name, output[-5000:])
     for name in fleet.fail:
-        assert statuses[name].count("FAILED!") == 3, (name, statuses[name])
+        # a host that cannot be reached is UNREACHABLE (remoting_info, an audit, still reports it as FAILED)
+        dark = 2 if name == "unreachable" else 0
+        assert statuses[name].count("FAILED!") == 3 - dark, (name, statuses[name])
+        assert statuses[name].count("UNREACHABLE!") == dark, (name, statuses[name])
 
 
 def assert_no_leak(where: str, text: str) -> None:

@@ -9,6 +9,7 @@ redirect is followed, every request has a wall-clock deadline and every reply a 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import ssl
 import tempfile
@@ -16,6 +17,7 @@ import time
 import typing as t
 import xml.etree.ElementTree as ET
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils import connection_options
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, errors, identify, transport, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
@@ -125,18 +127,44 @@ def parse_enumeration(body: ET.Element) -> tuple[list[ET.Element], str | None, b
     return items, context, end
 
 
-def check_client_certificate(certificate_path: str, key_path: str) -> None:
+def check_client_certificate(certificate_path: str, key_path: str, source: str = "") -> None:
     """Load the client certificate and key on the controller before connecting, so a file that is not a PEM
     certificate with its unencrypted key is reported as such, not as a failure of the listener or the handshake.
-    The library's error text is not repeated: it could quote the files."""
+    The library's error text is not repeated: it could quote the files. ``source`` is the host's connection plugin,
+    so the message names its variables."""
     try:
         ssl.create_default_context(ssl.Purpose.SERVER_AUTH).load_cert_chain(certificate_path, key_path)
     except (ssl.SSLError, OSError, ValueError):
+        names = (
+            f"{errors.option_variable(source or 'psrp', 'certificate_pem')}, "
+            f"{errors.option_variable(source or 'psrp', 'certificate_key_pem')}"
+        )
+        if not source:
+            names += "; ansible_winrm_cert_pem, ansible_winrm_cert_key_pem"
         raise errors.InvalidSettingsError(
-            "connection.certificate_pem / connection.certificate_key_pem (ansible_psrp_certificate_pem, "
-            "ansible_psrp_certificate_key_pem): the client certificate and its key could not be loaded on this "
-            "controller; give a PEM certificate and the unencrypted PEM private key that belongs to it"
+            f"connection.certificate_pem / connection.certificate_key_pem ({names}): the client certificate and its "
+            "key could not be loaded on this controller; give a PEM certificate and the unencrypted PEM private key "
+            "that belongs to it"
         ) from None
+
+
+def check_auth_packages(auth: str) -> None:
+    """pypsrp offers Kerberos and CredSSP but imports their libraries only while authenticating, and then fails
+    with an ImportError in the middle of a request; say which package is missing before connecting."""
+    needed = errors.AUTH_PACKAGES.get(auth)
+    if needed is None:
+        return
+    module, extra, needs = needed
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise errors.missing_auth_package(auth, module, extra, needs) from None
+
+
+def pypsrp_options(config: ConnectionConfig) -> dict[str, t.Any]:
+    """The optional WSMan keyword arguments the host set (None keeps pypsrp's own default)."""
+    names = connection_options.PASSED_TO_PYPSRP
+    return {name: getattr(config, name) for name in names if getattr(config, name) is not None}
 
 
 class WSManClient:
@@ -147,6 +175,7 @@ class WSManClient:
             raise errors.MissingDependencyError(MISSING_PYPSRP)
         self.config = config
         self.request_count = 0
+        self.answered = False  # the host sent any reply (an error reply too): it was reached
         self.codepage = winrs.UTF8_CODEPAGE  # the shell code page; observations set it per host (winrs.codepage_for)
         self._wsman: WSMan | None = None
         self._temp_files: list[str] = []
@@ -178,13 +207,14 @@ class WSManClient:
         config = self.config
         try:
             config.validate()
-            kwargs: dict[str, t.Any] = {}
+            check_auth_packages(config.auth)
+            kwargs: dict[str, t.Any] = pypsrp_options(config)
             # requests takes a CA bundle path where pypsrp's annotation says bool; a path means "validate with it"
             verify: t.Any = config.ca_path or config.cert_validation
             if config.auth == "certificate":
                 kwargs["certificate_pem"] = self._pem_path(config.certificate_pem or "")
                 kwargs["certificate_key_pem"] = self._pem_path(config.certificate_key_pem or "")
-                check_client_certificate(kwargs["certificate_pem"], kwargs["certificate_key_pem"])
+                check_client_certificate(kwargs["certificate_pem"], kwargs["certificate_key_pem"], config.source)
             self._wsman = WSMan(
                 config.host,
                 port=config.port,
@@ -200,6 +230,9 @@ class WSManClient:
                 encryption=config.message_encryption,
                 proxy=config.proxy,
                 no_proxy=config.no_proxy,
+                max_envelope_size=config.max_envelope_size,
+                reconnection_retries=config.reconnection_retries,
+                reconnection_backoff=config.reconnection_backoff,
                 **kwargs,
             )
             # pypsrp builds its session (auth, proxies, verify) lazily; build it now and put the guard on it
@@ -236,6 +269,7 @@ class WSManClient:
             envelope = wsman.invoke(action, resource_uri, element, _option_set(options), _selector_set(selectors))
         except Exception as exc:
             raise self._failed(exc) from None
+        self.answered = True
         return wx.body(envelope)
 
     def _failed(self, exc: BaseException) -> errors.WinRemoteError:
@@ -243,6 +277,8 @@ class WSManClient:
         err = errors.translate(exc, self.config)
         if isinstance(err, (errors.HostUnreachableError, errors.ConnectionTimeoutError)):
             self.close()
+        else:
+            self.answered = True  # a fault, a 401, a TLS alert: something at that address answered
         return err
 
     # --- WS-Transfer ---------------------------------------------------------------------------------------------
@@ -346,12 +382,20 @@ class WSManClient:
         """Identify the service; anonymous hides the OS version, authenticated reveals it."""
         self.request_count += 1
         if not authenticated:
-            return identify.identify_unauthenticated(self.config)
+            try:
+                info = identify.identify_unauthenticated(self.config)
+            except errors.WinRemoteError as exc:
+                if not isinstance(exc, (errors.HostUnreachableError, errors.ConnectionTimeoutError)):
+                    self.answered = True
+                raise
+            self.answered = True
+            return info
         wsman = self._session()
         try:
             reply = wsman.transport.send(identify.IDENTIFY_REQUEST)
         except Exception as exc:
             raise self._failed(exc) from None
+        self.answered = True
         return identify.parse_response(reply)
 
     def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> CommandResult:

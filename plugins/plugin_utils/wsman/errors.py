@@ -42,7 +42,34 @@ except ImportError:  # pragma: no cover
     _req_exc = None  # type: ignore[assignment]
     HAS_REQUESTS = False
 
-SM_REMOTING_HINT = "winremote.remoting.sm_remoting state=enabled fixes all three"
+# What turns remote management on when WinRM does not answer yet (sm_remoting itself needs WinRM answering):
+# https://learn.microsoft.com/en-us/windows-server/administration/server-manager/configure-remote-management-in-server-manager
+# https://learn.microsoft.com/en-us/windows/win32/winrm/installation-and-configuration-for-windows-remote-management
+ENABLE_REMOTING_HINT = (
+    "if remote management is off, turn it on without WinRM: the Group Policy setting 'Allow remote server "
+    "management through WinRM' (Computer Configuration > Administrative Templates > Windows Components > Windows "
+    "Remote Management (WinRM) > WinRM Service) with a firewall rule for the port, the unattend answer file at "
+    "installation, or the host's console (winrm quickconfig, Configure-SMRemoting.exe -enable or Enable-PSRemoting)"
+)
+# The variables a user sets for each ConnectionConfig field, by the connection plugin the settings came from.
+OPTION_VARIABLES = {
+    "psrp": {
+        "ca_path": "ansible_psrp_ca_cert",
+        "cert_validation": "ansible_psrp_cert_validation",
+        "certificate_pem": "ansible_psrp_certificate_pem",
+        "certificate_key_pem": "ansible_psrp_certificate_key_pem",
+        "proxy": "ansible_psrp_proxy",
+        "no_proxy": "ansible_psrp_ignore_proxy",
+    },
+    "winrm": {
+        "ca_path": "ansible_winrm_ca_trust_path",
+        "cert_validation": "ansible_winrm_server_cert_validation",
+        "certificate_pem": "ansible_winrm_cert_pem",
+        "certificate_key_pem": "ansible_winrm_cert_key_pem",
+        "proxy": "ansible_winrm_proxy",
+        "no_proxy": "ansible_winrm_proxy: null",
+    },
+}
 HOST_TEXT_LIMIT = 300  # characters of host-supplied text (fault messages, HTTP bodies, stderr) kept in a message
 NAME_LIMIT = 80  # characters of a host-supplied name (machine, provider, subcode) or a user-given value
 BASIC_ENCODING = "the password contains characters that Basic authentication cannot send (use NTLM/Kerberos or ASCII)"
@@ -83,6 +110,26 @@ class MissingDependencyError(WinRemoteError):
     """A controller-side Python package is missing."""
 
     kind = "missing_dependency"
+
+
+# auth -> (Python module pypsrp needs for it, the pypsrp extra that installs it, what else that install needs)
+AUTH_PACKAGES = {
+    "kerberos": (
+        "gssapi",
+        "kerberos",
+        "it builds gssapi and krb5, which needs the system Kerberos libraries and headers and a C compiler "
+        "(libkrb5-dev and gcc on Debian/Ubuntu, krb5-devel and gcc on RHEL/Fedora)",
+    ),
+    "credssp": ("requests_credssp", "credssp", "it brings requests-credssp"),
+}
+
+
+def missing_auth_package(auth: str, module: str, extra: str, needs: str) -> MissingDependencyError:
+    """One line: which package auth=<auth> needs on the controller and how to install it."""
+    return MissingDependencyError(
+        f"connection.auth={auth} needs the Python package {module}, which is not installed for the Python running "
+        f"Ansible on this controller: pip install 'pypsrp[{extra}]' ({needs}), or choose another auth"
+    )
 
 
 class InvalidSettingsError(WinRemoteError):
@@ -257,6 +304,16 @@ def too_large(config: ConnectionConfig | None, what: str, limit: int) -> ReplyTo
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
+def option_variable(source: str | None, field: str) -> str:
+    """The variable to name in a message for ``field``: the host's own psrp/winrm variable, else the module's
+    ``connection`` option."""
+    return OPTION_VARIABLES.get(source or "", {}).get(field, f"connection.{field}")
+
+
+def _variable(config: ConnectionConfig | None, field: str) -> str:
+    return option_variable(getattr(config, "source", ""), field)
+
+
 def scrub(text: str, config: ConnectionConfig | None) -> str:
     """Remove the password from third-party text before it reaches a message."""
     password = getattr(config, "password", None)
@@ -390,11 +447,38 @@ def kerberos_failure(exc: BaseException, config: ConnectionConfig | None) -> Aut
     )
 
 
-def unreachable(config: ConnectionConfig | None, reason: str) -> HostUnreachableError:
-    """The connection-refused family of messages."""
-    return HostUnreachableError(
-        f"WinRM did not answer at {_endpoint(config)}: {reason}. Check that the WinRM service runs, a listener "
-        f"exists for that port, and the firewall admits this controller ({SM_REMOTING_HINT})"
+def unreachable(config: ConnectionConfig | None, reason: str, hint: bool = True) -> HostUnreachableError:
+    """The connection-refused family of messages; ``hint`` says how to turn remote management on (not when the
+    name does not even resolve)."""
+    text = f"WinRM did not answer at {_endpoint(config)}: {reason}."
+    if hint:
+        text += (
+            " Check that the host is up, the WinRM service runs, a listener exists for that port and the firewall "
+            f"admits this controller; {ENABLE_REMOTING_HINT}"
+        )
+    return HostUnreachableError(text)
+
+
+class ProxyFailedError(HostUnreachableError):
+    """The HTTP proxy between this controller and the host failed (refused, unreachable, or a gateway error); the
+    host itself was never reached. Same ``kind`` as any unreachable host."""
+
+
+def proxy_shown(proxy: str) -> str:
+    """A proxy URL for a message, without any user name or password it carries."""
+    scheme, sep, rest = proxy.partition("://")
+    if not sep:
+        scheme, rest = "", proxy
+    host = rest.split("/", maxsplit=1)[0].rsplit("@", maxsplit=1)[-1]
+    return truncate(f"{scheme}{sep}{host}", NAME_LIMIT)
+
+
+def proxy_failed(config: ConnectionConfig | None, proxy: str, reason: str) -> ProxyFailedError:
+    """The proxy, not the host, failed: name it and the variables that choose it."""
+    return ProxyFailedError(
+        f"the HTTP proxy {proxy_shown(proxy)} failed on the way to WinRM at {_endpoint(config)}: {truncate(reason)}; "
+        f"check the proxy, or the proxy setting ({_variable(config, 'proxy')}, or HTTP_PROXY/HTTPS_PROXY in the "
+        f"controller's environment), or bypass it for this host ({_variable(config, 'no_proxy')} or NO_PROXY)"
     )
 
 
@@ -410,6 +494,13 @@ def connection_lost(config: ConnectionConfig | None) -> ConnectionLostError:
 def tls_error(config: ConnectionConfig | None, detail: str) -> TlsError:
     """Certificate problems named by their real cause; the fix is never "disable validation"."""
     low = detail.lower()
+    ca_hint = "connection.ca_path"
+    source = getattr(config, "source", "")
+    if source in OPTION_VARIABLES:
+        ca_hint = (
+            f"{option_variable(source, 'ca_path')} (connection.ca_path) rather than turning "
+            f"{option_variable(source, 'cert_validation')} off"
+        )
     if "expired" in low:
         cause = "the listener certificate has expired"
         fix = "renew the certificate of the WinRM HTTPS listener (or let its auto-enrollment renew it)"
@@ -422,18 +513,14 @@ def tls_error(config: ConnectionConfig | None, detail: str) -> TlsError:
     elif any(word in low for word in ("issuer", "self-signed", "self signed", "unknown ca", "unable to verify")):
         cause = "the listener certificate's issuer is not trusted by this controller"
         fix = (
-            "give the CA that issued it with connection.ca_path (ansible_winrm_ca_trust_path), or replace the "
-            "listener certificate with one from a trusted CA"
+            f"give the CA that issued it with {ca_hint}, or replace the listener certificate with one from a trusted CA"
         )
     elif "certificate" not in low:
         cause = "the TLS handshake itself failed"
         fix = "check that connection.port is an HTTPS listener (5986 by default) and connection.scheme=https fits it"
     else:
         cause = "the listener certificate failed verification"
-        fix = (
-            "check the listener certificate; if it comes from a private CA, give that CA with connection.ca_path "
-            "(ansible_winrm_ca_trust_path)"
-        )
+        fix = f"check the listener certificate; if it comes from a private CA, give that CA with {ca_hint}"
     return TlsError(
         f"TLS handshake with WinRM at {_endpoint(config)} failed: {cause} ({truncate(detail, NAME_LIMIT * 2)}); {fix}"
     )
@@ -515,12 +602,37 @@ def _connection_error(exc: BaseException, config: ConnectionConfig | None) -> Wi
     ):
         return connection_lost(config)
     if any(isinstance(e, socket.gaierror) for e in chain) or "resolve" in text or "name or service" in text:
-        return unreachable(config, "the host name does not resolve (check ansible_host and DNS)")
+        return unreachable(config, "the host name does not resolve (check ansible_host and DNS)", hint=False)
     if "no route" in text or "unreachable" in text:
         return unreachable(config, "no route to the host")
     if any(isinstance(e, (socket.timeout, TimeoutError)) for e in chain) or "timed out" in text:
         return _timeout(config, connect=True)
     return unreachable(config, "could not connect")
+
+
+def _proxy_in_use(config: ConnectionConfig | None) -> str:
+    """The proxy requests chose for the endpoint: the configured one, else the environment's."""
+    proxy = getattr(config, "proxy", None)
+    if proxy:
+        return str(proxy)
+    if config is not None and HAS_REQUESTS:
+        import requests.utils
+
+        found = requests.utils.get_environ_proxies(config.endpoint)
+        chosen = found.get(config.scheme) or found.get("all")
+        if chosen:
+            return str(chosen)
+    return "(from the environment)"
+
+
+def innermost(exc: BaseException) -> str:
+    """The most specific text of a wrapped connection error ("Connection refused", "Tunnel connection failed")."""
+    chain = _chain(exc)
+    for err in reversed(chain):
+        if isinstance(err, OSError) and err.strerror:
+            return err.strerror
+    text = str(chain[-1]) if chain else str(exc)
+    return text.rsplit(": ", maxsplit=1)[-1].strip(" '\")") or type(exc).__name__
 
 
 def _ssl_detail(chain: list[BaseException]) -> str:
@@ -539,8 +651,8 @@ def _timeout(config: ConnectionConfig | None, connect: bool) -> ConnectionTimeou
         seconds = getattr(config, "connection_timeout", "?")
         return ConnectionTimeoutError(
             f"WinRM at {_endpoint(config)} did not accept a connection within {seconds}s "
-            "(connection.connection_timeout): the host may be down or a firewall drops packets to this port "
-            f"({SM_REMOTING_HINT})"
+            "(connection.connection_timeout): the host may be down or a firewall drops packets to this port; "
+            f"{ENABLE_REMOTING_HINT}"
         )
     seconds = getattr(config, "read_timeout", "?")
     return ConnectionTimeoutError(
@@ -618,6 +730,8 @@ def _translate(exc: BaseException, config: ConnectionConfig | None) -> WinRemote
                 f"WinRM at {_endpoint(config)} sent an unexpected reply: {truncate(scrub(str(exc), config))}"
             )
     if HAS_REQUESTS:
+        if isinstance(exc, _req_exc.ProxyError):
+            return proxy_failed(config, _proxy_in_use(config), innermost(exc))
         if isinstance(exc, _req_exc.SSLError):
             return tls_error(config, _ssl_detail(_chain(exc)))
         if isinstance(exc, _req_exc.ConnectTimeout):

@@ -8,6 +8,7 @@ exchange, authentication legs included, goes through its ``send``.
 Deadlines (all derived from the documented connection options; defaults in brackets)::
 
     request deadline = connection_timeout + read_timeout                          [30 + 30 = 60 s]
+                       + per reconnection retry: connection_timeout + its backoff  [no retries by default]
     command deadline = connection_timeout + read_timeout
                        + winrs.COMMAND_POLLS x operation_timeout                  [30 + 30 + 15 x 20 = 360 s]
 
@@ -49,8 +50,10 @@ if t.TYPE_CHECKING:
 try:
     import requests
     import requests.adapters
+    import requests.utils
     import urllib3.connectionpool
     import urllib3.exceptions
+    import urllib3.util.retry
 
     HAS_REQUESTS = True
 except ImportError:  # pragma: no cover - exercised only on controllers without requests
@@ -59,11 +62,22 @@ except ImportError:  # pragma: no cover - exercised only on controllers without 
 MAX_REPLY_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 WATCH_INTERVAL = 0.2  # seconds between shutdowns once a deadline passed (a connect may still be under way)
+BACKOFF_MAX = 120.0  # urllib3's cap on one backoff sleep (Retry.DEFAULT_BACKOFF_MAX)
+# RFC 9110 15.6.3 / 15.6.5: statuses a gateway or proxy sends when it could not reach the server behind it
+GATEWAY_STATUSES = (502, 504)
+
+
+def retry_sleeps(config: ConnectionConfig) -> list[float]:
+    """urllib3's sleep before each reconnection retry: backoff x 2^(n-1) after the n-th consecutive failure."""
+    backoff = float(config.reconnection_backoff)
+    retries = range(1, config.reconnection_retries + 1)
+    return [min(BACKOFF_MAX, backoff * 2 ** (n - 1)) if n > 1 else 0.0 for n in retries]
 
 
 def request_deadline(config: ConnectionConfig) -> float:
-    """Seconds one HTTP exchange may take in all (see the module docstring)."""
-    return float(config.connection_timeout + config.read_timeout)
+    """Seconds one HTTP exchange may take in all, its reconnection retries included (see the module docstring)."""
+    retries = sum(config.connection_timeout + sleep for sleep in retry_sleeps(config))
+    return float(config.connection_timeout + config.read_timeout + retries)
 
 
 def command_deadline(config: ConnectionConfig) -> float:
@@ -175,7 +189,7 @@ if HAS_REQUESTS:
             self.deadline_seconds = request_deadline(config)
             self.max_reply_bytes = MAX_REPLY_BYTES if max_reply_bytes is None else max_reply_bytes
             self.watchdog = Watchdog()
-            super().__init__(max_retries=0)
+            super().__init__(max_retries=retries_for(config))
 
         def init_poolmanager(self, *args: t.Any, **kwargs: t.Any) -> None:
             super().init_poolmanager(*args, **kwargs)
@@ -209,6 +223,12 @@ if HAS_REQUESTS:
                 response = super().send(
                     request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies
                 )
+                proxy = requests.utils.select_proxy(request.url or "", proxies or {})
+                if proxy and response.status_code in GATEWAY_STATUSES:
+                    response.close()
+                    raise errors.proxy_failed(
+                        self.connection_config, proxy, f"it answered HTTP {response.status_code} {response.reason}"
+                    )
                 if 300 <= response.status_code < 400:
                     location = response.headers.get("Location", "")
                     response.close()
@@ -219,6 +239,11 @@ if HAS_REQUESTS:
                     raise self._expired()
             except errors.WinRemoteError:
                 raise
+            except requests.exceptions.ProxyError as exc:
+                if self.watchdog.expired:
+                    raise self._expired() from None
+                proxy = requests.utils.select_proxy(request.url or "", proxies or {}) or "(unknown)"
+                raise errors.proxy_failed(self.connection_config, proxy, errors.innermost(exc)) from None
             except Exception as exc:
                 if self.watchdog.expired:
                     raise self._expired() from None
@@ -265,6 +290,23 @@ if HAS_REQUESTS:
             response._content = bytes(body)  # what Response.content sets
             response._content_consumed = True  # type: ignore[attr-defined]
             response.raw._fp = ConsumedReply(der)
+
+    def retries_for(config: ConnectionConfig) -> int | urllib3.util.retry.Retry:
+        """No retry at all by default; ansible_psrp_reconnection_retries retries failed connections like pypsrp
+        (connect errors only here: a reply that arrived is never sent again)."""
+        count = config.reconnection_retries
+        if count <= 0:
+            return 0
+        return urllib3.util.retry.Retry(
+            total=count,
+            connect=count,
+            read=0,
+            status=0,
+            other=0,
+            redirect=0,
+            backoff_factor=config.reconnection_backoff,
+            raise_on_redirect=False,
+        )
 
     def guard(session: requests.Session, config: ConnectionConfig) -> requests.Session:
         """Mount the guarded adapter for both schemes and forbid redirects at the session level too."""
