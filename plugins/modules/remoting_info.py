@@ -150,6 +150,9 @@ winrm_policy:
   description:
     - The Group Policy I(Allow remote server management through WinRM).
     - The filters choose the local addresses the listener binds to, not the clients allowed in.
+    - C(state) is V(enabled), V(disabled) or V(not_configured); V(unknown) when the policy key exists but could not be
+      read (an access control list that refuses it), which C(manageability_reasons) names. A key that C(reg query)
+      cannot read is never taken for an absent one.
   returned: success
   type: dict
   sample: {state: not_configured, allow_auto_config: null, ipv4_filter: null, ipv6_filter: null}
@@ -163,6 +166,7 @@ firewall_rules:
     - The WinRM HTTP, DCOM and Remote Event Log firewall rules by rule ID.
     - A profile word in the host's rule store that is not V(Domain), V(Private) or V(Public) is kept in the rule's
       C(unknown_profiles) (present only then) and left out of C(profiles).
+    - C(present) is V(false) only when both rule stores were read; it is V(null) when a store could not be read.
   returned: success
   type: dict
   sample:

@@ -15,6 +15,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     batch,
     firewall,
+    key_reads,
     os_info,
     quote,
     registry,
@@ -221,6 +222,12 @@ class FirewallRules:
             raise errors.ProtocolError(
                 "could not read the Windows version (reg query of CurrentVersion gave no output); "
                 f"the observation returned: {errors.truncate(result.stderr) or 'nothing'}"
+            )
+        unread = key_reads.unread_messages(firewall.store_presences(result))
+        if unread:
+            raise errors.ProtocolError(
+                f"cannot plan firewall changes: {'; '.join(unread)}; nothing was changed (check the key's "
+                "permissions with regedit, or run the task with an account that can read it)"
             )
         return RulesState(os_info.from_registry(version_key, None), firewall.rules_from_batch(result, self.rule_ids))
 

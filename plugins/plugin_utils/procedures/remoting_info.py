@@ -15,6 +15,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures impo
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     batch,
     firewall,
+    key_reads,
     os_info,
     registry,
     services,
@@ -31,25 +32,45 @@ OBSERVED_RULES = firewall.RULE_SETS["winrm_http"] + firewall.RULE_SETS["dcom_rem
 SM_REMOTING_PORT = 5985
 
 
+# Registry reads of the observation: (probe name, key, whether Windows may lack the key). A whole-key probe's section
+# holds the key; a presence probe only proves the key readable for the value probes (and the /f search) that read it.
+KEY_READS = (
+    ("os", os_info.CURRENT_VERSION_KEY, False),
+    ("policy", WINRM_POLICY_KEY, True),
+    ("ps1", software.POWERSHELL_1_KEY, True),
+    ("ps3", software.POWERSHELL_3_KEY, True),
+    ("dotnet", software.DOTNET_4_KEY, True),
+)
+PRESENCE_READS = (
+    ("product.key", os_info.PRODUCT_OPTIONS_KEY, False),
+    ("latfp.key", SYSTEM_POLICIES_KEY, False),
+    ("hotfix.key", software.CBS_PACKAGES_KEY, False),
+)
+
+
 def probes() -> list[batch.Probe]:
     """Every read, in the order the host runs them."""
     sc_qc, sc_query = services.query_commands("WinRM")
-    found = [
-        batch.Probe("os", registry.query_command(os_info.CURRENT_VERSION_KEY)),
+    found = [key_reads.key_probe(name, key, absent_ok) for name, key, absent_ok in KEY_READS]
+    found += [key_reads.presence_probe(name, key, absent_ok) for name, key, absent_ok in PRESENCE_READS]
+    found += [
         batch.Probe("product", registry.query_command(os_info.PRODUCT_OPTIONS_KEY, "ProductType")),
         batch.Probe("svc.qc", sc_qc),
         batch.Probe("svc.query", sc_query),
-        batch.Probe("policy", registry.query_command(WINRM_POLICY_KEY)),
         batch.Probe("latfp", registry.query_command(SYSTEM_POLICIES_KEY, "LocalAccountTokenFilterPolicy")),
-        batch.Probe("ps1", registry.query_command(software.POWERSHELL_1_KEY)),
-        batch.Probe("ps3", registry.query_command(software.POWERSHELL_3_KEY)),
-        batch.Probe("dotnet", registry.query_command(software.DOTNET_4_KEY)),
         batch.Probe(
             "hotfix", registry.query_command(software.CBS_PACKAGES_KEY, find_key=manageability.PERFORMANCE_UPDATE)
         ),
+        batch.Probe("nls", registry.query_command(os_info.CODE_PAGE_KEY, "OEMCP")),
     ]
     found += [rollback.pending_probe(name) for name in GUARD_TASKS]
     return found + firewall.rule_probes(OBSERVED_RULES)
+
+
+def key_presences(result: batch.BatchResult) -> list[key_reads.Presence]:
+    """What the host proved about every key the observation reads (firewall stores included)."""
+    found = [key_reads.presence(result, name, key, ok) for name, key, ok in (*KEY_READS, *PRESENCE_READS)]
+    return found + firewall.store_presences(result)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,9 +81,12 @@ class WinrmPolicy:
     allow_auto_config: bool | None
     ipv4_filter: str | None
     ipv6_filter: str | None
+    read: bool = True  # False: the policy key exists but could not be read (or its absence was not proved)
 
     def to_dict(self) -> dict[str, t.Any]:
         state = "not_configured" if not self.configured else ("enabled" if self.allow_auto_config else "disabled")
+        if not self.read:
+            state = "unknown"
         return {
             "state": state,
             "allow_auto_config": self.allow_auto_config,
@@ -84,6 +108,8 @@ class RemotingState:
     unread: tuple[str, ...]  # what the host did not give (a section never arrived, was empty or a read faulted)
     pending_rollbacks: tuple[str, ...] = ()  # rollback tasks an earlier run armed and could not cancel
     unread_reasons: tuple[str, ...] = ()  # one "<what> could not be read: <why>" per unread item
+    oem_code_page: int | None = None  # the host's OEM code page (Nls\CodePage OEMCP, a REG_SZ such as "850")
+    firewall_read: bool = True  # both rule stores were read (or proved absent): a rule not found is absent
 
     def require_read(self, action: str) -> None:
         """Refuse to build a plan on unread state: unread is never absent."""
@@ -135,7 +161,7 @@ class RemotingState:
             "winrm_policy": self.winrm_policy.to_dict(),
             "local_account_token_filter_policy": self.local_account_token_filter_policy == 1,
             "firewall_rules": {
-                rule_id: (rule.to_dict() if rule else {"present": False})
+                rule_id: (rule.to_dict() if rule else {"present": False if self.firewall_read else None})
                 for rule_id, rule in self.firewall_rules.items()
             },
             "powershell_version": self.software.powershell_version,
@@ -184,6 +210,7 @@ def interpret(
     config_unread: t.Sequence[winrm_config.ConfigUnreadError] = (),
 ) -> RemotingState:
     """Turn the batched output and the WS-Transfer reads into typed state (pure: unit-testable without a host)."""
+    presences = {presence.probe: presence for presence in key_presences(result)}
     policy_key = _key(result, "policy", WINRM_POLICY_KEY)
     auto_config = policy_key.get("AllowAutoConfig") if policy_key else None
     policy = WinrmPolicy(
@@ -191,6 +218,7 @@ def interpret(
         allow_auto_config=bool(auto_config) if isinstance(auto_config, int) else None,
         ipv4_filter=_filter_text(policy_key, "IPv4Filter"),
         ipv6_filter=_filter_text(policy_key, "IPv6Filter"),
+        read=presences["policy"].state != key_reads.UNREAD,
     )
     latfp_key = _key(result, "latfp", SYSTEM_POLICIES_KEY)
     latfp = latfp_key.get("LocalAccountTokenFilterPolicy") if latfp_key else None
@@ -198,6 +226,12 @@ def interpret(
     unread_batch = batch_unread(result, all_probes)
     stderr = errors.truncate(" ".join(result.stderr.split())) or "no output"
     batch_reasons = [f"{name} could not be read: {stderr}" for name in unread_batch]
+    for presence in presences.values():
+        if presence.state == key_reads.UNREAD and presence.probe in result.sections:
+            unread_batch.append(presence.key)
+            batch_reasons.append(presence.message())
+    oem = registry.find_key(registry.parse_query(result.section("nls")), os_info.CODE_PAGE_KEY)
+    oem_code_page = oem.get("OEMCP") if oem else None
     return RemotingState(
         os=os_info.from_registry(
             _key(result, "os", os_info.CURRENT_VERSION_KEY), _key(result, "product", os_info.PRODUCT_OPTIONS_KEY)
@@ -217,6 +251,8 @@ def interpret(
         unread=tuple(unread_batch + [exc.what for exc in config_unread]),
         pending_rollbacks=tuple(name for name in GUARD_TASKS if rollback.is_pending(result, name)),
         unread_reasons=tuple(batch_reasons + [str(exc) for exc in config_unread]),
+        firewall_read=all(presence.state != key_reads.UNREAD for presence in firewall.store_presences(result)),
+        oem_code_page=int(oem_code_page) if isinstance(oem_code_page, str) and oem_code_page.isdigit() else None,
     )
 
 
@@ -243,5 +279,5 @@ def observe(client: Client) -> RemotingState:
     all_probes = probes()
     state = interpret(batch.run(client, all_probes), all_probes, service, listeners, unread)
     if hasattr(client, "codepage"):
-        client.codepage = winrs.codepage_for(state.wsman_stack_version)
+        client.codepage = winrs.codepage_for(state.wsman_stack_version, state.oem_code_page)
     return state

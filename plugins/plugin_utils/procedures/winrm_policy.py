@@ -23,6 +23,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     batch,
     files,
     gpt_ini,
+    key_reads,
     registry,
     registry_pol,
     tasks,
@@ -325,7 +326,7 @@ def probes() -> list[batch.Probe]:
     return [
         files.read_probe("pol", REGISTRY_POL),
         files.read_probe("gpt", GPT_INI),
-        batch.Probe("reg", registry.query_command(REGISTRY_KEY)),
+        key_reads.key_probe("reg", REGISTRY_KEY, may_be_absent=True),
         rollback.pending_probe(ROLLBACK_TASK),
     ]
 
@@ -341,6 +342,12 @@ def interpret(
     missing = result.missing(all_probes)
     if missing:
         raise WinRemoteError(f"the host's answer lacks {', '.join(missing)}: {errors.truncate(result.stderr)}")
+    presence = key_reads.presence(result, "reg", REGISTRY_KEY, may_be_absent=True)
+    if presence.state == key_reads.UNREAD:
+        raise WinRemoteError(
+            f"cannot plan the WinRM policy: {presence.message()}; nothing was changed (check the key's permissions "
+            "with regedit, or run the task with an account that can read it)"
+        )
     key = registry.find_key(registry.parse_query(result.section("reg")), REGISTRY_KEY)
     return PolicyState(
         registry_pol=files.parse_read(REGISTRY_POL, result.section("pol")),

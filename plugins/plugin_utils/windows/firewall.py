@@ -13,7 +13,7 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, quote, registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, key_reads, quote, registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
@@ -176,9 +176,19 @@ def rule_probe_name(store: str, index: int) -> str:
     return f"fw.{store}.{index}"
 
 
+# The stores' presence proofs: a rule value that reg.exe did not print is absent only when its store key was read
+# (the local store exists on every Windows; the Group Policy store only once a GPO defines rules).
+STORE_PRESENCE = (("fw.local.key", LOCAL_STORE, False), ("fw.gpo.key", GPO_STORE, True))
+
+
+def store_presences(result: batch.BatchResult) -> list[key_reads.Presence]:
+    return [key_reads.presence(result, name, key, absent_ok) for name, key, absent_ok in STORE_PRESENCE]
+
+
 def rule_probes(rule_ids: t.Sequence[str]) -> list[batch.Probe]:
-    """One ``reg query /v`` per rule and store (local store first), so both stores cost no extra round trip."""
-    found: list[batch.Probe] = []
+    """The stores' presence proofs, then one ``reg query /v`` per rule and store (local store first), so both stores
+    cost no extra round trip."""
+    found = [key_reads.presence_probe(name, key, absent_ok) for name, key, absent_ok in STORE_PRESENCE]
     for store_name, store_key in (("local", LOCAL_STORE), ("gpo", GPO_STORE)):
         for index, rule_id in enumerate(rule_ids):
             found.append(batch.Probe(rule_probe_name(store_name, index), registry.query_command(store_key, rule_id)))

@@ -9,6 +9,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registr
 
 CURRENT_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 PRODUCT_OPTIONS_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions"
+CODE_PAGE_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\Nls\CodePage"
 
 _PRODUCT_TYPES = {"winnt": "workstation", "lanmannt": "domain_controller", "servernt": "server"}
 # Server releases by build: the name Server Manager and the prerequisites table use.

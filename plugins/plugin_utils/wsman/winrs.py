@@ -86,10 +86,26 @@ UTF8_CODEPAGE = 65001
 OEM_CODEPAGE = 437
 
 
-def codepage_for(wsman_stack_version: str) -> int:
-    """The shell code page for a host: 65001 (UTF-8) from WinRM stack 3.0 on, 437 on stack 2.0 hosts (Server 2008
-    and 2008 R2 with WMF 2.0), where batch files fail silently under 65001."""
-    return UTF8_CODEPAGE if wsman_stack_version != "2.0" else OEM_CODEPAGE
+def codepage_for(wsman_stack_version: str, oem_code_page: int | None = None) -> int:
+    """The shell code page for a host: 65001 (UTF-8) from WinRM stack 3.0 on; on stack 2.0 hosts (Server 2008 and
+    2008 R2 with WMF 2.0), where batch files fail silently under 65001, the host's own OEM code page (850 on a
+    Portuguese or French server, 437 on an English one: the ``OEMCP`` value of
+    ``HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\CodePage``, Microsoft Learn "Code Page Identifiers"), so
+    translated text arrives in the page it is written in and decodes without loss; 437 when it was not read."""
+    if wsman_stack_version != "2.0":
+        return UTF8_CODEPAGE
+    if oem_code_page is not None and oem_code_page != UTF8_CODEPAGE and _known(oem_code_page):
+        return oem_code_page
+    return OEM_CODEPAGE
+
+
+def _known(codepage: int) -> bool:
+    """Python can decode it (an exotic page would garble every line: 437 is then the better guess)."""
+    try:
+        "".encode(f"cp{int(codepage)}")
+    except LookupError:
+        return False
+    return True
 
 
 def shell_options(codepage: int = UTF8_CODEPAGE) -> dict[str, OptionValue]:

@@ -15,12 +15,24 @@ def reg(path: str, *values: tuple[str, str, str]) -> str:
     return "\r\n".join([*lines, "", ""])
 
 
+def marker(name: str) -> str:
+    return f"{batch.MARKER_PREFIX}{name}{batch.MARKER_SUFFIX}"
+
+
 def host_output(answers: dict[str, str]) -> str:
-    """Simulate cmd.exe running the batch: each marker, then the probe's answer (if any)."""
+    """Simulate cmd.exe running the batch: each marker, then the probe's answer (if any). A registry key that has
+    an answer (or only has its presence proved) could be read; one without an answer is absent: its parent is
+    listed without it (key_reads' proof)."""
     out = []
     for probe in remoting_info.probes():
-        out.append(f"{batch.MARKER_PREFIX}{probe.name}{batch.MARKER_SUFFIX}")
+        out.append(marker(probe.name))
         out.append(answers.get(probe.name, ""))
+        if marker(f"{probe.name}.ok") not in probe.command:
+            continue
+        if answers.get(probe.name) or ">nul" in probe.command:
+            out.append(marker(f"{probe.name}.ok"))
+        elif marker(f"{probe.name}.read1") in probe.command:
+            out += [marker(f"{probe.name}.list1"), marker(f"{probe.name}.read1")]
     return "\r\n".join(out)
 
 
@@ -62,7 +74,7 @@ def observe(answers: dict[str, str]) -> remoting_info.RemotingState:
 def test_command_line_fits_cmd_exe() -> None:
     line = batch.command_line(remoting_info.probes())
     assert len(line) < batch.MAX_COMMAND_LINE
-    assert line.count("echo ==winremote:") == len(remoting_info.probes())
+    assert all(f"echo {marker(probe.name)} & " in line for probe in remoting_info.probes())
 
 
 def test_2012r2_with_stock_wmf_is_not_accessible() -> None:

@@ -17,6 +17,16 @@ def test_code_page_per_stack() -> None:
     assert winrs.SHELL_OPTIONS["WINRS_CODEPAGE"] == "65001"
 
 
+def test_winrm_2_hosts_get_their_own_oem_code_page() -> None:
+    """A Portuguese or French 2008 host prints in 850; asking it for 437 loses the accents of translated text."""
+    assert winrs.codepage_for("2.0", 850) == 850
+    assert winrs.codepage_for("2.0", 437) == 437
+    assert winrs.codepage_for("3.0", 850) == 65001  # UTF-8 wherever batch files work under it
+    assert winrs.codepage_for("2.0", 65001) == 437  # the very page batch files fail under
+    assert winrs.codepage_for("2.0", 99999) == 437  # a page Python cannot decode
+    assert winrs.codepage_for("2.0", None) == 437  # not read
+
+
 def test_output_is_decoded_in_the_shell_code_page() -> None:
     assert winrs.decode("café".encode("cp437"), 437) == "café"
     assert winrs.decode("café".encode(), 65001) == "café"

@@ -49,7 +49,7 @@ def raw_run(client: Any, line: str, codepage: str) -> tuple[bytes, int]:
 
 @pytest.fixture
 def pt_br(model_client: Any) -> Any:
-    model_client.state.locale = "pt-BR"
+    locales.apply(model_client.state, "pt-BR")
     return model_client
 
 
@@ -91,7 +91,7 @@ def test_the_collection_reads_the_translated_service_status(pt_br: Any, codepage
 
 def test_locale_survives_a_saved_state_and_unknown_ones_are_refused(tmp_path: Path) -> None:
     state = HostState.from_profile("2019", hostname="SIMHOST")
-    state.locale = "pt-BR"
+    locales.apply(state, "pt-BR")
     assert HostState.from_json(state.to_json()).locale == "pt-BR"
     with pytest.raises(ValueError, match="unknown locale 'xx-YY'"):
         locales.get("xx-YY")

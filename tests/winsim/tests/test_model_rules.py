@@ -61,6 +61,9 @@ def test_firewall_rule_disabled_or_wrong_profile() -> None:
         (["127.0.0.0-127.0.0.5"], True),
         (["127.0.0.2-127.0.0.9"], False),
         (["LocalSubnet"], True),
+        (["LocalSubnet4"], True),
+        (["LocalSubnet6"], False),
+        (["LocalSubnet4", "10.0.0.1"], True),
         ([], True),
     ],
 )
@@ -147,6 +150,8 @@ def test_auth_policy_follows_config_and_gpo() -> None:
         ("RA4=localsubnet|RA6=LOCALSUBNET|", True),  # keyword tokens match in any case
         ("RA42=IntErnet|RA62=IntErnet|", False),  # limited to Internet: not Any ([MS-GPFAS] 2.2.2.19 RA42/RA62)
         ("RA42=IntErnet|RA62=IntErnet|RA4=127.0.0.0/8|", True),
+        ("RA4=LocalSubnet|", True),  # LocalSubnet4: the IPv4 client is on it
+        ("RA6=LocalSubnet|", False),  # LocalSubnet6 admits no IPv4 client
     ],
 )
 def test_reachability_reads_every_remote_address_field(fields: str, admitted: bool) -> None:

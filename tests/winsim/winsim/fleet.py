@@ -112,7 +112,7 @@ class Fleet:
                 raise ValueError(f"{address} is outside 127.0.0.0/8")
             state = HostState.from_profile(profile, hostname=name.upper())
             if name in wanted_locales:
-                state.locale = known_locales.get(wanted_locales[name]).name
+                known_locales.apply(state, wanted_locales[name])
             if index >= count - unreachable:
                 make_unreachable(state)
                 broken.add(name)

@@ -14,6 +14,10 @@ https://github.com/mym0us3r/Unified-Sysmon-Configs (README, "sc query sysmon"):
 from __future__ import annotations
 
 import dataclasses
+import typing
+
+if typing.TYPE_CHECKING:
+    from winsim.state import HostState
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +26,8 @@ class Locale:
     oem_codepage: str
     sc_labels: dict[str, str]
     sc_width: int  # labels are padded to this many characters before " : "
+    reg_not_found: str = "ERROR: The system was unable to find the specified registry key or value.\r\n"
+    reg_access_denied: str = "ERROR: Access is denied.\r\n"
 
 
 EN_US = Locale(
@@ -87,6 +93,10 @@ PT_BR = Locale(
         "habilitados associados a ele.",
     },
     26,
+    # ASSUMPTION (UNVERIFIED): reg.exe's two errors in Portuguese (plausible wording; the exit code is 1 for both,
+    # as in English). The collection never parses them.
+    reg_not_found="ERRO: O sistema não pôde localizar a chave ou o valor do Registro especificado.\r\n",
+    reg_access_denied="ERRO: Acesso negado.\r\n",
 )
 LOCALES = {locale.name.lower(): locale for locale in (EN_US, PT_BR)}
 
@@ -102,3 +112,15 @@ def get(name: str) -> Locale:
 def oem_codepage(name: str) -> str:
     """The console code page of a WinRS shell that asks for none."""
     return get(name).oem_codepage
+
+
+NLS_CODE_PAGE = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Nls\CodePage"
+
+
+def apply(state: HostState, name: str) -> None:
+    """Give a host a display language: what console tools print, and the OEM code page Windows records for it
+    (``OEMCP`` under ``Nls\\CodePage``, a REG_SZ; ``ACP`` is the ANSI page, 1252 for both languages modelled)."""
+    locale = get(name)
+    state.locale = locale.name
+    state.registry.set_value(NLS_CODE_PAGE, "OEMCP", "REG_SZ", locale.oem_codepage)
+    state.registry.set_value(NLS_CODE_PAGE, "ACP", "REG_SZ", "1252")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from winsim import firewall
+from winsim import firewall, locales
 from winsim.firewall import FirewallRule
 from winsim.state import (
     CBS_PACKAGES,
@@ -330,6 +330,11 @@ def build_state(profile: str, hostname: str) -> HostState:
             reg.set_value(path, "DelayedAutostart", "REG_DWORD", 1)
         state.service_status[name] = "Running" if running else "Stopped"
 
+    locales.apply(state, "en-US")
+    # Every Windows has keys under HKLM\SOFTWARE\Policies\Microsoft (certificate and cryptography policy, written at
+    # setup), so a missing WinRM or firewall policy key is proved absent by listing its nearest existing parent.
+    reg.create_key(r"HKLM\SOFTWARE\Policies\Microsoft\Cryptography")
+    reg.create_key(r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates")
     reg.create_key(CBS_PACKAGES)  # servicing's package list exists on every release (no KB2682011 by default)
     reg.create_key(firewall.LOCAL_STORE)
     for rule in builtin_rules(os):

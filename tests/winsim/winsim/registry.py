@@ -55,6 +55,21 @@ class Registry:
 
     def __init__(self) -> None:
         self._keys: dict[str, RegKey] = {HKLM.lower(): RegKey(HKLM)}
+        # Keys whose access control list refuses reading to every caller (an explicit Deny ACE an administrator
+        # added): opening them fails with ERROR_ACCESS_DENIED, while the parent still lists them, because
+        # enumerating subkeys needs read access to the parent only (Microsoft Learn, "Registry Key Security and
+        # Access Rights": KEY_ENUMERATE_SUB_KEYS on the parent, KEY_QUERY_VALUE on the key itself).
+        self._unreadable: set[str] = set()
+
+    def deny_read(self, path: str) -> None:
+        """Make an existing key unreadable (its values and subkeys can no longer be queried)."""
+        self._unreadable.add(self.get_key(path).path.lower())
+
+    def readable(self, path: str) -> bool:
+        try:
+            return normalize_path(path).lower() not in self._unreadable
+        except RegistryError:
+            return True
 
     # keys
     def key_exists(self, path: str) -> bool:
@@ -132,7 +147,10 @@ class Registry:
                 {"name": v.name, "type": v.type, "data": v.data.hex() if isinstance(v.data, bytes) else v.data}
                 for v in key.values.values()
             ]
-            out.append({"path": key.path, "values": values})
+            entry: dict[str, Any] = {"path": key.path, "values": values}
+            if key.path.lower() in self._unreadable:
+                entry["unreadable"] = True
+            out.append(entry)
         return out
 
     @classmethod
@@ -143,6 +161,8 @@ class Registry:
             for v in entry["values"]:
                 raw = bytes.fromhex(v["data"]) if v["type"] == "REG_BINARY" else v["data"]
                 reg.set_value(entry["path"], v["name"], v["type"], raw)
+            if entry.get("unreadable"):
+                reg.deny_read(entry["path"])
         return reg
 
 

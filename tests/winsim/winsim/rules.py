@@ -14,6 +14,7 @@ from winsim.contract import Identity
 from winsim.state import HostState, Listener
 
 LOCAL_SUBNET = ipaddress.ip_network("127.0.0.0/8")
+LOCAL_SUBNET6 = ipaddress.ip_network("::1/128")  # the IPv6 loopback is the simulated network's only IPv6 subnet
 
 # Group Policy values under Policies\Microsoft\Windows\WinRM\Service -> the winrm/config/service element they
 # set.  ASSUMPTION: only these documented policy values are modelled; the filters count only while the
@@ -75,8 +76,12 @@ def ip_in(entry: str, ip: str) -> bool:
         return True
     try:
         address = ipaddress.ip_address(ip)
-        if entry.lower() == "localsubnet":
-            return address in LOCAL_SUBNET
+        if entry.lower() in ("localsubnet", "localsubnet4", "localsubnet6"):
+            # a keyword limited to one family ("LocalSubnet4", Set-NetFirewallRule -RemoteAddress) admits only
+            # that family's local subnet
+            family = entry[-1] if entry[-1] in "46" else str(address.version)
+            subnet = LOCAL_SUBNET if family == "4" else LOCAL_SUBNET6
+            return str(address.version) == family and address in subnet
         if "-" in entry:
             low, high = (ipaddress.ip_address(p.strip()) for p in entry.split("-", 1))
             return type(low) is type(address) and low <= address <= high  # type: ignore[operator]

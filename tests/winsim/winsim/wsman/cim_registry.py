@@ -30,6 +30,8 @@ def _key(params: Params) -> str | None:
 def _getter(reg_types: tuple[str, ...], out: str, convert: Callable[[object], object]) -> Callable[..., MethodResult]:
     def method(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
         key = _key(params)
+        if key and state.registry.key_exists(key) and not state.registry.readable(key):
+            return {"ReturnValue": ACCESS_DENIED}, set()
         value = state.registry.get_value(key, _one(params, "sValueName")) if key else None
         if value is None:
             return {"ReturnValue": NOT_FOUND}, set()
@@ -90,6 +92,8 @@ def enum_key(state: HostState, _instance: Instance | None, params: Params) -> Me
     key = _key(params)
     if key is None or not state.registry.key_exists(key):
         return {"ReturnValue": NOT_FOUND}, set()
+    if not state.registry.readable(key):
+        return {"ReturnValue": ACCESS_DENIED}, set()
     return {"ReturnValue": OK, "sNames": state.registry.subkeys(key)}, set()
 
 
@@ -97,6 +101,8 @@ def enum_values(state: HostState, _instance: Instance | None, params: Params) ->
     key = _key(params)
     if key is None or not state.registry.key_exists(key):
         return {"ReturnValue": NOT_FOUND}, set()
+    if not state.registry.readable(key):
+        return {"ReturnValue": ACCESS_DENIED}, set()
     values = state.registry.values(key)
     return {
         "ReturnValue": OK,

@@ -3,10 +3,10 @@ single values (what a rollback script needs)."""
 
 from __future__ import annotations
 
+from winsim import locales
 from winsim.registry import RegistryError, RegValue, normalize_path
 from winsim.wsman.commands import CommandResult, Invocation
 
-NOT_FOUND = "ERROR: The system was unable to find the specified registry key or value.\r\n"
 INVALID = 'ERROR: Invalid syntax.\r\nType "REG QUERY /?" for usage.\r\n'
 
 
@@ -41,8 +41,11 @@ def query(inv: Invocation, args: list[str]) -> CommandResult:
     except RegistryError:
         return CommandResult(stderr='ERROR: Invalid key name.\r\nType "REG QUERY /?" for usage.\r\n', rc=1)
     registry = inv.state.registry
+    messages = locales.get(inv.state.locale)
     if not registry.key_exists(path):
-        return CommandResult(stderr=NOT_FOUND, rc=1)
+        return CommandResult(stderr=messages.reg_not_found, rc=1)
+    if not registry.readable(path):
+        return CommandResult(stderr=messages.reg_access_denied, rc=1)
     key = registry.get_key(path)
     flags = [a.lower() for a in args]
     reg_type = _option(args, "/t")
@@ -60,7 +63,7 @@ def query(inv: Invocation, args: list[str]) -> CommandResult:
     if name is not None:
         value = registry.get_value(path, name)
         if value is None:
-            return CommandResult(stderr=NOT_FOUND, rc=1)
+            return CommandResult(stderr=messages.reg_not_found, rc=1)
         return CommandResult(stdout=f"\r\n{key.path}\r\n{value_line(value)}\r\n\r\n")
     lines = ["", key.path, *(value_line(v) for v in registry.values(path)), ""]
     lines += [f"{key.path}\\{n}" for n in registry.subkeys(path)]
@@ -142,7 +145,7 @@ def delete(inv: Invocation, args: list[str]) -> CommandResult:
     try:
         inv.state.registry.delete_value(normalize_path(args[0]), name)
     except RegistryError:
-        return CommandResult(stderr=NOT_FOUND, rc=1)
+        return CommandResult(stderr=locales.get(inv.state.locale).reg_not_found, rc=1)
     return CommandResult(stdout=SUCCESS)
 
 
