@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import requests
@@ -383,7 +385,12 @@ def test_modules_import_without_pypsrp_and_client_says_install() -> None:
             print("OK")
         """
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    # Under `ansible-test units` the collection is importable through a pytest plugin, which the child lacks:
+    # give it the directory that holds ansible_collections/ (errors.py is six levels below it).
+    collections_root = str(Path(errors.__file__).parents[6])
+    python_path = os.pathsep.join(filter(None, [collections_root, os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": python_path}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "OK"
 

@@ -1,0 +1,16 @@
+"""Make the simulator importable for the unit tests that use it, also where it is not pip-installed.
+
+`make unit` installs it (`pip install -e tests/winsim`); `ansible-test units` runs these tests in a virtual
+environment of its own from an installed collection tree, where only tests/unit/requirements.txt is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+SIMULATOR_SOURCE = Path(__file__).resolve().parents[1] / "winsim"
+
+if importlib.util.find_spec("winsim") is None and SIMULATOR_SOURCE.is_dir():
+    sys.path.append(str(SIMULATOR_SOURCE))
