@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import re
 import typing as t
+from pathlib import Path
 
 import pytest
 import yaml
@@ -74,3 +75,12 @@ def test_module_documentation_names_the_spec_options(module: str) -> None:
     if "winremote.remoting.connection" in documentation.get("extends_documentation_fragment", []):
         options.add("connection")
     assert options == set(module_spec(module))
+
+
+def test_the_action_group_holds_exactly_the_modules_that_connect() -> None:
+    """``module_defaults: {group/winremote.remoting.remoting: {connection: ...}}`` must reach every module that
+    connects and no module that would refuse the option as unsupported (answer_file edits a local file)."""
+    runtime = yaml.safe_load((Path(__file__).resolve().parents[2] / "meta" / "runtime.yml").read_text(encoding="utf-8"))
+    group = set(runtime["action_groups"]["remoting"])
+    assert group == {name for name in MODULE_NAMES if "connection" in module_spec(name)}
+    assert "answer_file" not in group
