@@ -1,8 +1,9 @@
 """What `ansible-galaxy collection build` puts in the collection tarball, built from a clone-like copy.
 
 The copy is first littered with what a working checkout accumulates (simulator build output, egg-info, tool
-caches, ansible-lint's .ansible/, antsibull-changelog's plugin cache, ansible-test output), so the test proves
-galaxy.yml's build_ignore keeps them out rather than relying on a clean tree.
+caches, ansible-lint's .ansible/, antsibull-changelog's plugin cache, ansible-test output, ansible-builder's
+default context/), so the test proves galaxy.yml's build_ignore keeps them out rather than relying on a clean
+tree.
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ LITTER = (
     ".work/ee/winremote-remoting.tar.gz",
     ".venv/pyvenv.cfg",
     "importer_result.json",
+    "context/_build/requirements.yml",
 )
 
 # Never in a tarball, whatever the tree holds: directory names anywhere, name endings, paths from the root.
 FORBIDDEN_DIRS = {".ansible", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".work", ".venv"}
 FORBIDDEN_ENDINGS = (".egg-info", ".pyc", ".tar.gz")
-FORBIDDEN_PATHS = ("tests/winsim/build", "tests/output", "changelogs/.plugin-cache.yaml", "importer_result.json")
+FORBIDDEN_PATHS = (
+    "tests/winsim/build",
+    "tests/output",
+    "changelogs/.plugin-cache.yaml",
+    "importer_result.json",
+    "context",
+)
 
 
 def forbidden(name: str) -> bool:
