@@ -8,7 +8,7 @@ options and builds one pypsrp ``WSMan`` session from them. So each option is one
   variable and says why (the ``note``), because the setting cannot mean the same thing here,
 * irrelevant: it only concerns how Ansible runs modules on the host, which these modules never do.
 
-``tests/unit/test_connection_options.py`` fails when the installed ansible-core documents an option that is not
+``tests/unit/test_connection_option_table.py`` fails when the installed ansible-core documents an option that is not
 classified here, and ``docs/docsite/rst/guide_connections.rst`` shows the same table to users.
 Plugin options: https://docs.ansible.com/ansible/latest/collections/ansible/builtin/psrp_connection.html and
 https://docs.ansible.com/ansible/latest/collections/ansible/builtin/winrm_connection.html; pywinrm's arguments
