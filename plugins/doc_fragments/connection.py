@@ -16,6 +16,15 @@ options:
         credentials). Keys set here override those settings one by one.
       - For a host whose connection is not WinRM (for example C(local)), set at least O(connection.host) or rely on
         C(ansible_host).
+      - Every other option of those two connection plugins is honoured too (for example
+        C(ansible_psrp_negotiate_delegate), C(ansible_psrp_reconnection_retries), C(ansible_winrm_proxy),
+        C(ansible_winrm_kerberos_delegation)), or refused before connecting with a message that names the variable
+        when it cannot mean the same here (C(ansible_psrp_configuration_name), C(ansible_winrm_kinit_cmd)), or has no
+        effect because nothing runs on the host (C(ansible_pipelining)). The collection's connection guide lists
+        every option.
+      - A host that cannot be reached at all (connection refused, timed out, a name that does not resolve, a reset
+        before any reply, a failing proxy) is reported UNREACHABLE, as by Ansible's own connection plugins, so
+        C(ignore_unreachable) applies; M(winremote.remoting.remoting_info) reports it as a finding instead.
       - The module runs on the controller; nothing is copied to the Windows host.
     type: dict
     suboptions:
@@ -75,13 +84,19 @@ options:
         description: Private key of O(connection.certificate_pem). Never logged or returned.
         type: path
       proxy:
-        description: HTTP proxy URL.
+        description:
+          - HTTP proxy URL, for example C(http://proxy.example.com:3128). Without it the proxy of the controller's
+            environment (C(HTTP_PROXY), C(HTTPS_PROXY), C(NO_PROXY)) applies. A proxy that fails is named in the
+            message.
         type: str
       no_proxy:
         description: Ignore proxy settings from the environment.
         type: bool
 requirements:
   - pypsrp >= 0.9 on the controller
+  - For O(connection.auth=kerberos), C(pip install pypsrp[kerberos]) (gssapi and krb5; building them needs the
+    system Kerberos libraries and headers and a C compiler); for O(connection.auth=credssp),
+    C(pip install pypsrp[credssp]).
 """
 
     RETURN = r"""

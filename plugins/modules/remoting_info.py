@@ -23,6 +23,10 @@ description:
     which O(connection) can override. Nothing is installed or copied on the host.
   - When the host cannot be observed the task fails with a one-line message that says what to do, and still
     returns RV(manageability) and RV(manageability_reasons).
+  - It is an audit, so a host that cannot be reached at all (connection refused or reset, timed out, a name that does
+    not resolve, a failing proxy) is reported the same way, as a failed task with RV(manageability) V(Not accessible)
+    and its reason, not as UNREACHABLE as the other modules of the collection report it; with C(failed_when) V(false)
+    the audit lists every host.
 author:
   - winremote.remoting maintainers (@winremote)
 extends_documentation_fragment:
