@@ -71,6 +71,10 @@ def test_refused_defaults_are_the_plugin_defaults() -> None:
     ],
 )
 def test_refused_options_name_the_variable_and_why(name: str, host_vars: dict[str, t.Any], variable: str) -> None:
+    rules = {**options.PLUGINS[name], **(options.WINRM_EXTRAS if name == "winrm" else {})}
+    option = next(key for key, rule in rules.items() if rule.variable == variable)
+    if option in options.PLUGINS[name] and option not in documented(name):
+        pytest.skip(f"this ansible-core's {name} plugin has no {option} option (added later)")
     with pytest.raises(c.ConfigurationError) as info:
         c.resolve(plugin(name, **host_vars), None)
     message = str(info.value)
