@@ -46,6 +46,12 @@ class ForwardProxy(http.server.ThreadingHTTPServer):
 
     def __init__(self) -> None:
         self.requests: list[str] = []
+        for _attempt in range(4):  # another test may hold an address for a moment
+            try:
+                super().__init__((next_address(), 3128), ProxyHandler)
+                return
+            except OSError:
+                continue
         super().__init__((next_address(), 3128), ProxyHandler)
 
     @property

@@ -47,16 +47,27 @@ QUERY_THEN_DEBUG = """
 """
 
 
+def bound_socket() -> tuple[socket.socket, str]:
+    """A socket bound to port 5985 of the next free simulated-host address (another test may hold one)."""
+    for _attempt in range(5):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        address = next_address()
+        try:
+            sock.bind((address, 5985))
+        except OSError:
+            sock.close()
+            continue
+        return sock, address
+    raise OSError("no free address for a listener")
+
+
 class BadListener:
     """A TCP listener on a loopback address that never speaks HTTP: ``reset`` accepts and resets the connection,
     ``silent`` accepts, reads and never answers."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.address = next_address()
-        self.sock.bind((self.address, 5985))
+        self.sock, self.address = bound_socket()
         self.sock.listen(16)
         self.accepted: list[socket.socket] = []
         self.thread = threading.Thread(target=self._serve, daemon=True)
