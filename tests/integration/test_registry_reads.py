@@ -110,3 +110,24 @@ def test_a_portuguese_2008_host_gets_its_oem_code_page(start_host: HostFactory) 
         assert "CÓDIGO_DE_SAÍDA_DO_WIN32" in labels
         batch_file = client.run_command("cmd.exe", ["/c", "winrm enumerate winrm/config/listener -format:xml"])
         assert batch_file.rc == 0 and "<cfg:Listener" in batch_file.stdout
+
+
+def scheduler_down(state: HostState) -> None:
+    state.service_status["Schedule"] = "Stopped"
+
+
+def test_a_silent_task_scheduler_leaves_the_rollback_state_unread(start_host: HostFactory) -> None:
+    """schtasks /query exits 1 for a missing task and for a scheduler that did not answer: only a listing that
+    worked proves no rollback task waits."""
+    host = start_host("2019", scheduler_down)
+    with WSManClient(config_for(host)) as client:
+        state = remoting_info.observe(client)
+        with pytest.raises(WinRemoteError, match=r"cannot plan the WinRM policy: rollback task .* could not be read"):
+            WinrmPolicy().observe(client)
+    assert [name for name in state.unread if name.startswith("rollback task")] == [
+        f"rollback task {name}" for name in remoting_info.GUARD_TASKS
+    ]
+    assert "the Task Scheduler did not answer schtasks /query" in " ".join(state.unread_reasons)
+    healthy = start_host("2019")
+    with WSManClient(config_for(healthy)) as client:
+        assert remoting_info.observe(client).unread == ()

@@ -230,6 +230,11 @@ def interpret(
         if presence.state == key_reads.UNREAD and presence.probe in result.sections:
             unread_batch.append(presence.key)
             batch_reasons.append(presence.message())
+    for name in GUARD_TASKS:
+        why = rollback.pending_unread(result, name)
+        if why is not None and rollback.pending_probe(name).name in result.sections:
+            unread_batch.append(f"rollback task {name}")
+            batch_reasons.append(why)
     oem = registry.find_key(registry.parse_query(result.section("nls")), os_info.CODE_PAGE_KEY)
     oem_code_page = oem.get("OEMCP") if oem else None
     return RemotingState(

@@ -410,12 +410,35 @@ class Guard:
 
 # --- a rollback left pending by an earlier run ----------------------------------------------------------------------
 def pending_probe(name: str) -> batch.Probe:
-    """Goes into a procedure's batched observation: is this guard's task still waiting on the host?"""
-    return batch.Probe(f"rollback.{name.rsplit('-', 1)[-1]}", tasks.query_command(name))
+    """Goes into a procedure's batched observation: is this guard's task still waiting on the host?
+
+    ``schtasks /query /tn`` exits 1 for a task that does not exist and for a Task Scheduler that did not answer
+    alike (translated messages only), so after a failure the whole task list is asked for, output to nul: when that
+    works, the task is proved absent; when it fails too, whether a rollback waits is unread."""
+    probe_name = _pending_name(name)
+    proof = f"{batch.MARKER_PREFIX}{probe_name}.absent{batch.MARKER_SUFFIX}"
+    return batch.Probe(probe_name, f"{tasks.query_command(name)} || (schtasks /query >nul 2>&1 && echo {proof})")
+
+
+def _pending_name(name: str) -> str:
+    return f"rollback.{name.rsplit('-', 1)[-1]}"
 
 
 def is_pending(result: batch.BatchResult, name: str) -> bool:
-    return name.lower() in result.section(pending_probe(name).name).lower()
+    return name.lower() in result.section(_pending_name(name)).lower()
+
+
+def pending_unread(result: batch.BatchResult, name: str) -> str | None:
+    """Why it is unknown whether the task waits (None when the host told: listed, or proved absent)."""
+    probe_name = _pending_name(name)
+    if is_pending(result, name) or f"{probe_name}.absent" in result.sections:
+        return None
+    if probe_name not in result.sections:
+        return f"rollback task {name} could not be read: the host's answer ended before it"
+    return (
+        f"rollback task {name} could not be read: the Task Scheduler did not answer schtasks /query "
+        "(is the Task Scheduler service running?)"
+    )
 
 
 def stale_change(name: str) -> Change:

@@ -348,6 +348,9 @@ def interpret(
             f"cannot plan the WinRM policy: {presence.message()}; nothing was changed (check the key's permissions "
             "with regedit, or run the task with an account that can read it)"
         )
+    pending_why = rollback.pending_unread(result, ROLLBACK_TASK)
+    if pending_why is not None:
+        raise WinRemoteError(f"cannot plan the WinRM policy: {pending_why}; nothing was changed")
     key = registry.find_key(registry.parse_query(result.section("reg")), REGISTRY_KEY)
     return PolicyState(
         registry_pol=files.parse_read(REGISTRY_POL, result.section("pol")),

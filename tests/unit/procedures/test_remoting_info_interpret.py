@@ -27,6 +27,8 @@ def host_output(answers: dict[str, str]) -> str:
     for probe in remoting_info.probes():
         out.append(marker(probe.name))
         out.append(answers.get(probe.name, ""))
+        if marker(f"{probe.name}.absent") in probe.command and not answers.get(probe.name):
+            out.append(marker(f"{probe.name}.absent"))  # schtasks listed the tasks: this one is not there
         if marker(f"{probe.name}.ok") not in probe.command:
             continue
         if answers.get(probe.name) or ">nul" in probe.command:

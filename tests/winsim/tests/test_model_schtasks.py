@@ -42,3 +42,11 @@ def test_query_table_cuts_names_at_40_characters(model_client: Any) -> None:
     assert row.startswith(LONG_NAME[:40] + " ") and LONG_NAME not in row
     listing = model_client.run(f"schtasks /query /tn {LONG_NAME} /v /fo list")[0]
     assert f"\\{LONG_NAME}\r\n" in listing  # the list format shows the whole name
+
+
+def test_a_stopped_task_scheduler_fails_every_verb(model_client: Any) -> None:
+    assert model_client.run("schtasks /query")[2] == 0
+    model_client.state.service_status["Schedule"] = "Stopped"
+    for line in ("schtasks /query", "schtasks /query /tn x", "schtasks /delete /tn x /f", create("x")):
+        out, err, rc = model_client.run(line)
+        assert (out, rc) == ("", 1) and "Task Scheduler" in err

@@ -134,7 +134,15 @@ def _verbose(inv: Invocation, task: dict[str, object]) -> str:
     return "\r\nFolder: \\\r\n" + "".join(f"{label + ':':<38}{value}\r\n" for label, value in rows)
 
 
+# The Task Scheduler service "cannot be stopped or disabled by administrators" through the Services snap-in
+# (Microsoft Learn, "Event ID 401 — Task Scheduler Service Status"), but it can fail to start (its COM, Event Log or
+# RPC dependencies). ASSUMPTION (UNVERIFIED): schtasks then fails every verb with exit code 1 and this message.
+SCHEDULER_DOWN = "ERROR: The Task Scheduler service is not available.\r\n"
+
+
 def run(inv: Invocation) -> CommandResult:
+    if inv.state.service_status.get("Schedule", "Running") != "Running":
+        return CommandResult(stderr=SCHEDULER_DOWN, rc=1)
     opts = _options(inv.args)
     for verb, handler in (
         ("/create", create),
