@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Ansible's own floor: a copy of a playbook whose role tasks are all replaced by ``ansible.builtin.debug``.
 
 The copy is generated from the real playbook and role at run time, so it keeps their shape when they change:

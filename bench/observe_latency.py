@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The cost of one remoting_info observation without Ansible around it, to split a module task's time.
 
 A fresh client per observation is what every module task pays (new TCP connection + NTLM handshake + 4 SOAP

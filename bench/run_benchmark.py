@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Benchmark (not a test): WS-Man round trips per module and no-change wall time against Ansible's own floor.
 
 Starts a simulated fleet in this process, converges it with playbooks/enable_remote_management.yml, then measures

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """What every winremote.remoting action plugin does around its procedure: validate, connect, translate errors.
 
 Subclasses set ``ARGUMENT_SPEC`` and implement :meth:`WinRemoteAction.run_procedure`; they never open

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Every option of the psrp and winrm connection plugins, and what winremote.remoting does with it.
 
 The modules never open Ansible's connection to the host: :mod:`.connection` reads the host's connection plugin

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Parse XML while recording where every element sits in the text, so an edit touches only the characters it must.
 
 Rewriting a document through ElementTree loses comments, attribute order, namespace prefixes, quoting and

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Helpers for tests against simulated Windows hosts: start hosts in-process, build inventories, run playbooks.
 
 A module of its own (not conftest.py) so tests import it by a unique name; conftest.py only exposes the fixtures.

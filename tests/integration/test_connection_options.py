@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Connection options are used, not ignored: a working HTTP proxy carries the WS-Man traffic, a dead one fails the
 host naming the proxy (psrp and winrm variables alike), and a refused option stops the task before anything is sent."""
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """A fault at every SOAP request of a change: the run either applies and verifies the change or fails with one
 line, the host still answers, and reruns converge (changed once when the change was not applied, then not again).
 

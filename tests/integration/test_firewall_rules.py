@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """firewall_rules end to end against simulated hosts: netsh on 2008 R2, CIM on 2012 R2 and later, and real playbooks."""
 
 from __future__ import annotations

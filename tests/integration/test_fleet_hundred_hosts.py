@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """A hundred hosts at fifty forks: every result belongs to its own host, and every change lands on its own host.
 
 Each host knows one account of its own (a domain administrator with its own password; no other host knows it),

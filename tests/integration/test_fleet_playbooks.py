@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The enable / disable / audit playbooks on an 8-host simulated fleet, one host per OS profile.
 
 Real ``ansible-playbook`` runs; every claim about the hosts is checked in the simulator's state, not only in what

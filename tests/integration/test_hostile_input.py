@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Hostile values in every module option that reaches a Windows command line: refused before connecting (naming
 the option), or carried as one literal argument. The simulator parses command lines like cmd.exe (``& && || | < >``,
 carets, ``%VAR%``) and records every program a line starts, so "nothing extra ran" is checked, not assumed.

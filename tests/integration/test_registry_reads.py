@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """A registry key that reg.exe could not read is unread, never absent, on simulated hosts whose keys an access control
 list refuses; and a non-English WinRM 2.0 host's shells use its own OEM code page."""
 

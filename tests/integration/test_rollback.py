@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The rollback guard against simulated hosts: a restart or listener change that leaves the host unreachable is undone
 by the host itself (after winsim.tasks.run_due), the normal path leaves nothing behind, intended disconnects arm
 nothing."""

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """No password or private key ever shows: not in any output, log, callback file or temporary file of a real
 ``ansible-playbook`` run, whatever the verbosity or callback, and not in the simulated host's state afterwards.
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """sm_remoting against simulated hosts: enable / disable / query, Group Policy, self-disconnect, faults, playbooks.
 
 After each change, the simulator's own ``Configure-SMRemoting.exe -get`` logic must agree with the module.

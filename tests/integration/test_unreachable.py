@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """A host that cannot be reached is UNREACHABLE in Ansible's sense (PLAY RECAP, ignore_unreachable, ansible-runner's
 ``dark`` hosts as AWX reads them), not a failed task; remoting_info, an audit, keeps reporting it as "Not accessible".
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Fixtures for the packaging tests: a clone-like copy of the repository to build from.
 
 The copy holds the files git tracks plus untracked files that .gitignore does not exclude, so uncommitted edits

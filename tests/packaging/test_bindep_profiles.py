@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """bindep.txt as bindep evaluates it: what building and running the Kerberos extra needs on rpm and dpkg systems.
 
 ansible-builder installs the `compile` profile in its build stage and the default profile in the final image;

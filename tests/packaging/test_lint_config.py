@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """ansible-lint's stand-ins for the collection's own content (.ansible-lint) name exactly what the collection has.
 
 A module or role missing from the lists makes `ansible-lint` fail in a fresh clone (it cannot resolve it offline);

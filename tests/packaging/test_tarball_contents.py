@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """What `ansible-galaxy collection build` puts in the collection tarball, built from a clone-like copy.
 
 The copy is first littered with what a working checkout accumulates (simulator build output, egg-info, tool

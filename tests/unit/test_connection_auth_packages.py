@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Kerberos and CredSSP need packages pypsrp imports only while authenticating; without them the task fails before
 connecting, in one line that names the package and how to install it."""
 

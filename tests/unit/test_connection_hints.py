@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Connection failures say what is true: the variables of the host's own connection plugin, the proxy when the proxy
 failed, how to turn remote management on when WinRM does not answer, and which failures make a host unreachable."""
 

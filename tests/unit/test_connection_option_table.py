@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Every option of the installed psrp and winrm connection plugins is honoured, refused or irrelevant, never silently
 ignored; the host variables are resolved by the real plugins, as ansible-playbook resolves them."""
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """windows.quote.cmd: the exact text it produces, and what it refuses.
 
 The round trip through a cmd.exe parser (percent expansion, carets, operators, C runtime argv rules) is tested

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Set EnableServerRemoteManagement in an unattend answer file on the controller: observe -> plan -> apply.
 
 Microsoft's procedure ("Configure remote Management in Server Manager", to disable remote management during

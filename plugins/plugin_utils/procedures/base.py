@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The shape every change-making procedure shares: observe -> plan -> apply, then observe again to verify.
 
 A :class:`Change` is data (a summary, the before/after values for ``--diff``, and the parameters ``apply``

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Enable or disable predefined Windows Firewall rules by rule ID, with optional profiles and remote addresses.
 
 Observation is one batched WinRS command (the OS version and both rule stores, four round trips). Changes go

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Server Manager's verdict on a host, in Server Manager's own words, with the reasons behind it.
 
 The prerequisites are those Microsoft documents for managing older servers from Server Manager ("Configure remote

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Observe everything that decides whether a host can be managed remotely: the WinRM service configuration and the
 listeners with WS-Transfer Get and WS-Enumeration (never ``winrm.cmd``, see ``winrm_config``), everything else in one
 batched WinRS command.

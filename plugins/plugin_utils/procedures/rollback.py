@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The rollback guard of a change that can cut the connection: a SYSTEM task that restores the settings the host
 runs now unless the controller cancels it after reconnecting.
 

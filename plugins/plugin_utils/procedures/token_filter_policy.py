@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """LocalAccountTokenFilterPolicy: whether local administrators other than the built-in one get a full token remotely.
 
 With the value absent or 0, Windows filters the token of a local administrator account that logs on over the

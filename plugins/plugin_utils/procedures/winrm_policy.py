@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The local Group Policy "Allow remote server management through WinRM", set the way gpedit.msc sets it.
 
 gpedit writes the policy into the local GPO (``Machine\\Registry.pol`` plus a ``gpt.ini`` version bump and the

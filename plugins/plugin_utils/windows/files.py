@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Small host files (Registry.pol, gpt.ini) read and written through WinRS with built-in tools only.
 
 WS-Management has no file transfer, and binary bytes do not survive a console, so ``certutil -encode`` turns a

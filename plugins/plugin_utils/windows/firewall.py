@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Windows Firewall rules as Windows stores them, addressed by invariant rule ID.
 
 Rules live in the registry as one REG_SZ per rule ID in the ``v2.xx|Field=value|...|`` grammar of [MS-GPFAS]

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """gpt.ini of the local Group Policy object: the version the policy client compares and the extension list.
 
 The client reapplies a GPO only when ``[General] Version`` changed ([MS-GPOL] 3.3.5.4: upper 16 bits = user

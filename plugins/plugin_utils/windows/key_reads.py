@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Tell a registry key that is absent from one that could not be read, without parsing localised text.
 
 ``reg query`` exits 1 both for a key that does not exist and for one whose access control list refuses the caller,

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The Windows registry, read through ``reg.exe query`` output.
 
 ``reg query`` prints value types as the invariant ``REG_*`` names and data in a fixed layout, so its output parses

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Registry.pol (PReg) files: the registry half of a Group Policy object, as gpedit.msc writes it.
 
 Format ([MS-GPREG] 2.2.1, "Registry Policy File Format"): the signature ``PReg`` and the version DWORD 1, then

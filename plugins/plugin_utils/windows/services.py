@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Windows services, read through ``sc.exe qc`` / ``sc.exe query``.
 
 sc translates its labels on a non-English Windows (pt-BR prints ``NOME_DO_SERVIÇO`` and ``ESTADO : 4  RUNNING``,

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Installed management software: PowerShell / WMF, .NET Framework 4.x and hotfixes, from the registry."""
 
 from __future__ import annotations

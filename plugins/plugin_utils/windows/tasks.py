@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Run a command line as SYSTEM, detached from WinRM, through a one-shot scheduled task (schtasks.exe).
 
 Restarting WinRM from a WinRS shell kills that shell before ``net start`` runs; a SYSTEM task survives the

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """WinRM configuration: the service settings and listeners, read with WS-Transfer Get and WS-Enumeration.
 
 The collection reads them from the controller, never through ``winrm.cmd`` in a WinRS shell: on Server 2008 R2

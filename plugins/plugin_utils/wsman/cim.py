@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """CIM over WS-Man: method input bodies, typed output values, and Win32 return-code meanings.
 
 WMI classes are addressed as ``http://schemas.microsoft.com/wbem/wsman/1/wmi/<namespace>/<class>``; a method call is

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """WSManClient: the collection's one way to talk to a Windows host.
 
 It wraps a single lazily-built ``pypsrp.wsman.WSMan`` so every call of a task shares one TCP connection and one

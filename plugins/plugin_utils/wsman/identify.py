@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """WS-Management Identify: the one request that needs no WS-Addressing header and, optionally, no credentials.
 
 An unauthenticated Identify tells whether WinRM answers at all (the OS version is hidden as ``0.0.0``); an

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The HTTP layer under pypsrp: no redirects, a wall-clock deadline per request, a size limit per reply.
 
 requests follows 3xx replies by default and pypsrp's Negotiate handler answers the 401 of whatever host a

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """WinRS: run one command in a cmd shell in four requests (Create, Command, Receive, Delete).
 
 No Signal is sent: deleting the shell ends the command, which saves a round trip per command. The shell asks for

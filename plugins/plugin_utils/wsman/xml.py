@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Namespaces and small ElementTree helpers shared by the wire modules.
 
 Windows answers with its own prefixes (``a:``, ``w:``, ``p:``...), so lookups here match by namespace URI or by

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """WinRS commands against in-process simulated hosts: the command deadline, the output limit, a final Delete that
 fails after the command finished, fault text size, and passwords Basic cannot carry."""
 

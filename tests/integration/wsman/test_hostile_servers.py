@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The wire against hostile or broken servers on loopback: redirects, trickling and endless replies, floods,
 entity bombs and bad certificates. Each must end quickly with one line naming the endpoint and the limit."""
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The SYSTEM task helper against schtasks' real habits: the /create warning on stderr, the 40-character names of
 /query's table, the 261-character /tr."""
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The WinRS code page per host: 65001 from WinRM 3.0 on, 437 on WinRM 2.0 (Server 2008 / 2008 R2 with WMF 2.0),
 where batch files print nothing under 65001 (https://github.com/ansible/ansible/issues/21915)."""
 

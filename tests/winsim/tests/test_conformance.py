@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Replay WS-Man exchanges recorded from real Windows hosts (pypsrp project) against the model; compare shapes.
 
 Compared, per message: the response Action, the namespace declarations of the Envelope, the set of Body elements

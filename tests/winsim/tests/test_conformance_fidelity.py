@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The simulator's command outputs and WS-Man replies in the shapes real Windows prints (sources in the modules:
 winsim/wsman/commands/reg.py, commands/winrm.py, wsman/identify.py, wsman/config.py), and the collection's own
 parsers reading them. The pypsrp recordings hold no Identify exchange; the captured Identify replies cited in

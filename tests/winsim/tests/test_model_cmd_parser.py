@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The simulated cmd.exe parses like cmd.exe: percent expansion, carets, quotes, operators, redirections, groups,
 then each program's Microsoft C runtime argument splitting; and every program a line starts is recorded."""
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """File system, file tools (type, echo redirection, del, mkdir, certutil), services (net, sc), scheduled tasks,
 and the WinRM restart semantics of the "Allow remote server management through WinRM" policy."""
 

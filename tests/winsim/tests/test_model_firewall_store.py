@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Rule strings as Windows stores them: keyword fields ([MS-GPFAS] 2.2.2.13 / 2.2.2.19) and fields kept on rewrite."""
 
 from __future__ import annotations

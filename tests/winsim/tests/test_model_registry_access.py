@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """reg.exe and StdRegProv on keys an access control list refuses, reg.exe's errors per display language, and the
 OEM code page each language records in the registry."""
 

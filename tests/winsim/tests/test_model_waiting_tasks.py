@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Tasks that wait (`ping -n N 127.0.0.1 >nul & ...`), `schtasks /end`, batch files, `reg add|delete` and
 `winrm set|delete` of a listener: what a rollback task uses."""
 

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """winrm.cmd inside WinRS on the 2008 family, the WinRS code page, and WS-Transfer reads of winrm/config/service,
 against the shapes of replies recorded from a real host (read from ../shared at test time).
 

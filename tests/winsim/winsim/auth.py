@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """HTTP authentication and message encryption as WinRM does it: Basic, and NTLM/Negotiate via pyspnego.
 
 pyspnego's NTLM acceptor checks passwords against the file named by ``NTLM_USER_FILE`` (``DOMAIN:USER:PASSWORD``

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Self-signed HTTPS certificates for simulated hosts.
 
 Windows' HTTPS listener needs a certificate whose CN is the host name; clients validate it against a CA file.

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """``winsim`` command: serve a fleet in the foreground, start/stop it as a daemon, show or patch a host's state.
 
 ``set`` works through the state dir: it drops a JSON Patch (RFC 6902) into ``<state_dir>/patches/``; the serving

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The seam between the simulator's transport (HTTP, TLS, auth) and its Windows model.
 
 The transport (``server.py``, ``host.py``) owns sockets, authentication and fault injection; the model

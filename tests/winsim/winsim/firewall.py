@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Firewall rules, stored only as rule strings in the registry rule stores (one source of truth).
 
 The grammar is `v2.xx|Field=value|...|` ([MS-GPFAS] 2.2.2.19).  A FirewallRule is a parsed view;

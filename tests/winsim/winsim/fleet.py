@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """A fleet of simulated hosts at consecutive 127.0.0.x addresses, with an Ansible inventory and a state dir.
 
 The state directory lets another process find and stop a running fleet and read each host's live state:

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Display languages of simulated hosts: the console (OEM) code page and sc.exe's translated labels.
 
 Console tools print in the console's code page: the OEM code page of the system locale unless the WinRS shell asks

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """A registry tree: the single source of truth for everything Windows itself keeps in the registry.
 
 Only the HKEY_LOCAL_MACHINE hive is modelled; the procedures never touch other hives.  Key and value names are

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Windows' rules for who may reach and use WinRM (no sockets here: pure functions of a HostState).
 
 The simulated network: the client is 127.0.0.1 and "LocalSubnet" is 127.0.0.0/8.

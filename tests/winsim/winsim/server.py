@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The HTTP(S) listener of a simulated host: WinRM's request pipeline in front of the Windows model.
 
 One ``ListenerServer`` per open endpoint (HTTP 5985, HTTPS 5986).  Each TCP connection gets one handler

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The state of one simulated Windows host.
 
 Where Windows keeps a setting in the registry, the registry is the only copy (OS version, product type, .NET,

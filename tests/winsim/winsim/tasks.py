@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Scheduled tasks (model side): one-shot tasks created by schtasks, run as SYSTEM through cmd's interpreter.
 
 A task runs when `schtasks /run` asks (after that WinRS command has delivered its output, so a task that restarts

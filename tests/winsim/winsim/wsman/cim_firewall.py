@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """MSFT_NetFirewallRule and MSFT_NetAddressFilter (root/StandardCimv2, Server 2012 and later only).
 
 Both are views of the rule strings in the registry stores, so changes here show up in `reg query` and netsh.

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """WS-Management Identify (Microsoft Learn, "Detecting Whether a Remote Computer Supports WS-Management Protocol";
 the reply uses the ``.../wsman/identity/1/wsmanidentity.xsd`` namespace)."""
 

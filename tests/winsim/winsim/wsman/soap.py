@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """SOAP envelopes the way Windows writes them: prefixes, namespace order, faults.
 
 Responses are built as text rather than with ElementTree so the prefixes (`s`, `a`, `x`, `w`, `rsp`, `p`, `n`,

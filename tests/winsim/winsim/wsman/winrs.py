@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """WinRS (`.../windows/shell/cmd`): Create, Command, Send, Receive, Signal, Delete, shaped like the recordings.
 
 Commands run when they are created; Receive returns all their output at once with CommandState Done, and

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """Simulated command-line tools, run through WinRS like `cmd.exe /c <line>` would run them.
 
 A line is read in the phases real cmd.exe reads it (Microsoft Learn "cmd"; the phases as described at

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`certutil [-f] -encode <in> <out>` and `certutil [-f] -decode <in> <out>`: files to and from base64.
 
 -encode writes the base64 of the input in 64-character lines between `-----BEGIN CERTIFICATE-----` and

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`icacls` (show, /inheritance, /grant[:r], /save), `rd` / `rmdir` and `dir /b`, over the model's owners and DACLs.
 
 Output as en-US icacls prints it: the path, then one ``NAME:(flags)(rights)`` per entry aligned under the first,

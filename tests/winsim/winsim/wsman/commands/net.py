@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`net start <service>` and `net stop <service> [/y]` in net.exe's texts and exit codes (2 on failure).
 
 Stopping WinRM from inside a WinRS shell ends that shell (the rest of its command line never runs); run from a

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`netsh advfirewall firewall show rule | set rule` (English display names, local store only for changes).
 
 Rules from the Group Policy store are shown but never changed: netsh edits the local policy store, and the

@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`ping -n N <address>`: only the loopback answers, and no time passes (waits happen in scheduled tasks, where
 :func:`winsim.tasks.run_due` decides when they are over)."""
 

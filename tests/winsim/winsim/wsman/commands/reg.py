@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`reg query` in reg.exe's output layout (4-space indent and separators, CRLF), and `reg add` / `reg delete` of
 single values (what a rollback script needs)."""
 

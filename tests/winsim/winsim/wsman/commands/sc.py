@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`sc query <svc>`, `sc qc <svc>`, `sc stop|start <svc>` in sc.exe's layouts, in the host's display language.
 
 sc translates the labels and keeps the values' codes and English constants (winsim.locales cites a pt-BR

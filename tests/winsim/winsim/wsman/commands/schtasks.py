@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`schtasks /create | /run | /end | /delete | /query` for one-shot tasks, with schtasks.exe's messages.
 
 - /create with a start time already past warns "Task may not run because /ST is earlier than current time." on

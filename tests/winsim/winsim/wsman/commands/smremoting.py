@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """`Configure-SMRemoting.exe -get | -enable | -disable` (Server 2012 and later; 2008 R2 only has the .ps1)."""
 
 from __future__ import annotations
