@@ -260,7 +260,7 @@ def interpret(
         unread=tuple(unread_batch + [exc.what for exc in config_unread]),
         pending_rollbacks=tuple(name for name in GUARD_TASKS if rollback.is_pending(result, name)),
         unread_reasons=tuple(batch_reasons + [str(exc) for exc in config_unread]),
-        firewall_read=all(presence.state != key_reads.UNREAD for presence in firewall.store_presences(result)),
+        firewall_read=all(presences[store[0]].state != key_reads.UNREAD for store in firewall.STORE_PRESENCE),
         oem_code_page=int(oem_code_page) if isinstance(oem_code_page, str) and oem_code_page.isdigit() else None,
     )
 
