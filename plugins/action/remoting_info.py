@@ -9,8 +9,9 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import REMOTING_INFO
+from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
 from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 

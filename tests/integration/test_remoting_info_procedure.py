@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from simhosts import JSON_RESULTS, PROFILES, HostFactory, config_for, run_playbook, task_results, write_inventory
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 from winsim import HostState, firewall
 

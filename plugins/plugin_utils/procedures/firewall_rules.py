@@ -17,14 +17,13 @@ import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
-    batch,
     firewall,
     key_reads,
     os_info,
     quote,
     registry,
 )
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 
 CIM = "cim"
 NETSH = "netsh"

@@ -15,9 +15,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability, rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
-    batch,
     firewall,
     key_reads,
     os_info,
@@ -26,7 +26,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     software,
     winrm_config,
 )
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 WINRM_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"

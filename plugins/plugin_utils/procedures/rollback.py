@@ -32,8 +32,8 @@ import time
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, files, quote, tasks
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import files, quote, tasks
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 # Seconds the task waits before restoring. It must exceed the reconnect window (60 s by default) plus the time one

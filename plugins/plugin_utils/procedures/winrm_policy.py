@@ -24,7 +24,6 @@ import typing as t
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
-    batch,
     files,
     gpt_ini,
     key_reads,
@@ -35,7 +34,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     winrm_filters,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry_pol import PolEntry
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 POLICY_KEY = r"Software\Policies\Microsoft\Windows\WinRM\Service"  # Registry.pol keys carry no hive

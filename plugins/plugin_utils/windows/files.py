@@ -16,7 +16,8 @@ import binascii
 import secrets
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, tasks
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import tasks
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 TEMP_DIR = r"%SystemRoot%\Temp"

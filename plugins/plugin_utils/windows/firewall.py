@@ -17,8 +17,8 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, key_reads, quote, registry
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import key_reads, quote, registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
 LOCAL_STORE = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules"

@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 
 ANCHORS = (
     r"HKLM\SOFTWARE\Microsoft",

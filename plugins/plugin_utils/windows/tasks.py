@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, quote
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors, winrs
 
 RESTART_WINRM = "net stop winrm /y & net start winrm"
 MAX_TASK_RUN = 261  # schtasks refuses a /tr longer than this

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall, os_info
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, os_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.winrs import CommandResult
 
 WINRM = "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|Profile=Private|LPort=5985|App=System|"

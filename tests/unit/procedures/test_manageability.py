@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import manageability as m
+from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability as m
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import services
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.os_info import OsInfo, release_for

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, firewall, winrm_config
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, winrm_config
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 
 

@@ -23,14 +23,13 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winr
     restore_of,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
-    batch,
     files,
     gpt_ini,
     registry_pol,
     tasks,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry_pol import PolEntry
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors, winrs
 
 GOOD_SDDL = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 

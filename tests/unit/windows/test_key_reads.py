@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import batch, key_reads
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import key_reads
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 
 POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
 
