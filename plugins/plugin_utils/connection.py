@@ -16,7 +16,7 @@ import os
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import connection_options as options
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, translate
 
 AUTH_CHOICES = ("negotiate", "ntlm", "kerberos", "basic", "credssp", "certificate")
 ENCRYPTION_CHOICES = ("auto", "always", "never")
@@ -94,8 +94,8 @@ class ConnectionConfig:
         warnings)."""
         found: list[str] = list(self.notes)
         if self.scheme == "https" and not self.cert_validation:
-            ca = errors.option_variable(self.source, "ca_path")
-            validation = errors.option_variable(self.source, "cert_validation")
+            ca = translate.option_variable(self.source, "ca_path")
+            validation = translate.option_variable(self.source, "cert_validation")
             back = f" and set {validation} back to validate" if validation != "connection.cert_validation" else ""
             found.append(WEAK_NO_CERT_VALIDATION.format(endpoint=self.endpoint, ca=ca, validation=back))
         if self.scheme == "http" and self.message_encryption == "never":

@@ -17,7 +17,7 @@ import urllib3.exceptions
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.action import never_reached
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, translate
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
 
@@ -42,7 +42,7 @@ def untrusted() -> requests.exceptions.SSLError:
     ],
 )
 def test_tls_error_names_the_hosts_own_variables(source: str, named: tuple[str, ...], not_named: tuple[str]) -> None:
-    message = str(errors.translate(untrusted(), cfg(source=source)))
+    message = str(translate.translate(untrusted(), cfg(source=source)))
     assert "self-signed certificate" in message
     for needle in named:
         assert needle in message, message
@@ -58,7 +58,7 @@ def refused_by_proxy() -> requests.exceptions.ProxyError:
 
 def test_proxy_failure_names_the_proxy_without_its_credentials() -> None:
     config = cfg(source="winrm", proxy="http://proxyuser:Pr0xyPa55@proxy.example.test:3128/")
-    err = errors.translate(refused_by_proxy(), config)
+    err = translate.translate(refused_by_proxy(), config)
     message = str(err)
     assert isinstance(err, errors.ProxyFailedError) and isinstance(err, errors.HostUnreachableError)
     assert message.startswith("the HTTP proxy http://proxy.example.test:3128 failed on the way to WinRM at https://")
@@ -70,7 +70,7 @@ def test_proxy_from_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("HTTPS_PROXY", "http://envproxy.example.test:8080")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    message = str(errors.translate(refused_by_proxy(), cfg(source="psrp")))
+    message = str(translate.translate(refused_by_proxy(), cfg(source="psrp")))
     assert "the HTTP proxy http://envproxy.example.test:8080 failed" in message and "ansible_psrp_proxy" in message
 
 
@@ -80,7 +80,7 @@ def test_refused_and_timeout_say_how_to_turn_remote_management_on() -> None:
         requests.exceptions.ConnectionError(refused),
         requests.exceptions.ConnectTimeout("timed out"),
     ):
-        message = str(errors.translate(exc, cfg()))
+        message = str(translate.translate(exc, cfg()))
         assert "sm_remoting" not in message  # it needs WinRM answering
         for needle in ("Allow remote server management through WinRM", "unattend answer file", "winrm quickconfig"):
             assert needle in message, message
@@ -89,22 +89,22 @@ def test_refused_and_timeout_say_how_to_turn_remote_management_on() -> None:
 
 def test_a_name_that_does_not_resolve_is_not_told_to_enable_winrm() -> None:
     exc = requests.exceptions.ConnectionError(socket.gaierror(-2, "Name or service not known"))
-    message = str(errors.translate(exc, cfg()))
+    message = str(translate.translate(exc, cfg()))
     assert "does not resolve" in message and "quickconfig" not in message
 
 
 ANSWERED_ERRORS = [
-    errors.authentication_failed(cfg()),
-    errors.tls_error(cfg(), "certificate verify failed"),
-    errors.access_denied(cfg()),
+    translate.authentication_failed(cfg()),
+    translate.tls_error(cfg(), "certificate verify failed"),
+    translate.access_denied(cfg()),
     errors.ProtocolError("not WS-Man"),
 ]
 DARK_ERRORS = [
-    errors.unreachable(cfg(), "connection refused"),
-    errors.unreachable(cfg(), "the host name does not resolve", hint=False),
-    errors.connection_lost(cfg()),
+    translate.unreachable(cfg(), "connection refused"),
+    translate.unreachable(cfg(), "the host name does not resolve", hint=False),
+    translate.connection_lost(cfg()),
     errors.ConnectionTimeoutError("no answer"),
-    errors.proxy_failed(cfg(), "http://proxy:3128", "Connection refused"),
+    translate.proxy_failed(cfg(), "http://proxy:3128", "Connection refused"),
 ]
 
 

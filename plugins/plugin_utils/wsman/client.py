@@ -22,7 +22,14 @@ import typing as t
 import xml.etree.ElementTree as ET
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import connection_options
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, errors, identify, transport, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import (
+    cim,
+    errors,
+    identify,
+    translate,
+    transport,
+    winrs,
+)
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 if t.TYPE_CHECKING:
@@ -140,8 +147,8 @@ def check_client_certificate(certificate_path: str, key_path: str, source: str =
         ssl.create_default_context(ssl.Purpose.SERVER_AUTH).load_cert_chain(certificate_path, key_path)
     except (ssl.SSLError, OSError, ValueError):
         names = (
-            f"{errors.option_variable(source or 'psrp', 'certificate_pem')}, "
-            f"{errors.option_variable(source or 'psrp', 'certificate_key_pem')}"
+            f"{translate.option_variable(source or 'psrp', 'certificate_pem')}, "
+            f"{translate.option_variable(source or 'psrp', 'certificate_key_pem')}"
         )
         if not source:
             names += "; ansible_winrm_cert_pem, ansible_winrm_cert_key_pem"
@@ -155,14 +162,14 @@ def check_client_certificate(certificate_path: str, key_path: str, source: str =
 def check_auth_packages(auth: str) -> None:
     """pypsrp offers Kerberos and CredSSP but imports their libraries only while authenticating, and then fails
     with an ImportError in the middle of a request; say which package is missing before connecting."""
-    needed = errors.AUTH_PACKAGES.get(auth)
+    needed = translate.AUTH_PACKAGES.get(auth)
     if needed is None:
         return
     module, extra, needs = needed
     try:
         importlib.import_module(module)
     except ImportError:
-        raise errors.missing_auth_package(auth, module, extra, needs) from None
+        raise translate.missing_auth_package(auth, module, extra, needs) from None
 
 
 def pypsrp_options(config: ConnectionConfig) -> dict[str, t.Any]:
@@ -242,7 +249,7 @@ class WSManClient:
             # pypsrp builds its session (auth, proxies, verify) lazily; build it now and put the guard on it
             self._wsman.transport.session = transport.guard(self._wsman.transport._build_session(), config)
         except Exception as exc:
-            raise errors.translate(exc, config) from None
+            raise translate.translate(exc, config) from None
         return self._wsman
 
     def close(self) -> None:
@@ -278,7 +285,7 @@ class WSManClient:
 
     def _failed(self, exc: BaseException) -> errors.WinRemoteError:
         """Translate, and drop a session whose connection died: its auth/encryption context died with it."""
-        err = errors.translate(exc, self.config)
+        err = translate.translate(exc, self.config)
         if isinstance(err, (errors.HostUnreachableError, errors.ConnectionTimeoutError)):
             self.close()
         else:
@@ -354,7 +361,7 @@ class WSManClient:
             if end or not context:
                 return items
             if time.monotonic() >= ends:
-                raise errors.deadline_exceeded(
+                raise translate.deadline_exceeded(
                     self.config.endpoint,
                     limit,
                     f"the enumeration of {resource_uri}",

@@ -14,7 +14,7 @@ import dataclasses
 import re
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, transport
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, translate, transport
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 if t.TYPE_CHECKING:
@@ -69,7 +69,7 @@ def parse_response(data: bytes | str) -> IdentifyInfo:
         raise errors.ProtocolError(f"the Identify reply is not valid XML: {exc}") from exc
     response = wx.descendant(root, "IdentifyResponse")
     if response is None:
-        fault = errors.parse_fault(data)
+        fault = translate.parse_fault(data)
         if fault is not None:
             raise fault
         raise errors.ProtocolError("the Identify reply has no IdentifyResponse element")
@@ -118,15 +118,15 @@ def identify_unauthenticated(config: ConnectionConfig) -> IdentifyInfo:
             proxies=proxies,
         )
     except Exception as exc:  # every transport failure becomes one WinRemoteError
-        raise errors.translate(exc, config) from None
+        raise translate.translate(exc, config) from None
     finally:
         session.close()
     if response.status_code != 200:
-        fault = errors.parse_fault(response.content) if response.content else None
+        fault = translate.parse_fault(response.content) if response.content else None
         if fault is not None:
-            raise errors.from_fault(fault, config)
+            raise translate.from_fault(fault, config)
         if response.status_code == 401:
-            raise errors.authentication_failed(config, "the host refuses anonymous Identify", credentials=False)
+            raise translate.authentication_failed(config, "the host refuses anonymous Identify", credentials=False)
         raise errors.ServerError(
             f"WinRM at {config.endpoint} answered the anonymous Identify with HTTP {response.status_code}",
             response.status_code,

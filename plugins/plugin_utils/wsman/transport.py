@@ -46,7 +46,7 @@ import types
 import typing as t
 import weakref
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, translate, winrs
 
 if t.TYPE_CHECKING:
     from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
@@ -230,13 +230,13 @@ if HAS_REQUESTS:
                 proxy = requests.utils.select_proxy(request.url or "", proxies or {})
                 if proxy and response.status_code in GATEWAY_STATUSES:
                     response.close()
-                    raise errors.proxy_failed(
+                    raise translate.proxy_failed(
                         self.connection_config, proxy, f"it answered HTTP {response.status_code} {response.reason}"
                     )
                 if 300 <= response.status_code < 400:
                     location = response.headers.get("Location", "")
                     response.close()
-                    raise errors.redirect_refused(self.connection_config, response.status_code, location)
+                    raise translate.redirect_refused(self.connection_config, response.status_code, location)
                 self._read_body(response)
                 if self.watchdog.expired:  # the shutdown may look like a short but complete reply
                     response.close()
@@ -247,12 +247,12 @@ if HAS_REQUESTS:
                 if self.watchdog.expired:
                     raise self._expired() from None
                 proxy = requests.utils.select_proxy(request.url or "", proxies or {}) or "(unknown)"
-                raise errors.proxy_failed(self.connection_config, proxy, errors.innermost(exc)) from None
+                raise translate.proxy_failed(self.connection_config, proxy, translate.innermost(exc)) from None
             except Exception as exc:
                 if self.watchdog.expired:
                     raise self._expired() from None
                 if _header_limit(exc):
-                    raise errors.too_large(self.connection_config, "the reply headers", 100 * 65536) from None
+                    raise translate.too_large(self.connection_config, "the reply headers", 100 * 65536) from None
                 raise
             finally:
                 done.set()
@@ -260,7 +260,7 @@ if HAS_REQUESTS:
             return response
 
         def _expired(self) -> errors.DeadlineExceededError:
-            return errors.deadline_exceeded(
+            return translate.deadline_exceeded(
                 self.connection_config.endpoint,
                 self.deadline_seconds,
                 "one HTTP request",
@@ -273,7 +273,7 @@ if HAS_REQUESTS:
             declared = response.headers.get("Content-Length", "")
             if declared.strip().isdigit() and int(declared) > limit:
                 response.close()
-                raise errors.too_large(self.connection_config, "the reply body", limit)
+                raise translate.too_large(self.connection_config, "the reply body", limit)
             der = peer_certificate(response.raw)
             body = bytearray()
             try:
@@ -284,7 +284,7 @@ if HAS_REQUESTS:
                     body += chunk
                     if len(body) > limit:
                         response.close()
-                        raise errors.too_large(self.connection_config, "the reply body", limit)
+                        raise translate.too_large(self.connection_config, "the reply body", limit)
             except urllib3.exceptions.ProtocolError as exc:
                 raise requests.exceptions.ChunkedEncodingError(exc) from exc
             except urllib3.exceptions.ReadTimeoutError as exc:

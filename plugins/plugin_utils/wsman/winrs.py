@@ -25,7 +25,7 @@ import time
 import typing as t
 import xml.etree.ElementTree as ET
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, translate
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
@@ -209,7 +209,7 @@ def run_command(
         rc: int | None = None
         for _unused in range(MAX_RECEIVES):
             if time.monotonic() >= ends:
-                raise errors.deadline_exceeded(
+                raise translate.deadline_exceeded(
                     limits.endpoint,
                     limits.deadline,
                     "the command",

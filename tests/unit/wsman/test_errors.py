@@ -21,7 +21,7 @@ import urllib3.exceptions
 from pypsrp import exceptions as pe
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, translate
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 PASSWORD = "S3cret-Pa55!"
@@ -70,35 +70,35 @@ def connection_error(inner: BaseException) -> requests.exceptions.ConnectionErro
 
 def test_translate_keeps_winremote_errors() -> None:
     err = errors.ProtocolError("x")
-    assert errors.translate(err, cfg()) is err
+    assert translate.translate(err, cfg()) is err
 
 
 def test_authentication_failed_names_user_not_password() -> None:
-    err = errors.translate(pe.AuthenticationError("Failed to authenticate the user EXAMPLE\\admin with ntlm"), cfg())
+    err = translate.translate(pe.AuthenticationError("Failed to authenticate the user EXAMPLE\\admin with ntlm"), cfg())
     assert err.__class__ is errors.AuthenticationFailedError
     assert err.kind == "authentication_failed"
     assert "EXAMPLE\\admin" in str(err) and "401" in str(err)
 
 
 def test_basic_over_http_refused() -> None:
-    err = errors.translate(pe.AuthenticationError("x"), cfg(auth="basic", message_encryption="never"))
+    err = translate.translate(pe.AuthenticationError("x"), cfg(auth="basic", message_encryption="never"))
     assert isinstance(err, errors.BasicOverHttpRefusedError)
     assert "AllowUnencrypted" in str(err) and "https" in str(err).lower()
 
 
 def test_basic_over_https_is_plain_auth_failure() -> None:
-    err = errors.translate(pe.AuthenticationError("x"), cfg(auth="basic", scheme="https", port=5986))
+    err = translate.translate(pe.AuthenticationError("x"), cfg(auth="basic", scheme="https", port=5986))
     assert err.__class__ is errors.AuthenticationFailedError
 
 
 def test_auth_method_not_offered() -> None:
     exc = pe.AuthenticationError("The server did not response with one of the following authentication methods x")
-    err = errors.translate(exc, cfg())
+    err = translate.translate(exc, cfg())
     assert isinstance(err, errors.AuthenticationFailedError) and "does not offer" in str(err)
 
 
 def test_access_denied_fault_for_local_account_mentions_token_filter() -> None:
-    err = errors.translate(pypsrp_fault(FAULT_5), cfg(username="localadmin"))
+    err = translate.translate(pypsrp_fault(FAULT_5), cfg(username="localadmin"))
     assert isinstance(err, errors.AccessDeniedError)
     assert "LocalAccountTokenFilterPolicy=1" in str(err)
     assert "winremote.remoting.token_filter_policy" in str(err)
@@ -106,27 +106,27 @@ def test_access_denied_fault_for_local_account_mentions_token_filter() -> None:
 
 @pytest.mark.parametrize("user", [".\\localadmin", "SRV01\\localadmin", "localadmin"])
 def test_local_account_shapes(user: str) -> None:
-    assert errors.looks_local(user, "srv01.example.test")
+    assert translate.looks_local(user, "srv01.example.test")
 
 
 @pytest.mark.parametrize("user", ["EXAMPLE\\admin", "admin@example.test"])
 def test_domain_account_shapes(user: str) -> None:
-    assert not errors.looks_local(user, "srv01.example.test")
+    assert not translate.looks_local(user, "srv01.example.test")
 
 
 def test_access_denied_for_domain_account_has_no_token_filter_hint() -> None:
-    err = errors.translate(pypsrp_fault(FAULT_5), cfg())
+    err = translate.translate(pypsrp_fault(FAULT_5), cfg())
     assert isinstance(err, errors.AccessDeniedError)
     assert "LocalAccountTokenFilterPolicy" not in str(err)
 
 
 def test_http_403_is_access_denied() -> None:
-    err = errors.translate(pe.WinRMTransportError("http", 403, ""), cfg(username="localadmin"))
+    err = translate.translate(pe.WinRMTransportError("http", 403, ""), cfg(username="localadmin"))
     assert isinstance(err, errors.AccessDeniedError) and "LocalAccountTokenFilterPolicy" in str(err)
 
 
 def test_other_fault_keeps_details_and_subcode() -> None:
-    err = errors.translate(pypsrp_fault(FAULT_OTHER), cfg())
+    err = translate.translate(pypsrp_fault(FAULT_OTHER), cfg())
     assert isinstance(err, errors.WSManFaultError)
     assert err.code == 2150858770 and err.subcode == "w:InternalError" and err.machine == "srv01"
     assert str(err) == "WS-Man fault 2150858770 (w:InternalError) from srv01: Access is denied."
@@ -134,19 +134,19 @@ def test_other_fault_keeps_details_and_subcode() -> None:
 
 def test_fault_without_context_falls_back_to_pypsrp_fields() -> None:
     exc = pe.WSManFaultError(2150858752, "srv01", "bad thing", "WMI Provider", "path", "detail")
-    err = errors.translate(exc, cfg())
+    err = translate.translate(exc, cfg())
     assert isinstance(err, errors.WSManFaultError)
     assert err.code == 2150858752 and err.provider == "WMI Provider" and "bad thing" in str(err)
 
 
 def test_http_500_without_xml_is_server_error() -> None:
-    err = errors.translate(pe.WinRMTransportError("http", 500, "Internal Server Error"), cfg())
+    err = translate.translate(pe.WinRMTransportError("http", 500, "Internal Server Error"), cfg())
     assert isinstance(err, errors.ServerError) and err.status == 500 and "HTTP 500" in str(err)
 
 
 def test_transport_401_is_authentication() -> None:
     assert isinstance(
-        errors.translate(pe.WinRMTransportError("http", 401, ""), cfg()), errors.AuthenticationFailedError
+        translate.translate(pe.WinRMTransportError("http", 401, ""), cfg()), errors.AuthenticationFailedError
     )
 
 
@@ -163,7 +163,7 @@ LOCAL_401_FIXES = ("winremote.remoting.token_filter_policy", "built-in Administr
 )
 def test_401_for_local_account_names_both_causes_and_fixes(user: str, auth: str, exc: BaseException) -> None:
     """A UAC-filtered local administrator gets the same 401 as a wrong password: the message names both."""
-    err = errors.translate(exc, cfg(username=user, auth=auth))
+    err = translate.translate(exc, cfg(username=user, auth=auth))
     assert err.__class__ is errors.AuthenticationFailedError and err.kind == "authentication_failed"
     text = str(err)
     assert all(cause in text for cause in LOCAL_401_CAUSES), text
@@ -184,7 +184,7 @@ def test_401_for_local_account_names_both_causes_and_fixes(user: str, auth: str,
     ],
 )
 def test_401_without_token_filter_hint(user: str, auth: str) -> None:
-    err = errors.translate(pe.WinRMTransportError("http", 401, ""), cfg(username=user, auth=auth))
+    err = translate.translate(pe.WinRMTransportError("http", 401, ""), cfg(username=user, auth=auth))
     assert isinstance(err, errors.AuthenticationFailedError)
     assert "check the user name and password" in str(err)
     assert "LocalAccountTokenFilterPolicy" not in str(err) and "token_filter_policy" not in str(err)
@@ -192,12 +192,12 @@ def test_401_without_token_filter_hint(user: str, auth: str) -> None:
 
 def test_401_hint_for_an_ip_host_only_without_domain() -> None:
     """With an IP address as the host no domain is known to be the host's own, so only bare / '.' names count."""
-    assert "UAC" in str(errors.authentication_failed(cfg(host="192.0.2.10", username=".\\localadmin")))
-    assert "UAC" not in str(errors.authentication_failed(cfg(host="192.0.2.10", username="SRV01\\localadmin")))
+    assert "UAC" in str(translate.authentication_failed(cfg(host="192.0.2.10", username=".\\localadmin")))
+    assert "UAC" not in str(translate.authentication_failed(cfg(host="192.0.2.10", username="SRV01\\localadmin")))
 
 
 def test_401_to_a_request_without_credentials_has_no_token_filter_hint() -> None:
-    err = errors.authentication_failed(cfg(username="localadmin"), "the host refuses anonymous Identify", False)
+    err = translate.authentication_failed(cfg(username="localadmin"), "the host refuses anonymous Identify", False)
     assert "UAC" not in str(err) and "anonymous Identify" in str(err)
 
 
@@ -221,7 +221,7 @@ def spnego_error(context: str) -> BaseException:
 )
 def test_kerberos_failures_are_told_apart(context: str, auth: str, kind: str) -> None:
     """Server Manager's "Kerberos target resolution error" and "Kerberos authentication error"."""
-    err = errors.translate(spnego_error(context), cfg(username="admin@EXAMPLE.TEST", auth=auth))
+    err = translate.translate(spnego_error(context), cfg(username="admin@EXAMPLE.TEST", auth=auth))
     assert err.kind == kind, str(err)
     assert isinstance(err, errors.AuthenticationFailedError)
     assert "admin@EXAMPLE.TEST" in str(err) and "\n" not in str(err) and PASSWORD not in str(err)
@@ -232,30 +232,30 @@ def test_kerberos_failures_are_told_apart(context: str, auth: str, kind: str) ->
 
 
 def test_non_kerberos_spnego_failure_stays_authentication_failed() -> None:
-    err = errors.translate(spnego_error("NTLM challenge did not carry a target name"), cfg(auth="ntlm"))
+    err = translate.translate(spnego_error("NTLM challenge did not carry a target name"), cfg(auth="ntlm"))
     assert err.__class__ is errors.AuthenticationFailedError and err.kind == "authentication_failed"
 
 
 def test_kerberos_missing_on_the_controller_is_not_a_host_verdict() -> None:
     from spnego.exceptions import FeatureMissingError, NegotiateOptions
 
-    err = errors.translate(FeatureMissingError(NegotiateOptions.negotiate_kerberos), cfg(auth="kerberos"))
+    err = translate.translate(FeatureMissingError(NegotiateOptions.negotiate_kerberos), cfg(auth="kerberos"))
     assert err.kind not in ("kerberos_target", "kerberos_authentication")
 
 
 def test_relates_to_mismatch_is_protocol_error() -> None:
-    err = errors.translate(pe.WinRMError("Received related id does not match"), cfg())
+    err = translate.translate(pe.WinRMError("Received related id does not match"), cfg())
     assert isinstance(err, errors.ProtocolError)
 
 
 def test_parse_error_is_protocol_error() -> None:
     with pytest.raises(ET.ParseError) as info:
         ET.fromstring("<not-xml")
-    assert isinstance(errors.translate(info.value, cfg()), errors.ProtocolError)
+    assert isinstance(translate.translate(info.value, cfg()), errors.ProtocolError)
 
 
 def test_connection_refused() -> None:
-    err = errors.translate(connection_error(ConnectionRefusedError(111, "Connection refused")), cfg())
+    err = translate.translate(connection_error(ConnectionRefusedError(111, "Connection refused")), cfg())
     assert err.__class__ is errors.HostUnreachableError
     assert str(err).startswith("WinRM did not answer at http://srv01.example.test:5985/wsman: connection refused.")
     # sm_remoting needs WinRM answering: the hint says how to turn remote management on without it
@@ -267,18 +267,18 @@ def test_connection_reset() -> None:
     exc = requests.exceptions.ConnectionError(
         urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))
     )
-    err = errors.translate(exc, cfg())
+    err = translate.translate(exc, cfg())
     assert isinstance(err, errors.ConnectionLostError) and isinstance(err, errors.HostUnreachableError)
     assert err.kind == "connection_lost"
 
 
 def test_chunked_encoding_is_connection_lost() -> None:
-    err = errors.translate(requests.exceptions.ChunkedEncodingError("Connection broken"), cfg())
+    err = translate.translate(requests.exceptions.ChunkedEncodingError("Connection broken"), cfg())
     assert isinstance(err, errors.ConnectionLostError)
 
 
 def test_dns_failure() -> None:
-    err = errors.translate(connection_error(socket.gaierror(-2, "Name or service not known")), cfg())
+    err = translate.translate(connection_error(socket.gaierror(-2, "Name or service not known")), cfg())
     assert isinstance(err, errors.HostUnreachableError) and "does not resolve" in str(err)
 
 
@@ -286,7 +286,7 @@ def test_ssl_error_suggests_ca_path_not_disabling_validation() -> None:
     inner = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     inner.verify_message = "self-signed certificate"
     exc = requests.exceptions.SSLError(urllib3.exceptions.MaxRetryError(None, "/wsman", inner))  # type: ignore[arg-type]
-    err = errors.translate(exc, cfg(scheme="https", port=5986))
+    err = translate.translate(exc, cfg(scheme="https", port=5986))
     assert isinstance(err, errors.TlsError)
     assert "ca_path" in str(err) and "self-signed certificate" in str(err)
     assert "cert_validation" not in str(err) and "ignore" not in str(err).lower()
@@ -295,29 +295,29 @@ def test_ssl_error_suggests_ca_path_not_disabling_validation() -> None:
 def test_ssl_hostname_mismatch() -> None:
     inner = ssl.SSLCertVerificationError(1, "certificate verify failed")
     inner.verify_message = "Hostname mismatch, certificate is not valid for 'srv01'"
-    err = errors.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5986))
+    err = translate.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5986))
     assert isinstance(err, errors.TlsError) and "does not name this host" in str(err)
 
 
 def test_timeouts() -> None:
-    connect = errors.translate(requests.exceptions.ConnectTimeout("x"), cfg())
-    read = errors.translate(requests.exceptions.ReadTimeout("x"), cfg())
+    connect = translate.translate(requests.exceptions.ConnectTimeout("x"), cfg())
+    read = translate.translate(requests.exceptions.ReadTimeout("x"), cfg())
     assert isinstance(connect, errors.ConnectionTimeoutError) and "connection_timeout" in str(connect)
     assert isinstance(read, errors.ConnectionTimeoutError) and "read_timeout" in str(read)
 
 
 def test_value_error_from_settings() -> None:
-    err = errors.translate(ValueError("The encryption value 'x' must be auto, always, or never"), cfg())
+    err = translate.translate(ValueError("The encryption value 'x' must be auto, always, or never"), cfg())
     assert isinstance(err, errors.InvalidSettingsError)
 
 
 def test_value_error_about_auth_protocol_is_auth_failure() -> None:
     exc = ValueError("Server responded with the auth protocol 'Negotiate' which is incompatible with 'kerberos'")
-    assert isinstance(errors.translate(exc, cfg()), errors.AuthenticationFailedError)
+    assert isinstance(translate.translate(exc, cfg()), errors.AuthenticationFailedError)
 
 
 def test_unknown_exception_still_winremote_error() -> None:
-    err = errors.translate(RuntimeError("boom"), cfg())
+    err = translate.translate(RuntimeError("boom"), cfg())
     assert isinstance(err, errors.WinRemoteError) and "boom" in str(err)
 
 
@@ -335,7 +335,7 @@ def test_password_never_in_messages_or_repr() -> None:
         requests.exceptions.SSLError(f"certificate verify failed {PASSWORD}"),
     ]
     for exc in samples:
-        err = errors.translate(exc, config)
+        err = translate.translate(exc, config)
         assert PASSWORD not in str(err), type(exc)
         assert PASSWORD not in repr(err), type(exc)
         assert PASSWORD not in err.message, type(exc)
@@ -418,18 +418,18 @@ def test_fault_message_parts_are_truncated() -> None:
 def test_password_is_scrubbed_before_truncation() -> None:
     config = cfg()
     text = "E" * (errors.HOST_TEXT_LIMIT - 5) + str(config.password)
-    fault = errors.parse_fault(
+    fault = translate.parse_fault(
         f'<s:Envelope xmlns:s="{wx.NS["s"]}"><s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code>'
         f"<s:Reason><s:Text>{text}</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>"
     )
     assert fault is not None
-    err = errors.from_fault(fault, config)
+    err = translate.from_fault(fault, config)
     assert str(config.password)[:5] not in str(err)
 
 
 def test_http_body_snippet_is_truncated() -> None:
     exc = pe.WinRMTransportError("http", 502, "<html>" + "B" * 50_000 + "</html>")
-    err = errors.translate(exc, cfg())
+    err = translate.translate(exc, cfg())
     assert isinstance(err, errors.ServerError) and "characters more" in str(err) and len(str(err)) < 600
 
 
@@ -438,9 +438,9 @@ def test_codec_error_on_the_password_says_only_what_to_do(password: str) -> None
     config = cfg(auth="basic", scheme="https", port=5986, password=password)
     with pytest.raises(UnicodeEncodeError) as caught:
         password.encode("latin-1")
-    err = errors.translate(caught.value, config)
+    err = translate.translate(caught.value, config)
     assert isinstance(err, errors.InvalidSettingsError)
-    assert str(err).endswith(errors.BASIC_ENCODING)
+    assert str(err).endswith(translate.BASIC_ENCODING)
     assert "position" not in str(err) and password not in str(err)
     assert not any(ch in str(err) for ch in password if ord(ch) > 127)
     assert "\\u" not in str(err)
@@ -460,11 +460,11 @@ def test_codec_error_on_the_password_says_only_what_to_do(password: str) -> None
 def test_certificate_errors_name_their_cause(verify_message: str, cause: str, absent: str) -> None:
     inner = ssl.SSLCertVerificationError(1, "certificate verify failed")
     inner.verify_message = verify_message
-    err = errors.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5986))
+    err = translate.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5986))
     assert isinstance(err, errors.TlsError) and cause in str(err) and absent not in str(err)
 
 
 def test_tls_protocol_error_points_at_port_and_scheme() -> None:
     inner = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1000)")
-    err = errors.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5985))
+    err = translate.translate(requests.exceptions.SSLError(inner), cfg(scheme="https", port=5985))
     assert isinstance(err, errors.TlsError) and "TLS handshake itself failed" in str(err) and "5986" in str(err)

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, client, errors, identify
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim, client, errors, identify, translate
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 SVC = cim.cim_uri("root/cimv2", "Win32_Service")
@@ -196,4 +196,4 @@ def test_expat_is_new_enough_for_pypsrp_own_parsing() -> None:
 
 
 def test_fault_with_a_dtd_is_not_a_fault() -> None:
-    assert errors.parse_fault(BOMB) is None
+    assert translate.parse_fault(BOMB) is None

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import translate, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
 
 RECORDINGS = (
@@ -84,7 +84,7 @@ def test_receive_concatenates_every_chunk() -> None:
 
 def test_fault_with_provider_fault_and_subcode() -> None:
     replies = [m["response"] for m in messages("test_psrp_is_alive_invalid_selectors.yml") if m.get("response")]
-    fault = errors.parse_fault(replies[-1])
+    fault = translate.parse_fault(replies[-1])
     assert fault is not None
     assert fault.code == 2150858843
     assert fault.subcode == "w:InvalidSelectors"
@@ -93,12 +93,12 @@ def test_fault_with_provider_fault_and_subcode() -> None:
     assert fault.provider_path == r"%systemroot%\system32\WsmSvc.dll"
     assert fault.provider_fault and "invalid selectors" in fault.provider_fault
     assert str(fault).startswith("WS-Man fault 2150858843 (w:InvalidSelectors) from Shell provider: ")
-    assert errors.from_fault(fault, None) is fault
+    assert translate.from_fault(fault, None) is fault
 
 
 def test_fault_without_provider() -> None:
     replies = [m["response"] for m in messages("test_psrp_is_alive_other_wsman_error.yml") if m.get("response")]
-    faults = [f for f in (errors.parse_fault(r) for r in replies) if f is not None]
+    faults = [f for f in (translate.parse_fault(r) for r in replies) if f is not None]
     assert len(faults) == 1
     fault = faults[0]
     assert fault.code == 2150858767
@@ -109,14 +109,14 @@ def test_fault_without_provider() -> None:
 
 def test_command_id_fault_is_a_fault() -> None:
     replies = [m["response"] for m in messages("test_winrs_bad_cmd_id.yml") if m.get("response")]
-    faults = [f for f in (errors.parse_fault(r) for r in replies) if f is not None]
+    faults = [f for f in (translate.parse_fault(r) for r in replies) if f is not None]
     assert faults and faults[0].subcode == "w:InvalidSelectors"
     assert "command identifier that does not exist" in faults[0].text
 
 
 def test_non_fault_replies_are_not_faults() -> None:
     for message in messages("test_winrs_standard.yml"):
-        assert errors.parse_fault(message["response"]) is None
+        assert translate.parse_fault(message["response"]) is None
 
 
 def test_get_config_reply_first_child() -> None:
