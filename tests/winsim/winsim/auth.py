@@ -7,8 +7,8 @@
 pyspnego's NTLM acceptor checks passwords against the file named by ``NTLM_USER_FILE`` (``DOMAIN:USER:PASSWORD``
 lines).  It reads the variable and the file at each Authenticate message and matches the domain and user the
 client sent, both case-insensitively, so every spelling a client may use (no domain, ``.``, the host name, the
-domain name, a UPN) needs its own line.  One process-wide file serves every simulated host; after the handshake
-the transport checks that the account exists on the host that was asked.
+domain name, a UPN) needs its own line.  Each running host has its own file (``CredentialIndex``), rewritten only
+when its accounts change; after the handshake the transport also checks that the account exists on the host.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from __future__ import annotations
 import atexit
 import base64
 import binascii
+import contextlib
 import os
 import re
+import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,63 +62,58 @@ def credential_lines(accounts: Iterable[Account], hostname: str) -> list[str]:
     return list(dict.fromkeys(local + remote))
 
 
-class CredentialFile:
-    """The process-wide NTLM_USER_FILE: the union of every registered host's accounts.
+class CredentialIndex:
+    """One NTLM credential file per running host, written when the host starts or its accounts change.
 
-    When two hosts have the same account spelling with different passwords the first registered host wins
-    (pyspnego uses the first matching line); fleets use the same passwords on every host.
+    pyspnego reads ``NTLM_USER_FILE`` while it checks an Authenticate message; every acceptor step runs under
+    ``STEP_LOCK`` with the variable naming the asked host's own file, so each host checks only its own accounts
+    and no request ever rebuilds a process-wide union.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._sources: dict[int, list[str]] = {}
-        self._path: Path | None = None
-        self._written: str | None = None
+        self._directory: Path | None = None
+        self._lines: dict[int, tuple[str, ...]] = {}
 
-    @property
-    def path(self) -> Path:
+    def _ensure_directory(self) -> Path:
+        if self._directory is None:
+            self._directory = Path(tempfile.mkdtemp(prefix="winsim-ntlm-"))
+            (self._directory / "none.txt").write_text("", encoding="utf-8")
+            atexit.register(shutil.rmtree, self._directory, True)
+        return self._directory
+
+    def update(self, key: int, lines: Iterable[str]) -> None:
+        """Set one host's lines; the file is rewritten only when they changed."""
+        wanted = tuple(lines)
         with self._lock:
-            return self._ensure_path()
-
-    def _ensure_path(self) -> Path:
-        if self._path is None:
-            fd, name = tempfile.mkstemp(prefix="winsim-ntlm-", suffix=".txt")
-            os.close(fd)
-            self._path = Path(name)
-            os.environ["NTLM_USER_FILE"] = name
-            atexit.register(self._path.unlink, missing_ok=True)
-        return self._path
-
-    def update(self, key: int, lines: list[str]) -> None:
-        """Set one host's lines and rewrite the file when the union changed."""
-        with self._lock:
-            self._sources[key] = lines
-            self._write()
+            if self._lines.get(key) == wanted:
+                return
+            path = self._ensure_directory() / f"{key}.txt"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+            tmp.chmod(0o600)
+            os.replace(tmp, path)  # atomic: an acceptor reading concurrently sees the old or the new file
+            self._lines[key] = wanted
 
     def holds(self, key: int) -> bool:
-        """Whether a host's accounts are in the file now."""
+        """Whether a host's accounts are published now."""
         with self._lock:
-            return key in self._sources
+            return key in self._lines
 
     def remove(self, key: int) -> None:
         with self._lock:
-            self._sources.pop(key, None)
-            self._write()
+            if self._lines.pop(key, None) is not None and self._directory is not None:
+                (self._directory / f"{key}.txt").unlink(missing_ok=True)
 
-    def _write(self) -> None:
-        path = self._ensure_path()
-        text = "\n".join(dict.fromkeys(line for lines in self._sources.values() for line in lines)) + "\n"
-        os.environ["NTLM_USER_FILE"] = str(path)  # something else in the process may have changed it
-        if text == self._written:
-            return
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.chmod(0o600)
-        os.replace(tmp, path)  # atomic: an acceptor reading concurrently sees the old or the new file
-        self._written = text
+    def path(self, key: int) -> Path:
+        """The host's file, or an empty one when the host is not running (every password is then wrong)."""
+        with self._lock:
+            directory = self._ensure_directory()
+            return directory / (f"{key}.txt" if key in self._lines else "none.txt")
 
 
-CREDENTIALS = CredentialFile()
+CREDENTIALS = CredentialIndex()
+STEP_LOCK = threading.Lock()  # NTLM_USER_FILE is process-wide: one acceptor step at a time
 
 
 # --- headers ------------------------------------------------------------------------------------------------
@@ -174,14 +171,24 @@ def decode_basic(payload: str) -> tuple[str, str, str]:
 class NegotiateAcceptor:
     """One security context: the handshake legs, then sealing of message bodies (one per TCP connection)."""
 
-    def __init__(self, cbt_hash: bytes | None) -> None:
+    def __init__(self, cbt_hash: bytes | None, credential_file: Path | None = None) -> None:
         bindings = None
         if cbt_hash is not None:
             bindings = spnego.channel_bindings.GssChannelBindings(application_data=b"tls-server-end-point:" + cbt_hash)
+        self._store = credential_file
         try:
-            self._ctx: Any = spnego.server(protocol="negotiate", channel_bindings=bindings)
+            with self._using_store():
+                self._ctx: Any = spnego.server(protocol="negotiate", channel_bindings=bindings)
         except spnego.exceptions.SpnegoError as err:
             raise AuthError(str(err)) from err
+
+    @contextlib.contextmanager
+    def _using_store(self) -> Iterator[None]:
+        """Point pyspnego at this host's credential file for one step."""
+        with STEP_LOCK:
+            if self._store is not None:
+                os.environ["NTLM_USER_FILE"] = str(self._store)
+            yield
 
     @property
     def complete(self) -> bool:
@@ -194,7 +201,8 @@ class NegotiateAcceptor:
         except binascii.Error as err:
             raise AuthError("malformed Negotiate token") from err
         try:
-            out: bytes | None = self._ctx.step(token)
+            with self._using_store():
+                out: bytes | None = self._ctx.step(token)
         except (spnego.exceptions.SpnegoError, ValueError, struct.error) as err:
             raise AuthError(str(err)) from err
         return out

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from winsim import auth, certs
+from winsim import auth, certs, reactor
 from winsim.contract import Identity, RequestContext, SoapReply
 from winsim.faults import FaultInjector
 from winsim.server import ListenerServer
@@ -103,17 +103,18 @@ class SimulatedHost:
         self.lock = threading.RLock()
         self.faults = FaultInjector()
         self.requests_by_action: collections.Counter[str] = collections.Counter()
-        self.on_change: list[Callable[[SimulatedHost], None]] = []  # called after every change (fleet saves)
+        # Called after apply_state(), i.e. after an outside change or a WinRM restart; not after every request.
+        self.on_change: list[Callable[[SimulatedHost], None]] = []
         self._count_lock = threading.Lock()
         self._request_count = 0
         self._servers: dict[tuple[str, int], ListenerServer] = {}
         self._endpoint_lock = threading.RLock()
         self._running = False
-        self._refuse_timer: threading.Timer | None = None
+        self._refuse_timer: reactor.Timer | None = None
+        self._published: tuple[auth.Account, ...] | None = None  # the accounts last written to the NTLM index
         self._cert_dir = Path(cert_dir) if cert_dir else certs.default_directory()
         self.certificate = certs.create_certificate(self._cert_dir, self.hostname, address)
-        self._ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._ssl_context.load_cert_chain(self.certificate.cert_path, self.certificate.key_path)
+        self._ssl_context: ssl.SSLContext | None = None  # loaded with the first HTTPS listener
         self._register_certificate()
 
     # --- lifecycle --------------------------------------------------------------------------------------
@@ -129,7 +130,9 @@ class SimulatedHost:
         if self._refuse_timer is not None:
             self._refuse_timer.cancel()
         self._sync_endpoints(set())
-        auth.CREDENTIALS.remove(id(self))
+        with self.lock:
+            auth.CREDENTIALS.remove(id(self))
+            self._published = None
 
     def __enter__(self) -> SimulatedHost:
         return self.start()
@@ -176,9 +179,8 @@ class SimulatedHost:
             if deadline is not None:
                 if self._refuse_timer is not None:
                     self._refuse_timer.cancel()
-                self._refuse_timer = threading.Timer(max(0.0, deadline - time.monotonic()) + 0.01, self.apply_state)
-                self._refuse_timer.daemon = True
-                self._refuse_timer.start()
+                delay = max(0.0, deadline - time.monotonic()) + 0.01
+                self._refuse_timer = reactor.reactor().call_later(delay, self.apply_state)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -264,8 +266,7 @@ class SimulatedHost:
                 server.drop_connections()
             self.apply_state()
         else:
-            self._refresh_credentials()
-            self._notify()
+            self._refresh_credentials()  # a command may have changed an account (cheap when nothing changed)
 
     # --- internals -------------------------------------------------------------------------------------
 
@@ -277,7 +278,7 @@ class SimulatedHost:
             for key, (transport, port) in actual.items():
                 if key in self._servers:
                     continue
-                context = self._ssl_context if transport == "HTTPS" else None
+                context = self._tls_context() if transport == "HTTPS" else None
                 server = self._bind(transport, port, key[1], context)
                 if server is not None:
                     self._servers[key] = server
@@ -298,6 +299,13 @@ class SimulatedHost:
             return transport, self.port_for(transport)
         return transport, port
 
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.certificate.cert_path, self.certificate.key_path)
+            self._ssl_context = context
+        return self._ssl_context
+
     def _register_certificate(self) -> None:
         """Put the HTTPS certificate into LocalMachine\\My so the model can point listeners at its thumbprint."""
         store = getattr(self.state, "certificates", None)
@@ -310,15 +318,16 @@ class SimulatedHost:
         store.append(Certificate(thumbprint=self.certificate.thumbprint, subject=self.certificate.subject))
 
     def _refresh_credentials(self) -> None:
-        """Publish this host's accounts to the process-wide NTLM credential file while it runs. A reply finished
-        after stop() must not register a stopped host again: its stale passwords would win over a later host's."""
-        if not self._running:
-            return
+        """Publish this host's accounts to its NTLM credential file while it runs; the file is written only when
+        they changed. A reply finished after stop() must not register a stopped host again."""
         with self.lock:
-            lines = auth.credential_lines(account_triples(self.state), self.hostname)
-        auth.CREDENTIALS.update(id(self), lines)
-        if not self._running:  # stop() ran meanwhile: undo what it may have missed
-            auth.CREDENTIALS.remove(id(self))
+            if not self._running:
+                return
+            accounts = tuple(account_triples(self.state))
+            if accounts == self._published:
+                return
+            auth.CREDENTIALS.update(id(self), auth.credential_lines(accounts, self.hostname))
+            self._published = accounts
 
     def _notify(self) -> None:
         for callback in list(self.on_change):

@@ -4,11 +4,12 @@
 
 """The HTTP(S) listener of a simulated host: WinRM's request pipeline in front of the Windows model.
 
-One ``ListenerServer`` per open endpoint (HTTP 5985, HTTPS 5986).  Each TCP connection gets one handler
-instance, so the handler holds that connection's security context (NTLM/Negotiate is per connection, as on
-Windows).  The pipeline: path -> unauthenticated Identify -> authentication (a UAC-filtered local administrator is
-refused here, with 401) -> decryption -> faults -> counting -> authorization -> model dispatch -> encryption -> side
-effects.
+One ``ListenerServer`` per open endpoint (HTTP 5985, HTTPS 5986); one event loop (``winsim.reactor``) serves
+the listening sockets and idle keep-alive connections of every host in the process, and a worker pool answers
+requests (``winsim.http11`` frames them).  Each TCP connection gets one handler instance, so the handler holds
+that connection's security context (NTLM/Negotiate is per connection, as on Windows).  The pipeline: path ->
+unauthenticated Identify -> authentication (a UAC-filtered local administrator is refused here, with 401) ->
+decryption -> faults -> counting -> authorization -> model dispatch -> encryption -> side effects.
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import selectors
 import socket
 import ssl
 import struct
 import threading
 import time
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from winsim import auth, faults
+from winsim import auth, faults, http11, reactor
 from winsim.contract import Identity, RequestContext, SoapReply
 
 if TYPE_CHECKING:
@@ -38,12 +39,13 @@ SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
 TOKEN_FILTERED = "access_denied_token_filter"  # the model's reason key for a UAC-filtered local administrator
 
 
-class ListenerServer(ThreadingHTTPServer):
-    """One listening socket of one simulated host; tracks its connections so a WinRM restart can drop them."""
+class ListenerServer:
+    """One listening socket of one simulated host, served by the process-wide event loop (winsim.reactor).
 
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
+    It tracks its connections so a WinRM restart can drop them.  The socket is bound in the constructor, so a
+    port in use raises OSError there (the host retries)."""
+
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -57,83 +59,207 @@ class ListenerServer(ThreadingHTTPServer):
         self.transport = transport
         self.logical_port = logical_port
         self.ssl_context = ssl_context
-        self.connections: set[socket.socket] = set()
+        self.connections: set[Connection] = set()
         self.connections_lock = threading.Lock()
-        super().__init__((host.address, actual_port), WinRMHandler)
-        self.thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"winsim-{host.address}-{transport}",
-            daemon=True,
-        )
+        self.stopped = False
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((host.address, actual_port))
+            self.socket.listen(self.request_queue_size)
+            self.socket.setblocking(False)
+        except OSError:
+            self.socket.close()
+            raise
+        self.loop = reactor.reactor()
 
     def start(self) -> None:
-        self.thread.start()
+        self.loop.call_soon(self._register)
 
     def stop(self) -> None:
         """Close the listening socket (new connections are refused) and every open connection."""
-        self.shutdown()
-        self.server_close()
-        self.drop_connections()
-        self.thread.join(timeout=5)
-
-    def drop_connections(self, keep: socket.socket | None = None) -> None:
         with self.connections_lock:
-            conns = [c for c in self.connections if c is not keep]
+            self.stopped = True
+        try:
+            self.loop.call_and_wait(self._unregister)
+        finally:
+            self.socket.close()
+        self.drop_connections()
+
+    def drop_connections(self) -> None:
+        """Shut every connection down; whoever holds one (the loop or a worker) then sees the end and closes it."""
+        with self.connections_lock:
+            conns = list(self.connections)
         for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+            conn.shutdown()
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+    # --- on the loop thread ------------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        if not self.stopped and self.socket.fileno() >= 0:
+            self.loop.selector.register(self.socket, selectors.EVENT_READ, self._accept)
+
+    def _unregister(self) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            self.loop.selector.unregister(self.socket)
+
+    def _accept(self) -> None:
+        for _unused in range(self.request_queue_size):
+            try:
+                sock, address = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                log.debug("accept failed on %s", self.host.address, exc_info=True)
+                return
+            if WinRMHandler.disable_nagle_algorithm:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Connection(self, sock, address)
+            with self.connections_lock:
+                if self.stopped:
+                    sock.close()
+                    continue
+                self.connections.add(conn)
+            if self.ssl_context is not None:
+                self.loop.submit(conn.handshake)
+            else:
+                conn.wait_readable()
 
 
-class WinRMHandler(BaseHTTPRequestHandler):
-    """One TCP connection to a WinRM listener."""
+class Connection:
+    """One TCP connection: idle ones wait in the loop's selector, a busy one belongs to one worker."""
+
+    def __init__(self, listener: ListenerServer, sock: socket.socket, address: Any) -> None:
+        self.listener = listener
+        self.stream = http11.Stream(sock)
+        self.address = address
+        self.closed = False
+        self.handler = WinRMHandler(listener, self)
+
+    @property
+    def sock(self) -> socket.socket:
+        return self.stream.sock
+
+    def handshake(self) -> None:
+        """TLS server handshake (worker), with the host's certificate."""
+        context = self.listener.ssl_context
+        assert context is not None
+        try:
+            self.sock.settimeout(10)
+            self.stream.sock = context.wrap_socket(self.sock, server_side=True)
+        except (OSError, ValueError):
+            log.debug("TLS handshake from %s failed", self.address, exc_info=True)
+            self.close()
+            return
+        self.listener.loop.call_soon(self.wait_readable)
+
+    def wait_readable(self) -> None:
+        """Park the idle connection in the selector (loop thread) until the client sends its next request."""
+        if self.closed or self.listener.stopped:
+            self.close()
+            return
+        try:
+            self.listener.loop.selector.register(self.sock, selectors.EVENT_READ, self._readable)
+        except (KeyError, ValueError, OSError):
+            self.close()
+
+    def _readable(self) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            self.listener.loop.selector.unregister(self.sock)
+        self.listener.loop.submit(self.serve)
+
+    def serve(self) -> None:
+        """Answer requests (worker) until the connection closes or has nothing more to read right now."""
+        try:
+            while not self.closed:
+                try:
+                    request = http11.read_request(self.stream, WinRMHandler.protocol_version)
+                except http11.BadRequest as err:
+                    log.debug("bad request from %s: %s", self.address, err)
+                    self.handler.close_connection = True
+                    self.handler._send(400, b"")
+                    break
+                if request is None:
+                    break
+                self.handler.handle(request)
+                if self.handler.close_connection:
+                    break
+                if not self.stream.has_pending():
+                    self.listener.loop.call_soon(self.wait_readable)
+                    return
+        except (OSError, TimeoutError, ValueError):
+            log.debug("connection from %s ended with an error", self.address, exc_info=True)
+        except Exception:  # a bug in the model: the client sees the connection close, the log says why
+            log.exception("request from %s failed", self.address)
+        self.close()
+
+    def shutdown(self) -> None:
+        """End the connection from any thread without closing the descriptor under its owner."""
+        with contextlib.suppress(OSError, ValueError):
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)  # the plain method: not SSLSocket's
+
+    def reset(self) -> None:
+        """Close with RST (SO_LINGER 0) and no answer."""
+        with contextlib.suppress(OSError, ValueError):
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close()
+
+    def close(self) -> None:
+        """Called by the connection's owner only (it is not in the selector then)."""
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(OSError, ValueError):
+            self.sock.close()
+        with self.listener.connections_lock:
+            self.listener.connections.discard(self)
+
+
+class WinRMHandler:
+    """The request pipeline of one TCP connection; it keeps that connection's security context."""
 
     protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; without TCP_NODELAY the body waits for the client's delayed ACK
-    # (about 40 ms per request).
+    # Headers and body go out in one write when this is on (and TCP_NODELAY is set). Off, they go out in two
+    # writes without TCP_NODELAY, and the body waits for the client's delayed ACK (about 40 ms per request).
     disable_nagle_algorithm = True
-    server_version = "Microsoft-HTTPAPI/2.0"
-    sys_version = ""
-    server: ListenerServer
 
-    def setup(self) -> None:
-        self.raw_socket: socket.socket = self.request
-        if self.server.ssl_context is not None:
-            self.request.settimeout(10)
-            self.request = self.server.ssl_context.wrap_socket(self.request, server_side=True)
-            self.request.settimeout(None)
+    def __init__(self, server: ListenerServer, conn: Connection) -> None:
+        self.server = server
+        self.conn = conn
+        self.client_address = conn.address
         self.acceptor: auth.NegotiateAcceptor | None = None
         self.session_identity: Identity | None = None
-        with self.server.connections_lock:
-            self.server.connections.add(self.request)
-        super().setup()
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.request)
-        with contextlib.suppress(OSError, ValueError):  # the socket may already be reset or dropped
-            super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+        self._pending_token: bytes | None = None
+        self.close_connection = False
+        self.command = ""
+        self.path = ""
+        self.headers: Any = {}
+        self.body = b""
 
     @property
     def host(self) -> SimulatedHost:
         return self.server.host
 
+    def handle(self, request: http11.Request) -> None:
+        """Answer one request."""
+        self.command, self.path, self.headers, self.body = request.method, request.path, request.headers, request.body
+        self.close_connection = not request.keep_alive
+        log.debug("%s %s %s", self.client_address[0], request.method, request.path)
+        if request.method == "POST":
+            self.do_POST()
+        elif request.method == "GET":
+            self.do_GET()
+        else:
+            self._send(501, b"")
+
     # --- HTTP methods -----------------------------------------------------------------------------------
 
     def do_GET(self) -> None:
-        self._read_body()
         self._send(405 if self._path_ok() else 404, b"")
 
     def do_POST(self) -> None:
-        body = self._read_body()
-        if body is None:
-            return
+        body = self.body
         if not self._path_ok():
             self._send(404, b"")
             return
@@ -168,27 +294,6 @@ class WinRMHandler(BaseHTTPRequestHandler):
     def _path_ok(self) -> bool:
         return self.path.split("?", 1)[0].rstrip("/").lower() == "/wsman"
 
-    def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            self._send(400, b"")
-            self.close_connection = True
-            return None
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _read_chunked(self) -> bytes:
-        data = b""
-        while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                self.rfile.readline()
-                return data
-            data += self.rfile.read(size)
-            self.rfile.readline()
-
     def _is_anonymous_identify(self, body: bytes) -> bool:
         return (
             self.headers.get("WSMANIDENTIFY", "").strip().lower() == "unauthenticated"
@@ -199,7 +304,7 @@ class WinRMHandler(BaseHTTPRequestHandler):
         """Run one authentication step; answer 401 and return None unless the request may proceed."""
         tls = self.server.transport == "HTTPS"
         policy = self.host.auth_policy()
-        self._pending_token: bytes | None = None
+        self._pending_token = None
         parsed = auth.parse_authorization(self.headers.get("Authorization"))
         if parsed is None:
             if self.session_identity is not None:
@@ -230,7 +335,9 @@ class WinRMHandler(BaseHTTPRequestHandler):
         if self.acceptor is None or self.acceptor.complete:
             self.session_identity = None
             try:
-                self.acceptor = auth.NegotiateAcceptor(self.host.cbt_hash if tls else None)
+                self.acceptor = auth.NegotiateAcceptor(
+                    self.host.cbt_hash if tls else None, auth.CREDENTIALS.path(id(self.host))
+                )
             except auth.AuthError as err:
                 log.warning("cannot create an NTLM acceptor: %s", err)
                 self._unauthorized()
@@ -273,7 +380,7 @@ class WinRMHandler(BaseHTTPRequestHandler):
             return bool(host.model.authorize(host.state, identity) == TOKEN_FILTERED)
 
     def _final_token_headers(self) -> list[tuple[str, str]]:
-        token = getattr(self, "_pending_token", None)
+        token = self._pending_token
         self._pending_token = None
         return [("WWW-Authenticate", "Negotiate " + base64.b64encode(token).decode())] if token else []
 
@@ -336,11 +443,7 @@ class WinRMHandler(BaseHTTPRequestHandler):
     def _reset(self) -> None:
         """Close with RST and no answer: what a client sees when the host dies mid-request."""
         self.close_connection = True
-        try:
-            self.raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.raw_socket.close()
-        except OSError:
-            pass
+        self.conn.reset()
 
     def _send(
         self,
@@ -349,20 +452,21 @@ class WinRMHandler(BaseHTTPRequestHandler):
         content_type: str = SOAP_CONTENT_TYPE,
         extra: list[tuple[str, str]] | None = None,
     ) -> None:
+        headers = list(extra or [])
+        if body:
+            headers.append(("Content-Type", content_type))
+        headers.append(("Content-Length", str(len(body))))
+        if self.close_connection:
+            headers.append(("Connection", "close"))
+        head = http11.response_head(status, headers)
         try:
-            self.send_response(status)
-            for name, value in extra or []:
-                self.send_header(name, value)
-            if body:
-                self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-            self.wfile.flush()
-        except OSError:
+            if self.disable_nagle_algorithm:
+                self.conn.stream.send(head + body)
+            else:
+                self.conn.stream.send(head)
+                if body:
+                    self.conn.stream.send(body)
+        except (OSError, ValueError):
             self.close_connection = True
 
 
