@@ -19,6 +19,7 @@ import typing as t
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 TEMP_DIR = r"%SystemRoot%\Temp"
 BEGIN = "-----BEGIN CERTIFICATE-----"
@@ -68,7 +69,7 @@ def parse_read(path: str, section: str) -> bytes | None:
     raise FileTransferError(f"cannot read {path} on the host: {seen}")
 
 
-def read(client: batch.CommandRunner, path: str) -> bytes | None:
+def read(client: Client, path: str) -> bytes | None:
     """One WinRS command (4 round trips)."""
     probe = read_probe("file", path)
     return parse_read(path, batch.run(client, [probe]).section("file"))
@@ -137,7 +138,7 @@ def write_commands(files: t.Mapping[str, bytes]) -> tuple[list[str], list[batch.
     return _pack(pieces), probes
 
 
-def write(client: batch.CommandRunner, files: t.Mapping[str, bytes]) -> None:
+def write(client: Client, files: t.Mapping[str, bytes]) -> None:
     """Write every file (creating its folder), then check each reads back byte for byte."""
     if not files:
         return

@@ -25,7 +25,8 @@ import re
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 RESTART_WINRM = "net stop winrm /y & net start winrm"
 MAX_TASK_RUN = 261  # schtasks refuses a /tr longer than this
@@ -99,7 +100,7 @@ def host_path_arg(path: str, batch_file: bool = False) -> str:
     return quote.cmd(path, batch=batch_file)
 
 
-def run_as_system(client: batch.CommandRunner, name: str, command_line: str) -> winrs.CommandResult:
+def run_as_system(client: Client, name: str, command_line: str) -> winrs.CommandResult:
     """Register and start the task; raises TaskError unless both schtasks steps exited 0 (their texts are
     localised, their exit codes are not). The task may restart WinRM before the shell's final Delete, which then
     fails; the client's run_command keeps a result whose output arrived completely, and applies the connection's

@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
+
 MARKER_PREFIX = "==winremote:"
 MARKER_SUFFIX = "=="
 # cmd.exe refuses command lines longer than 8191 characters.
@@ -24,8 +26,8 @@ MAX_COMMAND_LINE = 8191
 LINE_BUDGET = MAX_COMMAND_LINE - 200
 
 
-class CommandRunner(t.Protocol):
-    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> t.Any: ...
+# The former name of :class:`protocol.Client` here; kept only until every caller says ``protocol.Client``.
+CommandRunner = Client
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +101,7 @@ class BatchResult:
         return [p.name for p in probes if p.name not in self.sections]
 
 
-def run(client: CommandRunner, probes: t.Sequence[Probe]) -> BatchResult:
+def run(client: Client, probes: t.Sequence[Probe]) -> BatchResult:
     """Run the probes (one WinRS command when they fit in one line) and split the output by probe; the exit code is
     the last command's, as for a single line."""
     stdout, stderr, rc = "", "", 0

@@ -94,7 +94,8 @@ SERVICE_RETURN_CODES: dict[int, tuple[str, str]] = {
 
 
 class CimInvoker(t.Protocol):
-    """What the Windows facades need from a client to call CIM methods (WSManClient is one)."""
+    """The CIM part of :class:`protocol.Client`, under its former name: kept only until the facades that still
+    say ``CimInvoker`` (registry, services, firewall) take a ``protocol.Client``."""
 
     def invoke(
         self,

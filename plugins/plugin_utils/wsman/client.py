@@ -26,6 +26,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import (
     cim,
     errors,
     identify,
+    protocol,
     translate,
     transport,
     winrs,
@@ -51,7 +52,7 @@ ACTION_PULL = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"
 MAX_ELEMENTS = 32000  # Windows' default MaxBatchItems: small results come back in the Enumerate reply itself
 MAX_PULLS = 100000  # a runaway guard against a server that never ends the sequence
 
-Body = ET.Element | str | bytes | None
+Body = protocol.Body
 OptionValue = winrs.OptionValue
 IdentifyInfo = identify.IdentifyInfo
 CommandResult = winrs.CommandResult
@@ -93,28 +94,14 @@ def _selector_set(selectors: t.Mapping[str, t.Any] | None) -> SelectorSet | None
     return selector_set
 
 
-def enumerate_body(
-    wql: str | None = None,
-    selector_filter: t.Mapping[str, t.Any] | None = None,
-    enumeration_mode: str | None = None,
-) -> ET.Element:
-    """An optimized Enumerate: items ride in the reply, so a small result costs one round trip.
-
-    ``enumeration_mode`` ``EnumerateObjectAndEPR`` makes each item a ``wsman:Item`` holding the object and its EPR
-    (needed to address an instance found by a non-key property).
-    """
+def enumerate_body(wql: str | None = None) -> ET.Element:
+    """An optimized Enumerate: items ride in the reply, so a small result costs one round trip; ``wql`` filters
+    the instances of a CIM class on the host."""
     root = ET.Element(wx.qn("wsen", "Enumerate"))
     ET.SubElement(root, wx.qn("wsman", "OptimizeEnumeration"))
     ET.SubElement(root, wx.qn("wsman", "MaxElements")).text = str(MAX_ELEMENTS)
-    if enumeration_mode:
-        ET.SubElement(root, wx.qn("wsman", "EnumerationMode")).text = enumeration_mode
     if wql is not None:
         ET.SubElement(root, wx.qn("wsman", "Filter"), Dialect=wx.WQL_DIALECT).text = wql
-    elif selector_filter:
-        filt = ET.SubElement(root, wx.qn("wsman", "Filter"), Dialect=wx.SELECTOR_DIALECT)
-        selector_set = ET.SubElement(filt, wx.qn("wsman", "SelectorSet"))
-        for name, value in selector_filter.items():
-            ET.SubElement(selector_set, wx.qn("wsman", "Selector"), Name=name).text = str(value)
     return root
 
 
@@ -343,20 +330,12 @@ class WSManClient:
 
     # --- WS-Enumeration ------------------------------------------------------------------------------------------
 
-    def enumerate(
-        self,
-        resource_uri: str,
-        wql: str | None = None,
-        selectors: t.Mapping[str, t.Any] | None = None,
-        options: t.Mapping[str, OptionValue] | None = None,
-        selector_filter: t.Mapping[str, t.Any] | None = None,
-        enumeration_mode: str | None = None,
-    ) -> list[ET.Element]:
+    def enumerate(self, resource_uri: str, wql: str | None = None) -> list[ET.Element]:
         """Optimized Enumerate, then Pull until EndOfSequence; returns the item elements."""
-        body = enumerate_body(wql, selector_filter, enumeration_mode)
+        body = enumerate_body(wql)
         limit = transport.command_deadline(self.config)  # an enumeration is bounded like one command
         ends = time.monotonic() + limit
-        items, context, end = parse_enumeration(self.request(ACTION_ENUMERATE, resource_uri, body, selectors, options))
+        items, context, end = parse_enumeration(self.request(ACTION_ENUMERATE, resource_uri, body))
         for _unused in range(MAX_PULLS):
             if end or not context:
                 return items
@@ -368,7 +347,7 @@ class WSManClient:
                     "connection.connection_timeout + connection.read_timeout + "
                     f"{winrs.COMMAND_POLLS} x connection.operation_timeout",
                 )
-            reply = self.request(ACTION_PULL, resource_uri, pull_body(context), selectors, options)
+            reply = self.request(ACTION_PULL, resource_uri, pull_body(context))
             batch, next_context, end = parse_enumeration(reply)
             items.extend(batch)
             context = next_context or context
@@ -418,3 +397,10 @@ class WSManClient:
             on_abandoned_shell=self.close,
         )
         return winrs.run_command(self.request, command, arguments, limits, self.codepage)
+
+
+if t.TYPE_CHECKING:
+
+    def satisfies_protocol(client: WSManClient) -> protocol.Client:
+        """Never called: mypy checks here that WSManClient offers everything protocol.Client promises."""
+        return client

@@ -49,7 +49,6 @@ NS: dict[str, str] = {
 }
 
 WQL_DIALECT = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
-SELECTOR_DIALECT = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
 
 
 class XmlError(ValueError):

@@ -38,21 +38,6 @@ def test_enumerate_body_without_filter_has_no_filter() -> None:
     assert body.find(f"{{{WSMAN}}}OptimizeEnumeration") is not None
 
 
-def test_enumerate_body_with_selector_filter() -> None:
-    body = roundtrip(client.enumerate_body(selector_filter={"InstanceID": "WINRM-HTTP-In-TCP"}))
-    filt = body.find(f"{{{WSMAN}}}Filter")
-    assert filt is not None
-    assert filt.get("Dialect") == "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
-    selectors = filt.findall(f"{{{WSMAN}}}SelectorSet/{{{WSMAN}}}Selector")
-    assert [(s.get("Name"), s.text) for s in selectors] == [("InstanceID", "WINRM-HTTP-In-TCP")]
-
-
-def test_enumerate_body_with_epr_mode() -> None:
-    body = roundtrip(client.enumerate_body(enumeration_mode="EnumerateObjectAndEPR"))
-    assert body.findtext(f"{{{WSMAN}}}EnumerationMode") == "EnumerateObjectAndEPR"
-    assert roundtrip(client.enumerate_body()).find(f"{{{WSMAN}}}EnumerationMode") is None
-
-
 def test_pull_body_carries_context() -> None:
     body = roundtrip(client.pull_body("uuid:ABC"))
     assert body.tag == f"{{{WSEN}}}Pull"
