@@ -47,7 +47,7 @@ def test_profiles_have_an_empty_local_gpo(profile: str) -> None:
     assert state.files.is_dir(GP + r"\Machine") and state.files.is_dir(GP + r"\User")
     assert not state.files.is_file(GP + r"\gpt.ini") and not state.files.is_file(GP + r"\Machine\Registry.pol")
     state.files.write(GP + r"\gpt.ini", b"[General]\r\n")
-    state.scheduled_tasks["x"] = {"name": "x"}
+    tasks.create(state, "x", "cmd /c echo x", "00:00", "2026-01-01", "SYSTEM")  # a task survives the round trip
     assert HostState.from_json(json.loads(json.dumps(state.to_json()))).to_json() == state.to_json()
 
 

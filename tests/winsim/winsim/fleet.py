@@ -7,7 +7,8 @@
 The state directory lets another process find and stop a running fleet and read each host's live state:
 
     <state_dir>/fleet.json          pid, hosts (name, address, profile, ports, ca_path, reachable), ready flag
-    <state_dir>/hosts/<name>.json   the host's HostState JSON, rewritten after every change
+    <state_dir>/hosts/<name>.json   the host's HostState JSON, saved on demand: ``save()``, ``stop()``, after
+                                    ``apply_state()``, and when ``winsim show`` asks the serving process
     <state_dir>/certs/              the hosts' HTTPS certificates (kept, so thumbprints survive restarts)
 """
 
@@ -52,11 +53,11 @@ def make_winrm_ready(state: Any) -> bool:
     does before managing it remotely; hosts that already have a listener keep their profile's defaults.
 
     Returns whether the host was changed."""
-    from winsim.wsman.commands.winrm import quickconfig_changes
+    from winsim.ops import quickconfig
 
     if state.listeners:
         return False
-    return bool(quickconfig_changes(state))
+    return bool(quickconfig(state))
 
 
 class Fleet:
@@ -74,6 +75,7 @@ class Fleet:
         self.profiles = profiles  # host name -> profile
         self.unreachable = unreachable or set()
         self._saved: dict[str, str] = {}
+        self._names = {id(host): name for name, host in hosts.items()}
         self.started = False
 
     @classmethod
@@ -129,11 +131,12 @@ class Fleet:
         return cls(hosts, state_dir, names, broken)
 
     def start(self) -> Fleet:
+        """Start every host and write fleet.json; host states are written by :meth:`save` (and on stop)."""
         for host in self.hosts.values():
-            host.on_change.append(self._save_host)
             host.start()
+            host.on_change.append(self._save_host)  # after start(): starting is not a change worth a write
         self.started = True
-        self.save()
+        self.write_info()
         return self
 
     def stop(self) -> None:
@@ -174,13 +177,20 @@ class Fleet:
         }
 
     def save(self) -> None:
-        """Write fleet.json and every host's state."""
+        """Write fleet.json and every host's state (unchanged states are not rewritten)."""
         for host in self.hosts.values():
             self._save_host(host)
+        self.write_info()
+
+    def write_info(self) -> None:
         write_json(self.state_dir / "fleet.json", self.info())
 
+    def save_host(self, name: str) -> None:
+        """Write one host's state now (KeyError for an unknown name)."""
+        self._save_host(self.hosts[name])
+
     def _save_host(self, host: SimulatedHost) -> None:
-        name = next(n for n, h in self.hosts.items() if h is host)
+        name = self._names[id(host)]
         with host.lock:
             data = host.state.to_json()
         text = json.dumps(data, sort_keys=True)

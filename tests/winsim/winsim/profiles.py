@@ -24,6 +24,7 @@ from winsim.state import (
     PS1_ENGINE,
     PS3_ENGINE,
     SERVICES,
+    ConfigTree,
     HostState,
     Listener,
 )
@@ -163,10 +164,10 @@ LOCAL_DIRECTORIES = (
 )
 
 
-def winrm_config(stack: str) -> dict[str, object]:
+def winrm_config(stack: str) -> ConfigTree:
     """The winrm/config tree; 3.0 values as in the pypsrp recording of a 3.0 host, with Windows defaults for auth."""
     v3 = stack == "3.0"
-    service: dict[str, object] = {
+    service: ConfigTree = {
         "RootSDDL": ROOT_SDDL,
         "MaxConcurrentOperations": "4294967295",
         "MaxConcurrentOperationsPerUser": "1500" if v3 else "200",
@@ -192,7 +193,7 @@ def winrm_config(stack: str) -> dict[str, object]:
     if v3:
         service["AllowRemoteAccess"] = "true"
     # ASSUMPTION: WinRM 2.0 quotas (MaxEnvelopeSizekb 150, 5 shells per user ...) from the 2.0 documentation era.
-    winrs = {
+    winrs: ConfigTree = {
         "AllowRemoteShellAccess": "true",
         "IdleTimeout": "7200000" if v3 else "180000",
         "MaxConcurrentUsers": "2147483647" if v3 else "5",

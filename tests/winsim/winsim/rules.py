@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from winsim import firewall
 from winsim.accounts import find_account
 from winsim.contract import Identity
+from winsim.registry import RegData
 from winsim.state import HostState, Listener
 
 LOCAL_SUBNET = ipaddress.ip_network("127.0.0.0/8")
@@ -35,13 +36,13 @@ FILTER_ELEMENTS = {"IPv4Filter": "IPv4Filter", "IPv6Filter": "IPv6Filter"}
 SERVICE_START_VALUES = ("AllowAutoConfig", "IPv4Filter", "IPv6Filter")
 
 
-def snapshot_service_policy(state: HostState) -> dict[str, object]:
+def snapshot_service_policy(state: HostState) -> dict[str, RegData]:
     """What WinRM reads from the policy key when it (re)starts; changes after that wait for the next start."""
     state.winrm_service_policy = {k: v for k, v in state.winrm_policy().items() if k in SERVICE_START_VALUES}
     return state.winrm_service_policy
 
 
-def service_policy(state: HostState) -> dict[str, object]:
+def service_policy(state: HostState) -> dict[str, RegData]:
     """The policy values the running service uses (taken at its last start; at "boot" when never started here)."""
     if state.winrm_service_policy is None:
         return snapshot_service_policy(state)
@@ -111,7 +112,7 @@ def service_element(state: HostState, path: str) -> tuple[str, bool]:
     policy = state.winrm_policy()
     for name, element in POLICY_ELEMENTS.items():
         if element == path and name in policy:
-            return ("true" if int(policy[name]) else "false"), True
+            return ("true" if int(str(policy[name])) else "false"), True
     running = service_policy(state)
     if path in FILTER_ELEMENTS.values() and running.get("AllowAutoConfig") == 1:
         return str(running.get(path, "")), True
@@ -146,7 +147,7 @@ def effective_listeners(state: HostState) -> list[Listener]:
     """
     listeners = list(state.listeners)
     if service_policy(state).get("AllowAutoConfig") == 1:
-        port = int(state.winrm["Service"]["DefaultPorts"]["HTTP"])
+        port = int(state.winrm_text("Service", "DefaultPorts", "HTTP"))
         listeners = [x for x in listeners if not (x.address == "*" and x.transport == "HTTP")]
         listeners.insert(0, Listener(address="*", transport="HTTP", port=port, source="GPO"))
     return listeners

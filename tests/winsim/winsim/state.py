@@ -6,8 +6,10 @@
 
 Where Windows keeps a setting in the registry, the registry is the only copy (OS version, product type, .NET,
 PowerShell, hotfixes, service start modes, firewall rules, WinRM policy, LocalAccountTokenFilterPolicy); the
-properties below read it.  Everything else (WinRM config, listeners, service run state ...) is plain data.
-The whole state is JSON-serialisable; shells and enumeration contexts are runtime only.
+properties below read it.  Everything else (WinRM config, listeners, service run state ...) is plain data,
+typed (dataclasses, and the winrm/config tree as nested dicts of element texts, because it is addressed by element
+name). The whole state is JSON-serialisable; shells and enumeration contexts are runtime only.
+Changes to a running host go through winsim.ops, which enforces Windows' rules for them.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ import copy
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from winsim.accounts import Account, default_accounts
 from winsim.files import FileSystem
-from winsim.registry import Registry
+from winsim.registry import RegData, Registry
+from winsim.tasks import ScheduledTask
+
+if TYPE_CHECKING:
+    from winsim.wsman.enumeration import EnumerationContext
+    from winsim.wsman.winrs import Shell
 
 NT_CURRENT_VERSION = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 PRODUCT_OPTIONS = r"HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions"
@@ -37,6 +44,9 @@ SERVICES = r"HKLM\SYSTEM\CurrentControlSet\Services"
 PRODUCT_TYPES = {"WinNT": 1, "LanmanNT": 2, "ServerNT": 3}
 START_MODES = {2: "Auto", 3: "Manual", 4: "Disabled"}
 START_VALUES = {v: k for k, v in START_MODES.items()}
+
+# The winrm/config tree: element name -> text, or -> the subtree of a section (Service, Auth, DefaultPorts ...).
+ConfigTree: TypeAlias = dict[str, "str | ConfigTree"]
 
 
 @dataclass
@@ -66,8 +76,8 @@ class Certificate:
 class Runtime:
     """What does not survive a restart of the simulator: shells and enumeration contexts."""
 
-    shells: dict[str, Any] = field(default_factory=dict)
-    enumerations: dict[str, Any] = field(default_factory=dict)
+    shells: dict[str, Shell] = field(default_factory=dict)  # upper-case ShellId -> shell (wsman/winrs.py)
+    enumerations: dict[str, EnumerationContext] = field(default_factory=dict)  # context -> what is left to pull
     programs: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, argv) of every program a line ran
 
 
@@ -81,16 +91,16 @@ class HostState:
     network_profile: str = "Domain"  # Domain | Private | Public
     locale: str = "en-US"  # the display language of console output (winsim.locales)
     service_status: dict[str, str] = field(default_factory=dict)  # name -> Running | Stopped
-    winrm: dict[str, Any] = field(default_factory=dict)  # the winrm/config tree, element name -> text or subtree
+    winrm: ConfigTree = field(default_factory=dict)  # the winrm/config tree
     listeners: list[Listener] = field(default_factory=list)
     session_configurations: dict[str, str] = field(default_factory=dict)  # name -> SDDL
     accounts: list[Account] = field(default_factory=default_accounts)
     certificates: list[Certificate] = field(default_factory=list)
     files: FileSystem = field(default_factory=FileSystem)
-    scheduled_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-case name -> task (tasks.py)
+    scheduled_tasks: dict[str, ScheduledTask] = field(default_factory=dict)  # lower-case name -> task (tasks.py)
     # The "Allow remote server management" values the running WinRM service read when it last started (rules.py);
     # None = not started since this state was built: it starts with what the registry holds when first looked at.
-    winrm_service_policy: dict[str, Any] | None = None
+    winrm_service_policy: dict[str, RegData] | None = None
     runtime: Runtime = field(default_factory=Runtime, compare=False, repr=False)
 
     @classmethod
@@ -98,6 +108,24 @@ class HostState:
         from winsim.profiles import build_state  # profiles builds states, so import lazily
 
         return build_state(profile, hostname or f"SIM{profile.upper()}")
+
+    # the winrm/config tree
+    def winrm_section(self, *path: str) -> ConfigTree:
+        """The subtree at `path` ("Service", "Auth"); KeyError when there is no such section."""
+        node = self.winrm
+        for part in path:
+            child = node[part]
+            if not isinstance(child, dict):
+                raise KeyError("/".join(path))
+            node = child
+        return node
+
+    def winrm_text(self, *path: str) -> str:
+        """The text of one setting ("Service", "DefaultPorts", "HTTP"); KeyError when it is not a setting."""
+        value = self.winrm_section(*path[:-1])[path[-1]]
+        if isinstance(value, dict):
+            raise KeyError("/".join(path))
+        return value
 
     # OS, read from the registry
     @property
@@ -185,7 +213,7 @@ class HostState:
         value = self.registry.get_value(POLICIES_SYSTEM, "LocalAccountTokenFilterPolicy")
         return int(value.data) if value is not None and value.type == "REG_DWORD" else None  # type: ignore[arg-type]
 
-    def winrm_policy(self) -> dict[str, Any]:
+    def winrm_policy(self) -> dict[str, RegData]:
         """The values Group Policy wrote under Policies\\...\\WinRM\\Service (empty when not configured)."""
         if not self.registry.key_exists(WINRM_POLICY):
             return {}
@@ -231,7 +259,7 @@ class HostState:
             "certificates": [asdict(c) for c in self.certificates],
             "registry": self.registry.to_json(),
             "files": self.files.to_json(),
-            "scheduled_tasks": copy.deepcopy(self.scheduled_tasks),
+            "scheduled_tasks": {name: task.to_json() for name, task in self.scheduled_tasks.items()},
             "winrm_service_policy": copy.deepcopy(self.winrm_service_policy),
         }
 
@@ -252,6 +280,6 @@ class HostState:
             accounts=[Account(**a) for a in data["accounts"]],
             certificates=[Certificate(**c) for c in data["certificates"]],
             files=FileSystem.from_json(data.get("files", {})),
-            scheduled_tasks=copy.deepcopy(data.get("scheduled_tasks", {})),
+            scheduled_tasks={k: ScheduledTask.from_json(v) for k, v in data.get("scheduled_tasks", {}).items()},
             winrm_service_policy=copy.deepcopy(data.get("winrm_service_policy")),
         )

@@ -16,12 +16,16 @@ and ``schtasks /end`` cancels it. So :func:`run_due` stays the only way time pas
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from winsim.state import HostState
+from winsim import console
+
+if TYPE_CHECKING:
+    from winsim.state import HostState
 
 NOT_YET_RUN = 0x41303  # SCHED_S_TASK_HAS_NOT_RUN, "Last Result" of a task that never ran
 SYSTEM_ACCOUNTS = ("system", "nt authority\\system")
@@ -32,41 +36,59 @@ _WAIT = re.compile(
 )
 
 
+@dataclass
+class ScheduledTask:
+    """One task as schtasks created it, and how far it has run."""
+
+    name: str
+    command: str
+    start_time: str  # HH:MM
+    start_date: str  # ISO date
+    run_as: str
+    schedule: str = "ONCE"
+    runs: int = 0
+    last_result: int = NOT_YET_RUN
+    status: str = "Ready"  # Ready | Running
+    pending: str | None = None  # the rest of a waiting task's line while it is Running
+    wait_until: str | None = None  # ISO time the wait ends
+
+    def __getitem__(self, name: str) -> object:
+        """Read a field by name, as callers that treat a task as a record (``task["status"]``) do."""
+        if name not in {f.name for f in dataclasses.fields(self)}:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScheduledTask:
+        return cls(**data)
+
+
 def key(name: str) -> str:
     """Task names compare case-insensitively; `\\name` is the same task in the root folder."""
     return name.strip().lstrip("\\").lower()
 
 
-def find(state: HostState, name: str) -> dict[str, Any] | None:
+def find(state: HostState, name: str) -> ScheduledTask | None:
     return state.scheduled_tasks.get(key(name))
 
 
 def create(state: HostState, name: str, command: str, start_time: str, start_date: str, run_as: str) -> None:
-    state.scheduled_tasks[key(name)] = {
-        "name": name.strip().lstrip("\\"),
-        "command": command,
-        "schedule": "ONCE",
-        "start_time": start_time,  # HH:MM
-        "start_date": start_date,  # ISO date
-        "run_as": run_as,
-        "runs": 0,
-        "last_result": NOT_YET_RUN,
-        "status": "Ready",
-        "pending": None,  # the rest of a waiting task's line while it is Running
-        "wait_until": None,  # ISO time the wait ends
-    }
+    state.scheduled_tasks[key(name)] = ScheduledTask(name.strip().lstrip("\\"), command, start_time, start_date, run_as)
 
 
 def delete(state: HostState, name: str) -> bool:
     return state.scheduled_tasks.pop(key(name), None) is not None
 
 
-def due_at(task: dict[str, Any]) -> dt.datetime:
-    hour, minute = (int(part) for part in str(task["start_time"]).split(":")[:2])
-    return dt.datetime.combine(dt.date.fromisoformat(str(task["start_date"])), dt.time(hour, minute))
+def due_at(task: ScheduledTask) -> dt.datetime:
+    hour, minute = (int(part) for part in task.start_time.split(":")[:2])
+    return dt.datetime.combine(dt.date.fromisoformat(task.start_date), dt.time(hour, minute))
 
 
-def execute(state: HostState, task: dict[str, Any], now: dt.datetime | None = None) -> set[str]:
+def execute(state: HostState, task: ScheduledTask, now: dt.datetime | None = None) -> set[str]:
     """Start one task now (a copy taken at /run time is fine: a started instance outlives its definition).
 
     A task that begins with a ping wait only becomes Running here; :func:`finish` runs the rest later.
@@ -74,70 +96,67 @@ def execute(state: HostState, task: dict[str, Any], now: dt.datetime | None = No
     ASSUMPTION: a task registered for another account without a stored password runs only while that user is
     logged on interactively, which never happens on a simulated host, so it does not run.
     """
-    if str(task["run_as"]).lower() not in SYSTEM_ACCOUNTS:
+    if task.run_as.lower() not in SYSTEM_ACCOUNTS:
         return set()
-    command = str(task["command"]).strip()
+    command = task.command.strip()
     program = command.split(None, 1)[0].strip('"').replace("/", "\\").rsplit("\\", 1)[-1].lower()
     wait = _WAIT.match(command) if program in ("cmd", "cmd.exe") else None
-    stored = find(state, str(task["name"]))
+    stored = find(state, task.name)
     if wait is not None and stored is not None:
         moment = now or dt.datetime.now()
-        stored["status"] = "Running"
-        stored["pending"] = wait.group("rest")
-        stored["wait_until"] = (moment + dt.timedelta(seconds=max(0, int(wait.group("count")) - 1))).isoformat()
+        stored.status = "Running"
+        stored.pending = wait.group("rest")
+        stored.wait_until = (moment + dt.timedelta(seconds=max(0, int(wait.group("count")) - 1))).isoformat()
         return set()
-    return _run(state, str(task["name"]), command, program in ("cmd", "cmd.exe"))
+    return _run(state, task.name, command, program in ("cmd", "cmd.exe"))
 
 
 def _run(state: HostState, name: str, command: str, through_cmd: bool) -> set[str]:
-    from winsim.wsman.commands import CommandResult, run_command, run_program
-
+    cmd = console.get()
     # Task Scheduler starts the program with its arguments; only cmd.exe knows `&`, `&&` and redirections.
-    result: CommandResult = run_command(state, None, command, []) if through_cmd else run_program(state, None, command)
+    result = cmd.run_command(state, None, command, []) if through_cmd else cmd.run_program(state, None, command)
     effects = set(result.effects)
     for follow in result.deferred:
         effects |= execute(state, follow)
     stored = find(state, name)
     if stored is not None:
-        stored["runs"] = int(stored["runs"]) + 1
-        stored["last_result"] = result.rc
-        stored["status"], stored["pending"], stored["wait_until"] = "Ready", None, None
+        stored.runs += 1
+        stored.last_result = result.rc
+        stored.status, stored.pending, stored.wait_until = "Ready", None, None
     return effects
 
 
 def finish(state: HostState, name: str) -> set[str]:
     """The wait of a Running task is over: run the rest of its line (which may delete the task)."""
     task = find(state, name)
-    if task is None or task.get("status") != "Running" or task.get("pending") is None:
+    if task is None or task.status != "Running" or task.pending is None:
         return set()
-    from winsim.wsman.commands import run_line
-
-    rest = str(task["pending"])
-    task["pending"] = None  # taken: a second finish does nothing
-    result = run_line(state, None, rest)
+    rest = task.pending
+    task.pending = None  # taken: a second finish does nothing
+    result = console.get().run_line(state, None, rest)
     effects = set(result.effects)
     for follow in result.deferred:
         effects |= execute(state, follow)
     stored = find(state, name)
     if stored is not None:
-        stored["runs"] = int(stored["runs"]) + 1
-        stored["last_result"] = result.rc
-        stored["status"], stored["wait_until"] = "Ready", None
+        stored.runs += 1
+        stored.last_result = result.rc
+        stored.status, stored.wait_until = "Ready", None
     return effects
 
 
 def end(state: HostState, name: str) -> bool:
     """`schtasks /end`: stop a Running task (its remaining commands never run); False when it was not running."""
     task = find(state, name)
-    if task is None or task.get("status") != "Running":
+    if task is None or task.status != "Running":
         return False
-    task["status"], task["pending"], task["wait_until"] = "Ready", None, None
-    task["last_result"] = 0x41306  # SCHED_S_TASK_TERMINATED
-    task["runs"] = int(task["runs"]) + 1  # it did run (a one-shot task that ran does not run again when due)
+    task.status, task.pending, task.wait_until = "Ready", None, None
+    task.last_result = 0x41306  # SCHED_S_TASK_TERMINATED
+    task.runs += 1  # it did run (a one-shot task that ran does not run again when due)
     return True
 
 
-def run_deferred(state: HostState, deferred: list[dict[str, Any]]) -> set[str]:
+def run_deferred(state: HostState, deferred: list[ScheduledTask]) -> set[str]:
     """Tasks started by `schtasks /run`, once the starting command has answered."""
     effects: set[str] = set()
     for task in deferred:
@@ -145,9 +164,9 @@ def run_deferred(state: HostState, deferred: list[dict[str, Any]]) -> set[str]:
     return effects
 
 
-def snapshot(state: HostState, name: str) -> dict[str, Any] | None:
+def snapshot(state: HostState, name: str) -> ScheduledTask | None:
     task = find(state, name)
-    return copy.deepcopy(task) if task is not None else None
+    return dataclasses.replace(task) if task is not None else None
 
 
 def run_due(state: HostState, now: dt.datetime | None = None, force: bool = False) -> set[str]:
@@ -155,11 +174,11 @@ def run_due(state: HostState, now: dt.datetime | None = None, force: bool = Fals
     moment = now or dt.datetime.now()
     effects: set[str] = set()
     for task in list(state.scheduled_tasks.values()):
-        if task.get("status") == "Running":
-            if force or dt.datetime.fromisoformat(str(task["wait_until"])) <= moment:
-                effects |= finish(state, str(task["name"]))
-        elif int(task["runs"]) == 0 and (force or due_at(task) <= moment):
-            effects |= execute(state, copy.deepcopy(task), moment)
+        if task.status == "Running":
+            if force or dt.datetime.fromisoformat(str(task.wait_until)) <= moment:
+                effects |= finish(state, task.name)
+        elif task.runs == 0 and (force or due_at(task) <= moment):
+            effects |= execute(state, dataclasses.replace(task), moment)
             if force:  # forced: the wait of a task that just started is over too
-                effects |= finish(state, str(task["name"]))
+                effects |= finish(state, task.name)
     return effects

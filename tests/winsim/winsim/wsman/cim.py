@@ -4,7 +4,8 @@
 
 """CIM over WS-Man: class table, instance rendering, Get / Put / Enumerate / method invocation.
 
-Classes live in `cim_*.py` modules; each registers a CimClass here.  Resource URIs are
+Classes live in `cim_*.py` modules; the table of served classes is built in one place (cim_classes.CIM_CLASSES)
+and handed to `items` and `handle`.  Resource URIs are
 `http://schemas.microsoft.com/wbem/wsman/1/wmi/<namespace path>/<Class>`.
 """
 
@@ -55,12 +56,7 @@ class CimClass:
     available: Callable[[HostState], bool] = lambda state: True
 
 
-CLASSES: dict[str, CimClass] = {}
-
-
-def register(cls: CimClass) -> CimClass:
-    CLASSES[cls.name.lower()] = cls
-    return cls
+ClassTable = dict[str, CimClass]  # lower-case class name -> class
 
 
 def split_uri(resource_uri: str) -> tuple[str, str] | None:
@@ -72,8 +68,8 @@ def split_uri(resource_uri: str) -> tuple[str, str] | None:
     return namespace.lower(), name
 
 
-def lookup(state: HostState, namespace: str, name: str) -> CimClass:
-    cls = CLASSES.get(name.lower())
+def lookup(classes: ClassTable, state: HostState, namespace: str, name: str) -> CimClass:
+    cls = classes.get(name.lower())
     if cls is None or namespace not in cls.namespaces or not cls.available(state):
         raise invalid_resource_uri()
     return cls
@@ -146,7 +142,9 @@ def _out_xml(cls: CimClass, namespace: str, method: str, output: Instance) -> st
     return f'<p:{method}_OUTPUT xmlns:p="{uri}">{body}</p:{method}_OUTPUT>'
 
 
-def items(state: HostState, req: Request, filt: tuple[str, object] | None) -> list[tuple[str, str]]:
+def items(
+    classes: ClassTable, state: HostState, req: Request, filt: tuple[str, object] | None
+) -> list[tuple[str, str]]:
     """Enumeration items for a WMI resource URI, filtered by WQL or selectors."""
     namespace, name = split_uri(req.resource_uri) or ("", "")
     query = None
@@ -163,7 +161,7 @@ def items(state: HostState, req: Request, filt: tuple[str, object] | None) -> li
             raise WsmanFault(2150858777, reason, "n:FilterDialectRequestedUnavailable")
     if name == "*":
         raise _cannot_process_filter("A class is needed.")
-    cls = lookup(state, namespace, name)
+    cls = lookup(classes, state, namespace, name)
     result = []
     for instance in cls.instances(state):
         if filt is not None and isinstance(filt[1], dict) and not _matches_selectors(instance, filt[1]):
@@ -186,10 +184,10 @@ def _cannot_process_filter(detail: str) -> WsmanFault:
     return WsmanFault(2150858778, reason, "n:CannotProcessFilter", message=f"{reason}{detail}")
 
 
-def handle(state: HostState, req: Request, ctx: RequestContext) -> Result:
+def handle(classes: ClassTable, state: HostState, req: Request, ctx: RequestContext) -> Result:
     """Get, Put and method invocation on a WMI resource URI."""
     namespace, name = split_uri(req.resource_uri) or ("", "")
-    cls = lookup(state, namespace, name)
+    cls = lookup(classes, state, namespace, name)
     if req.action == ACTION_GET:
         instance = find_instance(state, cls, req.selectors)
         return Result(ACTION_GET + "Response", render_instance(cls, namespace, instance))

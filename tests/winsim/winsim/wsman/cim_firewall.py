@@ -5,17 +5,18 @@
 """MSFT_NetFirewallRule and MSFT_NetAddressFilter (root/StandardCimv2, Server 2012 and later only).
 
 Both are views of the rule strings in the registry stores, so changes here show up in `reg query` and netsh.
-Rules from the Group Policy store refuse changes.  ASSUMPTION: with WS-Man AccessDenied (code 5); Windows'
-cmdlets rather report that the rule is not found in the PersistentStore — access denied is the clearer choice.
+Changes go through winsim.ops.firewall; a rule of the Group Policy store refuses with WS-Man AccessDenied (code 5).
 """
 
 from __future__ import annotations
 
-from winsim import firewall
+from collections.abc import Callable
+
+from winsim import firewall, ops
 from winsim.firewall import ALL_PROFILES, FirewallRule
 from winsim.state import HostState
-from winsim.wsman.cim import CimClass, Instance, MethodResult, Params, register
-from winsim.wsman.soap import access_denied, invalid_parameter
+from winsim.wsman.cim import CimClass, Instance, MethodResult, Params
+from winsim.wsman.soap import WsmanFault, access_denied, invalid_parameter
 
 PROFILE_BITS = {"Domain": 1, "Private": 2, "Public": 4}
 KEYS = ("CreationClassName", "PolicyRuleName", "SystemCreationClassName", "SystemName")
@@ -85,44 +86,59 @@ def _rules(state: HostState) -> list[FirewallRule]:
     return firewall.list_rules(state.registry)
 
 
-def _editable_rule(state: HostState, target: Instance | None) -> FirewallRule:
-    rule = firewall.get_rule(state.registry, str((target or {}).get("InstanceID", "")))
-    if rule is None:
-        raise invalid_parameter("The rule was not found.")
-    if rule.store == "gpo":
-        raise access_denied()
-    return rule
+def _fault(err: ops.OperationError) -> WsmanFault:
+    if isinstance(err, ops.AccessDenied):
+        return access_denied()
+    return invalid_parameter(str(err))  # "The rule was not found.", a bad address
+
+
+def _rule_id(target: Instance | None) -> str:
+    return str((target or {}).get("InstanceID", ""))
+
+
+def _update(
+    state: HostState,
+    target: Instance | None,
+    enabled: bool | None = None,
+    profiles: list[str] | None = None,
+    remote_addresses: list[str] | None = None,
+) -> None:
+    """Write the changes (none: only check that the rule may be changed)."""
+    try:
+        if enabled is None and profiles is None and remote_addresses is None:
+            ops.editable_rule(state, _rule_id(target))
+        else:
+            ops.update_firewall_rule(
+                state, _rule_id(target), enabled=enabled, profiles=profiles, remote_addresses=remote_addresses
+            )
+    except ops.OperationError as err:
+        raise _fault(err) from err
 
 
 def put_rule(state: HostState, target: Instance, params: Params) -> None:
-    rule = _editable_rule(state, target)
+    """Put of Enabled and Profiles (a bit mask); any other property must keep its value. Every property is checked
+    before the rule is written."""
+    _update(state, target)  # a missing or Group Policy rule refuses first
+    enabled: bool | None = None
+    profiles: list[str] | None = None
     for name, values in params.items():
         value = values[0] if values else ""
         if name == "Enabled":
             if value not in ("1", "2"):
                 raise invalid_parameter("Enabled must be 1 (True) or 2 (False).")
-            rule.enabled = value == "1"
+            enabled = value == "1"
         elif name in ("Profiles", "Profile"):
             if not value.isdigit() or int(value) > 7:
                 raise invalid_parameter("Profiles is a bit mask of Domain=1, Private=2, Public=4.")
-            rule.profiles = [p for p in ALL_PROFILES if int(value) & PROFILE_BITS[p]]
+            profiles = [p for p in ALL_PROFILES if int(value) & PROFILE_BITS[p]]
         elif str(target.get(name)) != value:
             raise invalid_parameter(f"The property {name} cannot be changed by the simulator.")
-    firewall.save_rule(state.registry, rule)
-
-
-# ASSUMPTION (UNVERIFIED): the wording of Windows' refusal of an address it cannot parse (the keyword list is the one
-# of Set-NetFirewallRule -RemoteAddress, https://learn.microsoft.com/en-us/powershell/module/netsecurity/set-netfirewallrule).
-BAD_ADDRESS = (
-    "The address is invalid. Addresses may be specified as IP addresses, ranges, or subnets. Also, the following "
-    "address keywords are allowed in certain places: " + ", ".join(firewall.ADDRESS_KEYWORDS) + ". Keywords can be "
-    "restricted to IPv4 or IPv6 by appending a 4 or a 6."
-)
+    _update(state, target, enabled=enabled, profiles=profiles)
 
 
 def remote_addresses(values: list[str]) -> list[str]:
-    """Validated RemoteAddress values, keywords in the cmdlet spelling ([] for Any); the store encoding of keywords
-    (RA4/RA6 or RA42/RA62) is the rule renderer's business."""
+    """RemoteAddress values as canonical entries, keywords in the cmdlet spelling ([] for Any); winsim.ops checks
+    each, and the store encoding of keywords (RA4/RA6 or RA42/RA62) is the rule renderer's business."""
     addresses = [v.strip() for v in values if v.strip()]
     if any(a.lower() in ("any", "*") for a in addresses):
         if len(addresses) > 1:
@@ -131,28 +147,25 @@ def remote_addresses(values: list[str]) -> list[str]:
     found: list[str] = []
     for address in addresses:
         entry = firewall.canonical_keyword(address)
-        if firewall.keyword_of(entry) is None and not firewall.valid_address(entry):
-            raise invalid_parameter(BAD_ADDRESS)
         if entry not in found:
             found.append(entry)
     return found
 
 
 def put_address(state: HostState, target: Instance, params: Params) -> None:
-    rule = _editable_rule(state, target)
+    _update(state, target)  # a missing or Group Policy rule refuses first
+    addresses: list[str] | None = None
     for name, values in params.items():
         if name == "RemoteAddress":
-            rule.replace_remote_addresses(remote_addresses(list(values)))
+            addresses = remote_addresses(list(values))
         elif name not in ("InstanceID", "CreationClassName", "Name", "SystemCreationClassName", "SystemName"):
             raise invalid_parameter(f"The property {name} cannot be changed by the simulator.")
-    firewall.save_rule(state.registry, rule)
+    _update(state, target, remote_addresses=addresses)
 
 
-def _toggle(enabled: bool):  # type: ignore[no-untyped-def]
+def _toggle(enabled: bool) -> Callable[[HostState, Instance | None, Params], MethodResult]:
     def method(state: HostState, target: Instance | None, params: Params) -> MethodResult:
-        rule = _editable_rule(state, target)
-        rule.enabled = enabled
-        firewall.save_rule(state.registry, rule)
+        _update(state, target, enabled=enabled)
         # Enable/Disable answer an empty *_OUTPUT although documented as uint32 (as seen by a public client tested
         # against real Windows: networkoptix/nx_system_tests os_access/_windows_networking.py)
         return {}, set()
@@ -160,24 +173,20 @@ def _toggle(enabled: bool):  # type: ignore[no-untyped-def]
     return method
 
 
-register(
-    CimClass(
-        "MSFT_NetFirewallRule",
-        ("root/standardcimv2",),
-        KEYS,
-        lambda state: [rule_instance(state, r) for r in _rules(state)],
-        put=put_rule,
-        methods={"Enable": _toggle(True), "Disable": _toggle(False)},
-        available=has_netsecurity,
-    )
+FIREWALL_RULE = CimClass(
+    "MSFT_NetFirewallRule",
+    ("root/standardcimv2",),
+    KEYS,
+    lambda state: [rule_instance(state, r) for r in _rules(state)],
+    put=put_rule,
+    methods={"Enable": _toggle(True), "Disable": _toggle(False)},
+    available=has_netsecurity,
 )
-register(
-    CimClass(
-        "MSFT_NetAddressFilter",
-        ("root/standardcimv2",),
-        ("CreationClassName", "Name", "SystemCreationClassName", "SystemName"),
-        lambda state: [address_instance(r) for r in _rules(state)],
-        put=put_address,
-        available=has_netsecurity,
-    )
+ADDRESS_FILTER = CimClass(
+    "MSFT_NetAddressFilter",
+    ("root/standardcimv2",),
+    ("CreationClassName", "Name", "SystemCreationClassName", "SystemName"),
+    lambda state: [address_instance(r) for r in _rules(state)],
+    put=put_address,
+    available=has_netsecurity,
 )

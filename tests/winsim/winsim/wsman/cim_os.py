@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from winsim.state import HostState
-from winsim.wsman.cim import CimClass, Instance, register
+from winsim.wsman.cim import CimClass, Instance
 
 
 def operating_system(state: HostState) -> list[Instance]:
@@ -55,5 +55,7 @@ def quick_fixes(state: HostState) -> list[Instance]:
     return result
 
 
-register(CimClass("Win32_OperatingSystem", ("root/cimv2",), ("Name",), operating_system))
-register(CimClass("Win32_QuickFixEngineering", ("root/cimv2",), ("HotFixID", "ServicePackInEffect"), quick_fixes))
+OPERATING_SYSTEM = CimClass("Win32_OperatingSystem", ("root/cimv2",), ("Name",), operating_system)
+QUICK_FIX_ENGINEERING = CimClass(
+    "Win32_QuickFixEngineering", ("root/cimv2",), ("HotFixID", "ServicePackInEffect"), quick_fixes
+)

@@ -2,15 +2,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""StdRegProv: static registry methods over the same Registry the reg.exe simulation uses."""
+"""StdRegProv: static registry methods over the same Registry the reg.exe simulation uses; changes through
+winsim.ops, whose refusals become the method's ReturnValue."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from winsim.registry import HDEFKEY_HKLM, HKLM, RegistryError
+from winsim import ops
+from winsim.registry import HDEFKEY_HKLM, HKLM, RegData
 from winsim.state import HostState
-from winsim.wsman.cim import CimClass, Instance, MethodResult, Params, register
+from winsim.wsman.cim import CimClass, Instance, MethodResult, Params
 
 OK, NOT_FOUND, ACCESS_DENIED = 0, 2, 5
 TYPE_MISMATCH = 2147749893  # WBEM_E_TYPE_MISMATCH
@@ -46,18 +48,25 @@ def _getter(reg_types: tuple[str, ...], out: str, convert: Callable[[object], ob
     return method
 
 
-def _setter(reg_type: str, param: str, convert: Callable[[list[str]], object]) -> Callable[..., MethodResult]:
+def _returned(err: ops.OperationError) -> MethodResult:
+    return {"ReturnValue": ACCESS_DENIED if isinstance(err, ops.AccessDenied) else NOT_FOUND}, set()
+
+
+def _setter(reg_type: str, param: str, convert: Callable[[list[str]], RegData]) -> Callable[..., MethodResult]:
     def method(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
         key = _key(params)
         if key is None:
             return {"ReturnValue": ACCESS_DENIED}, set()
         if not state.registry.key_exists(key):
-            return {"ReturnValue": NOT_FOUND}, set()  # Set*Value does not create keys
+            return {"ReturnValue": NOT_FOUND}, set()  # before the data is looked at
         try:
             data = convert(params.get(param, []))
         except ValueError:
             return {"ReturnValue": INVALID_PARAMETER}, set()
-        state.registry.set_value(key, _one(params, "sValueName"), reg_type, data)  # type: ignore[arg-type]
+        try:
+            ops.write_value(state, key, _one(params, "sValueName"), reg_type, data, create_key=False)
+        except ops.OperationError as err:
+            return _returned(err)
         return {"ReturnValue": OK}, set()
 
     return method
@@ -67,28 +76,26 @@ def create_key(state: HostState, _instance: Instance | None, params: Params) -> 
     key = _key(params)
     if key is None:
         return {"ReturnValue": ACCESS_DENIED}, set()
-    state.registry.create_key(key)
+    ops.create_key(state, key)
     return {"ReturnValue": OK}, set()
 
 
 def delete_key(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
     key = _key(params)
-    if key is None or key == HKLM:
+    if key is None:
         return {"ReturnValue": ACCESS_DENIED}, set()
-    if not state.registry.key_exists(key):
-        return {"ReturnValue": NOT_FOUND}, set()
-    if state.registry.subkeys(key):
-        return {"ReturnValue": ACCESS_DENIED}, set()  # RegDeleteKey refuses keys with subkeys
-    state.registry.delete_key(key)
+    try:
+        ops.delete_key(state, key)
+    except ops.OperationError as err:
+        return _returned(err)
     return {"ReturnValue": OK}, set()
 
 
 def delete_value(state: HostState, _instance: Instance | None, params: Params) -> MethodResult:
-    key = _key(params)
     try:
-        state.registry.delete_value(key or "", _one(params, "sValueName"))
-    except RegistryError:
-        return {"ReturnValue": NOT_FOUND}, set()
+        ops.delete_value(state, _key(params) or "", _one(params, "sValueName"))
+    except ops.OperationError as err:
+        return _returned(err)
     return {"ReturnValue": OK}, set()
 
 
@@ -119,29 +126,27 @@ def _bytes(data: object) -> list[int]:
     return list(data) if isinstance(data, bytes) else []
 
 
-STD_REG_PROV = register(
-    CimClass(
-        name="StdRegProv",
-        namespaces=("root/default", "root/cimv2"),
-        keys=(),
-        instances=lambda state: [],
-        methods={
-            "GetDWORDValue": _getter(("REG_DWORD",), "uValue", int),  # type: ignore[arg-type]
-            "GetQWORDValue": _getter(("REG_QWORD",), "uValue", int),  # type: ignore[arg-type]
-            "GetStringValue": _getter(("REG_SZ",), "sValue", str),
-            "GetExpandedStringValue": _getter(("REG_EXPAND_SZ",), "sValue", str),
-            "GetMultiStringValue": _getter(("REG_MULTI_SZ",), "sValue", list),  # type: ignore[arg-type]
-            "GetBinaryValue": _getter(("REG_BINARY",), "uValue", _bytes),
-            "SetDWORDValue": _setter("REG_DWORD", "uValue", lambda v: int(v[0]) if v else 0),
-            "SetQWORDValue": _setter("REG_QWORD", "uValue", lambda v: int(v[0]) if v else 0),
-            "SetStringValue": _setter("REG_SZ", "sValue", lambda v: v[0] if v else ""),
-            "SetExpandedStringValue": _setter("REG_EXPAND_SZ", "sValue", lambda v: v[0] if v else ""),
-            "SetMultiStringValue": _setter("REG_MULTI_SZ", "sValue", list),
-            "CreateKey": create_key,
-            "DeleteKey": delete_key,
-            "DeleteValue": delete_value,
-            "EnumKey": enum_key,
-            "EnumValues": enum_values,
-        },
-    )
+STD_REG_PROV = CimClass(
+    name="StdRegProv",
+    namespaces=("root/default", "root/cimv2"),
+    keys=(),
+    instances=lambda state: [],
+    methods={
+        "GetDWORDValue": _getter(("REG_DWORD",), "uValue", int),  # type: ignore[arg-type]
+        "GetQWORDValue": _getter(("REG_QWORD",), "uValue", int),  # type: ignore[arg-type]
+        "GetStringValue": _getter(("REG_SZ",), "sValue", str),
+        "GetExpandedStringValue": _getter(("REG_EXPAND_SZ",), "sValue", str),
+        "GetMultiStringValue": _getter(("REG_MULTI_SZ",), "sValue", list),  # type: ignore[arg-type]
+        "GetBinaryValue": _getter(("REG_BINARY",), "uValue", _bytes),
+        "SetDWORDValue": _setter("REG_DWORD", "uValue", lambda v: int(v[0]) if v else 0),
+        "SetQWORDValue": _setter("REG_QWORD", "uValue", lambda v: int(v[0]) if v else 0),
+        "SetStringValue": _setter("REG_SZ", "sValue", lambda v: v[0] if v else ""),
+        "SetExpandedStringValue": _setter("REG_EXPAND_SZ", "sValue", lambda v: v[0] if v else ""),
+        "SetMultiStringValue": _setter("REG_MULTI_SZ", "sValue", list),
+        "CreateKey": create_key,
+        "DeleteKey": delete_key,
+        "DeleteValue": delete_value,
+        "EnumKey": enum_key,
+        "EnumValues": enum_values,
+    },
 )

@@ -2,18 +2,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Win32_Service: start mode in the registry, run state in HostState.service_status."""
+"""Win32_Service: start mode in the registry, run state in HostState.service_status; changes through winsim.ops,
+whose Service Control Manager refusals become the method's ReturnValue."""
 
 from __future__ import annotations
 
-from winsim import rules
+from winsim import ops
 from winsim.state import SERVICES, HostState
-from winsim.wsman.cim import CimClass, Instance, MethodResult, Params, register
+from winsim.wsman.cim import CimClass, Instance, MethodResult, Params
 
 # Win32_Service method return values (Win32 docs)
 SUCCESS, ACCESS_DENIED_CONTROL, ALREADY_RUNNING, SERVICE_DISABLED, INVALID_PARAMETER = 0, 5, 10, 14, 21
 WMI_START_MODES = {"Auto": "Auto", "Manual": "Manual", "Disabled": "Disabled"}
 CHANGE_MODES = {"automatic": "Auto", "auto": "Auto", "manual": "Manual", "disabled": "Disabled"}
+# ServiceNotActive: "the service cannot accept control messages"
+RETURN_VALUES = {ops.ServiceAlreadyRunning: ALREADY_RUNNING, ops.ServiceDisabled: SERVICE_DISABLED}
 
 
 def service_instance(state: HostState, name: str) -> Instance:
@@ -61,49 +64,38 @@ def change_start_mode(state: HostState, target: Instance | None, params: Params)
     mode = CHANGE_MODES.get(next(iter(params.get("StartMode") or [""]), "").lower())
     if target is None or mode is None:
         return {"ReturnValue": INVALID_PARAMETER}, set()
-    state.set_service_start_mode(str(target["Name"]), mode)
+    ops.set_start_mode(state, str(target["Name"]), mode)
     return {"ReturnValue": SUCCESS}, set()
 
 
-def start_service(state: HostState, target: Instance | None, params: Params) -> MethodResult:
+def _control(state: HostState, target: Instance | None, start: bool) -> MethodResult:
     if target is None:
         return {"ReturnValue": INVALID_PARAMETER}, set()
     name = str(target["Name"])
-    if state.service_status[name] == "Running":
-        return {"ReturnValue": ALREADY_RUNNING}, set()
-    if state.service_start_mode(name)[0] == "Disabled":
-        return {"ReturnValue": SERVICE_DISABLED}, set()
-    if name.lower() == "winrm":
-        rules.start_winrm(state)  # reads the WinRM policy now
-        return {"ReturnValue": SUCCESS}, {"restart_winrm"}
-    state.service_status[name] = "Running"
-    return {"ReturnValue": SUCCESS}, set()
+    try:
+        effects = ops.start_service(state, name) if start else ops.stop_service(state, name)
+    except ops.ServiceError as err:
+        return {"ReturnValue": RETURN_VALUES.get(type(err), ACCESS_DENIED_CONTROL)}, set()
+    return {"ReturnValue": SUCCESS}, effects
+
+
+def start_service(state: HostState, target: Instance | None, params: Params) -> MethodResult:
+    return _control(state, target, start=True)
 
 
 def stop_service(state: HostState, target: Instance | None, params: Params) -> MethodResult:
     """Stopping WinRM over WinRM answers first, then the service is gone (effect restart_winrm)."""
-    if target is None:
-        return {"ReturnValue": INVALID_PARAMETER}, set()
-    name = str(target["Name"])
-    if state.service_status[name] != "Running":
-        return {"ReturnValue": ACCESS_DENIED_CONTROL}, set()  # "service cannot accept control messages"
-    if name.lower() == "winrm":
-        rules.stop_winrm(state)
-        return {"ReturnValue": SUCCESS}, {"restart_winrm"}
-    state.service_status[name] = "Stopped"
-    return {"ReturnValue": SUCCESS}, set()
+    return _control(state, target, start=False)
 
 
-register(
-    CimClass(
-        "Win32_Service",
-        ("root/cimv2",),
-        ("Name",),
-        services,
-        methods={
-            "ChangeStartMode": change_start_mode,
-            "StartService": start_service,
-            "StopService": stop_service,
-        },
-    )
+WIN32_SERVICE = CimClass(
+    "Win32_Service",
+    ("root/cimv2",),
+    ("Name",),
+    services,
+    methods={
+        "ChangeStartMode": change_start_mode,
+        "StartService": start_service,
+        "StopService": stop_service,
+    },
 )

@@ -2,16 +2,19 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""WS-Transfer on winrm/config (root, service, service/auth, client, client/auth, winrs) and the listener resource."""
+"""WS-Transfer on winrm/config (root, service, service/auth, client, client/auth, winrs) and the listener resource.
+
+The wire side only: bodies are parsed and rendered here, the changes and Windows' rules for them are in winsim.ops,
+whose refusals fault_of turns into WS-Man faults."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
 
-from winsim import rules
+from winsim import ops, rules
 from winsim.contract import RequestContext
-from winsim.state import HostState, Listener
+from winsim.ops.winrm_config import service_value
+from winsim.state import ConfigTree, HostState, Listener
 from winsim.wsman.soap import (
     ACTION_CREATE,
     ACTION_DELETE,
@@ -51,21 +54,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "client/auth": ("Client", "Auth"),
     "winrs": ("Winrs",),
 }
-# ASSUMPTION: these 3.0 settings are read-only (WinRM 3.0 shows them as fixed); Put of them faults.
-READ_ONLY = {("MaxProviderRequests",), ("Service", "MaxConcurrentOperations"), ("Winrs", "MaxShellRunTime")}
-BOOLEAN_NAMES = {
-    "AllowUnencrypted",
-    "Basic",
-    "Digest",
-    "Kerberos",
-    "Negotiate",
-    "Certificate",
-    "CredSSP",
-    "EnableCompatibilityHttpListener",
-    "EnableCompatibilityHttpsListener",
-    "AllowRemoteAccess",
-    "AllowRemoteShellAccess",
-}
 
 
 def gpo_fault(setting: str) -> WsmanFault:
@@ -80,17 +68,6 @@ def gpo_fault(setting: str) -> WsmanFault:
     )
 
 
-def service_value(state: HostState, path: str) -> tuple[str, bool]:
-    """(effective text, set by Group Policy) of a winrm/config/service element. With "Allow remote server
-    management through WinRM" (AllowAutoConfig) in force, AllowRemoteAccess is set by that policy like the filters:
-    a published `winrm get winrm/config` of such a host shows `AllowRemoteAccess = true [Source="GPO"]` next to
-    `IPv4Filter = * [Source="GPO"]` (the post "Windows Remote Management", PowerShell category). The service
-    reads the policy when it starts (rules.service_policy), so this follows the same snapshot as the filters."""
-    if path == "AllowRemoteAccess" and rules.service_policy(state).get("AllowAutoConfig") == 1:
-        return "true", True
-    return rules.service_element(state, path)
-
-
 def section_for(resource_uri: str) -> tuple[str, ...] | None:
     uri = resource_uri.rstrip("/")
     if uri.lower() == CONFIG:
@@ -101,7 +78,32 @@ def section_for(resource_uri: str) -> tuple[str, ...] | None:
     return SECTIONS.get(uri[len(prefix) :].lower())
 
 
-def _render_tree(state: HostState, node: dict[str, Any], path: tuple[str, ...]) -> str:
+def fault_of(err: ops.OperationError) -> WsmanFault:
+    """The WS-Man fault Windows answers for a refused listener or config change."""
+    if isinstance(err, ops.NotFound):
+        return resource_not_found()
+    if isinstance(err, ops.AlreadyExists):
+        return already_exists()
+    if isinstance(err, ops.GpoControlled):
+        return gpo_fault(err.setting)
+    if isinstance(err, ops.InvalidTransport):
+        return invalid_selectors()
+    if isinstance(err, ops.InvalidListenerAddress):
+        reason = (
+            "The listener address specified is invalid. The address can be specified in one of the "
+            "following formats: *, IP:<ip_address>, MAC:<mac_address>. "
+        )
+        return WsmanFault(2150858889, reason, "w:InvalidParameter")
+    if isinstance(err, ops.CertificateNotFound):
+        # ERROR_WSMAN_CERT_NOT_FOUND (0x80338082)
+        reason = "The WS-Management service cannot find the certificate that was requested. "
+        return WsmanFault(2150858882, reason, "w:InvalidParameter")
+    if isinstance(err, ops.UnknownSetting):
+        return schema_error(str(err))
+    return invalid_parameter(str(err))  # InvalidValue, ReadOnlySetting
+
+
+def _render_tree(state: HostState, node: ConfigTree, path: tuple[str, ...]) -> str:
     out = []
     for name, value in node.items():
         sub = (*path, name)
@@ -118,9 +120,7 @@ def _render_tree(state: HostState, node: dict[str, Any], path: tuple[str, ...]) 
 
 def render_section(state: HostState, path: tuple[str, ...]) -> str:
     """The element Get returns for a config section, in the section's own `cfg` namespace."""
-    node: dict[str, Any] = state.winrm
-    for part in path:
-        node = node[part]
+    node = state.winrm_section(*path)
     uri = CONFIG + "".join("/" + p.lower() for p in path)
     root = path[-1] if path else "Config"
     return f'<cfg:{root} xmlns:cfg="{uri}">{_render_tree(state, node, path)}</cfg:{root}>'
@@ -142,26 +142,10 @@ def put_section(state: HostState, path: tuple[str, ...], payload: ET.Element | N
     expected = path[-1] if path else "Config"
     if payload is None or local_name(payload) != expected:
         raise schema_error(f"The request body must be a {expected} element.")
-    changes = _leaves(payload, path)
-    for full, value in changes:
-        node: Any = state.winrm
-        for part in full:
-            if not isinstance(node, dict) or part not in node:
-                raise schema_error(f"The setting {'/'.join(full)} is not valid for this resource.")
-            node = node[part]
-        if isinstance(node, dict):
-            raise schema_error(f"The setting {'/'.join(full)} is not valid for this resource.")
-        if full in READ_ONLY and state.wsman_stack == "3.0":
-            raise invalid_parameter(f"The setting {full[-1]} is read-only.")
-        if full[-1] in BOOLEAN_NAMES and value.lower() not in ("true", "false"):
-            raise invalid_parameter(f"The value {value} is not valid for {full[-1]}.")
-        if full[0] == "Service" and service_value(state, "/".join(full[1:]))[1]:
-            raise gpo_fault(full[-1])
-    for full, value in changes:
-        node = state.winrm
-        for part in full[:-1]:
-            node = node[part]
-        node[full[-1]] = value.lower() if full[-1] in BOOLEAN_NAMES else value
+    try:
+        ops.set_winrm_config(state, _leaves(payload, path))
+    except ops.OperationError as err:
+        raise fault_of(err) from err
 
 
 def handle_config(state: HostState, req: Request, ctx: RequestContext) -> Result:
@@ -212,17 +196,6 @@ def _selected(req: Request) -> tuple[str, str]:
     return address, transport.upper()
 
 
-def _find(state: HostState, address: str, transport: str) -> Listener | None:
-    return next(
-        (
-            x
-            for x in rules.effective_listeners(state)
-            if x.address.lower() == address.lower() and x.transport.upper() == transport
-        ),
-        None,
-    )
-
-
 def _listener_fields(payload: ET.Element | None) -> dict[str, str]:
     if payload is None:
         return {}
@@ -239,81 +212,32 @@ def _listener_fields(payload: ET.Element | None) -> dict[str, str]:
     return values
 
 
-def _apply_fields(state: HostState, listener: Listener, values: dict[str, str]) -> None:
-    if "Port" in values:
-        if not values["Port"].isdigit() or not 0 < int(values["Port"]) < 65536:
-            raise invalid_parameter(f"The port {values['Port']} is not valid.")
-        listener.port = int(values["Port"])
-    if "Hostname" in values:
-        listener.hostname = values["Hostname"]
-    if "Enabled" in values:
-        if values["Enabled"].lower() not in ("true", "false"):
-            raise invalid_parameter("Enabled must be true or false.")
-        listener.enabled = values["Enabled"].lower() == "true"
-    if "URLPrefix" in values:
-        listener.url_prefix = values["URLPrefix"]
-    if "CertificateThumbprint" in values:
-        listener.certificate_thumbprint = values["CertificateThumbprint"].replace(" ", "").upper()
-    if listener.transport == "HTTPS":
-        _check_https(state, listener)
-
-
-def _check_https(state: HostState, listener: Listener) -> None:
-    if not listener.hostname:
-        raise invalid_parameter("An HTTPS listener needs a Hostname.")
-    cert = next((c for c in state.certificates if c.thumbprint.upper() == listener.certificate_thumbprint), None)
-    if cert is None:
-        # ERROR_WSMAN_CERT_NOT_FOUND (0x80338082)
-        reason = "The WS-Management service cannot find the certificate that was requested. "
-        raise WsmanFault(2150858882, reason, "w:InvalidParameter")
-    cn = cert.subject.split("CN=", 1)[-1].split(",")[0].strip()
-    if cn.lower() != listener.hostname.lower():
-        raise invalid_parameter("The certificate CN and the hostname that were provided do not match. ")
+def _found(state: HostState, req: Request) -> Listener:
+    listener = ops.find_listener(state, *_selected(req))
+    if listener is None:
+        raise resource_not_found()
+    return listener
 
 
 def handle_listener(state: HostState, req: Request, ctx: RequestContext) -> Result:
-    if req.action == ACTION_GET:
-        listener = _find(state, *_selected(req))
-        if listener is None:
-            raise resource_not_found()
-        return Result(ACTION_GET + "Response", render_listener(state, listener, ctx.host_address))
-    if req.action == ACTION_PUT:
-        listener = _find(state, *_selected(req))
-        if listener is None:
-            raise resource_not_found()
-        if listener.source == "GPO":
-            raise gpo_fault("Listener")
-        values = _listener_fields(req.payload())
-        updated = Listener(**vars(listener))
-        _apply_fields(state, updated, values)
-        state.listeners[state.listeners.index(listener)] = updated
-        return Result(
-            ACTION_PUT + "Response", render_listener(state, updated, ctx.host_address), effects={"restart_winrm"}
-        )
-    if req.action == ACTION_CREATE:
-        address, transport = _selected(req)
-        if transport not in ("HTTP", "HTTPS"):
-            raise invalid_selectors()
-        if address != "*" and not address.upper().startswith(("IP:", "MAC:")):
-            reason = (
-                "The listener address specified is invalid. The address can be specified in one of the "
-                "following formats: *, IP:<ip_address>, MAC:<mac_address>. "
-            )
-            raise WsmanFault(2150858889, reason, "w:InvalidParameter")
-        if _find(state, address, transport) is not None:
-            raise already_exists()
-        default_port = state.winrm["Service"]["DefaultPorts"][transport]
-        listener = Listener(address=address, transport=transport, port=int(default_port))
-        _apply_fields(state, listener, _listener_fields(req.payload()))
-        state.listeners.append(listener)
-        body = f"<x:ResourceCreated>{listener_epr(listener, endpoint_address(ctx))}</x:ResourceCreated>"
-        return Result(ACTION_CREATE + "Response", body, effects={"restart_winrm"})
-    if req.action == ACTION_DELETE:
-        listener = _find(state, *_selected(req))
-        if listener is None:
-            raise resource_not_found()
-        if listener.source == "GPO":
-            raise gpo_fault("Listener")
-        state.listeners.remove(listener)
-        return Result(ACTION_DELETE + "Response", "", prefixes=("w", "p"), effects={"restart_winrm"})
+    effects = set(ops.LISTENER_EFFECTS)
+    try:
+        if req.action == ACTION_GET:
+            return Result(ACTION_GET + "Response", render_listener(state, _found(state, req), ctx.host_address))
+        if req.action == ACTION_PUT:
+            address, transport = _selected(req)
+            ops.changeable_listener(state, address, transport)  # refused before its body is read
+            updated = ops.set_listener(state, address, transport, _listener_fields(req.payload()))
+            return Result(ACTION_PUT + "Response", render_listener(state, updated, ctx.host_address), effects=effects)
+        if req.action == ACTION_CREATE:
+            address, transport = _selected(req)
+            ops.check_new_listener(state, address, transport)  # refused before its body is read
+            listener = ops.create_listener(state, address, transport, _listener_fields(req.payload()))
+            body = f"<x:ResourceCreated>{listener_epr(listener, endpoint_address(ctx))}</x:ResourceCreated>"
+            return Result(ACTION_CREATE + "Response", body, effects=effects)
+        if req.action == ACTION_DELETE:
+            ops.delete_listener(state, *_selected(req))
+            return Result(ACTION_DELETE + "Response", "", prefixes=("w", "p"), effects=effects)
+    except ops.OperationError as err:
+        raise fault_of(err) from err
     raise action_not_supported()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from winsim.contract import RequestContext, SoapReply
 from winsim.state import HostState
-from winsim.wsman import cim, cim_firewall, cim_os, cim_registry, cim_service, config, enumeration, identify, winrs
+from winsim.wsman import cim, config, enumeration, identify, winrs
+from winsim.wsman.cim_classes import CIM_CLASSES
 from winsim.wsman.soap import (
     ACTION_ENUMERATE,
     ACTION_PULL,
@@ -22,7 +23,6 @@ from winsim.wsman.soap import (
     parse_request,
 )
 
-CLASS_MODULES = (cim_firewall, cim_os, cim_registry, cim_service)  # importing them registers their classes
 handle_identify = identify.handle_identify
 
 
@@ -48,8 +48,9 @@ def route(state: HostState, req: Request, ctx: RequestContext) -> Result:
         return config.handle_config(state, req, ctx)
     if cim.split_uri(req.resource_uri) is not None:
         if req.action == ACTION_ENUMERATE:
-            return enumeration.enumerate_items(state, req, cim.items(state, req, enumeration.filter_of(req)))
-        return cim.handle(state, req, ctx)
+            items = cim.items(CIM_CLASSES, state, req, enumeration.filter_of(req))
+            return enumeration.enumerate_items(state, req, items)
+        return cim.handle(CIM_CLASSES, state, req, ctx)
     raise invalid_resource_uri()
 
 

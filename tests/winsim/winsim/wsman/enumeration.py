@@ -20,6 +20,7 @@ from winsim.wsman.soap import (
 )
 
 Item = tuple[str, str]  # (object XML, EPR inner XML)
+EnumerationContext = tuple[list[Item], str]  # the items not pulled yet, and the enumeration mode
 
 
 def _invalid_context() -> WsmanFault:

@@ -15,10 +15,10 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
-from winsim import tasks
+from winsim import console, tasks
+from winsim.console import OEM_CODEPAGE, SHELL_CODEPAGE, CommandResult
 from winsim.contract import RequestContext
 from winsim.state import HostState
-from winsim.wsman.commands import CommandResult, run_command, winrm
 from winsim.wsman.soap import (
     ACTION_CREATE,
     ACTION_DELETE,
@@ -54,7 +54,7 @@ class Shell:
     commands: dict[str, CommandResult] = field(default_factory=dict)
     # WINRS_CODEPAGE of the Create (MS-WSMV 2.2.4.37 lists it among the shell options); without one the console's
     # OEM code page, 437 on an en-US host. Output is encoded in it.
-    codepage: str = winrm.OEM_CODEPAGE
+    codepage: str = OEM_CODEPAGE
 
 
 def encoding_of(codepage: str) -> str:
@@ -151,7 +151,7 @@ def create(state: HostState, req: Request, ctx: RequestContext) -> Result:
     payload = req.payload()
     if payload is None or local_name(payload) != "Shell":
         raise _parameter_incorrect()
-    idle_ms = int(state.winrm["Winrs"]["IdleTimeout"])
+    idle_ms = int(state.winrm_text("Winrs", "IdleTimeout"))
     shell = Shell(
         shell_id=new_uuid(),
         owner=_owner(ctx, state),
@@ -161,7 +161,7 @@ def create(state: HostState, req: Request, ctx: RequestContext) -> Result:
         output_streams=payload.findtext(q("rsp", "OutputStreams")) or "stdout stderr",
         working_directory=payload.findtext(q("rsp", "WorkingDirectory")) or "",
         environment=[(v.get("Name", ""), v.text or "") for v in payload.iter(q("rsp", "Variable"))],
-        codepage=(req.options.get("WINRS_CODEPAGE") or winrm.OEM_CODEPAGE).strip(),
+        codepage=(req.options.get("WINRS_CODEPAGE") or OEM_CODEPAGE).strip(),
     )
     state.runtime.shells[shell.shell_id] = shell
     created = (
@@ -183,11 +183,11 @@ def command(state: HostState, req: Request, ctx: RequestContext) -> Result:
     skip_cmd = req.options.get("WINRS_SKIP_CMD_SHELL", "False").lower() == "true"
     if skip_cmd and "\\" not in program and "/" not in program and program.lower() not in ("cmd", "cmd.exe"):
         raise _file_not_found()  # without cmd.exe there is no PATH search (as in the 2008 R2 recording)
-    token = winrm.SHELL_CODEPAGE.set(shell.codepage)  # what winrm.cmd sees of the shell it runs in
+    token = SHELL_CODEPAGE.set(shell.codepage)  # what winrm.cmd sees of the shell it runs in
     try:
-        result = run_command(state, ctx, program, arguments)
+        result = console.get().run_command(state, ctx, program, arguments)
     finally:
-        winrm.SHELL_CODEPAGE.reset(token)
+        SHELL_CODEPAGE.reset(token)
     command_id = new_uuid()
     shell.commands[command_id] = result
     body = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"

@@ -32,38 +32,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from winsim.console import SHELL_TERMINATED as SHELL_TERMINATED  # the tools' effect names and result type live in
+from winsim.console import CommandResult  # winsim.console, the model's seam to this interpreter
 from winsim.contract import RequestContext
 from winsim.state import HostState
 
-# A command that ends the process running the chain (stopping WinRM from inside a WinRS shell): the rest of the
-# command line never runs.  An extra effect name the transport ignores.
-SHELL_TERMINATED = "shell_terminated"
 SYNTAX_ERROR = "The syntax of the command is incorrect.\r\n"
 PATH_NOT_FOUND = "The system cannot find the path specified.\r\n"
 FILE_NOT_FOUND = "The system cannot find the file specified.\r\n"
 BLANKS = " \t"
-
-
-@dataclass
-class CommandResult:
-    stdout: str = ""
-    stderr: str = ""
-    rc: int = 0
-    effects: set[str] = field(default_factory=set)
-    # scheduled tasks (copies taken by `schtasks /run`) to start once this command's output has been delivered
-    deferred: list[dict[str, Any]] = field(default_factory=list)
-
-    def absorb(self, result: CommandResult) -> bool:
-        """Append one command's outcome, as cmd.exe does for a chain; False when the shell was terminated."""
-        self.stdout += result.stdout
-        self.stderr += result.stderr
-        self.rc = result.rc
-        self.effects |= result.effects
-        self.deferred += result.deferred
-        return SHELL_TERMINATED not in result.effects
 
 
 @dataclass

@@ -10,7 +10,7 @@ SYSTEM scheduled task, `net stop winrm & net start winrm` restarts the service, 
 
 from __future__ import annotations
 
-from winsim import rules
+from winsim import ops
 from winsim.state import HostState
 from winsim.wsman.commands import SHELL_TERMINATED, CommandResult, Invocation
 
@@ -28,23 +28,18 @@ def find(state: HostState, name: str) -> str | None:
 
 
 def start(inv: Invocation, service: str) -> CommandResult:
-    state = inv.state
-    display = state.service_display_name(service)
-    if state.service_status[service] == "Running":
+    display = inv.state.service_display_name(service)
+    try:
+        effects = ops.start_service(inv.state, service)
+    except ops.ServiceAlreadyRunning:
         return _help(2182, "The requested service has already been started.")
-    if state.service_start_mode(service)[0] == "Disabled":
+    except ops.ServiceDisabled:
         return CommandResult(
             stderr="System error 1058 has occurred.\r\n\r\nThe service cannot be started, either "
             "because it is disabled or because it has no enabled devices associated with "
             "it.\r\n\r\n",
             rc=2,
         )
-    effects: set[str] = set()
-    if service.lower() == "winrm":
-        rules.start_winrm(state)
-        effects.add("restart_winrm")
-    else:
-        state.service_status[service] = "Running"
     return CommandResult(
         stdout=f"The {display} service is starting.\r\nThe {display} service was started successfully.\r\n\r\n",
         effects=effects,
@@ -52,18 +47,13 @@ def start(inv: Invocation, service: str) -> CommandResult:
 
 
 def stop(inv: Invocation, service: str) -> CommandResult:
-    state = inv.state
-    display = state.service_display_name(service)
-    if state.service_status[service] != "Running":
+    display = inv.state.service_display_name(service)
+    try:
+        effects = ops.stop_service(inv.state, service)
+    except ops.ServiceNotActive:
         return _help(3521, f"The {display} service is not started.")
-    effects: set[str] = set()
-    if service.lower() == "winrm":
-        rules.stop_winrm(state)
-        effects.add("restart_winrm")
-        if inv.ctx is not None:  # the WinRS shell running this dies with the service
-            effects.add(SHELL_TERMINATED)
-    else:
-        state.service_status[service] = "Stopped"
+    if ops.RESTART_WINRM in effects and inv.ctx is not None:  # the WinRS shell running this dies with the service
+        effects.add(SHELL_TERMINATED)
     return CommandResult(
         stdout=f"The {display} service is stopping.\r\nThe {display} service was stopped successfully.\r\n\r\n",
         effects=effects,

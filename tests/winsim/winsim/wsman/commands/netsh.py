@@ -5,12 +5,13 @@
 """`netsh advfirewall firewall show rule | set rule` (English display names, local store only for changes).
 
 Rules from the Group Policy store are shown but never changed: netsh edits the local policy store, and the
-GPO copy is what Windows enforces (our choice, consistent with the CIM and registry views).
+GPO copy is what Windows enforces (our choice, consistent with the CIM and registry views). Changes go through
+winsim.ops.firewall.
 """
 
 from __future__ import annotations
 
-from winsim import firewall
+from winsim import firewall, ops
 from winsim.firewall import FirewallRule
 from winsim.wsman.commands import CommandResult, Invocation
 
@@ -136,13 +137,17 @@ def run(inv: Invocation) -> CommandResult:
         addresses = _remote_ips(inv, new["remoteip"]) if "remoteip" in new else None
         if isinstance(addresses, CommandResult):
             return addresses
+        stored = None
+        if profiles is not None:
+            stored = [] if profiles == set(ALL_PROFILES) else [p for p in ALL_PROFILES if p in profiles]
         for rule in matches:
-            if enable:
-                rule.enabled = enable == "yes"
-            if profiles is not None:
-                rule.profiles = [] if profiles == set(ALL_PROFILES) else [p for p in ALL_PROFILES if p in profiles]
-            if addresses is not None:
-                rule.replace_remote_addresses(addresses)
-            firewall.save_rule(inv.state.registry, rule)
+            ops.update_firewall_rule(
+                inv.state,
+                rule.rule_id,
+                store="local",
+                enabled=(enable == "yes") if enable else None,
+                profiles=stored,
+                remote_addresses=addresses,
+            )
         return CommandResult(stdout=f"\r\nUpdated {len(matches)} rule(s).\r\nOk.\r\n\r\n")
     return CommandResult(stdout="The following command was not found: " + " ".join(inv.args) + ".\r\n", rc=1)

@@ -7,8 +7,8 @@ single values (what a rollback script needs)."""
 
 from __future__ import annotations
 
-from winsim import locales
-from winsim.registry import RegistryError, RegValue, normalize_path
+from winsim import locales, ops
+from winsim.registry import RegData, RegistryError, RegValue, normalize_path
 from winsim.wsman.commands import CommandResult, Invocation
 
 INVALID = 'ERROR: Invalid syntax.\r\nType "REG QUERY /?" for usage.\r\n'
@@ -118,7 +118,7 @@ def _invalid(verb: str) -> CommandResult:
     return CommandResult(stderr=f'ERROR: Invalid syntax.\r\nType "REG {verb} /?" for usage.\r\n', rc=1)
 
 
-def _data(reg_type: str, text: str) -> object:
+def _data(reg_type: str, text: str) -> RegData:
     if reg_type in ("REG_DWORD", "REG_QWORD"):
         return int(text, 16) if text.lower().startswith("0x") else int(text)
     if reg_type == "REG_MULTI_SZ":
@@ -138,7 +138,7 @@ def add(inv: Invocation, args: list[str]) -> CommandResult:
         value = _data(reg_type, data or "")
     except (RegistryError, ValueError):
         return _invalid("ADD")
-    inv.state.registry.set_value(path, name, reg_type, value)  # type: ignore[arg-type]
+    ops.write_value(inv.state, path, name, reg_type, value)  # reg add creates the key
     return CommandResult(stdout=SUCCESS)
 
 
@@ -147,22 +147,21 @@ def delete(inv: Invocation, args: list[str]) -> CommandResult:
     if not args or name is None or "/f" not in [a.lower() for a in args]:
         return _invalid("DELETE")
     try:
-        inv.state.registry.delete_value(normalize_path(args[0]), name)
-    except RegistryError:
+        ops.delete_value(inv.state, normalize_path(args[0]), name)
+    except (RegistryError, ops.NotFound):
         return CommandResult(stderr=locales.get(inv.state.locale).reg_not_found, rc=1)
     return CommandResult(stdout=SUCCESS)
 
 
 def import_file(inv: Invocation, args: list[str]) -> CommandResult:
-    """`reg import <file.reg>`: the whole file or nothing (winsim.registry.import_reg_file)."""
+    """`reg import <file.reg>`: the whole file or nothing (winsim.ops.import_file)."""
     from winsim.files import FileSystemError
-    from winsim.registry import RegFileError, import_reg_file
 
     if len(args) != 1:
         return _invalid("IMPORT")
     try:
-        import_reg_file(inv.state.registry, inv.state.files.read(args[0]))
-    except (FileSystemError, RegFileError, RegistryError, UnicodeDecodeError):
+        ops.import_file(inv.state, inv.state.files.read(args[0]))
+    except (FileSystemError, ops.InvalidValue):
         return CommandResult(stderr="ERROR: Error accessing the registry.\r\n", rc=1)
     return CommandResult(stderr="The operation completed successfully.\r\n")
 

@@ -17,7 +17,7 @@ ASSUMPTION (UNVERIFIED): expanded as cmd.exe expands the variable (published Win
 
 from __future__ import annotations
 
-from winsim import locales, rules
+from winsim import locales, ops
 from winsim.state import SERVICES
 from winsim.wsman.commands import SHELL_TERMINATED, CommandResult, Invocation, expand
 
@@ -94,30 +94,19 @@ def control(inv: Invocation, verb: str, name: str) -> CommandResult:
     service = state.find_service(name)
     if service is None:
         return _failed(loc, "OpenService", 1060)
-    running = state.service_status[service] == "Running"
-    effects: set[str] = set()
+    try:
+        effects = ops.stop_service(state, service) if verb == "stop" else ops.start_service(state, service)
+    except ops.ServiceError as err:
+        operation = "ControlService" if verb == "stop" else "StartService"
+        return _failed(loc, operation, err.code)  # 1062 not started; 1056 already running, 1058 disabled
     if verb == "stop":
-        if not running:
-            return _failed(loc, "ControlService", 1062)
-        if service.lower() == "winrm":
-            rules.stop_winrm(state)
-            effects = {"restart_winrm", SHELL_TERMINATED} if inv.ctx is not None else {"restart_winrm"}
-        else:
-            state.service_status[service] = "Stopped"
+        if ops.RESTART_WINRM in effects and inv.ctx is not None:  # the WinRS shell running this dies with WinRM
+            effects.add(SHELL_TERMINATED)
         status = [
             _field(loc, "state", "3  STOP_PENDING "),
             "                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)",
         ]
     else:
-        if running:
-            return _failed(loc, "StartService", 1056)
-        if state.service_start_mode(service)[0] == "Disabled":
-            return _failed(loc, "StartService", 1058)
-        if service.lower() == "winrm":
-            rules.start_winrm(state)
-            effects = {"restart_winrm"}
-        else:
-            state.service_status[service] = "Running"
         status = [
             _field(loc, "state", "2  START_PENDING "),
             "                                (NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)",

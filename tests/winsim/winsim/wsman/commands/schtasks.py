@@ -77,7 +77,7 @@ def run_now(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     task = tasks.snapshot(inv.state, opts.get("/tn", ""))
     if task is None:
         return CommandResult(stderr=NOT_FOUND, rc=1)
-    return CommandResult(stdout=f'SUCCESS: Attempted to run the scheduled task "{task["name"]}".\r\n', deferred=[task])
+    return CommandResult(stdout=f'SUCCESS: Attempted to run the scheduled task "{task.name}".\r\n', deferred=[task])
 
 
 def end(inv: Invocation, opts: dict[str, str]) -> CommandResult:
@@ -86,9 +86,9 @@ def end(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     task = tasks.find(inv.state, opts.get("/tn", ""))
     if task is None:
         return CommandResult(stderr=NOT_FOUND, rc=1)
-    if not tasks.end(inv.state, task["name"]):
-        return _error(f'The scheduled task "{task["name"]}" is not running.')
-    return CommandResult(stdout=f'SUCCESS: The scheduled task "{task["name"]}" has been terminated successfully.\r\n')
+    if not tasks.end(inv.state, task.name):
+        return _error(f'The scheduled task "{task.name}" is not running.')
+    return CommandResult(stdout=f'SUCCESS: The scheduled task "{task.name}" has been terminated successfully.\r\n')
 
 
 def delete(inv: Invocation, opts: dict[str, str]) -> CommandResult:
@@ -96,9 +96,9 @@ def delete(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     if task is None:
         return CommandResult(stderr=NOT_FOUND, rc=1)
     if "/f" not in opts:  # the Y/N prompt reads an empty stdin over WinRS: nothing is deleted
-        return CommandResult(stdout=f'WARNING: Are you sure you want to remove the task "{task["name"]}" (Y/N)? ', rc=1)
-    tasks.delete(inv.state, task["name"])
-    return CommandResult(stdout=f'SUCCESS: The scheduled task "{task["name"]}" was successfully deleted.\r\n')
+        return CommandResult(stdout=f'WARNING: Are you sure you want to remove the task "{task.name}" (Y/N)? ', rc=1)
+    tasks.delete(inv.state, task.name)
+    return CommandResult(stdout=f'SUCCESS: The scheduled task "{task.name}" was successfully deleted.\r\n')
 
 
 def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
@@ -117,23 +117,23 @@ def query(inv: Invocation, opts: dict[str, str]) -> CommandResult:
     ]
     for task in rows:
         due = tasks.due_at(task)
-        upcoming = int(task["runs"]) == 0 and due > dt.datetime.now()
+        upcoming = task.runs == 0 and due > dt.datetime.now()
         when = f"{due.month}/{due.day}/{due.year} {due.strftime('%I:%M:%S %p').lstrip('0')}" if upcoming else "N/A"
-        lines.append(f"{str(task['name'])[:NAME_COLUMN]:<{NAME_COLUMN}} {when:<22} {task['status']:<15}")
+        lines.append(f"{task.name[:NAME_COLUMN]:<{NAME_COLUMN}} {when:<22} {task.status:<15}")
     return CommandResult(stdout="\r\n".join(lines) + "\r\n")
 
 
-def _verbose(inv: Invocation, task: dict[str, object]) -> str:
+def _verbose(inv: Invocation, task: tasks.ScheduledTask) -> str:
     """``/v /fo list``: one ``Label: value`` line per property (labels are localised; the collection reads only the
     value of "Task To Run"). UNVERIFIED beyond the labels used here (en-US layout, values aligned at column 39)."""
     rows = [
         ("HostName", inv.state.hostname),
-        ("TaskName", f"\\{task['name']}"),
+        ("TaskName", f"\\{task.name}"),
         ("Next Run Time", "N/A"),
-        ("Status", task["status"]),
-        ("Last Result", task["last_result"]),
-        ("Task To Run", task["command"]),
-        ("Run As User", task["run_as"]),
+        ("Status", task.status),
+        ("Last Result", task.last_result),
+        ("Task To Run", task.command),
+        ("Run As User", task.run_as),
     ]
     return "\r\nFolder: \\\r\n" + "".join(f"{label + ':':<38}{value}\r\n" for label, value in rows)
 

@@ -6,25 +6,22 @@
 set / delete of a listener.
 
 winrm.cmd talks to the local WinRM service, so set / delete fail while the service is stopped (ASSUMPTION: the error
-text is shortened). The listener rules are the WS-Transfer ones (config.py).
+text is shortened). The listener rules are the WS-Transfer ones (winsim.ops.listeners).
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from contextvars import ContextVar
 
-from winsim import firewall, rules
-from winsim.state import HostState, Listener
+from winsim import ops, rules
+from winsim.console import SHELL_CODEPAGE
+from winsim.ops import WINRM_RULES as WINRM_RULES
+from winsim.ops import QuickconfigStep
+from winsim.state import HostState
 from winsim.wsman import config, identify
 from winsim.wsman.commands import CommandResult, Invocation
-from winsim.wsman.soap import WsmanFault, resource_not_found
 
-WINRM_RULES = ("WINRM-HTTP-In-TCP", "WINRM-HTTP-In-TCP-PUBLIC")
-OEM_CODEPAGE = "437"  # the console code page of an en-US host
-# The code page of the WinRS shell a command runs in; None outside WinRS (a scheduled task, the local console).
-SHELL_CODEPAGE: ContextVar[str | None] = ContextVar("SHELL_CODEPAGE", default=None)
 # winrm.cmd run through WinRS on Server 2008 R2, by an administrator: Access denied from the local WinRM service
 # (https://github.com/packer-community/winrmcp/issues/3, confirmed there with a second client; the same command works
 # on 2012 R2: https://github.com/packer-community/packer-windows-plugins/issues/14).
@@ -70,37 +67,24 @@ def _error(message: str) -> CommandResult:
     )
 
 
+# What winrm.cmd prints for each change quickconfig makes.
+QUICKCONFIG_LINES = {
+    QuickconfigStep.START_MODE: "WinRM service type changed successfully.",
+    QuickconfigStep.STARTED: "WinRM service started.",
+    QuickconfigStep.LISTENER: (
+        "Created a WinRM listener on HTTP://* to accept WS-Man requests to any IP on this machine."
+    ),
+    QuickconfigStep.FIREWALL: "WinRM firewall exception enabled.",
+}
+
+
 def quickconfig_changes(state: HostState) -> list[str]:
-    """Apply what `winrm quickconfig` configures; return one line per change made (empty = nothing to do)."""
-    changes: list[str] = []
-    name = state.find_service("WinRM") or "WinRM"
-    mode, delayed = state.service_start_mode(name)
-    if mode != "Auto" or not delayed:
-        state.set_service_start_mode(name, "Auto", delayed=True)
-        changes.append("WinRM service type changed successfully.")
-    if state.service_status.get(name) != "Running":
-        rules.start_winrm(state)
-        changes.append("WinRM service started.")
-    listener = next((x for x in rules.effective_listeners(state) if x.address == "*" and x.transport == "HTTP"), None)
-    if listener is None:
-        port = int(state.winrm["Service"]["DefaultPorts"]["HTTP"])
-        state.listeners.append(Listener(address="*", transport="HTTP", port=port))
-        changes.append("Created a WinRM listener on HTTP://* to accept WS-Man requests to any IP on this machine.")
-    enabled = False
-    for rule_id in WINRM_RULES:
-        rule = firewall.get_rule(state.registry, rule_id, "local")
-        if rule is not None and not rule.enabled:
-            rule.enabled = True
-            firewall.save_rule(state.registry, rule)
-            enabled = True
-    if enabled:
-        changes.append("WinRM firewall exception enabled.")
-    return changes
+    """Apply what `winrm quickconfig` configures (winsim.ops.quickconfig); one line per change made (empty =
+    nothing to do)."""
+    return [QUICKCONFIG_LINES[step] for step in ops.quickconfig(state)]
 
 
 def quickconfig(inv: Invocation) -> CommandResult:
-    """ASSUMPTION: unlike real quickconfig this does not set LocalAccountTokenFilterPolicy (the simulator models
-    the listener, service and firewall parts only)."""
     changes = quickconfig_changes(inv.state)
     if not changes:
         return CommandResult(
@@ -136,21 +120,15 @@ def listener_set_or_delete(inv: Invocation) -> CommandResult | None:
     state = inv.state
     if state.service_status.get(state.find_service("WinRM") or "WinRM") != "Running":
         return CommandResult(stderr=NOT_RUNNING, rc=1)
-    listener = config._find(state, match.group("address"), match.group("transport").upper())
+    address, transport = match.group("address"), match.group("transport").upper()
     try:
-        if listener is None:
-            raise resource_not_found()
-        if listener.source == "GPO":
-            raise config.gpo_fault("Listener")
         if verb in ("delete", "d"):
-            state.listeners.remove(listener)
-            return CommandResult(effects={"restart_winrm"})
-        updated = Listener(**vars(listener))
-        config._apply_fields(state, updated, _fields(inv.raw_args))
-        state.listeners[state.listeners.index(listener)] = updated
-    except WsmanFault as fault:
-        return CommandResult(stderr=f"WSManFault\r\n    Message = {fault}\r\n", rc=1)
-    return CommandResult(stdout=config.render_listener(state, updated, "") + "\r\n", effects={"restart_winrm"})
+            ops.delete_listener(state, address, transport)
+            return CommandResult(effects=set(ops.LISTENER_EFFECTS))
+        updated = ops.set_listener(state, address, transport, _fields(inv.raw_args))
+    except ops.OperationError as err:
+        return CommandResult(stderr=f"WSManFault\r\n    Message = {config.fault_of(err)}\r\n", rc=1)
+    return CommandResult(stdout=config.render_listener(state, updated, "") + "\r\n", effects=set(ops.LISTENER_EFFECTS))
 
 
 def text_form(xml: str) -> str:
