@@ -5,7 +5,9 @@
 """``winsim`` command: serve a fleet in the foreground, start/stop it as a daemon, show or patch a host's state.
 
 ``set`` works through the state dir: it drops a JSON Patch (RFC 6902) into ``<state_dir>/patches/``; the serving
-process applies it to the host's state, calls ``apply_state()`` and rewrites the host's JSON.
+process applies it to the host's state, calls ``apply_state()`` and rewrites the host's JSON.  The serving process
+does not save host states after every request: ``show`` drops a save request into ``<state_dir>/requests/`` and
+waits for it, so what it prints is live.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="print a host's live state as JSON")
     p.add_argument("--state-dir", required=True)
     p.add_argument("--host", required=True)
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the serving process to save")
     p = sub.add_parser("set", help="apply a JSON Patch to a running host's state")
     p.add_argument("--state-dir", required=True)
     p.add_argument("--host", required=True)
@@ -114,6 +117,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"winsim: serving {len(fleet.hosts)} host(s); inventory {args.inventory}", flush=True)
         while not stopping.wait(0.2):
             apply_patches(fleet)
+            answer_save_requests(fleet)
     finally:
         fleet.stop()
         if args.pidfile:
@@ -239,12 +243,54 @@ def _all_answer(info: dict[str, Any]) -> bool:
 
 
 def show(args: argparse.Namespace) -> int:
-    path = Path(args.state_dir) / "hosts" / f"{args.host}.json"
+    """Print the host's state; a running fleet saves it first, a stopped one left its last save."""
+    state_dir = Path(args.state_dir)
+    path = state_dir / "hosts" / f"{args.host}.json"
+    info = _fleet_info(state_dir)
+    if info is not None and info.get("ready") and _alive(int(info["pid"])):
+        outcome = _ask(state_dir / "requests", args.host, "save", args.timeout)
+        if outcome != "ok":
+            print(f"winsim: {outcome}", file=sys.stderr)
+            return 1
     if not path.exists():
         print(f"winsim: no host {args.host!r} in {args.state_dir}", file=sys.stderr)
         return 1
     print(path.read_text(encoding="utf-8"), end="")
     return 0
+
+
+def _ask(directory: Path, host: str, kind: str, timeout: float) -> str:
+    """Drop a request for the serving process and wait for its one-line answer ("ok" or why not)."""
+    ticket = f"{host}.{uuid.uuid4().hex}"
+    directory.mkdir(parents=True, exist_ok=True)
+    request = directory / f"{ticket}.{kind}"
+    request.write_text("", encoding="utf-8")
+    result = directory / f"{ticket}.result"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result.exists():
+            text = result.read_text(encoding="utf-8").strip()
+            result.unlink()
+            return text
+        time.sleep(0.05)
+    request.unlink(missing_ok=True)
+    return "the serving process did not answer (is it running?)"
+
+
+def answer_save_requests(fleet: Fleet) -> None:
+    """Save the hosts ``show`` asked for (called by the serving process)."""
+    directory = fleet.state_dir / "requests"
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*.save")):
+        name = path.name.split(".", 1)[0]
+        outcome = "ok"
+        try:
+            fleet.save_host(name)
+        except KeyError:
+            outcome = f"no host {name!r} in {fleet.state_dir}"
+        path.unlink(missing_ok=True)
+        (directory / (path.name[: -len(".save")] + ".result")).write_text(outcome + "\n", encoding="utf-8")
 
 
 def set_state(args: argparse.Namespace) -> int:
@@ -290,6 +336,7 @@ def apply_patches(fleet: Fleet) -> None:
                 new.runtime = host.state.runtime
                 host.state = new
             host.apply_state()
+            fleet.save_host(name)
         except KeyError as err:
             outcome = f"no such host or path: {err}"
         except (ValueError, TypeError, IndexError) as err:

@@ -53,11 +53,11 @@ def make_winrm_ready(state: Any) -> bool:
     does before managing it remotely; hosts that already have a listener keep their profile's defaults.
 
     Returns whether the host was changed."""
-    from winsim.ops import quickconfig
+    from winsim.wsman.commands.winrm import quickconfig_changes
 
     if state.listeners:
         return False
-    return bool(quickconfig(state))
+    return bool(quickconfig_changes(state))
 
 
 class Fleet:
