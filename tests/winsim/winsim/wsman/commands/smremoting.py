@@ -9,6 +9,10 @@ from __future__ import annotations
 from winsim import ops
 from winsim.wsman.commands import CommandResult, Invocation, not_recognized
 
+# What -get reports and what -disable does, as the operations layer defines them (tests arrange hosts with these).
+is_enabled = ops.is_sm_remoting_enabled
+disable = ops.disable_sm_remoting
+
 
 def run(inv: Invocation) -> CommandResult:
     if tuple(int(x) for x in inv.state.os_version.split(".")[:2]) < (6, 2):
