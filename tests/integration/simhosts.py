@@ -10,7 +10,6 @@ A module of its own (not conftest.py) so tests import it by a unique name; conft
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import os
 import re
@@ -24,7 +23,7 @@ import pytest
 import yaml
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
-from winsim import HostState, SimulatedHost, accounts
+from winsim import HostState, SimulatedHost, accounts, addresses
 from winsim import firewall as winsim_firewall
 from winsim.state import Listener
 from winsim.wsman.commands.winrm import quickconfig_changes
@@ -38,12 +37,11 @@ PROFILES = ("2008", "2008r2", "2012", "2012r2", "2016", "2019", "2022", "2025")
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.0/8,localhost"
 
 # 127.1.x.y for these tests; the wire tests use 127.0.0.50+ and the simulator's own tests 127.100+.
-_counter = itertools.count()  # next() on a count is atomic: threads may start hosts side by side
+_ADDRESSES = addresses.Counter(1)  # thread-safe: threads may start hosts side by side
 
 
 def next_address() -> str:
-    n = next(_counter)
-    return f"127.1.{n // 250}.{n % 250 + 2}"
+    return _ADDRESSES.next()
 
 
 def bootstrap(state: HostState) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import pick_block
 
+from winsim import addresses
+from winsim.addresses import nth
 from winsim.cli import json_patch
 from winsim.fleet import Fleet, read_fleet_info
 
@@ -32,11 +34,6 @@ def connects(address: str, port: int = 5985) -> bool:
             return True
     except ConnectionRefusedError:
         return False
-
-
-def nth(base: str, index: int) -> str:
-    parts = base.split(".")
-    return ".".join([*parts[:3], str(int(parts[3]) + index)])
 
 
 def alive(pid: int) -> bool:
@@ -230,3 +227,22 @@ def test_start_winrm_ready(tmp_path: Path) -> None:
         assert read_fleet_info(state_dir)["hosts"][0]["endpoints"] == [["HTTP", 5985]]
     finally:
         assert winsim("stop", "--state-dir", str(state_dir)).returncode == 0
+
+
+def test_addresses_skip_network_and_broadcast_octets() -> None:
+    assert addresses.nth("127.5.0.253", 0) == "127.5.0.253"
+    assert addresses.block("127.5.0.253", 4) == ["127.5.0.253", "127.5.0.254", "127.5.1.1", "127.5.1.2"]
+    assert addresses.nth("127.0.0.10", 2000) == "127.0.7.232"
+    with pytest.raises(ValueError):
+        addresses.nth("127.255.255.254", 1)
+    with pytest.raises(ValueError):
+        addresses.nth("10.0.0.1", 0)
+    counter = addresses.Counter(1)
+    assert [counter.next() for _unused in range(3)] == ["127.1.0.2", "127.1.0.3", "127.1.0.4"]
+
+
+def test_a_large_free_block_spans_third_octets() -> None:
+    first = addresses.free_block(600, second_octets=range(120, 121), ports=(5985,))
+    block = addresses.block(first, 600)
+    assert len(set(block)) == 600 and len({a.rsplit(".", 1)[0] for a in block}) == 3
+    assert all(1 <= int(a.rsplit(".", 1)[1]) <= 254 for a in block)

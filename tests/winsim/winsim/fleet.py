@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A fleet of simulated hosts at consecutive 127.0.0.x addresses, with an Ansible inventory and a state dir.
+"""A fleet of simulated hosts at consecutive loopback addresses (winsim.addresses), with an Ansible inventory and
+a state dir.
 
 The state directory lets another process find and stop a running fleet and read each host's live state:
 
@@ -14,7 +15,6 @@ The state directory lets another process find and stop a running fleet and read 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from winsim import addresses
 from winsim.host import Model, SimulatedHost
 
 
@@ -102,7 +103,6 @@ class Fleet:
         if count < 1 or not profiles:
             raise ValueError("a fleet needs at least one host and one profile")
         state_dir = Path(state_dir)
-        base = ipaddress.IPv4Address(base_address)
         hosts: dict[str, SimulatedHost] = {}
         names: dict[str, str] = {}
         broken: set[str] = set()
@@ -113,9 +113,7 @@ class Fleet:
         for index in range(count):
             profile = profiles[index % len(profiles)]
             name = host_name(profile, index + 1)
-            address = base + index
-            if not address.is_loopback:
-                raise ValueError(f"{address} is outside 127.0.0.0/8")
+            address = addresses.nth(base_address, index)
             state = HostState.from_profile(profile, hostname=name.upper())
             if name in wanted_locales:
                 known_locales.apply(state, wanted_locales[name])
@@ -125,7 +123,7 @@ class Fleet:
             elif winrm_ready:
                 make_winrm_ready(state)
             hosts[name] = SimulatedHost(
-                state, str(address), http_port, https_port, model=model, cert_dir=state_dir / "certs"
+                state, address, http_port, https_port, model=model, cert_dir=state_dir / "certs"
             )
             names[name] = profile
         return cls(hosts, state_dir, names, broken)
