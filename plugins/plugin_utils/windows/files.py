@@ -16,7 +16,7 @@ import binascii
 import secrets
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import tasks
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
@@ -44,8 +44,8 @@ def temp_path(tag: str) -> str:
 
 def read_command(path: str, temp: str) -> str:
     """certutil's messages, then the base64 block; on a missing file only certutil's failure line. Paths are
-    arguments made by quote.cmd (through tasks.host_path_arg, which leaves a leading %SystemRoot% to cmd.exe)."""
-    source, copy = tasks.host_path_arg(path), tasks.host_path_arg(temp)
+    arguments made by quote.cmd (a leading %SystemRoot% left for cmd.exe to expand)."""
+    source, copy = quote.cmd(path, system_root=True), quote.cmd(temp, system_root=True)
     return f"certutil -f -encode {source} {copy} && type {copy} & del /f /q {copy} 2>nul"
 
 
@@ -101,14 +101,13 @@ def _pack(pieces: t.Sequence[str]) -> list[str]:
 def _groups(lines: t.Sequence[str], temp: str) -> list[str]:
     """``(echo L1& echo L2& ...)>"tmp"`` then ``>>"tmp"`` pieces, each small enough to share a command line."""
     limit = COMMAND_BUDGET // 2
+    target = quote.cmd(temp, system_root=True)
     pieces: list[str] = []
     group: list[str] = []
     for line in [*lines, None]:
-        text = "(echo " + "& echo ".join(group if line is None else [*group, line]) + ")>>" + tasks.host_path_arg(temp)
+        text = "(echo " + "& echo ".join(group if line is None else [*group, line]) + ")>>" + target
         if group and (line is None or len(text) > limit):
-            pieces.append(
-                "(echo " + "& echo ".join(group) + (")>" if not pieces else ")>>") + tasks.host_path_arg(temp)
-            )
+            pieces.append("(echo " + "& echo ".join(group) + (")>" if not pieces else ")>>") + target)
             group = []
         if line is not None:
             group.append(line)
@@ -128,9 +127,9 @@ def write_commands(files: t.Mapping[str, bytes]) -> tuple[list[str], list[batch.
         temp = temp_path(f"w{index}")
         pieces += _groups(encoded_lines(data), temp)
         folder = path.rsplit("\\", 1)[0]
-        copy = tasks.host_path_arg(temp)
+        copy, target = quote.cmd(temp, system_root=True), quote.cmd(path, system_root=True)
         pieces.append(
-            f"mkdir {tasks.host_path_arg(folder)} 2>nul& certutil -f -decode {copy} {tasks.host_path_arg(path)} >nul"
+            f"mkdir {quote.cmd(folder, system_root=True)} 2>nul& certutil -f -decode {copy} {target} >nul"
             f"& del /f /q {copy} 2>nul"
         )
         probes.append(read_probe(f"back{index}", path))

@@ -15,15 +15,23 @@ survive both, then the program's own argument parsing:
 3. the program splits the line into arguments with the Microsoft C runtime rules (``CommandLineToArgvW``): quotes
    group, ``2n`` backslashes before a ``"`` are ``n`` backslashes, other backslashes are literal.
 
-Sources: Microsoft Learn "cmd" (the special characters ``& < > [ ] { } ^ = ; ! ' + , ` ~`` and quoting),
+Sources: Microsoft Learn "cmd" (https://learn.microsoft.com/windows-server/administration/windows-commands/cmd:
+the special characters ``& < > [ ] { } ^ = ; ! ' + , ` ~`` and white space need quotes, delayed expansion of ``!``),
 "Parsing C++ command-line arguments" (backslashes and quotes), and the cmd.exe parser phases described at
 https://stackoverflow.com/questions/4094699 (percent expansion before quote handling).
 
 So a value is put in double quotes; each ``%`` is doubled in a batch file, and on a command line it is placed
 outside the quotes behind a caret (``"50"^%"x"``), so no variable name can follow it; backslashes before every
-closing quote are doubled. What cannot be carried safely is refused: ``"`` (it would end the quoting), ``!``
-(expanded when delayed expansion is on, which the registry can make the default), and CR, LF and other control
-characters (a line break ends the command).
+closing quote are doubled. What cannot be carried safely is refused: ``"`` (it would end the quoting, and inside
+quotes a caret is literal, so nothing can escape it), ``!`` (expanded when delayed expansion is on, which the
+``DelayedExpansion`` registry value can make the default), and CR, LF and other control characters (a line break
+ends the command).
+
+The one variable a value may ask cmd.exe to expand is a leading ``%SystemRoot%`` (``system_root=True``), for paths
+under the Windows directory that the collection builds: it stays outside the quotes, and the C runtime joins
+``C:\\Windows"\\Temp\\x"`` into one argument (cmd.exe's own commands, such as mkdir, rd, del and dir, drop the
+quotes of a path argument the same way). ASSUMPTION (UNVERIFIED): %SystemRoot% holds no space or cmd.exe special
+character (Windows Setup installs to a path such as C:\\Windows).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from __future__ import annotations
 import re
 
 REFUSED = re.compile(r'["!\x00-\x1f\x7f]')
+SYSTEM_ROOT = "%SystemRoot%"
 
 
 class QuoteError(ValueError):
@@ -58,14 +67,17 @@ def _close(segment: str) -> str:
     return f'"{doubled}"'
 
 
-def cmd(value: str, *, batch: bool = False) -> str:
-    """``value`` as one literal argument for a cmd.exe command line (or, with ``batch``, a line of a .cmd file).
+def cmd(value: str, *, batch: bool = False, system_root: bool = False) -> str:
+    """``value`` as one literal argument for a cmd.exe command line (or, with ``batch``, a line of a .cmd file);
+    with ``system_root``, a leading ``%SystemRoot%`` is left for cmd.exe to expand, every other ``%`` stays literal.
 
     Raises QuoteError for a value that cannot be carried (see :func:`refusal`).
     """
     reason = refusal(value)
     if reason is not None:
         raise QuoteError(f"cannot be placed on a Windows command line: {reason}")
+    if system_root and value[: len(SYSTEM_ROOT)].casefold() == SYSTEM_ROOT.casefold():
+        return SYSTEM_ROOT + cmd(value[len(SYSTEM_ROOT) :], batch=batch)
     if batch:
         return _close(value.replace("%", "%%"))
     return "^%".join(_close(part) for part in value.split("%"))

@@ -32,7 +32,7 @@ RESTART_WINRM = "net stop winrm /y & net start winrm"
 MAX_TASK_RUN = 261  # schtasks refuses a /tr longer than this
 MAX_TASK_NAME = 40  # schtasks /query's table shows no more of a name (its TaskName column)
 TASK_NAME = re.compile(r"^[A-Za-z0-9-]+$")
-SYSTEM_ROOT = "%SystemRoot%"
+SYSTEM_ROOT = quote.SYSTEM_ROOT
 
 
 class TaskError(errors.WinRemoteError):
@@ -49,13 +49,15 @@ def start_command(name: str, command_line: str) -> str:
     digits, '-'), which is why it can appear unquoted inside /tr."""
     if not TASK_NAME.match(name) or len(name) > MAX_TASK_NAME:
         raise ValueError(f"task name {name!r}: letters, digits and '-' only, at most {MAX_TASK_NAME} characters")
-    if '"' in command_line or quote.refusal(command_line):
-        raise ValueError("a task command line cannot contain double quotes, '!' or control characters")
     action = f"cmd.exe /c {command_line} & schtasks /delete /tn {name} /f"
+    try:
+        tr = quote.cmd(action)  # a %SystemRoot% in the line reaches the task as written; its cmd.exe expands it
+    except quote.QuoteError as exc:
+        raise ValueError(f"the task command line {exc}") from None
     if len(action) > MAX_TASK_RUN:
         raise ValueError(f"the task command is {len(action)} characters, more than schtasks accepts")
     tn = quote.cmd(name)
-    return f'schtasks /create /tn {tn} /sc once /st 00:00 /ru SYSTEM /tr "{action}" /f && schtasks /run /tn {tn}'
+    return f"schtasks /create /tn {tn} /sc once /st 00:00 /ru SYSTEM /tr {tr} /f && schtasks /run /tn {tn}"
 
 
 def query_command(name: str, verbose: bool = False) -> str:
@@ -90,14 +92,8 @@ def cancel_command(name: str, folders: t.Sequence[str] = ()) -> str:
 
 
 def host_path_arg(path: str, batch_file: bool = False) -> str:
-    """A host path as one argument made by :func:`quote.cmd`, with a leading ``%SystemRoot%`` left outside the
-    quotes so cmd.exe expands it (quote.cmd makes every ``%`` it is given literal); the C runtime joins
-    ``C:\\Windows"\\Temp\\x"`` into one argument, and cmd.exe's own commands (mkdir, rd, del, dir) drop the quotes
-    of a path argument the same way. ASSUMPTION (UNVERIFIED): %SystemRoot% holds no space or cmd.exe special
-    character (Windows Setup installs to a path such as C:\\Windows)."""
-    if path[: len(SYSTEM_ROOT)].casefold() == SYSTEM_ROOT.casefold():
-        return SYSTEM_ROOT + quote.cmd(path[len(SYSTEM_ROOT) :], batch=batch_file)
-    return quote.cmd(path, batch=batch_file)
+    """A host path as one argument: :func:`quote.cmd` with a leading ``%SystemRoot%`` left for cmd.exe to expand."""
+    return quote.cmd(path, batch=batch_file, system_root=True)
 
 
 def run_as_system(client: Client, name: str, command_line: str) -> winrs.CommandResult:
