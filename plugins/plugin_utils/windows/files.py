@@ -69,12 +69,6 @@ def parse_read(path: str, section: str) -> bytes | None:
     raise FileTransferError(f"cannot read {path} on the host: {seen}")
 
 
-def read(client: Client, path: str) -> bytes | None:
-    """One WinRS command (4 round trips)."""
-    probe = read_probe("file", path)
-    return parse_read(path, batch.run(client, [probe]).section("file"))
-
-
 def encoded_lines(data: bytes) -> list[str]:
     """certutil's own -encode layout: base64 in 64-character lines between BEGIN and END lines."""
     text = base64.b64encode(data).decode("ascii")

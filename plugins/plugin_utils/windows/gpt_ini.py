@@ -21,7 +21,6 @@ import typing as t
 GENERAL = "General"
 VERSION_KEY = "Version"
 MACHINE_EXTENSIONS_KEY = "gPCMachineExtensionNames"
-USER_EXTENSIONS_KEY = "gPCUserExtensionNames"
 REGISTRY_CSE = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
 MACHINE_ADMIN_TEMPLATES_TOOL = "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"
 REGISTRY_MACHINE_EXTENSION = (REGISTRY_CSE, MACHINE_ADMIN_TEMPLATES_TOOL)
@@ -245,8 +244,3 @@ def _ensure_extension(gpt: GptIni, key: str, pair: t.Sequence[str]) -> GptIni:
 def ensure_machine_extension(gpt: GptIni, pair: t.Sequence[str] = REGISTRY_MACHINE_EXTENSION) -> GptIni:
     """gPCMachineExtensionNames lists ``[cse_guid, tool_guid...]``, keeping every other pair."""
     return _ensure_extension(gpt, MACHINE_EXTENSIONS_KEY, pair)
-
-
-def ensure_user_extension(gpt: GptIni, pair: t.Sequence[str]) -> GptIni:
-    """gPCUserExtensionNames lists ``[cse_guid, tool_guid...]``, keeping every other pair."""
-    return _ensure_extension(gpt, USER_EXTENSIONS_KEY, pair)

@@ -47,14 +47,6 @@ class Software:
         except ValueError:
             return 0
 
-    def to_dict(self) -> dict[str, t.Any]:
-        return {
-            "powershell_version": self.powershell_version,
-            "dotnet_release": self.dotnet_release,
-            "dotnet_version": self.dotnet_version,
-            "hotfixes": list(self.hotfixes),
-        }
-
 
 def dotnet_version(release: int | None) -> str | None:
     if release is None:

@@ -92,14 +92,6 @@ def normalize(parameter: str, value: str) -> str:
     return ",".join(_render(first, last) for first, last in ranges)
 
 
-def normalize_ipv4_filter(value: str) -> str:
-    return normalize("ipv4_filter", value)
-
-
-def normalize_ipv6_filter(value: str) -> str:
-    return normalize("ipv6_filter", value)
-
-
 def addresses_match(filter_value: str, address: str) -> bool:
     """Whether a filter admits a local address; items of the other family never match it.
 

@@ -115,14 +115,6 @@ def test_null_cse_group_sorts_first() -> None:
     assert gpt_ini.ensure_machine_extension(gpt).get("gPCMachineExtensionNames") == null_pair + REG_PAIR + SECURITY_PAIR
 
 
-def test_user_extension_is_separate() -> None:
-    gpt = gpt_ini.ensure_user_extension(
-        gpt_ini.new(), ["{35378EAC-683F-11D2-A89A-00C04FBBCFA2}", "{D02B1F73-3407-48AE-BA88-E8213C6761F1}"]
-    )
-    assert gpt.get("gPCUserExtensionNames") == USER_PAIR
-    assert gpt.get("gPCMachineExtensionNames") is None
-
-
 @pytest.mark.parametrize("value", ["{35378EAC-683F-11D2-A89A-00C04FBBCFA2}", "[{bad}]", "[]", REG_PAIR + "x"])
 def test_malformed_extension_list_raises(value: str) -> None:
     with pytest.raises(GptIniError, match="malformed extension list"):

@@ -26,7 +26,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.winrm_f
     ],
 )
 def test_ipv4_normalisation(value: str, canonical: str) -> None:
-    assert wf.normalize_ipv4_filter(value) == canonical
+    assert wf.normalize("ipv4_filter", value) == canonical
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_ipv4_normalisation(value: str, canonical: str) -> None:
     ],
 )
 def test_ipv6_normalisation(value: str, canonical: str) -> None:
-    assert wf.normalize_ipv6_filter(value) == canonical
+    assert wf.normalize("ipv6_filter", value) == canonical
 
 
 @pytest.mark.parametrize(
