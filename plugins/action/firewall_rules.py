@@ -10,7 +10,7 @@ import typing as t
 
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import FIREWALL_RULES, FIREWALL_RULES_RULES
 from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.firewall_rules import (
     FirewallRules,
     desired_from_args,
@@ -25,12 +25,4 @@ class ActionModule(WinRemoteAction):
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         desired = desired_from_args(args, client.config.port)  # before any I/O: bad options fail fast
         procedure = FirewallRules(desired.rule_ids)
-        outcome = base.execute(procedure, client, desired, self.check_mode)
-        state = outcome.after or outcome.before
-        return self.outcome_result(
-            outcome,
-            rules=state.rules_dict(),
-            previous=outcome.before.rules_dict(),
-            method=outcome.before.method,
-            verified=outcome.verified,
-        )
+        return self.outcome_result(engine.execute(procedure, client, desired, self.check_mode))

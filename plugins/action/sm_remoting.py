@@ -10,7 +10,8 @@ import typing as t
 
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import SM_REMOTING
 from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
     SmRemoting,
     SmRemotingDesired,
@@ -32,23 +33,4 @@ class ActionModule(WinRemoteAction):
             scheme=client.config.scheme,
             port=client.config.port,
         )
-        procedure = SmRemoting()
-        outcome = base.execute(procedure, client, desired, self.check_mode)
-        plan = procedure.last_plan
-        result = self.outcome_result(
-            outcome, gpo_overrides=plan.gpo_overrides, verified=outcome.verified, found=found(outcome.before)
-        )
-        warnings = list(plan.warnings)
-        warnings += [f"Group Policy overrides the local setting: {text}" for text in plan.gpo_overrides]
-        if outcome.changed and not outcome.verified and not self.check_mode:
-            warnings.append(
-                "the change cut this controller's connection, as allowed by allow_self_disconnect; "
-                "it was applied but could not be verified"
-            )
-        if warnings:
-            result["warnings"] = warnings
-        after = outcome.after
-        result["sm_remoting_enabled"] = after.sm_remoting_enabled if after else args["state"] == "enabled"
-        if procedure.rollback is not None:
-            result["rollback"] = procedure.rollback
-        return result
+        return self.outcome_result(engine.execute(SmRemoting(), client, desired, self.check_mode))

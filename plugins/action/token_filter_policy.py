@@ -10,7 +10,7 @@ import typing as t
 
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import TOKEN_FILTER_POLICY
 from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import TokenFilterPolicy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
@@ -19,5 +19,5 @@ class ActionModule(WinRemoteAction):
     ARGUMENT_SPEC = TOKEN_FILTER_POLICY
 
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
-        outcome = base.execute(TokenFilterPolicy(), client, bool(args["enabled"]), self.check_mode)
+        outcome = engine.execute(TokenFilterPolicy(), client, bool(args["enabled"]), self.check_mode)
         return self.outcome_result(outcome, enabled=bool(args["enabled"]), previous=outcome.before.enabled)

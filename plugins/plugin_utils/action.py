@@ -15,7 +15,7 @@ import typing as t
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import connection
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Outcome
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Outcome
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
@@ -47,10 +47,16 @@ class WinRemoteAction(ActionBase):
         return {}
 
     def outcome_result(self, outcome: Outcome[t.Any], **extra: t.Any) -> dict[str, t.Any]:
-        """The result keys every change-making module returns: changed, the change summaries, and the diff."""
-        result: dict[str, t.Any] = {"changed": outcome.changed, "changes": outcome.summaries(), **extra}
+        """The result keys every change-making module returns: changed, the change summaries, the diff, and the
+        procedure's own facts, warnings and rollback status."""
+        result: dict[str, t.Any] = {"changed": outcome.changed, "changes": outcome.summaries(), **outcome.facts}
+        result.update(extra)
         if self.diff_mode and outcome.changed:
             result["diff"] = outcome.diff()
+        if outcome.rollback is not None:
+            result["rollback"] = outcome.rollback
+        if outcome.warnings:
+            result["warnings"] = list(outcome.warnings)
         return result
 
     @property

@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from simhosts import JSON_RESULTS, config_for, new_host, run_playbook, task_results, write_inventory
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import (
     KEY,
     VALUE,
@@ -53,13 +54,13 @@ class Change:
     """One change-making module: how to run it in-process and how to read its requested state off the host."""
 
     name: str
-    run: Callable[[WSManClient], base.Outcome[t.Any]]
+    run: Callable[[WSManClient], engine.Outcome[t.Any]]
     applied: Callable[[SimulatedHost], bool]  # the whole requested state is on the host
     untouched: Callable[[SimulatedHost], bool]  # nothing of it is
 
 
-def token_run(client: WSManClient) -> base.Outcome[t.Any]:
-    return base.execute(TokenFilterPolicy(), client, True, check_mode=False)
+def token_run(client: WSManClient) -> engine.Outcome[t.Any]:
+    return engine.execute(TokenFilterPolicy(), client, True, check_mode=False)
 
 
 def token_value(host: SimulatedHost) -> object:
@@ -67,9 +68,9 @@ def token_value(host: SimulatedHost) -> object:
         return host.state.registry.get_data(KEY, VALUE)
 
 
-def rules_run(client: WSManClient) -> base.Outcome[t.Any]:
+def rules_run(client: WSManClient) -> engine.Outcome[t.Any]:
     desired = fr.desired_from_args({"rule_set": "dcom_remote_management"}, connection_port=5985)
-    return base.execute(fr.FirewallRules(desired.rule_ids), client, desired, check_mode=False)
+    return engine.execute(fr.FirewallRules(desired.rule_ids), client, desired, check_mode=False)
 
 
 def rules_enabled(host: SimulatedHost) -> list[bool]:

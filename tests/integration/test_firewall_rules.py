@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from simhosts import JSON_RESULTS, HostFactory, config_for, run_playbook, task_results, write_inventory
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
@@ -42,10 +43,10 @@ def stored(host: SimulatedHost) -> dict[str, object]:
         }
 
 
-def run(host: SimulatedHost, check_mode: bool = False, **args: t.Any) -> base.Outcome[fr.RulesState]:
+def run(host: SimulatedHost, check_mode: bool = False, **args: t.Any) -> engine.Outcome[fr.RulesState]:
     desired = fr.desired_from_args(args, connection_port=5985)
     with WSManClient(config_for(host)) as client:
-        return base.execute(fr.FirewallRules(desired.rule_ids), client, desired, check_mode)
+        return engine.execute(fr.FirewallRules(desired.rule_ids), client, desired, check_mode)
 
 
 @pytest.mark.parametrize("profile", ["2008r2", *CIM_PROFILES])
@@ -92,7 +93,7 @@ def test_widen_public_winrm_rule_then_narrow(start_host: HostFactory, profile: s
 
     # restricting the rule of the port in use can cut the connection: refused, then allowed on request
     wanted = ["LocalSubnet", "10.1.2.3/255.0.0.0", "fe80::1"]
-    with pytest.raises(fr.RefusedError, match="allow_self_disconnect"):
+    with pytest.raises(SelfDisconnectRefused, match="allow_self_disconnect"):
         run(host, rules=[PUBLIC], remote_address=wanted)
     assert rule(host, PUBLIC).remote_addresses == []  # type: ignore[union-attr]
     narrowed = run(host, rules=[PUBLIC], remote_address=wanted, allow_self_disconnect=True)
@@ -160,7 +161,7 @@ def test_rule_limited_to_internet_reads_as_internet_and_keeps_its_fields(start_h
 def test_disabling_the_winrm_rule_in_use_is_refused(start_host: HostFactory) -> None:
     host = start_host("2019")
     untouched = stored(host)
-    with pytest.raises(fr.RefusedError) as caught:
+    with pytest.raises(SelfDisconnectRefused) as caught:
         run(host, rule_set="winrm_http", state="disabled")
     assert "WINRM-HTTP-In-TCP" in str(caught.value) and "\n" not in str(caught.value)
     assert stored(host) == untouched
@@ -204,13 +205,21 @@ def test_missing_complus_rule_is_an_error(start_host: HostFactory, profile: str)
 
 
 class FaultDuringApply(fr.FirewallRules):
-    """Injects a fault just before the n-th WS-Man request of apply()."""
+    """Injects a fault just before the n-th WS-Man request after the first observation (the apply's requests)."""
 
     def __init__(self, rule_ids: t.Sequence[str], host: SimulatedHost, nth: int, kind: str, **options: t.Any):
         super().__init__(rule_ids)
         self.host, self.nth, self.kind, self.options = host, nth, kind, options
+        self.observed = False
 
-    def apply(self, client: t.Any, state: fr.RulesState, changes: t.Sequence[base.Change]) -> None:
+    def observe(self, client: t.Any) -> fr.RulesState:
+        state = super().observe(client)
+        if not self.observed:
+            self.observed = True
+            self.count_requests(client)
+        return state
+
+    def count_requests(self, client: t.Any) -> None:
         original = client.request
         sent = 0
 
@@ -222,10 +231,6 @@ class FaultDuringApply(fr.FirewallRules):
             return original(*args, **kwargs)
 
         client.request = request
-        try:
-            super().apply(client, state, changes)
-        finally:
-            del client.request
 
 
 FAULT_500 = {"code": 2150858843, "message": "The WS-Management service cannot process it."}
@@ -246,7 +251,7 @@ def test_fault_mid_apply_fails_clearly_and_rerun_converges(
     host = start_host(profile)
     desired = fr.desired_from_args({"rule_set": "dcom_remote_management"}, connection_port=5985)
     with WSManClient(config_for(host)) as client, pytest.raises(errors.WinRemoteError) as caught:
-        base.execute(FaultDuringApply(desired.rule_ids, host, nth, kind, **options), client, desired, False)
+        engine.execute(FaultDuringApply(desired.rule_ids, host, nth, kind, **options), client, desired, False)
     assert "\n" not in str(caught.value) and str(caught.value)
     if kind == "http500":
         assert "2150858843" in str(caught.value)

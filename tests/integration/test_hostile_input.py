@@ -23,7 +23,7 @@ import pytest
 import yaml
 from simhosts import HostFactory, config_for, run_playbook, write_inventory
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
@@ -95,10 +95,10 @@ def rule_id_accepted(value: str) -> bool:
 # --- in-process procedure runs -----------------------------------------------------------------------------------
 
 
-def run_rules(host: SimulatedHost, check_mode: bool = False, **args: t.Any) -> base.Outcome[fr.RulesState]:
+def run_rules(host: SimulatedHost, check_mode: bool = False, **args: t.Any) -> engine.Outcome[fr.RulesState]:
     desired = fr.desired_from_args(args, connection_port=5985)
     with WSManClient(config_for(host)) as client:
-        return base.execute(fr.FirewallRules(desired.rule_ids), client, desired, check_mode)
+        return engine.execute(fr.FirewallRules(desired.rule_ids), client, desired, check_mode)
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -14,7 +14,10 @@ import typing as t
 import pytest
 from simhosts import HostFactory, config_for, https_overrides
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info, rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy as winrm_policy_module
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
     ROLLBACK_TASK as LISTENER_TASK,
@@ -27,7 +30,6 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winr
     REGISTRY_KEY,
     ROLLBACK_TASK,
     Desired,
-    PolicyError,
     Running,
     WinrmPolicy,
 )
@@ -104,16 +106,16 @@ class StopsAfterRestart(WinrmPolicy):
         super().__init__(wait_seconds=2)
         self.host = host
 
-    def wait_for(self, client: t.Any, expected: Running) -> Running:
+    def settled(self, client: t.Any, request: t.Any) -> str | None:
         stop_winrm(self.host)
-        return super().wait_for(client, expected)
+        return super().settled(client, request)
 
 
 def test_winrm_policy_restores_itself_when_winrm_does_not_come_back(start_host: HostFactory) -> None:
     host = start_host("2019")
     with WSManClient(config_for(host)) as client:
         recording = Recording(client)
-        first = base.execute(
+        first = engine.execute(
             WinrmPolicy(wait_seconds=15), recording, Desired.from_args({"state": "enabled"}, None), False
         )
         assert first.after is not None and first.after.running == Running("enabled", "*", "*")
@@ -129,7 +131,7 @@ def test_winrm_policy_restores_itself_when_winrm_does_not_come_back(start_host: 
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError) as failure,
     ):
-        base.execute(StopsAfterRestart(host), client, narrower, check_mode=False)
+        engine.execute(StopsAfterRestart(host), client, narrower, check_mode=False)
     message = str(failure.value)
     match = PENDING.search(message)
     assert match is not None and "\n" not in message, message
@@ -145,7 +147,7 @@ def test_winrm_policy_restores_itself_when_winrm_does_not_come_back(start_host: 
     assert policy_files(host) == previous  # Registry.pol and gpt.ini bytes, registry values
     assert leftovers(host) == []  # the task deleted itself, the script and backups are gone
     with WSManClient(config_for(host)) as client:
-        again = base.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, None), False)
+        again = engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, None), False)
         assert not again.changed and again.before.running == Running("enabled", "*", "*")
 
 
@@ -158,7 +160,7 @@ def test_winrm_policy_restores_deleted_files_when_there_were_none(start_host: Ho
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError),
     ):
-        base.execute(StopsAfterRestart(host), client, wanted, check_mode=False)
+        engine.execute(StopsAfterRestart(host), client, wanted, check_mode=False)
     time_passes(host)
     assert answers(host) and policy_files(host) == previous and leftovers(host) == []
 
@@ -168,7 +170,7 @@ def test_winrm_policy_self_disconnect_arms_nothing(start_host: HostFactory) -> N
     wanted = Desired.from_args({"state": "disabled", "allow_self_disconnect": True}, host.address)
     with WSManClient(config_for(host)) as client:
         recording = Recording(client)
-        outcome = base.execute(WinrmPolicy(), recording, wanted, check_mode=False, verify=False)
+        outcome = engine.execute(WinrmPolicy(), recording, wanted, check_mode=False, verify=False)
     assert outcome.changed and not answers(host)
     assert not [c for c in recording.commands if "winremote-rollback" in c and "/create" in c]
     time_passes(host)  # nothing was waiting to undo the requested disconnect
@@ -205,7 +207,7 @@ def test_sm_remoting_listener_creation_restores_itself(start_host: HostFactory, 
         WSManClient(config_for(host, connection_timeout=1, **https)) as client,
         pytest.raises(rollback.RollbackPendingError) as failure,
     ):
-        base.execute(SmRemoting(wait_seconds=2), StopsAfterListenerChange(client, host), enable, check_mode=False)
+        engine.execute(SmRemoting(wait_seconds=2), StopsAfterListenerChange(client, host), enable, check_mode=False)
     match = PENDING.search(str(failure.value))
     assert match is not None and match["what"] == "the previous HTTP listener" and match["task"] == LISTENER_TASK
     assert str(failure.value).startswith("the host did not answer within 2s")
@@ -224,7 +226,7 @@ def test_host_back_before_its_rollback_ran_is_reported_and_the_task_cancelled(st
         WSManClient(config_for(host, connection_timeout=1, **https)) as client,
         pytest.raises(rollback.RollbackPendingError),
     ):
-        base.execute(SmRemoting(wait_seconds=2), StopsAfterListenerChange(client, host), enable, check_mode=False)
+        engine.execute(SmRemoting(wait_seconds=2), StopsAfterListenerChange(client, host), enable, check_mode=False)
     with host.lock:
         rules.start_winrm(host.state)  # WinRM comes back by itself, later than the controller waited
     host.apply_state()
@@ -232,9 +234,9 @@ def test_host_back_before_its_rollback_ran_is_reported_and_the_task_cancelled(st
     with WSManClient(config_for(host, **https)) as client:
         facts = remoting_info.observe(client).to_dict()
         assert facts["pending_rollback_tasks"] == [LISTENER_TASK]
-        checked = base.execute(SmRemoting(), client, enable, check_mode=True)
+        checked = engine.execute(SmRemoting(), client, enable, check_mode=True)
         assert [c.kind for c in checked.changes] == ["cancel_stale_rollback"] and leftovers(host) != []
-        rerun = base.execute(SmRemoting(), client, enable, check_mode=False)
+        rerun = engine.execute(SmRemoting(), client, enable, check_mode=False)
         assert [c.kind for c in rerun.changes] == ["cancel_stale_rollback"] and rerun.verified
     assert leftovers(host) == []
     time_passes(host)  # nothing is left to undo the listener
@@ -249,7 +251,7 @@ def test_sm_remoting_normal_path_leaves_nothing(start_host: HostFactory) -> None
     enable = SmRemotingDesired("enabled", scheme="https", port=5986)
     with WSManClient(config_for(host, **https)) as client:
         recording = Recording(client)
-        outcome = base.execute(SmRemoting(), recording, enable, check_mode=False)
+        outcome = engine.execute(SmRemoting(), recording, enable, check_mode=False)
     assert outcome.verified and http_listeners(host) == [(5985, True)]
     assert sum(f"/tn {LISTENER_TASK}" in c and "/create" in c for c in recording.commands) == 1
     assert leftovers(host) == []
@@ -261,7 +263,7 @@ def test_sm_remoting_self_disconnect_arms_nothing(start_host: HostFactory) -> No
     host = start_host("2019")
     with WSManClient(config_for(host)) as client:
         recording = Recording(client)
-        outcome = base.execute(
+        outcome = engine.execute(
             SmRemoting(), recording, SmRemotingDesired("disabled", allow_self_disconnect=True), check_mode=False
         )
     assert outcome.changed and not answers(host)
@@ -285,9 +287,9 @@ def test_round_trips_of_the_guard(start_host: HostFactory, monkeypatch: pytest.M
     monkeypatch.setattr(rollback.Guard, "arm", measured("arm", rollback.Guard.arm))
     monkeypatch.setattr(rollback.Guard, "cancel", measured("cancel", rollback.Guard.cancel))
     with WSManClient(config_for(host)) as client:
-        base.execute(WinrmPolicy(wait_seconds=15), client, Desired.from_args({"state": "enabled"}, None), False)
+        engine.execute(WinrmPolicy(wait_seconds=15), client, Desired.from_args({"state": "enabled"}, None), False)
         assert spent == {"arm": 8, "cancel": 4}
-        assert not base.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, None), False).changed
+        assert not engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, None), False).changed
         assert spent == {"arm": 8, "cancel": 4}  # nothing applied, nothing armed
 
 
@@ -307,16 +309,16 @@ def test_a_bad_policy_left_in_the_files_is_never_what_the_guard_restores(start_h
     untouched = policy_files(host)
     with WSManClient(config_for(host)) as client:
         bad = {"state": "enabled", "ipv4_filter": "10.9.9.9"}
-        base.execute(WinrmPolicy(), client, Desired.from_args({**bad, "restart_winrm": False}, None), False)
+        engine.execute(WinrmPolicy(), client, Desired.from_args({**bad, "restart_winrm": False}, None), False)
         assert policy_files(host)["IPv4Filter"] == "10.9.9.9" and running_policy(host) == {}
-        with pytest.raises(PolicyError, match="does not include"):
-            base.execute(WinrmPolicy(), client, Desired.from_args(bad, host.address), False)
+        with pytest.raises(SelfDisconnectRefused, match="does not include"):
+            engine.execute(WinrmPolicy(), client, Desired.from_args(bad, host.address), False)
     good = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
     with (
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError),
     ):
-        base.execute(StopsAfterRestart(host), client, good, check_mode=False)
+        engine.execute(StopsAfterRestart(host), client, good, check_mode=False)
     assert not answers(host)
     time_passes(host)
     assert answers(host) and running_policy(host) == {} and leftovers(host) == []
@@ -328,7 +330,7 @@ def test_a_bad_policy_left_in_the_files_is_never_what_the_guard_restores(start_h
     with WSManClient(config_for(host)) as client:
         state = WinrmPolicy().observe(client)
         assert state.policy_in_file()["state"] == "not_configured"
-        rerun = base.execute(WinrmPolicy(wait_seconds=15), client, good, False)
+        rerun = engine.execute(WinrmPolicy(wait_seconds=15), client, good, False)
         assert rerun.after is not None and rerun.after.running == Running("enabled", host.address, "*")
 
 
@@ -347,12 +349,12 @@ def test_a_run_killed_after_arming_ends_with_the_host_reachable(
         raise Killed
 
     if where == "after_arming":
-        monkeypatch.setattr(WinrmPolicy, "write", staticmethod(die))
+        monkeypatch.setattr(winrm_policy_module.files.WriteFiles, "apply", die)
     else:
         monkeypatch.setattr(winrm_policy_module.tasks, "run_as_system", die)
     wanted = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, None)  # the worst: a bad policy
     with WSManClient(config_for(host)) as client, pytest.raises(Killed):
-        base.execute(WinrmPolicy(), client, wanted, check_mode=False)
+        engine.execute(WinrmPolicy(), client, wanted, check_mode=False)
     with host.lock:
         assert tasks.find(host.state, ROLLBACK_TASK)["status"] == "Running"  # type: ignore[index]
         rules.stop_winrm(host.state)  # and WinRM restarts later (a reboot, another run) with the files as they are
@@ -378,7 +380,7 @@ def test_non_ascii_filter_text_on_the_host_is_restored_exactly(start_host: HostF
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError),
     ):
-        base.execute(StopsAfterRestart(host), client, wanted, check_mode=False)
+        engine.execute(StopsAfterRestart(host), client, wanted, check_mode=False)
     time_passes(host)
     assert answers(host) and policy_files(host)["IPv6Filter"] == odd and running_policy(host)["IPv6Filter"] == odd
 
@@ -402,7 +404,7 @@ def test_a_directory_an_ordinary_user_created_first_is_never_used(
         attacker_acl = host.state.files.acl(planted)
     before = policy_files(host)
     with WSManClient(config_for(host)) as client, pytest.raises(rollback.RollbackError) as failure:
-        base.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, host.address), False)
+        engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, host.address), False)
     assert "a directory that already exists is never used; nothing was changed" in str(failure.value)
     assert policy_files(host) == before and running_policy(host) == {}
     with host.lock:
@@ -425,7 +427,7 @@ def test_the_directory_acl_is_closed_and_checked_on_the_host(
 
     monkeypatch.setattr(rollback.Guard, "_prepare_folder", spy)
     with WSManClient(config_for(host)) as client:
-        base.execute(WinrmPolicy(wait_seconds=15), client, Desired.from_args({"state": "enabled"}, None), False)
+        engine.execute(WinrmPolicy(wait_seconds=15), client, Desired.from_args({"state": "enabled"}, None), False)
     assert seen[0]["protected"] and {(a["sid"], tuple(a["flags"])) for a in seen[0]["aces"]} == {
         ("S-1-5-18", ("OI", "CI")),
         ("S-1-5-32-544", ("OI", "CI")),
@@ -436,7 +438,7 @@ def test_the_directory_acl_is_closed_and_checked_on_the_host(
         rollback.Guard, "folder_command", lambda self: folder_command(self).replace("/inheritance:r ", "")
     )
     with WSManClient(config_for(host)) as client, pytest.raises(rollback.RollbackError, match="still inherits"):
-        base.execute(WinrmPolicy(), client, Desired.from_args({"state": "not_configured"}, None), False)
+        engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "not_configured"}, None), False)
     assert leftovers(host) == []  # its own directory removed again
 
 
@@ -463,9 +465,9 @@ def test_a_cancel_whose_reply_was_lost_is_a_success(start_host: HostFactory) -> 
     procedure = WinrmPolicy(wait_seconds=15)
     with WSManClient(config_for(host)) as client:
         enable = Desired.from_args({"state": "enabled"}, None)
-        outcome = base.execute(procedure, LosesCancelReply(client), enable, False)
+        outcome = engine.execute(procedure, LosesCancelReply(client), enable, False)
     assert outcome.verified and leftovers(host) == [] and answers(host)
-    assert procedure.rollback is not None and procedure.rollback.startswith("cancelled: the host answered again")
+    assert outcome.rollback is not None and outcome.rollback.startswith("cancelled: the host answered again")
 
 
 class CancelFails(Recording):
@@ -483,7 +485,7 @@ def test_a_failed_final_cancel_says_the_task_will_restore(start_host: HostFactor
         WSManClient(config_for(host)) as client,
         pytest.raises(rollback.RollbackPendingError) as failure,
     ):
-        base.execute(
+        engine.execute(
             WinrmPolicy(wait_seconds=1), CancelFails(client), Desired.from_args({"state": "enabled"}, None), False
         )
     message = str(failure.value)
@@ -498,7 +500,7 @@ def test_sm_remoting_cancel_whose_reply_was_lost_reports_the_new_listener(start_
     https = https_overrides(host)
     enable = SmRemotingDesired("enabled", scheme="https", port=5986)
     with WSManClient(config_for(host, **https)) as client:
-        outcome = base.execute(SmRemoting(wait_seconds=5), LosesCancelReply(client), enable, check_mode=False)
+        outcome = engine.execute(SmRemoting(wait_seconds=5), LosesCancelReply(client), enable, check_mode=False)
     assert outcome.verified and http_listeners(host) == [(5985, True)] and leftovers(host) == []
     time_passes(host)
     assert http_listeners(host) == [(5985, True)]
@@ -525,7 +527,7 @@ def test_a_cancel_whose_delete_or_receive_is_reset_ends_cancelled(start_host: Ho
     host = start_host("2019")
     with WSManClient(config_for(host)) as client:
         faulty = FaultOnCancel(client, host, action)
-        outcome = base.execute(
+        outcome = engine.execute(
             WinrmPolicy(wait_seconds=15), faulty, Desired.from_args({"state": "enabled"}, None), False
         )
         assert faulty.done
@@ -558,12 +560,12 @@ def test_a_ws_man_fault_on_the_arming_command_leaves_no_change(start_host: HostF
     with WSManClient(config_for(host)) as client:
         faulty = FaultOnArm(client, host, action)
         with pytest.raises(errors.WinRemoteError) as failure:
-            base.execute(WinrmPolicy(wait_seconds=15), faulty, enable, False)
+            engine.execute(WinrmPolicy(wait_seconds=15), faulty, enable, False)
         assert faulty.done and "\n" not in str(failure.value)
     assert policy_files(host) == before and leftovers(host) == [] and running_policy(host) == {}
     time_passes(host)  # nothing waits to restart WinRM behind the rerun's back
     assert answers(host) and policy_files(host) == before
     with WSManClient(config_for(host)) as client:
-        rerun = base.execute(WinrmPolicy(wait_seconds=15), client, enable, False)
+        rerun = engine.execute(WinrmPolicy(wait_seconds=15), client, enable, False)
     assert rerun.after is not None and rerun.after.running == Running("enabled", host.address, "*")
     assert leftovers(host) == []

@@ -34,7 +34,9 @@ from simhosts import (
 )
 
 from ansible_collections.winremote.remoting.plugins.module_utils import _specs
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info, rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
     SmRemoting,
     SmRemotingDesired,
@@ -561,7 +563,7 @@ def test_ntlm_over_http_is_always_encrypted(
     host = start_host("2019", configure=lax)
     with WSManClient(config_for(host, auth=auth, password=NTLM_SECRET)) as client:
         remoting_info.observe(client)
-        assert base.execute(TokenFilterPolicy(), client, True, check_mode=False).changed
+        assert engine.execute(TokenFilterPolicy(), client, True, check_mode=False).changed
     soap = [entry for entry in wire_log if entry[0] == "soap"]
     assert len(soap) >= 5, wire_log  # an observation, and the change with its own observations
     assert all(encrypted and not tls for _s, _auth, encrypted, tls in soap), soap
@@ -611,11 +613,11 @@ class WinrmDoesNotComeBack(WinrmPolicy):
         super().__init__(wait_seconds=2)
         self.host = host
 
-    def wait_for(self, client: t.Any, expected: t.Any) -> t.Any:
+    def settled(self, client: t.Any, request: t.Any) -> str | None:
         with self.host.lock:
             winsim_rules.stop_winrm(self.host.state)
         self.host.apply_state()
-        return super().wait_for(client, expected)
+        return super().settled(client, request)
 
 
 class ListenerChangeDoesNotComeBack:
@@ -670,7 +672,7 @@ def test_no_secret_in_the_rollback_guard(start_host: HostFactory, profile: str) 
         pytest.raises(rollback.RollbackPendingError) as pending,
     ):
         enable = SmRemotingDesired("enabled", scheme="https", port=5986)
-        base.execute(SmRemoting(wait_seconds=2), ListenerChangeDoesNotComeBack(client, host), enable, False)
+        engine.execute(SmRemoting(wait_seconds=2), ListenerChangeDoesNotComeBack(client, host), enable, False)
     assert not leaks(str(pending.value))
     with host.lock:
         assert host.state.scheduled_tasks, "the guard is armed"
@@ -680,13 +682,13 @@ def test_no_secret_in_the_rollback_guard(start_host: HostFactory, profile: str) 
 
     # winrm_policy: the normal path (armed, then cancelled), then a restart that does not come back
     with WSManClient(config_for(host, **https)) as client:
-        base.execute(WinrmPolicy(wait_seconds=15), client, PolicyDesired.from_args({"state": "enabled"}, None), False)
+        engine.execute(WinrmPolicy(wait_seconds=15), client, PolicyDesired.from_args({"state": "enabled"}, None), False)
     narrower = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
     with (
         WSManClient(config_for(host, connection_timeout=1, **https)) as client,
         pytest.raises(rollback.RollbackPendingError) as pending,
     ):
-        base.execute(WinrmDoesNotComeBack(host), client, narrower, check_mode=False)
+        engine.execute(WinrmDoesNotComeBack(host), client, narrower, check_mode=False)
     assert not leaks(str(pending.value))
     with host.lock:
         assert host.state.scheduled_tasks, "the guard is armed"

@@ -24,9 +24,9 @@ from simhosts import (
     write_inventory,
 )
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_remoting import (
-    SelfDisconnectRefused,
     SmRemoting,
     SmRemotingDesired,
 )
@@ -49,7 +49,7 @@ PLAYBOOK = """
 
 def run(host: SimulatedHost, desired: SmRemotingDesired, check_mode: bool = False, **overrides: t.Any) -> t.Any:
     with WSManClient(config_for(host, **overrides)) as client:
-        return base.execute(SmRemoting(), client, desired, check_mode)
+        return engine.execute(SmRemoting(), client, desired, check_mode)
 
 
 def sim_says_enabled(host: SimulatedHost) -> bool:
@@ -126,13 +126,10 @@ def test_group_policy_rule_is_reported_not_changed(start_host: HostFactory) -> N
         firewall.save_rule(state.registry, rule)
 
     host = start_host("2022", configure=gpo_rule)
-    procedure = SmRemoting()
     with WSManClient(config_for(host)) as client:
-        outcome = base.execute(procedure, client, SmRemotingDesired("enabled"), check_mode=False)
+        outcome = engine.execute(SmRemoting(), client, SmRemotingDesired("enabled"), check_mode=False)
     assert not outcome.changed
-    assert procedure.last_plan.gpo_overrides == [
-        "the firewall rule WINRM-HTTP-In-TCP-PUBLIC is disabled by Group Policy"
-    ]
+    assert outcome.facts["gpo_overrides"] == ["the firewall rule WINRM-HTTP-In-TCP-PUBLIC is disabled by Group Policy"]
 
 
 def test_disable_through_the_listener_in_use(start_host: HostFactory) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from simhosts import JSON_RESULTS, HostFactory, config_for, run_playbook, task_results, write_inventory
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base, remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.token_filter_policy import (
     KEY,
     VALUE,
@@ -55,15 +56,15 @@ def test_procedure_enables_then_is_idempotent(start_host: HostFactory, profile: 
     host = start_host(profile)
     assert not local_admin_can_observe(host)
     with WSManClient(config_for(host)) as client:
-        checked = base.execute(TokenFilterPolicy(), client, True, check_mode=True)
+        checked = engine.execute(TokenFilterPolicy(), client, True, check_mode=True)
         assert checked.changed and host.state.registry.get_data(KEY, VALUE) is None
-        outcome = base.execute(TokenFilterPolicy(), client, True, check_mode=False)
+        outcome = engine.execute(TokenFilterPolicy(), client, True, check_mode=False)
         assert outcome.changed and outcome.diff() == {
             "before": {"local_account_token_filter_policy": False},
             "after": {"local_account_token_filter_policy": True},
         }
         assert host.state.registry.get_data(KEY, VALUE) == 1
-        assert not base.execute(TokenFilterPolicy(), client, True, check_mode=False).changed
+        assert not engine.execute(TokenFilterPolicy(), client, True, check_mode=False).changed
     assert local_admin_can_observe(host)
 
 

@@ -20,12 +20,13 @@ from simhosts import (
     write_inventory,
 )
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import base
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.retry import Backoff
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     POLICY_KEY,
     REGISTRY_KEY,
     Desired,
-    PolicyError,
     Running,
     WinrmPolicy,
 )
@@ -99,10 +100,10 @@ def test_enable_with_filters_then_idempotent(start_host: HostFactory, profile: s
     before = snapshot(host)
     procedure = WinrmPolicy(wait_seconds=15)
     with WSManClient(config_for(host)) as client:
-        checked = base.execute(procedure, client, wanted, check_mode=True)
+        checked = engine.execute(procedure, client, wanted, check_mode=True)
         assert checked.changed and snapshot(host) == before  # check mode changed nothing
         assert checked.diff()["after"]["registry_pol"]["IPv4Filter"] == f"REG_SZ {first}-{last}"
-        outcome = base.execute(procedure, client, wanted, check_mode=False)
+        outcome = engine.execute(procedure, client, wanted, check_mode=False)
         assert [c.kind for c in outcome.changes] == [
             "write_file",
             "write_file",
@@ -113,7 +114,7 @@ def test_enable_with_filters_then_idempotent(start_host: HostFactory, profile: s
         ]
         assert outcome.after is not None and outcome.after.running == Running("enabled", f"{first}-{last}", "")
         assert [(x.source, x.listening_on) for x in outcome.after.listeners] == [("GPO", (host.address,))]
-        again = base.execute(procedure, client, wanted, check_mode=False)
+        again = engine.execute(procedure, client, wanted, check_mode=False)
         assert not again.changed
     assert gpo_listeners(host) == [("*", [host.address])]
     assert answers(host)
@@ -141,10 +142,12 @@ def test_not_configured_is_refused_while_only_the_policy_listener_serves(
     host = start_host("2019")
     procedure = WinrmPolicy(wait_seconds=15)
     with WSManClient(config_for(host)) as client:
-        base.execute(procedure, client, desired(host), check_mode=False)
+        engine.execute(procedure, client, desired(host), check_mode=False)
         before = (pol_entries(host), gpt_version(host))
-        with pytest.raises(PolicyError, match=r"removes the Group Policy listener \(Source=GPO\), and no other"):
-            base.execute(procedure, client, desired(host, "not_configured"), check_mode=False)
+        with pytest.raises(
+            SelfDisconnectRefused, match=r"removes the Group Policy listener \(Source=GPO\), and no other"
+        ):
+            engine.execute(procedure, client, desired(host, "not_configured"), check_mode=False)
     assert (pol_entries(host), gpt_version(host)) == before and gpo_listeners(host) == [("*", [host.address])]
     assert answers(host)
 
@@ -156,12 +159,12 @@ def test_not_configured_hands_back_to_the_local_listener(start_host: HostFactory
     procedure = WinrmPolicy(wait_seconds=15)
     over_https = Desired.from_args({"state": "not_configured"}, host.address, scheme="https", port=5986)
     with WSManClient(config_for(host, **https)) as client:
-        base.execute(procedure, client, desired(host), check_mode=False)
+        engine.execute(procedure, client, desired(host), check_mode=False)
         assert gpo_listeners(host) == [("*", [host.address])]
-        outcome = base.execute(procedure, client, over_https, check_mode=False)
+        outcome = engine.execute(procedure, client, over_https, check_mode=False)
         assert outcome.changed and outcome.after is not None and outcome.after.running == Running("not_configured")
         assert sorted(x.source for x in outcome.after.listeners) == ["local", "local"]
-        assert not base.execute(procedure, client, over_https, check_mode=False).changed
+        assert not engine.execute(procedure, client, over_https, check_mode=False).changed
     assert pol_entries(host) == [] and gpt_version(host) == 2
     with host.lock:
         assert host.state.winrm_policy() == {}
@@ -172,11 +175,11 @@ def test_restart_can_wait_for_the_next_start(start_host: HostFactory) -> None:
     host = start_host("2022")
     procedure = WinrmPolicy(wait_seconds=15)
     with WSManClient(config_for(host)) as client:
-        outcome = base.execute(procedure, client, desired(host, restart_winrm=False), check_mode=False)
+        outcome = engine.execute(procedure, client, desired(host, restart_winrm=False), check_mode=False)
         assert "restart_winrm" not in [c.kind for c in outcome.changes]
         assert outcome.after is not None and outcome.after.running == Running("not_configured")
         assert gpo_listeners(host) == []  # the service has not read the policy yet
-        assert [c.kind for c in base.execute(procedure, client, desired(host), check_mode=False).changes] == [
+        assert [c.kind for c in engine.execute(procedure, client, desired(host), check_mode=False).changes] == [
             "restart_winrm"
         ]
     assert gpo_listeners(host) == [("*", [host.address])] and gpt_version(host) == 1
@@ -193,9 +196,9 @@ def test_self_disconnect_is_refused_before_any_change(
     before = snapshot(host)
     with (
         WSManClient(config_for(host)) as client,
-        pytest.raises(PolicyError, match=r"^refused: .*allow_self_disconnect"),
+        pytest.raises(SelfDisconnectRefused, match=r"^refused: .*allow_self_disconnect"),
     ):
-        base.execute(WinrmPolicy(), client, desired(host, state, **args), check_mode=False)
+        engine.execute(WinrmPolicy(), client, desired(host, state, **args), check_mode=False)
     assert snapshot(host) == before and answers(host)
 
 
@@ -203,7 +206,7 @@ def test_disabled_with_allow_self_disconnect(start_host: HostFactory) -> None:
     host = start_host("2019")
     wanted = desired(host, "disabled", allow_self_disconnect=True)
     with WSManClient(config_for(host)) as client:
-        outcome = base.execute(WinrmPolicy(), client, wanted, check_mode=False, verify=False)
+        outcome = engine.execute(WinrmPolicy(), client, wanted, check_mode=False, verify=False)
     assert outcome.changed and not answers(host)
     assert [(e.value_name, registry_pol.decode_value(e)) for e in pol_entries(host) or []] == [
         ("AllowAutoConfig", 0),
@@ -270,17 +273,17 @@ def test_fault_in_the_middle_of_apply_then_rerun_converges(start_host: HostFacto
     with WSManClient(config_for(host, read_timeout=8, operation_timeout=5)) as client:
         faulty = FaultAfter(client, host, at)
         state = procedure.observe(client)
-        changes = procedure.plan(state, wanted)
+        changes = engine.planned(procedure, state, wanted)
         faulty.armed = True
         with pytest.raises(errors.WinRemoteError) as failure:
-            procedure.apply(faulty, state, changes)
+            engine.Run(procedure, faulty, wanted, Backoff(), verify=True).apply(changes)
         assert str(failure.value) and "\n" not in str(failure.value)
     assert rollback_leftovers(host) == []  # the host answered: a partly armed guard was cancelled and removed
     if at < 9:
         after = snapshot(host)
         assert {k: after[k] for k in ("registry", "files")} == {k: before[k] for k in ("registry", "files")}
     with WSManClient(config_for(host)) as client:
-        rerun = base.execute(WinrmPolicy(wait_seconds=15), client, wanted, check_mode=False)
+        rerun = engine.execute(WinrmPolicy(wait_seconds=15), client, wanted, check_mode=False)
         assert rerun.after is not None and rerun.after.running == Running("enabled", "*", "*")
     assert gpt_version(host) == 1  # bumped once, however far the first run got
     assert pol_entries(host) == [
@@ -297,16 +300,22 @@ class NeverBack(WinrmPolicy):
     def __init__(self, host: SimulatedHost) -> None:
         super().__init__(wait_seconds=2)
         self.host = host
+        self.refused = False
 
-    def wait_for(self, client: t.Any, expected: Running) -> Running:
-        self.host.inject_fault("refuse")
-        return super().wait_for(client, expected)
+    def settled(self, client: t.Any, request: t.Any) -> str | None:
+        if not self.refused:
+            self.host.inject_fault("refuse")
+            self.refused = True
+        return super().settled(client, request)
 
 
 def test_host_that_does_not_come_back_fails_with_what_to_do(start_host: HostFactory) -> None:
     host = start_host("2019")
-    with WSManClient(config_for(host, connection_timeout=1)) as client, pytest.raises(base.NotConvergedError) as error:
-        base.execute(NeverBack(host), client, desired(host), check_mode=False)
+    with (
+        WSManClient(config_for(host, connection_timeout=1)) as client,
+        pytest.raises(engine.NotConvergedError) as error,
+    ):
+        engine.execute(NeverBack(host), client, desired(host), check_mode=False)
     message = str(error.value)
     assert "did not answer with the new policy within 2s" in message and "net start winrm" in message
     assert "\n" not in message
@@ -314,11 +323,11 @@ def test_host_that_does_not_come_back_fails_with_what_to_do(start_host: HostFact
     with WSManClient(config_for(host)) as client:
         # the host answers again before its rollback ran: the rerun cancels that task, so it cannot undo the policy
         # later, and changes nothing else
-        rerun = base.execute(WinrmPolicy(), client, desired(host), check_mode=False)
+        rerun = engine.execute(WinrmPolicy(), client, desired(host), check_mode=False)
         assert [c.kind for c in rerun.changes] == ["cancel_stale_rollback"]
         with host.lock:
             assert host.state.scheduled_tasks == {}
-        assert not base.execute(WinrmPolicy(), client, desired(host), check_mode=False).changed
+        assert not engine.execute(WinrmPolicy(), client, desired(host), check_mode=False).changed
 
 
 def test_playbook_check_diff_apply_twice(start_host: HostFactory, tmp_path: Path) -> None:
@@ -382,15 +391,17 @@ def test_a_name_resolving_outside_the_filters_is_refused_before_anything_changes
         {"state": "enabled", "ipv4_filter": host.address}, "win01.example.test", resolver=lambda _n, _p: ["10.20.30.40"]
     )
     with WSManClient(config_for(host)) as client:
-        with pytest.raises(PolicyError, match=r"does not include 10\.20\.30\.40: every address win01\.example\.test"):
-            base.execute(WinrmPolicy(), client, outside, check_mode=False)
+        with pytest.raises(
+            SelfDisconnectRefused, match=r"does not include 10\.20\.30\.40: every address win01\.example\.test"
+        ):
+            engine.execute(WinrmPolicy(), client, outside, check_mode=False)
         assert snapshot(host) == before
         inside = Desired.from_args(
             {"state": "enabled", "ipv4_filter": host.address},
             "win01.example.test",
             resolver=lambda _n, _p: ["10.20.30.40", host.address],
         )
-        outcome = base.execute(WinrmPolicy(wait_seconds=15), client, inside, check_mode=False)
+        outcome = engine.execute(WinrmPolicy(wait_seconds=15), client, inside, check_mode=False)
         assert outcome.after is not None and outcome.after.running == Running("enabled", host.address, "*")
         assert inside.warnings() and "10.20.30.40" in inside.warnings()[0]
 
@@ -401,7 +412,7 @@ def test_unread_service_configuration_builds_no_plan(start_host: HostFactory) ->
     before = snapshot(host)
     host.inject_fault("http500", code=5, message="Access is denied.", action="transfer/Get")
     with WSManClient(config_for(host)) as client, pytest.raises(errors.WinRemoteError) as info:
-        base.execute(WinrmPolicy(wait_seconds=3), client, desired(host, ipv4_filter="*"), check_mode=False)
+        engine.execute(WinrmPolicy(wait_seconds=3), client, desired(host, ipv4_filter="*"), check_mode=False)
     message = str(info.value)
     assert message.startswith("winrm/config/service (WS-Transfer Get) could not be read:") and "\n" not in message
     assert snapshot(host) == before

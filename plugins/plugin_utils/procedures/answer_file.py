@@ -21,7 +21,7 @@ import time
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import xmledit
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Operation
 
 UNATTEND_NS = "urn:schemas-microsoft-com:unattend"
 WCM_NS = "http://schemas.microsoft.com/WMIConfig/2002/State"
@@ -207,6 +207,36 @@ def new_document(desired: Desired, newline: str = "\n") -> str:
     return f'<?xml version="1.0" encoding="utf-8"?>{newline}{body}{newline}'
 
 
+@dataclasses.dataclass(frozen=True)
+class FileEdit(Operation):
+    """Byte-preserving edits of the answer file. They are made on the controller by :func:`apply`, which writes
+    the file once with every change, so there is no host-side ``apply`` here."""
+
+    edits: tuple[xmledit.Edit, ...]
+
+
+class CreateFile(FileEdit):
+    kind: t.ClassVar[str] = "create_file"
+
+
+@dataclasses.dataclass(frozen=True)
+class SetValue(FileEdit):
+    kind: t.ClassVar[str] = "set_value"
+    index: int = 0  # which of the setting's elements
+
+
+class AddSetting(FileEdit):
+    kind: t.ClassVar[str] = "add_setting"
+
+
+class AddComponent(FileEdit):
+    kind: t.ClassVar[str] = "add_component"
+
+
+class AddSettingsPass(FileEdit):
+    kind: t.ClassVar[str] = "add_settings_pass"
+
+
 def plan(state: AnswerFileState, desired: Desired) -> list[Change]:
     """The edits that make the file say ``desired``; empty when it already does. Pure: no I/O.
 
@@ -226,12 +256,11 @@ def _plan(state: AnswerFileState, desired: Desired) -> list[Change]:
             raise AnswerFileError(f"{state.path} does not exist; set create=true to create a minimal answer file")
         return [
             Change(
-                "create_file",
                 target,
                 None,
                 after,
                 f"create {state.path} with {SETTING}={after}",
-                {"edits": (xmledit.Edit(0, 0, new_document(desired)),)},
+                CreateFile((xmledit.Edit(0, 0, new_document(desired)),)),
             )
         ]
     if state.root is None:  # an existing file is always parsed by observe()
@@ -241,12 +270,11 @@ def _plan(state: AnswerFileState, desired: Desired) -> list[Change]:
     if state.values:
         return [
             Change(
-                "set_value",
                 target,
                 shown(node.text.strip()),
                 after,
                 f"set {SETTING} from {shown(node.text.strip())!r} to {after} {where}",
-                {"edits": (xmledit.set_text(node, after),), "index": index},
+                SetValue((xmledit.set_text(node, after),), index),
             )
             for index, node in enumerate(state.values)
             if _as_bool(node.text) is not desired.enabled
@@ -254,22 +282,23 @@ def _plan(state: AnswerFileState, desired: Desired) -> list[Change]:
     if state.components:
         parent = state.components[0]
         element = xmledit.NewElement(parent.prefix + SETTING, text=after)
-        kind, summary = "add_setting", f"add {SETTING}={after} to {COMPONENT} {where}"
+        kind: type[FileEdit] = AddSetting
+        summary = f"add {SETTING}={after} to {COMPONENT} {where}"
     elif state.settings:
         parent = state.settings[0]
         element = _component(parent.prefix, desired)
-        kind, summary = "add_component", f"add {COMPONENT} with {SETTING}={after} {where}"
+        kind, summary = AddComponent, f"add {COMPONENT} with {SETTING}={after} {where}"
     else:
         parent = state.root
         component = _component(parent.prefix, desired)
         element = xmledit.NewElement(parent.prefix + "settings", (("pass", desired.pass_),), (component,))
-        kind, summary = "add_settings_pass", f"add the {desired.pass_} pass with {COMPONENT}/{SETTING}={after}"
-    return [Change(kind, target, None, after, summary, {"edits": (xmledit.append_child(text, parent, element, unit),)})]
+        kind, summary = AddSettingsPass, f"add the {desired.pass_} pass with {COMPONENT}/{SETTING}={after}"
+    return [Change(target, None, after, summary, kind((xmledit.append_child(text, parent, element, unit),)))]
 
 
 def render(state: AnswerFileState, changes: t.Sequence[Change]) -> str:
     """The file's text once ``changes`` are made."""
-    return xmledit.apply_edits(state.text, [e for c in changes for e in c.params["edits"]])
+    return xmledit.apply_edits(state.text, [e for c in changes for e in t.cast(FileEdit, c.operation).edits])
 
 
 def result_of(state: AnswerFileState, changes: t.Sequence[Change]) -> tuple[bytes, AnswerFileState]:
@@ -310,15 +339,15 @@ def diff(state: AnswerFileState, changes: t.Sequence[Change]) -> dict[str, str]:
     _data, after = result_of(state, changes)
     before_lines, after_lines = [], []
     for change in changes:
-        if change.kind == "set_value":
-            index = change.params["index"]
+        if isinstance(change.operation, SetValue):
+            index = change.operation.index
             node = state.values[index]
             location = f"# {change.target}, line {_line_of(state.text, node.start)}"
             before_lines += [location, _element(state, node)]
             after_lines += [location, _element(after, after.values[index])]
         else:
             node = after.values[0]
-            edit = change.params["edits"][0]
+            edit = t.cast(FileEdit, change.operation).edits[0]
             location = f"# {change.target}, line {_line_of(state.text, edit.start)}"
             before_lines += [location, "(absent)"]
             after_lines += [location, _element(after, node), f"# {change.summary}"]

@@ -15,7 +15,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Endpoint, Outcome
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     firewall,
     key_reads,
@@ -27,9 +28,6 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import ba
 
 CIM = "cim"
 NETSH = "netsh"
-# MSFT_NetFirewallRule (root/StandardCimv2) exists from Windows 8 / Server 2012 on (MSFT_NetFirewallRule class,
-# https://learn.microsoft.com/en-us/windows/win32/fwp/wmi/wfascimprov/msft-netfirewallrule)
-NETSECURITY_MIN_VERSION = (6, 2)
 # Checked before connecting. Windows' own rule IDs are far shorter; the probes of many rules run in several WinRS
 # commands when they do not fit in one cmd.exe line.
 MAX_RULE_ID = 255
@@ -51,14 +49,7 @@ class RuleMissingError(errors.WinRemoteError):
     kind = "rule_missing"
 
 
-class NetshError(errors.WinRemoteError):
-    """netsh refused a change (on 2008 / 2008 R2)."""
-
-    kind = "netsh"
-
-
-class Client(batch.CommandRunner, firewall.CimWriter, t.Protocol):
-    pass
+NetshError = firewall.NetshError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +62,10 @@ class Desired:
     remote_addresses: tuple[str, ...] | None = None  # None: leave as they are
     allow_self_disconnect: bool = False
     connection_port: int | None = None  # the port the controller talks to; None when unknown
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint("http", self.connection_port)
 
 
 def resolve_rule_ids(rules: t.Iterable[str] | None, rule_set: str | None) -> tuple[str, ...]:
@@ -131,7 +126,7 @@ class RulesState:
     @property
     def method(self) -> str:
         """netsh on 6.0 / 6.1 (2008, 2008 R2), CIM on 6.2 and later."""
-        return CIM if self.os.major_minor >= NETSECURITY_MIN_VERSION else NETSH
+        return NETSH if firewall.uses_netsh(self.os.major_minor) else CIM
 
     def rules_dict(self) -> dict[str, dict[str, t.Any]]:
         return {rule_id: (rule.to_dict() if rule else {"present": False}) for rule_id, rule in self.rules.items()}
@@ -141,42 +136,41 @@ def _addresses(rule: firewall.FirewallRule) -> tuple[str, ...]:
     return firewall.normalize_remote_addresses(rule.remote_addresses, strict=False)
 
 
-def _cuts_connection(rule: firewall.FirewallRule, desired: Desired, kind: str, after: t.Any) -> bool:
-    """Whether a change can drop the controller's own connection: the rule admits the port in use, and the change
-    disables it, removes a profile, or replaces its remote addresses by anything but Any."""
-    if desired.connection_port is None or str(desired.connection_port) not in rule.local_ports:
-        return False
-    if kind == "set_enabled":
-        return not after
-    if kind == "set_profiles":
-        return not set(rule.profiles) <= set(after)
-    return tuple(after) != ("Any",)
+Part = tuple[str, t.Any, t.Any, str]  # field, before, after, summary
 
 
-def _rule_changes(rule: firewall.FirewallRule, desired: Desired, method: str) -> list[Change]:
+def _parts(rule: firewall.FirewallRule, desired: Desired) -> tuple[list[Part], firewall.RuleEdit]:
+    """What differs on one rule, for the result, and the edit that makes it."""
     rule_id = rule.rule_id
-    planned: list[tuple[str, str, t.Any, t.Any, str]] = []
+    planned: list[Part] = []
+    edit = firewall.RuleEdit()
     if rule.enabled != desired.enabled:
         verb = "enable" if desired.enabled else "disable"
-        planned.append(("set_enabled", "enabled", rule.enabled, desired.enabled, f"{verb} firewall rule {rule_id}"))
+        planned.append(("enabled", rule.enabled, desired.enabled, f"{verb} firewall rule {rule_id}"))
+        edit = dataclasses.replace(edit, enabled=desired.enabled)
     if desired.profiles is not None and tuple(rule.profiles) != desired.profiles:
         summary = f"set the profiles of firewall rule {rule_id} to {', '.join(desired.profiles)}"
-        planned.append(("set_profiles", "profiles", list(rule.profiles), list(desired.profiles), summary))
+        planned.append(("profiles", list(rule.profiles), list(desired.profiles), summary))
+        edit = dataclasses.replace(edit, profiles=desired.profiles)
     if desired.remote_addresses is not None and _addresses(rule) != desired.remote_addresses:
         summary = f"set the remote addresses of firewall rule {rule_id} to {', '.join(desired.remote_addresses)}"
-        before = list(_addresses(rule))
-        planned.append(("set_remote_address", "remote_address", before, list(desired.remote_addresses), summary))
+        planned.append(("remote_address", list(_addresses(rule)), list(desired.remote_addresses), summary))
+        edit = dataclasses.replace(edit, remote_addresses=desired.remote_addresses)
+    return planned, edit
+
+
+LABELS = {"enabled": "set_enabled", "profiles": "set_profiles", "remote_address": "set_remote_address"}
+
+
+def rule_changes(
+    netsh: bool, wanted: t.Sequence[tuple[firewall.FirewallRule, list[Part], firewall.RuleEdit]]
+) -> list[Change]:
+    """The changes of every rule, each carrying the facade's operation for its part."""
+    operations = firewall.rule_operations(netsh, [(rule, edit) for rule, _parts, edit in wanted])
     return [
-        Change(
-            kind=kind,
-            target=f"firewall_rules.{rule_id}.{field}",
-            before=before,
-            after=after,
-            summary=summary,
-            params={"rule_id": rule_id, "value": after, "method": method},
-            disruptive=_cuts_connection(rule, desired, kind, after),
-        )
-        for kind, field, before, after, summary in planned
+        Change(f"firewall_rules.{rule.rule_id}.{field}", before, after, summary, ops[field], label=LABELS[field])
+        for (rule, planned, _edit), ops in zip(wanted, operations, strict=True)
+        for field, before, after, summary in planned
     ]
 
 
@@ -208,8 +202,8 @@ def _check_netsh(rule: firewall.FirewallRule, desired: Desired) -> None:
         )
 
 
-class FirewallRules:
-    """observe -> plan -> apply for a list of predefined rules (see the module docstring for the costs)."""
+class FirewallRules(Procedure[RulesState, Desired]):
+    """observe -> plan for a list of predefined rules (see the module docstring for the costs)."""
 
     def __init__(self, rule_ids: t.Sequence[str]) -> None:
         self.rule_ids = tuple(rule_ids)
@@ -238,8 +232,8 @@ class FirewallRules:
         """One WinRS command: Create shell, Command, Receive, Delete."""
         return self.interpret(batch.run(client, self.probes()))
 
-    def plan(self, state: RulesState, desired: Desired) -> list[Change]:
-        missing = [rule_id for rule_id in desired.rule_ids if state.rules.get(rule_id) is None]
+    def plan(self, state: RulesState, request: Desired) -> list[Change]:
+        missing = [rule_id for rule_id in request.rule_ids if state.rules.get(rule_id) is None]
         if missing:
             named = ", ".join(r if len(r) <= 80 else r[:80] + "..." for r in missing[:MISSING_SHOWN])
             if len(missing) > MISSING_SHOWN:
@@ -248,78 +242,27 @@ class FirewallRules:
                 f"firewall rule(s) not found on this host: {named}; a missing built-in rule is not "
                 "recreated (that would open the port wider than Windows does): restore it or leave it out of rules"
             )
-        changes: list[Change] = []
-        for rule_id in desired.rule_ids:
+        wanted: list[tuple[firewall.FirewallRule, list[Part], firewall.RuleEdit]] = []
+        for rule_id in request.rule_ids:
             rule = t.cast(firewall.FirewallRule, state.rules[rule_id])
-            wanted = _rule_changes(rule, desired, state.method)
-            if not wanted:
+            planned, edit = _parts(rule, request)
+            if not planned:
                 continue
             if rule.gpo_owned:
                 raise RefusedError(
                     f"firewall rule {rule_id} is owned by Group Policy and was not modified: "
-                    f"{'; '.join(c.summary for c in wanted)} in the GPO that sets it"
+                    f"{'; '.join(part[3] for part in planned)} in the GPO that sets it"
                 )
             if state.method == NETSH:
-                _check_netsh(rule, desired)
-            changes.extend(wanted)
-        cutting = [c for c in changes if c.disruptive]
-        if cutting and not desired.allow_self_disconnect:
-            raise RefusedError(
-                f"refusing to {cutting[0].summary}: it admits port {desired.connection_port}, which this connection "
-                "uses, and the change can cut it; set allow_self_disconnect: true to do it anyway"
-            )
-        # changes that can cut the connection go last, so everything else is done before it drops
-        return [c for c in changes if not c.disruptive] + cutting
+                _check_netsh(rule, request)
+            wanted.append((rule, planned, edit))
+        return rule_changes(state.method == NETSH, wanted)
 
-    def apply(self, client: Client, state: RulesState, changes: t.Sequence[Change]) -> None:
-        if state.method == CIM:
-            for change in changes:
-                _apply_cim(client, change)
-        else:
-            _apply_netsh(client, state, changes)
-
-
-def _apply_cim(client: firewall.CimWriter, change: Change) -> None:
-    """One request per change: Enable/Disable, Put Profiles, or Put RemoteAddress on the address filter."""
-    rule_id, value = change.params["rule_id"], change.params["value"]
-    if change.kind == "set_enabled":
-        firewall.cim_set_enabled(client, rule_id, bool(value))
-    elif change.kind == "set_profiles":
-        firewall.cim_set_profiles(client, rule_id, value)
-    else:
-        firewall.cim_set_remote_addresses(client, rule_id, value)
-
-
-def _apply_netsh(client: batch.CommandRunner, state: RulesState, changes: t.Sequence[Change]) -> None:
-    """One ``netsh ... set rule`` per rule, all in one WinRS command; a failing one prints a marker after it."""
-    by_rule: dict[str, dict[str, t.Any]] = {}
-    for change in changes:
-        by_rule.setdefault(change.params["rule_id"], {})[change.kind] = change.params["value"]
-    probes: list[batch.Probe] = []
-    order = list(by_rule)
-    for index, rule_id in enumerate(order):
-        rule = t.cast(firewall.FirewallRule, state.rules[rule_id])
-        wanted = by_rule[rule_id]
-        command = firewall.netsh_set_rule(
-            rule,
-            bool(wanted.get("set_enabled", rule.enabled)),
-            wanted.get("set_profiles"),
-            wanted.get("set_remote_address"),
-        )
-        failed = f"{batch.MARKER_PREFIX}failed.{index}{batch.MARKER_SUFFIX}"
-        probes.append(batch.Probe(f"set.{index}", f"{command} || echo {failed}"))
-    result = batch.run(client, probes)
-    for index, rule_id in enumerate(order):
-        if f"set.{index}" not in result.sections:
-            raise errors.ProtocolError(
-                f"no output came back for the netsh change of firewall rule {rule_id}; run the task again to check"
-            )
-        if f"failed.{index}" not in result.sections:
-            continue
-        output = " ".join(line.strip() for line in result.section(f"set.{index}").splitlines() if line.strip())
-        name = firewall.ENGLISH_DISPLAY_NAMES[rule_id]
-        raise NetshError(
-            f'netsh could not change firewall rule {rule_id} (display name "{name}"): {output or "no output"}; '
-            "netsh finds rules by their localised display name, so changes on non-English Windows Server 2008 / "
-            "2008 R2 are not supported"
-        )
+    def facts(self, outcome: Outcome[RulesState], request: Desired) -> tuple[dict[str, t.Any], list[str]]:
+        state = outcome.after or outcome.before
+        return {
+            "rules": state.rules_dict(),
+            "previous": outcome.before.rules_dict(),
+            "method": outcome.before.method,
+            "verified": outcome.verified,
+        }, []

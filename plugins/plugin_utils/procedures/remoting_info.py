@@ -16,7 +16,7 @@ import dataclasses
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     firewall,
     key_reads,

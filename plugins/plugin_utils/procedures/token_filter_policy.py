@@ -11,9 +11,9 @@ network (UAC remote restrictions), so WinRM denies it; 1 gives such accounts ful
 from __future__ import annotations
 
 import dataclasses
-import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import registry
 
 KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
@@ -30,21 +30,22 @@ class TokenFilterState:
         return self.raw == 1
 
 
-class TokenFilterPolicy:
-    """observe -> plan -> apply for LocalAccountTokenFilterPolicy (one round trip each)."""
+def plan(enabled: bool | None, desired: bool) -> list[Change]:
+    """The change that makes the value ``int(desired)`` (pure; ``enabled`` None: the state was not read)."""
+    if enabled is desired:
+        return []
+    if desired:
+        summary = f"set {VALUE}=1: local administrators other than the built-in one get full rights remotely"
+    else:
+        summary = f"set {VALUE}=0: remote logons of local administrators get a filtered token again"
+    return [Change(TARGET, enabled, desired, summary, registry.SetDword(KEY, VALUE, int(desired)))]
+
+
+class TokenFilterPolicy(Procedure[TokenFilterState, bool]):
+    """observe -> plan for LocalAccountTokenFilterPolicy (one round trip each)."""
 
     def observe(self, client: registry.CimInvoker) -> TokenFilterState:
         return TokenFilterState(registry.get_dword(client, KEY, VALUE))
 
-    def plan(self, state: TokenFilterState, desired: bool) -> list[Change]:
-        if state.enabled == desired:
-            return []
-        if desired:
-            summary = f"set {VALUE}=1: local administrators other than the built-in one get full rights remotely"
-        else:
-            summary = f"set {VALUE}=0: remote logons of local administrators get a filtered token again"
-        return [Change("set_dword", TARGET, state.enabled, desired, summary, {"value": int(desired)})]
-
-    def apply(self, client: registry.CimInvoker, state: TokenFilterState, changes: t.Sequence[Change]) -> None:
-        for change in changes:
-            registry.set_dword(client, KEY, VALUE, int(change.params["value"]))
+    def plan(self, state: TokenFilterState, request: bool) -> list[Change]:
+        return plan(state.enabled, request)

@@ -18,17 +18,18 @@ import concurrent.futures
 import dataclasses
 import ipaddress
 import socket
-import time
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import rollback
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Endpoint, Outcome
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     files,
     gpt_ini,
     key_reads,
     registry,
     registry_pol,
+    services,
     tasks,
     winrm_config,
     winrm_filters,
@@ -42,7 +43,7 @@ REGISTRY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
 GROUP_POLICY_DIR = r"%SystemRoot%\System32\GroupPolicy"
 REGISTRY_POL = GROUP_POLICY_DIR + r"\Machine\Registry.pol"
 GPT_INI = GROUP_POLICY_DIR + r"\gpt.ini"
-TASK_NAME = "winremote-restart-winrm"
+TASK_NAME = services.RESTART_TASK
 ROLLBACK_TASK = rollback.POLICY_TASK
 ALLOW = "AllowAutoConfig"
 FILTERS = {"IPv4Filter": "ipv4_filter", "IPv6Filter": "ipv6_filter"}
@@ -61,14 +62,6 @@ class PolicyError(WinRemoteError):
     """A request refused before anything on the host changed."""
 
     kind = "invalid_policy"
-
-
-class Client(batch.CommandRunner, registry.CimInvoker, t.Protocol):
-    def get(self, resource_uri: str, selectors: t.Any = None, options: t.Any = None) -> t.Any: ...
-
-    def enumerate(self, resource_uri: str) -> t.Any: ...
-
-    def close(self) -> None: ...
 
 
 def _same_filter(parameter: str, a: str | None, b: str | None) -> bool:
@@ -172,6 +165,10 @@ class Desired:
             addresses=addresses,
             resolve_error=error,
         )
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.scheme, self.port)
 
     def filter_of(self, name: str) -> str | None:
         return self.ipv4_filter if name == "IPv4Filter" else self.ipv6_filter
@@ -383,28 +380,11 @@ def _gpt_summary(gpt: gpt_ini.GptIni | None) -> dict[str, t.Any] | None:
 
 
 def reg_file(values: t.Mapping[str, int | str | None]) -> bytes:
-    """A regedit 5.00 file (UTF-16LE with a byte-order mark, as regedit writes them) that sets or deletes the policy
-    values: any text survives, non-ASCII included (Microsoft Learn "How to add, modify, or delete registry subkeys and
-    values by using a .reg file": ``"name"="text"`` with ``\\`` and ``\"`` escaped, ``dword:``, ``"name"=-``). Text
-    with control characters is written as ``hex(1):`` (REG_SZ as its UTF-16LE bytes)."""
-    lines = [REG_HEADER, "", f"[HKEY_LOCAL_MACHINE{REGISTRY_KEY[4:]}]"]
-    for name, value in values.items():
-        if value is None:
-            lines.append(f'"{name}"=-')
-        elif isinstance(value, int):
-            lines.append(f'"{name}"=dword:{value & 0xFFFFFFFF:08x}')
-        elif value.isprintable():
-            lines.append(f'"{name}"="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        else:
-            raw = (value + "\x00").encode("utf-16-le", errors="surrogatepass")
-            lines.append(f'"{name}"=hex(1):' + ",".join(f"{byte:02x}" for byte in raw))
+    """The policy values as a .reg file (``registry.reg_file``), for the rollback guard."""
     try:
-        return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
-    except UnicodeEncodeError:
+        return registry.reg_file(REGISTRY_KEY, values)
+    except ValueError:
         raise PolicyError(f"{REGISTRY_KEY} holds text that cannot be written back; repair it first") from None
-
-
-REG_HEADER = "Windows Registry Editor Version 5.00"
 
 
 def running_desired(state: PolicyState) -> Desired:
@@ -424,12 +404,10 @@ def restore_of(state: PolicyState) -> rollback.Restore:
     through a .reg file; then WinRM restarts. ASSUMPTION (UNVERIFIED): the policy engine may keep a gpt.ini version it
     has seen; WinRM reads the registry values when it starts either way, and they are restored directly."""
     wanted = running_desired(state)
-    policy = WinrmPolicy()
     entries = state.entries()
-    files_changes = policy.plan(dataclasses.replace(state, stale_rollback=False), wanted)
     pol, gpt = state.registry_pol, state.gpt_ini
-    if any(c.kind == "write_file" for c in files_changes):
-        new_entries = registry_pol.set_values(entries, POLICY_KEY, policy.pol_wanted(entries, wanted))
+    if new_registry_pol(state, wanted)[1] != state.registry_pol:
+        new_entries = registry_pol.set_values(entries, POLICY_KEY, pol_wanted(entries, wanted))
         pol = registry_pol.serialize(new_entries) if new_entries or state.registry_pol is not None else None
         try:
             parsed = gpt_ini.parse(state.gpt_ini) if state.gpt_ini is not None else gpt_ini.new()
@@ -452,15 +430,88 @@ def restore_of(state: PolicyState) -> rollback.Restore:
     )
 
 
-class WinrmPolicy:
-    """observe (WS-Transfer reads, one WinRS command) -> plan (pure) -> apply (files, registry, restart, reconnect)."""
+def pol_wanted(entries: list[PolEntry], desired: Desired) -> dict[str, PolEntry | None]:
+    """gpedit's records: Enabled = AllowAutoConfig 1 + both filters (ASSUMPTION: an empty filter is an empty
+    REG_SZ); Disabled = AllowAutoConfig 0 + ``**del.`` markers for the filters; Not configured = no records."""
+    wanted: dict[str, PolEntry | None] = {}
+    for name in VALUES:
+        if desired.state == "not_configured":
+            wanted[name] = None
+        elif name == ALLOW:
+            wanted[name] = PolEntry.dword(POLICY_KEY, ALLOW, 1 if desired.state == "enabled" else 0)
+        elif desired.state == "disabled":
+            wanted[name] = PolEntry.delete_value(POLICY_KEY, name)
+        elif desired.filter_of(name) is None:  # only from a running policy that shows no such filter
+            wanted[name] = None
+        else:
+            wanted[name] = PolEntry.string(POLICY_KEY, name, desired.filter_of(name) or "")
+        existing = registry_pol.find(entries, POLICY_KEY, name)
+        target = wanted[name]
+        if target is not None and len(existing) == 1 and _same_record(existing[0], target):
+            wanted[name] = existing[0]  # same meaning: keep the bytes as they are
+    return wanted
 
-    def __init__(self, wait_seconds: float = 60.0, sleep: t.Callable[[float], None] = time.sleep) -> None:
+
+def _same_record(have: PolEntry, want: PolEntry) -> bool:
+    if have.type != want.type or have.value_name.casefold() != want.value_name.casefold():
+        return False
+    if want.is_delete_marker:
+        return True  # the client ignores a marker's data
+    if want.target_name in FILTERS and want.type == registry_pol.REG_SZ:
+        parameter = FILTERS[want.target_name]
+        return _same_filter(parameter, str(registry_pol.decode_value(have)), str(registry_pol.decode_value(want)))
+    return have.data == want.data
+
+
+def new_registry_pol(state: PolicyState, desired: Desired) -> tuple[list[PolEntry], bytes | None]:
+    """Registry.pol's records and bytes once it holds ``desired`` (None: the file stays absent)."""
+    entries = state.entries()
+    new_entries = registry_pol.set_values(entries, POLICY_KEY, pol_wanted(entries, desired))
+    new_pol = registry_pol.serialize(new_entries) if new_entries or state.registry_pol is not None else None
+    return new_entries, new_pol
+
+
+def new_gpt_ini(state: PolicyState, has_entries: bool) -> tuple[gpt_ini.GptIni | None, gpt_ini.GptIni]:
+    """gpt.ini before and after: its machine version bumped, the registry extensions listed when needed."""
+    try:
+        before = gpt_ini.parse(state.gpt_ini) if state.gpt_ini is not None else None
+        after = gpt_ini.bump_machine_version(before or gpt_ini.new())
+        if has_entries:
+            after = gpt_ini.ensure_machine_extension(after)
+    except gpt_ini.GptIniError as exc:
+        raise PolicyError(f"{GPT_INI} on the host cannot be updated safely: {exc}; repair it first") from None
+    return before, after
+
+
+def registry_change(name: str, have: t.Any, want: int | str | None) -> Change | None:
+    target = f"registry.{name}"
+    if want is None:
+        if have is None:
+            return None
+        return Change(target, have, None, f"delete {REGISTRY_KEY}\\{name}", registry.DeleteValue(REGISTRY_KEY, name))
+    if isinstance(want, int):
+        if isinstance(have, int) and not isinstance(have, bool) and have == want:
+            return None
+        return Change(
+            target, have, want, f"set {REGISTRY_KEY}\\{name}={want}", registry.SetDword(REGISTRY_KEY, name, want)
+        )
+    if isinstance(have, str) and _same_filter(FILTERS[name], have, want):
+        return None
+    operation = registry.SetString(REGISTRY_KEY, name, want)
+    return Change(target, have, want, f"set {REGISTRY_KEY}\\{name}={want!r}", operation)
+
+
+class WinrmPolicy(Procedure[PolicyState, Desired]):
+    """observe (WS-Transfer reads, one WinRS command) -> plan (pure); the engine writes, restarts WinRM under a
+    rollback guard, reconnects until the service runs the new policy, and verifies."""
+
+    guard_task = ROLLBACK_TASK
+    awaited = "with the new policy"
+
+    def __init__(self, wait_seconds: float = 60.0) -> None:
         self.wait_seconds = wait_seconds
-        self.sleep = sleep
-        self.rollback: str | None = None  # what became of this run's rollback task (for the result)
 
-    def observe(self, client: Client) -> PolicyState:
+    def observe(self, client: t.Any) -> PolicyState:
         """Six requests: Get winrm/config/service, Enumerate winrm/config/listener, one WinRS command (four). A read
         that fails ends the task naming it (``winrm_config.ConfigUnreadError``): no plan on unread state."""
         service = winrm_config.read_service(client)
@@ -468,198 +519,81 @@ class WinrmPolicy:
         all_probes = probes()
         return interpret(batch.run(client, all_probes), all_probes, service, listeners)
 
-    # --- plan ----------------------------------------------------------------------------------------------------
-
-    def pol_wanted(self, entries: list[PolEntry], desired: Desired) -> dict[str, PolEntry | None]:
-        """gpedit's records: Enabled = AllowAutoConfig 1 + both filters (ASSUMPTION: an empty filter is an empty
-        REG_SZ); Disabled = AllowAutoConfig 0 + ``**del.`` markers for the filters; Not configured = no records."""
-        wanted: dict[str, PolEntry | None] = {}
-        for name in VALUES:
-            if desired.state == "not_configured":
-                wanted[name] = None
-            elif name == ALLOW:
-                wanted[name] = PolEntry.dword(POLICY_KEY, ALLOW, 1 if desired.state == "enabled" else 0)
-            elif desired.state == "disabled":
-                wanted[name] = PolEntry.delete_value(POLICY_KEY, name)
-            elif desired.filter_of(name) is None:  # only from a running policy that shows no such filter
-                wanted[name] = None
-            else:
-                wanted[name] = PolEntry.string(POLICY_KEY, name, desired.filter_of(name) or "")
-            existing = registry_pol.find(entries, POLICY_KEY, name)
-            target = wanted[name]
-            if target is not None and len(existing) == 1 and self._same_record(existing[0], target):
-                wanted[name] = existing[0]  # same meaning: keep the bytes as they are
-        return wanted
-
-    @staticmethod
-    def _same_record(have: PolEntry, want: PolEntry) -> bool:
-        if have.type != want.type or have.value_name.casefold() != want.value_name.casefold():
-            return False
-        if want.is_delete_marker:
-            return True  # the client ignores a marker's data
-        if want.target_name in FILTERS and want.type == registry_pol.REG_SZ:
-            parameter = FILTERS[want.target_name]
-            return _same_filter(parameter, str(registry_pol.decode_value(have)), str(registry_pol.decode_value(want)))
-        return have.data == want.data
-
-    def plan(self, state: PolicyState, desired: Desired) -> list[Change]:
-        changes: list[Change] = [rollback.stale_change(ROLLBACK_TASK)] if state.stale_rollback else []
-        entries = state.entries()
-        new_entries = registry_pol.set_values(entries, POLICY_KEY, self.pol_wanted(entries, desired))
-        new_pol = registry_pol.serialize(new_entries) if new_entries or state.registry_pol is not None else None
+    def plan(self, state: PolicyState, request: Desired) -> list[Change]:
+        changes: list[Change] = []
+        new_entries, new_pol = new_registry_pol(state, request)
         if new_pol != state.registry_pol:
+            before_gpt, after_gpt = new_gpt_ini(state, bool(new_entries))
+            write = files.WriteFiles({REGISTRY_POL: new_pol or b"", GPT_INI: gpt_ini.render_bytes(after_gpt)})
             changes.append(
                 Change(
-                    "write_file",
                     "registry_pol",
-                    _describe(entries),
+                    _describe(state.entries()),
                     _describe(new_entries),
-                    f"write {REGISTRY_POL}: policy 'Allow remote server management through WinRM' {desired.state}",
-                    {"path": REGISTRY_POL, "data": new_pol},
+                    f"write {REGISTRY_POL}: policy 'Allow remote server management through WinRM' {request.state}",
+                    write,
                 )
             )
-            changes.append(self._gpt_change(state, bool(new_entries)))
-        for name, value in desired.registry_values.items():
-            change = self._registry_change(name, state.registry.get(name), value)
+            changes.append(
+                Change(
+                    "gpt_ini",
+                    _gpt_summary(before_gpt),
+                    _gpt_summary(after_gpt),
+                    f"bump {GPT_INI} to version {after_gpt.version} so the policy engine applies the new Registry.pol",
+                    write,
+                )
+            )
+        for name, value in request.registry_values.items():
+            change = registry_change(name, state.registry.get(name), value)
             if change is not None:
                 changes.append(change)
-        if desired.restart_winrm and not state.running.matches(desired.running):
+        if request.restart_winrm and not state.running.matches(request.running):
+            cuts = request.lockout(state.listeners)
+            # restored by the guard when the host does not come back; a restart that cuts this controller off on
+            # purpose (allow_self_disconnect) is not guarded: losing access is what was asked for
+            restart = services.RestartWinrm(restore=None if cuts else restore_of(state), cuts=cuts)
             changes.append(
                 Change(
-                    "restart_winrm",
                     "winrm_service",
                     state.running.to_dict(),
-                    desired.running.to_dict(),
+                    request.running.to_dict(),
                     "restart WinRM through a SYSTEM scheduled task so the service applies the policy",
-                    # base.execute re-observes after apply unless a change is disruptive (cuts the controller off for
-                    # good); a restart that comes back is verified by wait_for and by that re-observation.
-                    {"desired": desired, "cuts_connection": desired.lockout(state.listeners) is not None},
-                    disruptive=desired.lockout(state.listeners) is not None,
+                    restart,
                 )
-            )
-        reason = desired.lockout(state.listeners)
-        if changes and reason and not desired.allow_self_disconnect:
-            raise PolicyError(
-                f"refused: {reason}, so WinRM would stop answering this controller once the policy applies; "
-                "set allow_self_disconnect=true if that is intended"
             )
         return changes
 
-    @staticmethod
-    def _gpt_change(state: PolicyState, has_entries: bool) -> Change:
-        try:
-            before = gpt_ini.parse(state.gpt_ini) if state.gpt_ini is not None else None
-            after = gpt_ini.bump_machine_version(before or gpt_ini.new())
-            if has_entries:
-                after = gpt_ini.ensure_machine_extension(after)
-        except gpt_ini.GptIniError as exc:
-            raise PolicyError(f"{GPT_INI} on the host cannot be updated safely: {exc}; repair it first") from None
-        return Change(
-            "write_file",
-            "gpt_ini",
-            _gpt_summary(before),
-            _gpt_summary(after),
-            f"bump {GPT_INI} to version {after.version} so the policy engine applies the new Registry.pol",
-            {"path": GPT_INI, "data": gpt_ini.render_bytes(after)},
-        )
+    def stale_rollbacks(self, state: PolicyState) -> tuple[str, ...]:
+        return (ROLLBACK_TASK,) if state.stale_rollback else ()
 
-    @staticmethod
-    def _registry_change(name: str, have: t.Any, want: int | str | None) -> Change | None:
-        target = f"registry.{name}"
-        if want is None:
-            if have is None:
-                return None
-            return Change("delete_value", target, have, None, f"delete {REGISTRY_KEY}\\{name}", {"name": name})
-        if isinstance(want, int):
-            if isinstance(have, int) and not isinstance(have, bool) and have == want:
-                return None
-            return Change("set_dword", target, have, want, f"set {REGISTRY_KEY}\\{name}={want}", {"name": name})
-        if isinstance(have, str) and _same_filter(FILTERS[name], have, want):
-            return None
-        return Change("set_string", target, have, want, f"set {REGISTRY_KEY}\\{name}={want!r}", {"name": name})
+    def lockout(self, state: PolicyState, request: Desired) -> str | None:
+        return request.lockout(state.listeners)
 
-    # --- apply ---------------------------------------------------------------------------------------------------
+    def settled(self, client: t.Any, request: Desired) -> str | None:
+        running = Running.from_service(winrm_config.parse_service(client.get(winrm_config.SERVICE_URI)))
+        return None if running.matches(request.running) else f"it still applies {running.state}"
 
-    def apply(self, client: Client, state: PolicyState, changes: t.Sequence[Change]) -> None:
-        restart = next((c for c in changes if c.kind == "restart_winrm"), None)
-        guard = None
-        if restart is not None and not restart.params["cuts_connection"]:
-            # Built before anything changes, so input the script cannot hold refuses the run untouched.
-            guard = rollback.Guard(ROLLBACK_TASK, restore_of(state), self.wait_seconds, sleep=self.sleep)
-        # Every command line of the writes is built now too (pure): input they cannot carry fails before the host
-        # is touched.
-        files.write_commands({c.params["path"]: c.params["data"] for c in changes if c.kind == "write_file"})
-        if any(c.kind == "cancel_stale_rollback" for c in changes):
-            rollback.cancel_stale(client, ROLLBACK_TASK)  # first: it must not undo this run's changes later
-        if guard is not None:
-            # Armed before the first write: from here on a lost connection, a fault or a killed controller ends
-            # with the host restoring what WinRM runs now. A failure to arm raises with nothing written.
-            guard.arm(client)
-        try:
-            self.write(client, changes)
-        except WinRemoteError as exc:
-            if guard is None:
-                raise
-            raise guard.settle(client, exc) from None  # reachable: the task is cancelled, the error stands
-        if restart is None:
-            return
-        desired: Desired = restart.params["desired"]
-        if guard is None:  # the restart cuts this controller off on purpose (allow_self_disconnect): no guard
-            # Nothing will answer afterwards, so verify everything else now; never report half-done as success.
-            self.prepare_disconnect(client, desired)
-            tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
-            return
-        try:
-            tasks.run_as_system(client, TASK_NAME, tasks.RESTART_WINRM)
-        except WinRemoteError as exc:  # the restart may be under way: give the host the reconnect window
-            raise guard.settle(client, exc, patient=True) from None
-        try:
-            self.wait_for(client, desired.running)
-        except WinRemoteError as exc:  # the window is spent: one more try
-            raise guard.settle(client, exc) from None
-        self.rollback = guard.confirm(client)  # retried; on failure the error says what the host will do
-
-    @staticmethod
-    def write(client: Client, changes: t.Sequence[Change]) -> None:
-        """The files, then the registry values."""
-        written = {c.params["path"]: c.params["data"] for c in changes if c.kind == "write_file"}
-        files.write(client, written)
-        for change in changes:
-            name = change.params.get("name", "")
-            if change.kind == "set_dword":
-                registry.set_dword(client, REGISTRY_KEY, name, int(change.after))
-            elif change.kind == "set_string":
-                registry.set_string(client, REGISTRY_KEY, name, str(change.after))
-            elif change.kind == "delete_value":
-                registry.delete_value(client, REGISTRY_KEY, name)
-
-    def wait_for(self, client: Client, expected: Running) -> Running:
-        """Reconnect with backoff until the service answers with the expected policy, or fail saying what to do."""
-        deadline = time.monotonic() + self.wait_seconds
-        delay = 0.25
-        seen = "no answer yet"
-        while True:
-            client.close()  # the restart dropped the connection and its authentication
-            try:
-                running = Running.from_service(winrm_config.parse_service(client.get(winrm_config.SERVICE_URI)))
-                if running.matches(expected):
-                    return running
-                seen = f"it still applies {running.state}"
-            except WinRemoteError as exc:
-                seen = str(exc)
-            if time.monotonic() + delay > deadline:
-                raise NotConvergedError(
-                    f"WinRM did not answer with the new policy within {self.wait_seconds:.0f}s of the restart (last: "
-                    f"{seen}); if WinRM stays stopped, start it on the host (net start winrm), then rerun this task"
-                )
-            self.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-    def prepare_disconnect(self, client: Client, desired: Desired) -> None:
-        """Before a restart that ends remote access: everything but the restart must already be in place."""
-        left = [c for c in self.plan(self.observe(client), desired) if c.kind != "restart_winrm"]
-        if left:
-            raise NotConvergedError(
-                "the host did not take the policy before the restart; still to do: "
-                + "; ".join(c.summary for c in left)
+    def facts(self, outcome: Outcome[PolicyState], request: Desired) -> tuple[dict[str, t.Any], list[str]]:
+        warnings = request.warnings()
+        effective = outcome.after or outcome.before
+        restart_required = not request.restart_winrm and not effective.running.matches(request.running)
+        if restart_required:
+            warnings.append("the WinRM service applies the new policy when it next starts (restart_winrm=false)")
+        # a restart planned as disruptive (allowed by allow_self_disconnect) cuts this controller off
+        reachable = not (outcome.applied and any(c.disruptive for c in outcome.changes))
+        if not reachable:
+            warnings.append(
+                "WinRM on this host no longer answers remote requests, as allow_self_disconnect=true allowed; "
+                "undo it on the host's console (gpedit.msc or this module run locally)"
             )
+        facts = {
+            "state": request.state,
+            "ipv4_filter": request.ipv4_filter,
+            "ipv6_filter": request.ipv6_filter,
+            "previous": outcome.before.policy_in_file(),
+            "running": (request.running if not reachable else effective.running).to_dict(),
+            "restart_required": restart_required,
+            "reachable": reachable,
+            "listeners": [listener.to_dict() for listener in effective.listeners] if reachable else [],
+        }
+        return facts, warnings

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import secrets
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Operation
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
@@ -145,3 +147,18 @@ def write(client: Client, files: t.Mapping[str, bytes]) -> None:
         if back != data:
             seen = "the file is missing" if back is None else f"{len(back)} different bytes"
             raise FileTransferError(f"writing {path} did not take: read back {seen} instead of {len(data)} bytes")
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteFiles(Operation):
+    """Write files (creating their folders) in as few WinRS commands as fit, each checked by reading it back. The
+    command lines are built here, so content they cannot carry fails before the host is touched."""
+
+    kind: t.ClassVar[str] = "write_file"
+    files: t.Mapping[str, bytes]
+
+    def __post_init__(self) -> None:
+        write_commands(self.files)
+
+    def apply(self, client: batch.CommandRunner) -> None:
+        write(client, self.files)

@@ -17,6 +17,7 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Endpoint, Operation
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import key_reads, quote, registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
@@ -518,3 +519,163 @@ def netsh_set_rule(
     if remote_addresses is not None:
         command += f" remoteip={quote.cmd(_netsh_addresses(remote_addresses))}"
     return command
+
+
+# --- operations: CIM on 2012 and later, netsh on 2008 / 2008 R2 ---------------------------------------------
+# MSFT_NetFirewallRule (root/StandardCimv2) exists from Windows 8 / Server 2012 on (MSFT_NetFirewallRule class,
+# https://learn.microsoft.com/en-us/windows/win32/fwp/wmi/wfascimprov/msft-netfirewallrule)
+NETSECURITY_MIN_VERSION = (6, 2)
+
+
+class NetshError(errors.WinRemoteError):
+    """netsh refused a change (on 2008 / 2008 R2)."""
+
+    kind = "netsh"
+
+
+def uses_netsh(major_minor: tuple[int, int]) -> bool:
+    """2008 / 2008 R2 (6.0, 6.1) have no NetSecurity CIM classes: their rules change through netsh."""
+    return major_minor < NETSECURITY_MIN_VERSION
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleEdit:
+    """What to change on one rule; None leaves that part as it is."""
+
+    enabled: bool | None = None
+    profiles: tuple[str, ...] | None = None
+    remote_addresses: tuple[str, ...] | None = None
+
+    def cuts(self, rule: FirewallRule, endpoint: Endpoint) -> str | None:
+        """Why this edit can drop the connection at ``endpoint``: the rule admits its port, and the edit disables
+        the rule, removes a profile, or replaces its remote addresses by anything but Any."""
+        if endpoint.port is None or str(endpoint.port) not in rule.local_ports:
+            return None
+        where = f"it admits port {endpoint.port}, which this connection uses"
+        if self.enabled is False:
+            return f"disabling firewall rule {rule.rule_id} can cut this connection ({where})"
+        if self.profiles is not None and not set(rule.profiles) <= set(self.profiles):
+            return f"removing a profile from firewall rule {rule.rule_id} can cut this connection ({where})"
+        if self.remote_addresses is not None and tuple(self.remote_addresses) != ("Any",):
+            return f"restricting the remote addresses of firewall rule {rule.rule_id} can cut this connection ({where})"
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class CimSetEnabled(Operation):
+    """The rule's Enable / Disable method: one round trip."""
+
+    kind: t.ClassVar[str] = "set_enabled"
+    rule: FirewallRule
+    enabled: bool
+
+    def apply(self, client: CimWriter) -> None:
+        cim_set_enabled(client, self.rule.rule_id, self.enabled)
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return RuleEdit(enabled=self.enabled).cuts(self.rule, endpoint)
+
+
+@dataclasses.dataclass(frozen=True)
+class CimSetProfiles(Operation):
+    """A Put of MSFT_NetFirewallRule.Profiles."""
+
+    kind: t.ClassVar[str] = "set_profiles"
+    rule: FirewallRule
+    profiles: tuple[str, ...]
+
+    def apply(self, client: CimWriter) -> None:
+        cim_set_profiles(client, self.rule.rule_id, self.profiles)
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return RuleEdit(profiles=self.profiles).cuts(self.rule, endpoint)
+
+
+@dataclasses.dataclass(frozen=True)
+class CimSetRemoteAddresses(Operation):
+    """A Put of the rule's MSFT_NetAddressFilter.RemoteAddress."""
+
+    kind: t.ClassVar[str] = "set_remote_address"
+    rule: FirewallRule
+    addresses: tuple[str, ...]
+
+    def apply(self, client: CimWriter) -> None:
+        cim_set_remote_addresses(client, self.rule.rule_id, self.addresses)
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return RuleEdit(remote_addresses=self.addresses).cuts(self.rule, endpoint)
+
+
+@dataclasses.dataclass(frozen=True)
+class NetshSetRules(Operation):
+    """One ``netsh advfirewall firewall set rule`` line per rule, for everything that changes on it (netsh selects a
+    rule by display name and current profiles, so a rule's parts cannot change one after the other), all in one
+    WinRS command; a failing line prints a marker after it."""
+
+    kind: t.ClassVar[str] = "netsh_set_rules"
+    edits: tuple[tuple[FirewallRule, RuleEdit], ...]
+    commands: tuple[str, ...] = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        lines = []
+        for rule, edit in self.edits:
+            enabled = rule.enabled if edit.enabled is None else edit.enabled
+            lines.append(netsh_set_rule(rule, enabled, edit.profiles, edit.remote_addresses))
+        object.__setattr__(self, "commands", tuple(lines))
+
+    def apply(self, client: batch.CommandRunner) -> None:
+        probes = []
+        for index, command in enumerate(self.commands):
+            failed = f"{batch.MARKER_PREFIX}failed.{index}{batch.MARKER_SUFFIX}"
+            probes.append(batch.Probe(f"set.{index}", f"{command} || echo {failed}"))
+        result = batch.run(client, probes)
+        for index, (rule, _edit) in enumerate(self.edits):
+            rule_id = rule.rule_id
+            if f"set.{index}" not in result.sections:
+                raise errors.ProtocolError(
+                    f"no output came back for the netsh change of firewall rule {rule_id}; run the task again to check"
+                )
+            if f"failed.{index}" not in result.sections:
+                continue
+            output = " ".join(line.strip() for line in result.section(f"set.{index}").splitlines() if line.strip())
+            raise NetshError(
+                f'netsh could not change firewall rule {rule_id} (display name "{ENGLISH_DISPLAY_NAMES[rule_id]}"): '
+                f"{output or 'no output'}; netsh finds rules by their localised display name, so changes on "
+                "non-English Windows Server 2008 / 2008 R2 are not supported"
+            )
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return next((r for r in (edit.cuts(rule, endpoint) for rule, edit in self.edits) if r is not None), None)
+
+
+def rule_operations(netsh: bool, edits: t.Sequence[tuple[FirewallRule, RuleEdit]]) -> list[dict[str, Operation]]:
+    """For each rule's edit, the operation of each part ("enabled", "profiles", "remote_address"). On netsh one
+    operation carries every rule (the engine applies a shared operation once, at its first change)."""
+    if netsh:
+        shared = NetshSetRules(tuple(edits))
+        return [
+            dict.fromkeys(
+                [
+                    n
+                    for n, v in (
+                        ("enabled", e.enabled),
+                        ("profiles", e.profiles),
+                        ("remote_address", e.remote_addresses),
+                    )
+                    if v is not None
+                ],
+                shared,
+            )
+            for _rule, e in edits
+        ]
+    result: list[dict[str, Operation]] = []
+    for rule, edit in edits:
+        ops: dict[str, Operation] = {}
+        if edit.enabled is not None:
+            ops["enabled"] = CimSetEnabled(rule, edit.enabled)
+        if edit.profiles is not None:
+            ops["profiles"] = CimSetProfiles(rule, edit.profiles)
+        if edit.remote_addresses is not None:
+            ops["remote_address"] = CimSetRemoteAddresses(rule, edit.remote_addresses)
+        result.append(ops)
+    return result

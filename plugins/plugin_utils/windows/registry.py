@@ -14,7 +14,9 @@ import dataclasses
 import re
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Operation
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
 _HIVES = {
@@ -131,8 +133,8 @@ def split_path(path: str) -> tuple[int, str]:
     return HIVE_HANDLES[hive.upper()], sub_key
 
 
-def _is_not_found(exc: Exception) -> bool:
-    return getattr(exc, "reason", None) == "not_found"
+def _is_not_found(exc: errors.CimMethodError) -> bool:
+    return exc.reason == "not_found"
 
 
 def get_dword(client: CimInvoker, path: str, name: str) -> int | None:
@@ -145,7 +147,7 @@ def get_dword(client: CimInvoker, path: str, name: str) -> int | None:
             {"hDefKey": hive, "sSubKeyName": sub_key, "sValueName": name},
             types={"uValue": "int"},
         )
-    except Exception as exc:
+    except errors.CimMethodError as exc:
         if _is_not_found(exc):
             return None
         raise
@@ -159,7 +161,7 @@ def _set(client: CimInvoker, path: str, method: str, params: dict[str, t.Any]) -
     args = {"hDefKey": hive, "sSubKeyName": sub_key, **params}
     try:
         client.invoke(STDREGPROV_URI, method, args)
-    except Exception as exc:
+    except errors.CimMethodError as exc:
         if not _is_not_found(exc):
             raise
         client.invoke(STDREGPROV_URI, "CreateKey", {"hDefKey": hive, "sSubKeyName": sub_key})
@@ -179,6 +181,78 @@ def delete_value(client: CimInvoker, path: str, name: str) -> None:
     hive, sub_key = split_path(path)
     try:
         client.invoke(STDREGPROV_URI, "DeleteValue", {"hDefKey": hive, "sSubKeyName": sub_key, "sValueName": name})
-    except Exception as exc:
+    except errors.CimMethodError as exc:
         if not _is_not_found(exc):
             raise
+
+
+# --- operations ------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class SetDword(Operation):
+    """Set a REG_DWORD through StdRegProv (creating the key when it is missing)."""
+
+    kind: t.ClassVar[str] = "set_dword"
+    key: str
+    name: str
+    value: int
+
+    def apply(self, client: CimInvoker) -> None:
+        set_dword(client, self.key, self.name, self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class SetString(Operation):
+    """Set a REG_SZ through StdRegProv (creating the key when it is missing)."""
+
+    kind: t.ClassVar[str] = "set_string"
+    key: str
+    name: str
+    value: str
+
+    def apply(self, client: CimInvoker) -> None:
+        set_string(client, self.key, self.name, self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteValue(Operation):
+    """Remove a value through StdRegProv; an absent value is already the wanted state."""
+
+    kind: t.ClassVar[str] = "delete_value"
+    key: str
+    name: str
+
+    def apply(self, client: CimInvoker) -> None:
+        delete_value(client, self.key, self.name)
+
+
+REG_HEADER = "Windows Registry Editor Version 5.00"
+REG_ROOTS = {
+    "HKLM": "HKEY_LOCAL_MACHINE",
+    "HKCU": "HKEY_CURRENT_USER",
+    "HKU": "HKEY_USERS",
+    "HKCR": "HKEY_CLASSES_ROOT",
+}
+
+
+def reg_file(key: str, values: t.Mapping[str, int | str | None]) -> bytes:
+    """A regedit 5.00 file (UTF-16LE with a byte-order mark, as regedit writes them) that sets or deletes values of
+    one key, for ``reg import``: any text survives, non-ASCII included (Microsoft Learn "How to add, modify, or
+    delete registry subkeys and values by using a .reg file": ``"name"="text"`` with ``\\`` and ``\"`` escaped,
+    ``dword:``, ``"name"=-``). Text with control characters is written as ``hex(1):`` (REG_SZ as its UTF-16LE
+    bytes). Raises ValueError for text that UTF-16 cannot carry (lone surrogates)."""
+    hive, _sep, rest = key.partition("\\")
+    lines = [REG_HEADER, "", f"[{REG_ROOTS[hive.upper()]}\\{rest}]"]
+    for name, value in values.items():
+        if value is None:
+            lines.append(f'"{name}"=-')
+        elif isinstance(value, int):
+            lines.append(f'"{name}"=dword:{value & 0xFFFFFFFF:08x}')
+        elif value.isprintable():
+            lines.append(f'"{name}"="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        else:
+            raw = (value + "\x00").encode("utf-16-le", errors="surrogatepass")
+            lines.append(f'"{name}"=hex(1):' + ",".join(f"{byte:02x}" for byte in raw))
+    try:
+        return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
+    except UnicodeEncodeError:
+        raise ValueError(f"{key} holds text that cannot be written back") from None

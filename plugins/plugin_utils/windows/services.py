@@ -21,7 +21,8 @@ import dataclasses
 import re
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Endpoint, Operation, Restore
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
 
@@ -125,6 +126,55 @@ def start(client: CimInvoker, name: str) -> None:
     """Start a service; one that already runs is already in the wanted state."""
     try:
         client.invoke(WIN32_SERVICE_URI, "StartService", None, {"Name": name})
-    except Exception as exc:
-        if getattr(exc, "reason", None) != "already_running":
+    except errors.CimMethodError as exc:
+        if exc.reason != "already_running":
             raise
+
+
+# --- operations ------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class SetStartMode(Operation):
+    """Win32_Service.ChangeStartMode: ``mode`` is auto | manual | disabled."""
+
+    kind: t.ClassVar[str] = "service_start_mode"
+    name: str
+    mode: str
+
+    def apply(self, client: CimInvoker) -> None:
+        change_start_mode(client, self.name, self.mode)
+
+
+@dataclasses.dataclass(frozen=True)
+class StartService(Operation):
+    """Win32_Service.StartService; a service that already runs is fine."""
+
+    kind: t.ClassVar[str] = "service_start"
+    name: str
+
+    def apply(self, client: CimInvoker) -> None:
+        start(client, self.name)
+
+
+RESTART_TASK = "winremote-restart-winrm"
+
+
+@dataclasses.dataclass(frozen=True)
+class RestartWinrm(Operation):
+    """Restart WinRM through a one-shot SYSTEM scheduled task (a restart from inside a WinRM shell would end the
+    shell before ``net start`` runs). ``restore`` is what the rollback guard puts back if the host does not answer
+    afterwards; ``cuts`` says why, once restarted, WinRM would no longer answer this controller (None: it will)."""
+
+    kind: t.ClassVar[str] = "restart_winrm"
+    restarts_winrm: t.ClassVar[bool] = True
+    restore: Restore | None = None
+    cuts: str | None = None
+
+    def apply(self, client: t.Any) -> None:
+        tasks.run_as_system(client, RESTART_TASK, tasks.RESTART_WINRM)
+
+    @property
+    def undo(self) -> Restore | None:
+        return self.restore
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return self.cuts

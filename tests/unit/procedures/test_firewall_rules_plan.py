@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, os_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
@@ -41,6 +43,17 @@ def desired(port: int = 5985, **args: t.Any) -> fr.Desired:
 
 
 DCOM_OFF = {rule_id: EVENTLOG for rule_id in firewall.RULE_SETS["dcom_remote_management"]}
+
+
+def plan_of(state: fr.RulesState, wanted: fr.Desired) -> list[engine.Change]:
+    """The plan as the engine runs it (marked, refused, ordered)."""
+    return engine.planned(fr.FirewallRules(wanted.rule_ids), state, wanted)
+
+
+def apply_plan(procedure: fr.FirewallRules, client: t.Any, state: fr.RulesState, wanted: fr.Desired) -> None:
+    """What the engine does with the plan: each operation once, in order."""
+    for operation, _change in engine.operations(engine.planned(procedure, state, wanted)):
+        operation.apply(client)
 
 
 # --- which rules -----------------------------------------------------------------------------------------------------
@@ -132,33 +145,35 @@ def test_profiles_normalised() -> None:
 
 def test_plan_enables_only_what_is_off() -> None:
     rules = dict(DCOM_OFF, **{"RemoteEventLogSvc-NP-In-TCP": EVENTLOG.replace("Active=FALSE", "Active=TRUE")})
-    changes = fr.FirewallRules([]).plan(state_of(rules), desired(rule_set="dcom_remote_management"))
+    changes = plan_of(state_of(rules), desired(rule_set="dcom_remote_management"))
     assert [c.target for c in changes] == [
         "firewall_rules.ComPlusNetworkAccess-DCOM-In.enabled",
         "firewall_rules.RemoteEventLogSvc-In-TCP.enabled",
         "firewall_rules.RemoteEventLogSvc-RPCSS-In-TCP.enabled",
     ]
-    assert all(c.before is False and c.after is True and c.params["method"] == "cim" for c in changes)
+    assert all(
+        c.before is False and c.after is True and isinstance(c.operation, firewall.CimSetEnabled) for c in changes
+    )
 
 
 def test_plan_is_empty_when_compliant() -> None:
     rules = {k: v.replace("Active=FALSE", "Active=TRUE") for k, v in DCOM_OFF.items()}
-    assert fr.FirewallRules([]).plan(state_of(rules), desired(rule_set="dcom_remote_management")) == []
+    assert plan_of(state_of(rules), desired(rule_set="dcom_remote_management")) == []
 
 
 def test_equivalent_addresses_plan_nothing() -> None:
     stored = PUBLIC.replace("RA4=LocalSubnet|RA6=LocalSubnet|", "RA4=LocalSubnet,10.0.0.0/255.0.0.0|RA6=LocalSubnet|")
     state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": stored})
     same = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC"], remote_address=["10.1.0.0/8", "localsubnet", "LocalSubnet"])
-    assert fr.FirewallRules([]).plan(state, same) == []
+    assert plan_of(state, same) == []
     wider = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC"], remote_address=["any"])
-    [change] = fr.FirewallRules([]).plan(state, wider)
+    [change] = plan_of(state, wider)
     assert (change.before, change.after, change.disruptive) == (["LocalSubnet", "10.0.0.0/8"], ["Any"], False)
 
 
 def test_profiles_change_and_diff_values() -> None:
     state = state_of({"WINRM-HTTP-In-TCP": WINRM})
-    [change] = fr.FirewallRules([]).plan(state, desired(rules=["WINRM-HTTP-In-TCP"], profiles=["any"]))
+    [change] = plan_of(state, desired(rules=["WINRM-HTTP-In-TCP"], profiles=["any"]))
     assert change.target == "firewall_rules.WINRM-HTTP-In-TCP.profiles"
     assert (change.before, change.after) == (["Domain", "Private"], ["Domain", "Private", "Public"])
     assert not change.disruptive  # adding a profile cannot cut anyone off
@@ -167,27 +182,29 @@ def test_profiles_change_and_diff_values() -> None:
 def test_gpo_owned_rule_is_refused_and_named() -> None:
     state = state_of(DCOM_OFF, gpo=["RemoteEventLogSvc-In-TCP"])
     with pytest.raises(fr.RefusedError) as caught:
-        fr.FirewallRules([]).plan(state, desired(rule_set="dcom_remote_management"))
+        plan_of(state, desired(rule_set="dcom_remote_management"))
     assert "RemoteEventLogSvc-In-TCP is owned by Group Policy" in str(caught.value)
     assert "\n" not in str(caught.value)
 
 
 def test_gpo_owned_rule_already_right_is_fine() -> None:
     state = state_of({"WINRM-HTTP-In-TCP": WINRM}, gpo=["WINRM-HTTP-In-TCP"])
-    assert fr.FirewallRules([]).plan(state, desired(rules=["WINRM-HTTP-In-TCP"])) == []
+    assert plan_of(state, desired(rules=["WINRM-HTTP-In-TCP"])) == []
 
 
 def test_missing_rule_is_an_error_never_a_new_rule() -> None:
     rules: dict[str, str | None] = dict(DCOM_OFF, **{"ComPlusNetworkAccess-DCOM-In": None})
     with pytest.raises(fr.RuleMissingError, match="not found on this host: ComPlusNetworkAccess-DCOM-In;"):
-        fr.FirewallRules([]).plan(state_of(rules), desired(rule_set="dcom_remote_management"))
+        plan_of(state_of(rules), desired(rule_set="dcom_remote_management"))
 
 
 def test_disabling_the_rule_of_the_port_in_use_is_refused() -> None:
     state = state_of({"WINRM-HTTP-In-TCP": WINRM, "WINRM-HTTP-In-TCP-PUBLIC": PUBLIC})
-    with pytest.raises(fr.RefusedError, match="allow_self_disconnect"):
-        fr.FirewallRules([]).plan(state, desired(rule_set="winrm_http", state="disabled"))
-    over_https = fr.FirewallRules([]).plan(state, desired(rule_set="winrm_http", state="disabled", port=5986))
+    with pytest.raises(SelfDisconnectRefused, match="allow_self_disconnect"):
+        plan_of(state, desired(rule_set="winrm_http", state="disabled"))
+    over_https = engine.planned(
+        fr.FirewallRules([]), state, desired(rule_set="winrm_http", state="disabled", port=5986)
+    )
     assert len(over_https) == 2 and not any(c.disruptive for c in over_https)
 
 
@@ -200,10 +217,10 @@ def test_allowed_self_disconnect_goes_last() -> None:
         allow_self_disconnect=True,
         connection_port=5985,
     )
-    changes = fr.FirewallRules([]).plan(state, wanted)
+    changes = plan_of(state, wanted)
     assert [c.kind for c in changes] == ["set_profiles", "set_enabled", "set_profiles"]
     assert [c.disruptive for c in changes] == [False, True, True]
-    assert changes[0].params["rule_id"] == "RemoteEventLogSvc-In-TCP"
+    assert changes[0].operation.rule.rule_id == "RemoteEventLogSvc-In-TCP"
 
 
 def test_netsh_path_limits() -> None:
@@ -211,10 +228,12 @@ def test_netsh_path_limits() -> None:
     old = state_of(rules, os=SERVER_2008R2)
     assert old.method == "netsh" and state_of(rules).method == "cim"
     with pytest.raises(fr.RefusedError, match="Other-Rule cannot be changed on Windows Server 2008"):
-        fr.FirewallRules([]).plan(old, desired(rules=["Other-Rule"]))
+        plan_of(old, desired(rules=["Other-Rule"]))
     with pytest.raises(fr.RefusedError, match="remote_address: Internet"):
-        fr.FirewallRules([]).plan(old, desired(rule_set="dcom_remote_management", remote_address=["Internet"]))
-    assert len(fr.FirewallRules([]).plan(old, desired(rule_set="dcom_remote_management"))) == 4
+        engine.planned(
+            fr.FirewallRules([]), old, desired(rule_set="dcom_remote_management", remote_address=["Internet"])
+        )
+    assert len(plan_of(old, desired(rule_set="dcom_remote_management"))) == 4
 
 
 # --- observation and apply --------------------------------------------------------------------------------------------
@@ -288,7 +307,7 @@ def test_cim_apply_sends_one_request_per_change() -> None:
     wanted = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC", "RemoteEventLogSvc-In-TCP"], remote_address=["Any"])
     host = FakeHost()
     procedure = fr.FirewallRules(wanted.rule_ids)
-    procedure.apply(host, state, procedure.plan(state, wanted))
+    apply_plan(procedure, host, state, wanted)
     put, enable = host.calls  # the Remote Event Log rule admits Any already
     assert put[0] == firewall.ADDRESS_FILTER_URI and put[1] == "Put" and ">Any</" in put[2]
     assert put[3]["CreationClassName"] == "MSFT|FW|FirewallRule|WINRM-HTTP-In-TCP-PUBLIC" and put[3]["Name"] == ""
@@ -306,7 +325,7 @@ def test_cim_profiles_and_address_lists_go_into_put_bodies() -> None:
     )
     host = FakeHost()
     procedure = fr.FirewallRules(wanted.rule_ids)
-    procedure.apply(host, state, procedure.plan(state, wanted))
+    apply_plan(procedure, host, state, wanted)
     profiles, addresses = host.calls
     assert (
         profiles[:2] == (firewall.RULE_URI, "Put") and ">1</" in profiles[2] and "MSFT_NetFirewallRule" in profiles[2]
@@ -326,7 +345,7 @@ def test_netsh_commands_use_english_names_and_one_winrs_command() -> None:
     wanted = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC", "ComPlusNetworkAccess-DCOM-In"], remote_address=["any"])
     host = FakeHost()
     procedure = fr.FirewallRules(wanted.rule_ids)
-    procedure.apply(host, state, procedure.plan(state, wanted))
+    apply_plan(procedure, host, state, wanted)
     [line] = host.commands
     assert (
         'netsh advfirewall firewall set rule name="Windows Remote Management (HTTP-In)" dir=in profile="public" '
@@ -340,7 +359,7 @@ def test_netsh_no_match_fails_with_one_line() -> None:
     wanted = desired(rule_set="dcom_remote_management")
     procedure = fr.FirewallRules(wanted.rule_ids)
     with pytest.raises(fr.NetshError) as caught:
-        procedure.apply(FakeHost(failing=[1]), state, procedure.plan(state, wanted))
+        apply_plan(procedure, FakeHost(failing=[1]), state, wanted)
     message = str(caught.value)
     assert "RemoteEventLogSvc-In-TCP" in message and "Remote Event Log Management (RPC)" in message
     assert "No rules match" in message and "non-English" in message and "\n" not in message
@@ -407,7 +426,9 @@ def test_unknown_profile_on_a_shared_name_is_refused_for_netsh() -> None:
     odd = PUBLIC.replace("Profile=Public", "Profile=Work")
     state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": odd.replace("Active=TRUE", "Active=FALSE")}, os=SERVER_2008R2)
     with pytest.raises(fr.RefusedError, match=r"profiles this module does not know \(Work\)"):
-        fr.FirewallRules(("WINRM-HTTP-In-TCP-PUBLIC",)).plan(state, desired(rules=["WINRM-HTTP-In-TCP-PUBLIC"]))
+        engine.planned(
+            fr.FirewallRules(("WINRM-HTTP-In-TCP-PUBLIC",)), state, desired(rules=["WINRM-HTTP-In-TCP-PUBLIC"])
+        )
 
 
 def test_too_many_netsh_addresses_are_refused_naming_remote_address() -> None:
@@ -415,14 +436,14 @@ def test_too_many_netsh_addresses_are_refused_naming_remote_address() -> None:
     many = [f"10.{i // 256}.{i % 256}.1" for i in range(500)]
     wanted = desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=many)
     with pytest.raises(fr.RefusedError, match=r"^remote_address: .* \(at most 4000\)"):
-        fr.FirewallRules(wanted.rule_ids).plan(state, wanted)
+        engine.planned(fr.FirewallRules(wanted.rule_ids), state, wanted)
 
 
 def test_a_long_list_of_missing_rules_gives_a_short_message() -> None:
     ids = [f"Missing-{i:03d}-" + "y" * 240 for i in range(300)]
     wanted = desired(rules=ids)
     with pytest.raises(fr.RuleMissingError, match=r"and 290 more; a missing built-in rule") as caught:
-        fr.FirewallRules(wanted.rule_ids).plan(state_of({}), wanted)
+        engine.planned(fr.FirewallRules(wanted.rule_ids), state_of({}), wanted)
     assert len(str(caught.value)) < 1500
 
 
@@ -434,11 +455,13 @@ COMPLUS_INTERNET = "v2.28|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=135|R
 def test_rule_limited_to_internet_needs_no_change_for_internet() -> None:
     state = state_of({"ComPlusNetworkAccess-DCOM-In": COMPLUS_INTERNET})
     assert state.rules_dict()["ComPlusNetworkAccess-DCOM-In"]["remote_address"] == ["Internet"]
-    plan = fr.FirewallRules([]).plan(
-        state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=["internet"])
+    plan = engine.planned(
+        fr.FirewallRules([]), state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=["internet"])
     )
     assert plan == []
-    wider = fr.FirewallRules([]).plan(state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=["any"]))
+    wider = engine.planned(
+        fr.FirewallRules([]), state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=["any"])
+    )
     assert [(c.before, c.after) for c in wider] == [(["Internet"], ["Any"])]
 
 
@@ -446,4 +469,6 @@ def test_rule_limited_to_internet_needs_no_change_for_internet() -> None:
 def test_newer_keywords_refused_on_2008r2(keyword: str) -> None:
     state = state_of({"ComPlusNetworkAccess-DCOM-In": EVENTLOG}, os=SERVER_2008R2)
     with pytest.raises(fr.RefusedError, match=f"^remote_address: {keyword} is not available"):
-        fr.FirewallRules([]).plan(state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=[keyword]))
+        engine.planned(
+            fr.FirewallRules([]), state, desired(rules=["ComPlusNetworkAccess-DCOM-In"], remote_address=[keyword])
+        )

@@ -12,8 +12,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import rollback, sm_remoting
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     GPT_INI,
     POLICY_KEY,
@@ -27,6 +26,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     gpt_ini,
     registry_pol,
     tasks,
+    winrm_config,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry_pol import PolEntry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors, winrs
@@ -153,18 +153,17 @@ def test_restore_script_quotes_every_path() -> None:
 
 
 def test_listener_restores() -> None:
-    created = Change("create_listener", "listeners.HTTP/*", None, {"port": 5985, "enabled": True}, "create")
-    updated = Change("update_listener", "listeners.HTTP/*", {"port": 8080, "enabled": False}, {}, "update")
+    previous = winrm_config.Listener("*", "HTTP", 8080, "", False, "wsman", "", "local", ())
+    created = winrm_config.CreateListener("*", "HTTP", 5985)
+    updated = winrm_config.UpdateListener(previous, 5985)
     undo = '"winrm/config/Listener?Address=*+Transport=HTTP"'
-    assert sm_remoting.restore_listener(created).commands == [
+    assert created.undo.commands == [
         "net start winrm >nul 2>&1",
         f"call winrm delete {undo}",
         tasks.RESTART_WINRM,
     ]
-    assert sm_remoting.restore_listener(updated).commands[1] == (
-        f'call winrm set {undo} @{{Port="8080";Enabled="false"}}'
-    )
-    assert sm_remoting.restore_listener(created).files == {}
+    assert updated.undo.commands[1] == (f'call winrm set {undo} @{{Port="8080";Enabled="false"}}')
+    assert created.undo.files == {}
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ import dataclasses
 
 import pytest
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import sm_remoting
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.remoting_info import (
     RemotingState,
@@ -49,7 +51,7 @@ DISABLE_HTTPS = sm_remoting.SmRemotingDesired("disabled", scheme="https", port=5
 
 
 def kinds(state: RemotingState, desired: sm_remoting.SmRemotingDesired) -> list[str]:
-    return [c.kind for c in sm_remoting.SmRemoting().plan(state, desired)]
+    return [c.kind for c in engine.planned(sm_remoting.SmRemoting(), state, desired)]
 
 
 def test_enabled_host_plans_nothing() -> None:
@@ -76,14 +78,13 @@ def test_each_missing_piece_is_one_change() -> None:
 
 
 def test_wrong_port_listener_is_updated() -> None:
-    changes = sm_remoting.SmRemoting().plan(host(listeners=(listener(port=8080),)), ENABLE)
+    changes = engine.planned(sm_remoting.SmRemoting(), host(listeners=(listener(port=8080),)), ENABLE)
     assert [(c.kind, c.before, c.after) for c in changes] == [
         ("update_listener", {"port": 8080, "enabled": True}, {"port": 5985, "enabled": True})
     ]
 
 
 def test_group_policy_is_reported_not_fought() -> None:
-    procedure = sm_remoting.SmRemoting()
     state = host(
         listeners=(listener(source="GPO"),),
         firewall_rules={
@@ -92,56 +93,54 @@ def test_group_policy_is_reported_not_fought() -> None:
         },
         service_config=ServiceConfig(False, {"kerberos": False, "negotiate": True}, "*", "*", ("Kerberos",), {}),
     )
-    assert procedure.plan(state, ENABLE) == []
-    overrides = " | ".join(procedure.last_plan.gpo_overrides)
+    assert engine.planned(sm_remoting.SmRemoting(), state, ENABLE) == []
+    overrides = " | ".join(sm_remoting.plan_for(state, ENABLE).gpo_overrides)
     assert "WINRM-HTTP-In-TCP is disabled by Group Policy" in overrides
     assert "listener is created by Group Policy" in overrides
     assert "Kerberos" in overrides
 
 
 def test_missing_rule_is_a_warning_never_created() -> None:
-    procedure = sm_remoting.SmRemoting()
-    procedure.plan(host(firewall_rules={"WINRM-HTTP-In-TCP": rule("WINRM-HTTP-In-TCP")}), ENABLE)
-    assert any("WINRM-HTTP-In-TCP-PUBLIC is missing" in w for w in procedure.last_plan.warnings)
+    plan = sm_remoting.plan_for(host(firewall_rules={"WINRM-HTTP-In-TCP": rule("WINRM-HTTP-In-TCP")}), ENABLE)
+    assert any("WINRM-HTTP-In-TCP-PUBLIC is missing" in w for w in plan.warnings)
 
 
 def test_disable_over_https_plans_rules_then_listener() -> None:
-    changes = sm_remoting.SmRemoting().plan(host(), DISABLE_HTTPS)
+    changes = engine.planned(sm_remoting.SmRemoting(), host(), DISABLE_HTTPS)
     assert [c.kind for c in changes] == ["set_enabled", "set_enabled", "delete_listener"]
     assert not any(c.disruptive for c in changes)
 
 
 def test_disable_through_the_listener_in_use_is_refused() -> None:
-    with pytest.raises(sm_remoting.SelfDisconnectRefused, match="allow_self_disconnect"):
-        sm_remoting.SmRemoting().plan(host(), sm_remoting.SmRemotingDesired("disabled"))
+    with pytest.raises(SelfDisconnectRefused, match="allow_self_disconnect"):
+        engine.planned(sm_remoting.SmRemoting(), host(), sm_remoting.SmRemotingDesired("disabled"))
 
 
 def test_disable_through_the_listener_in_use_when_allowed() -> None:
     desired = sm_remoting.SmRemotingDesired("disabled", allow_self_disconnect=True)
-    changes = sm_remoting.SmRemoting().plan(host(), desired)
+    changes = engine.planned(sm_remoting.SmRemoting(), host(), desired)
     assert all(c.disruptive for c in changes) and len(changes) == 3
 
 
 def test_disabled_host_plans_nothing_and_gpo_listener_is_left() -> None:
-    procedure = sm_remoting.SmRemoting()
     state = host(
         listeners=(listener(source="GPO"),), firewall_rules={r: rule(r, enabled=False) for r in sm_remoting.WINRM_RULES}
     )
-    assert procedure.plan(state, DISABLE_HTTPS) == []
-    assert "winrm_policy" in procedure.last_plan.gpo_overrides[0]
+    assert engine.planned(sm_remoting.SmRemoting(), state, DISABLE_HTTPS) == []
+    assert "winrm_policy" in sm_remoting.plan_for(state, DISABLE_HTTPS).gpo_overrides[0]
 
 
 def test_only_a_listener_that_serves_the_connection_can_cut_it() -> None:
     """A disabled listener serves nobody: enabling it while connected over HTTP 5985 (through another listener)
     is guarded, not refused. A listener on the connection's port is what counts, not 5985 as such."""
     disabled = host(listeners=(listener(enabled=False), dataclasses.replace(listener(), address="IP:10.0.0.7")))
-    changes = sm_remoting.SmRemoting().plan(disabled, ENABLE)
+    changes = engine.planned(sm_remoting.SmRemoting(), disabled, ENABLE)
     assert [(c.kind, c.disruptive) for c in changes] == [("update_listener", False)]
     on_8080 = sm_remoting.SmRemotingDesired("enabled", port=8080)
-    with pytest.raises(sm_remoting.SelfDisconnectRefused, match=r"\(http port 8080\)"):
-        sm_remoting.SmRemoting().plan(host(listeners=(listener(port=8080),)), on_8080)
+    with pytest.raises(SelfDisconnectRefused, match=r"\(http port 8080\)"):
+        engine.planned(sm_remoting.SmRemoting(), host(listeners=(listener(port=8080),)), on_8080)
     disable_8080 = sm_remoting.SmRemotingDesired("disabled", port=8080, allow_self_disconnect=True)
-    planned = sm_remoting.SmRemoting().plan(host(listeners=(listener(port=8080),)), disable_8080)
+    planned = engine.planned(sm_remoting.SmRemoting(), host(listeners=(listener(port=8080),)), disable_8080)
     assert [(c.kind, c.disruptive) for c in planned] == [
         ("set_enabled", False),  # the WinRM HTTP rules open 5985, not the port this controller uses
         ("set_enabled", False),

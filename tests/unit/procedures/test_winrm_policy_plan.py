@@ -14,6 +14,8 @@ import typing as t
 
 import pytest
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     POLICY_KEY,
@@ -52,14 +54,16 @@ def host_state(
 
 def converged(state: PolicyState, wanted: Desired) -> PolicyState:
     """The state the host is in after apply() of plan(state, wanted) (pure simulation of the writes)."""
-    data = {c.target: c for c in WinrmPolicy().plan(state, wanted)}
+    data = {c.target: c for c in engine.planned(WinrmPolicy(), state, wanted)}
     reg = dict(state.registry)
     for name in reg:
         if f"registry.{name}" in data:
             reg[name] = data[f"registry.{name}"].after
     return PolicyState(
-        registry_pol=data["registry_pol"].params["data"] if "registry_pol" in data else state.registry_pol,
-        gpt_ini=data["gpt_ini"].params["data"] if "gpt_ini" in data else state.gpt_ini,
+        registry_pol=data["registry_pol"].operation.files[winrm_policy.REGISTRY_POL]
+        if "registry_pol" in data
+        else state.registry_pol,
+        gpt_ini=data["gpt_ini"].operation.files[winrm_policy.GPT_INI] if "gpt_ini" in data else state.gpt_ini,
         registry=reg,
         running=wanted.running if "winrm_service" in data else state.running,
         listeners=(),
@@ -109,7 +113,7 @@ def test_filters_default_to_star_and_are_normalised() -> None:
 
 def test_enable_on_an_empty_local_gpo() -> None:
     state = host_state()
-    changes = WinrmPolicy().plan(state, desired(ipv4_filter="10.0.0.1-10.0.0.9", ipv6_filter=""))
+    changes = engine.planned(WinrmPolicy(), state, desired(ipv4_filter="10.0.0.1-10.0.0.9", ipv6_filter=""))
     assert [(c.kind, c.target) for c in changes] == [
         ("write_file", "registry_pol"),
         ("write_file", "gpt_ini"),
@@ -118,7 +122,7 @@ def test_enable_on_an_empty_local_gpo() -> None:
         ("set_string", "registry.IPv6Filter"),
         ("restart_winrm", "winrm_service"),
     ]
-    pol = registry_pol.parse(changes[0].params["data"])
+    pol = registry_pol.parse(changes[0].operation.files[winrm_policy.REGISTRY_POL])
     assert pol == [
         PolEntry.dword(POLICY_KEY, "AllowAutoConfig", 1),
         PolEntry.string(POLICY_KEY, "IPv4Filter", "10.0.0.1-10.0.0.9"),
@@ -129,7 +133,7 @@ def test_enable_on_an_empty_local_gpo() -> None:
         "IPv4Filter": "REG_SZ 10.0.0.1-10.0.0.9",
         "IPv6Filter": "REG_SZ",
     }
-    gpt = gpt_ini.parse(changes[1].params["data"])
+    gpt = gpt_ini.parse(changes[1].operation.files[winrm_policy.GPT_INI])
     assert gpt.version == 1 and gpt.machine_extensions == [list(gpt_ini.REGISTRY_MACHINE_EXTENSION)]
     assert changes[1].before is None and changes[1].after["version"] == 1
     assert changes[5].before == {"state": "not_configured", "ipv4_filter": None, "ipv6_filter": None}
@@ -149,7 +153,7 @@ def test_every_transition_converges_and_keeps_other_settings() -> None:
         desired(),
     ):
         state = converged(state, wanted)
-        assert WinrmPolicy().plan(state, wanted) == []  # a second run plans nothing
+        assert engine.planned(WinrmPolicy(), state, wanted) == []  # a second run plans nothing
         assert registry_pol.parse(t.cast(bytes, state.registry_pol))[0] == OTHER  # untouched, in place
         versions.append(gpt_ini.parse(t.cast(bytes, state.gpt_ini)).version)
     assert versions == [65538, 65539, 65540, 65541, 65542]  # the computer half, once per Registry.pol change
@@ -158,7 +162,7 @@ def test_every_transition_converges_and_keeps_other_settings() -> None:
 
 def test_disabled_writes_delete_markers_like_gpedit() -> None:
     state = converged(host_state(), desired())
-    changes = WinrmPolicy().plan(state, desired("disabled", allow_self_disconnect=True))
+    changes = engine.planned(WinrmPolicy(), state, desired("disabled", allow_self_disconnect=True))
     after = converged(state, desired("disabled", allow_self_disconnect=True))
     assert pol_records(after) == [("AllowAutoConfig", 0), ("**del.IPv4Filter", " "), ("**del.IPv6Filter", " ")]
     assert [(c.kind, c.after) for c in changes if c.target.startswith("registry.")] == [
@@ -167,13 +171,13 @@ def test_disabled_writes_delete_markers_like_gpedit() -> None:
         ("delete_value", None),
     ]
     restart = changes[-1]
-    assert restart.kind == "restart_winrm" and restart.disruptive and restart.params["cuts_connection"]
+    assert restart.kind == "restart_winrm" and restart.disruptive and restart.operation.cuts
 
 
 def test_not_configured_removes_the_records_and_values() -> None:
     state = converged(host_state([OTHER]), desired())
     state = PolicyState(state.registry_pol, state.gpt_ini, state.registry, Running("enabled", "*", "*"), ())
-    changes = WinrmPolicy().plan(state, desired("not_configured"))
+    changes = engine.planned(WinrmPolicy(), state, desired("not_configured"))
     assert [c.kind for c in changes] == [
         "write_file",
         "write_file",
@@ -182,8 +186,8 @@ def test_not_configured_removes_the_records_and_values() -> None:
         "delete_value",
         "restart_winrm",
     ]
-    assert registry_pol.parse(changes[0].params["data"]) == [OTHER]
-    assert WinrmPolicy().plan(host_state(), desired("not_configured")) == []  # nothing there: nothing to do
+    assert registry_pol.parse(changes[0].operation.files[winrm_policy.REGISTRY_POL]) == [OTHER]
+    assert engine.planned(WinrmPolicy(), host_state(), desired("not_configured")) == []  # nothing there: nothing to do
 
 
 def test_filters_compare_by_meaning() -> None:
@@ -194,18 +198,18 @@ def test_filters_compare_by_meaning() -> None:
     ]
     registry = {"AllowAutoConfig": 1, "IPv4Filter": "10.0.0.1 - 10.0.0.9", "IPv6Filter": "*"}
     state = host_state(entries, None, registry, Running("enabled", "10.0.0.1-10.0.0.9", "*"))
-    assert WinrmPolicy().plan(state, desired(ipv4_filter="10.0.0.1-10.0.0.9")) == []
+    assert engine.planned(WinrmPolicy(), state, desired(ipv4_filter="10.0.0.1-10.0.0.9")) == []
 
 
 def test_only_the_service_differs_then_only_a_restart() -> None:
     state = converged(host_state(), desired())
     stale = PolicyState(state.registry_pol, state.gpt_ini, state.registry, Running("enabled", "10.0.0.1", "*"), ())
-    assert [c.kind for c in WinrmPolicy().plan(stale, desired())] == ["restart_winrm"]
-    assert WinrmPolicy().plan(stale, desired(restart_winrm=False)) == []
+    assert [c.kind for c in engine.planned(WinrmPolicy(), stale, desired())] == ["restart_winrm"]
+    assert engine.planned(WinrmPolicy(), stale, desired(restart_winrm=False)) == []
 
 
 def test_restart_can_be_left_to_the_next_start() -> None:
-    changes = WinrmPolicy().plan(host_state(), desired(restart_winrm=False))
+    changes = engine.planned(WinrmPolicy(), host_state(), desired(restart_winrm=False))
     assert "restart_winrm" not in [c.kind for c in changes] and len(changes) == 5
 
 
@@ -221,16 +225,16 @@ def test_restart_can_be_left_to_the_next_start() -> None:
 )
 def test_self_disconnect_is_refused(wanted: dict[str, t.Any], reason: str) -> None:
     state = wanted.pop("state", "enabled")
-    with pytest.raises(PolicyError) as error:
-        WinrmPolicy().plan(host_state(), desired(state, **wanted))
+    with pytest.raises(SelfDisconnectRefused) as error:
+        engine.planned(WinrmPolicy(), host_state(), desired(state, **wanted))
     text = str(error.value)
     assert text.startswith(f"refused: {reason}") and "allow_self_disconnect=true" in text and "\n" not in text
-    allowed = WinrmPolicy().plan(host_state(), desired(state, allow_self_disconnect=True, **wanted))
+    allowed = engine.planned(WinrmPolicy(), host_state(), desired(state, allow_self_disconnect=True, **wanted))
     assert allowed and all(c.kind != "restart_winrm" or c.disruptive for c in allowed)
 
 
 def test_filter_that_keeps_the_controller_is_not_refused() -> None:
-    changes = WinrmPolicy().plan(host_state(), desired(ipv4_filter="10.0.0.1-10.0.0.9", ipv6_filter=""))
+    changes = engine.planned(WinrmPolicy(), host_state(), desired(ipv4_filter="10.0.0.1-10.0.0.9", ipv6_filter=""))
     assert changes[-1].kind == "restart_winrm" and not changes[-1].disruptive
 
 
@@ -278,15 +282,15 @@ def test_a_name_is_resolved_and_every_address_checked(
 ) -> None:
     """The controller connects by name: refused unless the filters include an address the name resolves to."""
     wanted = named(addresses, **args)
-    with pytest.raises(PolicyError, match=re.escape(reason)):
-        WinrmPolicy().plan(host_state(), wanted)
+    with pytest.raises(SelfDisconnectRefused, match=re.escape(reason)):
+        engine.planned(WinrmPolicy(), host_state(), wanted)
     allowed = named(addresses, allow_self_disconnect=True, **args)
-    assert WinrmPolicy().plan(host_state(), allowed)[-1].disruptive
+    assert engine.planned(WinrmPolicy(), host_state(), allowed)[-1].disruptive
 
 
 def test_a_name_with_one_included_address_is_not_refused() -> None:
     wanted = named(("10.0.0.2", "10.0.0.1"), ipv4_filter="10.0.0.1")
-    assert not WinrmPolicy().plan(host_state(), wanted)[-1].disruptive
+    assert not engine.planned(WinrmPolicy(), host_state(), wanted)[-1].disruptive
     star = Desired.from_args({"state": "enabled"}, "win01.example.com", resolver=resolver())
     assert star.lockout() is None  # both filters '*': nothing to resolve
 
@@ -301,34 +305,36 @@ GPO_RUNNING = Running("enabled", "*", "*")
 def test_not_configured_is_refused_when_the_policy_listener_is_the_only_one() -> None:
     """state=not_configured removes the GPO listener: refused when no other listener serves this connection."""
     state = dataclasses.replace(host_state(running=GPO_RUNNING), listeners=(listener("GPO"),))
-    with pytest.raises(PolicyError, match=r"removes the Group Policy listener \(Source=GPO\), and no other"):
-        WinrmPolicy().plan(state, desired("not_configured"))
+    with pytest.raises(SelfDisconnectRefused, match=r"removes the Group Policy listener \(Source=GPO\), and no other"):
+        engine.planned(WinrmPolicy(), state, desired("not_configured"))
     https_only = dataclasses.replace(state, listeners=(listener("GPO"), listener(transport="HTTPS", port=5986)))
-    with pytest.raises(PolicyError):  # a local HTTPS listener does not serve this HTTP connection
-        WinrmPolicy().plan(https_only, desired("not_configured"))
+    with pytest.raises(SelfDisconnectRefused):  # a local HTTPS listener does not serve this HTTP connection
+        engine.planned(WinrmPolicy(), https_only, desired("not_configured"))
     over_https = Desired.from_args({"state": "not_configured"}, HOST, scheme="https", port=5986)
-    assert not WinrmPolicy().plan(https_only, over_https)[-1].disruptive  # ...but it serves an HTTPS one
+    assert not engine.planned(WinrmPolicy(), https_only, over_https)[-1].disruptive  # ...but it serves an HTTPS one
     by_address = dataclasses.replace(state, listeners=(listener("GPO"), listener(address=f"IP:{HOST}")))
-    assert not WinrmPolicy().plan(by_address, desired("not_configured"))[-1].disruptive
+    assert not engine.planned(WinrmPolicy(), by_address, desired("not_configured"))[-1].disruptive
 
 
 def test_a_connection_to_another_port_is_not_the_policys() -> None:
     """The GPO listener serves HTTP 5985 (and HTTPS 5986): a controller on HTTP 8080 uses a local listener."""
     state = dataclasses.replace(host_state(), listeners=(listener(port=8080),))
     other_port = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, port=8080)
-    assert not WinrmPolicy().plan(state, other_port)[-1].disruptive
+    assert not engine.planned(WinrmPolicy(), state, other_port)[-1].disruptive
     https = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, scheme="https", port=5986)
-    with pytest.raises(PolicyError, match=r"does not include 10\.0\.0\.7"):  # HTTPS 5986: assumed the policy's too
-        WinrmPolicy().plan(state, https)
+    with pytest.raises(
+        SelfDisconnectRefused, match=r"does not include 10\.0\.0\.7"
+    ):  # HTTPS 5986: assumed the policy's too
+        engine.planned(WinrmPolicy(), state, https)
 
 
 def test_unreadable_files_are_refused() -> None:
     bad = PolicyState(b"PReg\x01\x00\x00\x00[", None, {}, Running("not_configured"), ())
     with pytest.raises(PolicyError, match=r"Registry.pol on the host is not a valid Registry.pol file"):
-        WinrmPolicy().plan(bad, desired())
+        engine.planned(WinrmPolicy(), bad, desired())
     bad_gpt = host_state(None, "[General]\r\nVersion=abc\r\n")
     with pytest.raises(PolicyError, match=r"gpt.ini on the host cannot be updated safely"):
-        WinrmPolicy().plan(bad_gpt, desired())
+        engine.planned(WinrmPolicy(), bad_gpt, desired())
 
 
 def test_policy_in_file() -> None:

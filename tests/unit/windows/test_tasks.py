@@ -11,7 +11,8 @@ import typing as t
 
 import pytest
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import rollback, winrm_policy
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import winrs
 

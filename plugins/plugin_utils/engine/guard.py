@@ -31,7 +31,9 @@ import secrets
 import time
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.base import Change, NotConvergedError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Operation, Restore
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.retry import Backoff, RetryExhaustedError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import NotConvergedError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import files, quote, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
@@ -74,19 +76,6 @@ def new_token() -> str:
 
 def folder_of(token: str) -> str:
     return rf"{SYSTEM_ROOT}\Temp\{DIR_PREFIX}{token}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Restore:
-    """What the task puts back: files (path -> bytes, None = delete the file), then commands (batch-file lines built
-    by the collection with :func:`quote.cmd`)."""
-
-    files: t.Mapping[str, bytes | None]
-    commands: t.Sequence[str]
-    what: str  # for the messages, e.g. "the WinRM policy the service ran before this change"
-    # a .reg file (regedit 5.00, UTF-16LE) imported with ``reg import`` after the files and before the commands: it
-    # carries registry strings of any text (a value read from the host never reaches the script itself)
-    registry: bytes | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,7 +195,7 @@ class Guard:
         delay: int = ROLLBACK_DELAY,
         clock: t.Callable[[], float] = time.time,
         sleep: t.Callable[[float], None] = time.sleep,
-        describe: t.Callable[[t.Any], str] | None = None,
+        describe: t.Callable[[t.Any], str | None] | None = None,
     ) -> None:
         if not TASK_NAME.match(name):
             raise ValueError(f"task name {name!r}: letters, digits and '-' only")
@@ -347,9 +336,10 @@ class Guard:
         if self.describe is None:
             return ""
         try:
-            return f" (the host shows: {self.describe(client)})"
+            seen = self.describe(client)
         except WinRemoteError:
             return ""
+        return f" (the host shows: {seen})" if seen else ""
 
     def confirm(self, client: t.Any) -> str:
         """After the disruptive step: reconnect (with backoff) until the cancel goes through, or fail saying what
@@ -372,20 +362,12 @@ class Guard:
     def _cancel_within(self, client: t.Any, seconds: float) -> WinRemoteError | None:
         """Cancel, retrying with backoff for ``seconds``; None once cancelled, else the last connection error.
         ``client.close()`` before each try logs in again (a WinRM restart drops the connection)."""
-        deadline = time.monotonic() + seconds
-        delay = 0.25
-        while True:
-            client.close()
-            try:
-                self.cancel(client)
-                return None
-            except RollbackError:
-                raise
-            except WinRemoteError as exc:
-                if time.monotonic() + delay > deadline:
-                    return exc
-            self.sleep(delay)
-            delay = min(delay * 2, 5.0)
+        backoff = Backoff(clock=self.clock, sleep=self.sleep)
+        try:
+            backoff.run(lambda: self.cancel(client), seconds, reset=client.close, fatal=(RollbackError,))
+        except RetryExhaustedError as exc:
+            return exc.last
+        return None
 
     def pending(self, client: t.Any, detail: str) -> RollbackPendingError:
         """One line from a fresh look at the task: it will restore at about <time>, or whether it still waits could
@@ -445,22 +427,41 @@ def pending_unread(result: batch.BatchResult, name: str) -> str | None:
     )
 
 
-def stale_change(name: str) -> Change:
-    """An earlier run armed this task and could not cancel it; the host answers now, so the task must not restore
-    anything behind this run's back."""
-    return Change(
-        "cancel_stale_rollback",
-        f"rollback_tasks.{name}",
-        "pending",
-        None,
-        f"cancel the rollback task {name} left by an earlier run that could not confirm its change",
-        {"task": name},
-    )
-
-
 def cancel_stale(client: batch.CommandRunner, name: str) -> None:
     """Stop and delete the task and the directory its line names (found in ``schtasks /query /v``; only a name of
     the guard's own form is used); a task that already ran or vanished is fine."""
     listing = client.run_command("cmd.exe", ["/c", tasks.query_command(name, verbose=True)])
     folders = sorted({folder_of(m["token"].lower()) for m in TOKEN.finditer(listing.stdout)})
     client.run_command("cmd.exe", ["/c", tasks.cancel_command(name, folders)])
+
+
+@dataclasses.dataclass(frozen=True)
+class CancelStaleRollback(Operation):
+    """Stop and delete a rollback task an earlier run armed and could not cancel: the host answers now, so it must
+    not restore anything behind this run's back."""
+
+    kind: t.ClassVar[str] = "cancel_stale_rollback"
+    task: str
+
+    def apply(self, client: t.Any) -> None:
+        cancel_stale(client, self.task)
+
+
+def merged(restores: t.Iterable[Restore | None]) -> Restore | None:
+    """One restore from the operations' undo steps, in order: files (a later operation's copy of a path wins),
+    then one .reg file, then the commands (each command once, the WinRM restart last)."""
+    parts = [r for r in restores if r is not None]
+    if not parts:
+        return None
+    registries = [r.registry for r in parts if r.registry is not None]
+    if len(registries) > 1:
+        raise RollbackError("more than one registry restore in one run is not supported; nothing was changed")
+    files_back: dict[str, bytes | None] = {}
+    commands: list[str] = []
+    for part in parts:
+        files_back.update(part.files)
+        commands += [c for c in part.commands if c not in commands]
+    if tasks.RESTART_WINRM in commands:
+        commands = [c for c in commands if c != tasks.RESTART_WINRM] + [tasks.RESTART_WINRM]
+    what = "; ".join(dict.fromkeys(r.what for r in parts if r.what))
+    return Restore(files_back, commands, what, registry=registries[0] if registries else None)
