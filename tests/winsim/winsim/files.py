@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import copy
 import ntpath
-from typing import Any
+from typing import Any, TypedDict
 
 ROOT = "C:\\"
 SYSTEM_ROOT = r"C:\Windows"
@@ -39,12 +39,28 @@ CREATE_IN = 0x100026  # SYNCHRONIZE | FILE_WRITE_DATA (add file) | FILE_APPEND_D
 INHERIT_FLAGS = ("ID", "OI", "CI", "IO", "NP")
 
 
-def ace(sid: str, mask: int, *flags: str) -> dict[str, Any]:
+class Ace(TypedDict):
+    """One access-allowed entry (a record, as icacls and the JSON state read it)."""
+
+    sid: str
+    mask: int
+    flags: list[str]  # in INHERIT_FLAGS order
+
+
+class Acl(TypedDict):
+    """An entry's owner and DACL; `protected` = inheritance from the parent is off."""
+
+    owner: str
+    protected: bool
+    aces: list[Ace]
+
+
+def ace(sid: str, mask: int, *flags: str) -> Ace:
     """One access-allowed entry: SID, access mask, flags (ID inherited, OI/CI inheritance, IO inherit only)."""
     return {"sid": sid, "mask": mask, "flags": sorted(set(flags), key=INHERIT_FLAGS.index)}
 
 
-def default_acl(owner: str = "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464") -> dict[str, Any]:
+def default_acl(owner: str = "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464") -> Acl:
     """Entries not modelled otherwise (the drive, %SystemRoot%): administrators and SYSTEM full, users read."""
     return {
         "owner": owner,  # NT SERVICE\TrustedInstaller
@@ -57,7 +73,7 @@ def default_acl(owner: str = "S-1-5-80-956008885-3418522649-1831038044-185329263
     }
 
 
-def temp_acl() -> dict[str, Any]:
+def temp_acl() -> Acl:
     r"""%SystemRoot%\Temp as Windows ships it (see the module docstring for the source)."""
     return {
         "owner": SYSTEM_SID,
@@ -73,9 +89,9 @@ def temp_acl() -> dict[str, Any]:
     }
 
 
-def inherited(parent: dict[str, Any], owner: str, directory: bool) -> dict[str, Any]:
+def inherited(parent: Acl, owner: str, directory: bool) -> Acl:
     """The DACL a new child gets: the parent's entries inheritable by it (CI for folders, OI for files)."""
-    aces = []
+    aces: list[Ace] = []
     for entry in parent["aces"]:
         flags = set(entry["flags"])
         if ("CI" if directory else "OI") not in flags:
@@ -114,7 +130,7 @@ class FileSystem:
     def __init__(self) -> None:
         self._dirs: dict[str, str] = {ROOT.lower(): ROOT}
         self._files: dict[str, tuple[str, bytes]] = {}
-        self._acls: dict[str, dict[str, Any]] = {}  # by lower-case path; absent: derived (see acl())
+        self._acls: dict[str, Acl] = {}  # by lower-case path; absent: derived (see acl())
 
     # queries
     def is_dir(self, path: str) -> bool:
@@ -150,7 +166,7 @@ class FileSystem:
             ntpath.basename(e) for e in entries if e.lower().startswith(prefix) and "\\" not in e[len(prefix) :]
         )
 
-    def acl(self, path: str) -> dict[str, Any]:
+    def acl(self, path: str) -> Acl:
         """The entry's owner and DACL (a copy): stored, else the modelled default of the path."""
         full = normalize(path)
         stored = self._acls.get(full.lower())
@@ -163,7 +179,7 @@ class FileSystem:
             return default_acl()
         return inherited(self.acl(parent), ADMINISTRATORS_SID, self.is_dir(full))
 
-    def set_acl(self, path: str, acl: dict[str, Any]) -> None:
+    def set_acl(self, path: str, acl: Acl) -> None:
         full = normalize(path)
         if not self.exists(full):
             raise FileSystemError("file_not_found", full)

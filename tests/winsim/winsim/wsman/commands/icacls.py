@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ntpath
 import re
-from typing import Any
 
 from winsim import files
 from winsim.files import FileSystemError, normalize
@@ -56,7 +55,7 @@ def _rights(mask: int) -> str:
     return "(" + ",".join(parts) + ")"
 
 
-def show(path: str, acl: dict[str, Any]) -> str:
+def show(path: str, acl: files.Acl) -> str:
     lines = []
     for index, entry in enumerate(acl["aces"]):
         name = NAMES.get(entry["sid"], entry["sid"])
@@ -66,7 +65,7 @@ def show(path: str, acl: dict[str, Any]) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def sddl(acl: dict[str, Any]) -> str:
+def sddl(acl: files.Acl) -> str:
     """The DACL in SDDL, as /save writes it (``P`` protected, ``AI`` auto-inherited)."""
     aces = []
     for entry in acl["aces"]:
@@ -86,7 +85,7 @@ def _sid(text: str) -> str | None:
     return by_name.get(text.lower())
 
 
-def _grant(text: str) -> dict[str, Any] | None:
+def _grant(text: str) -> files.Ace | None:
     """``SID:(OI)(CI)F`` -> an explicit entry; None when it does not parse."""
     who, sep, perm = text.rpartition(":")
     sid = _sid(who) if sep else None
@@ -97,7 +96,7 @@ def _grant(text: str) -> dict[str, Any] | None:
     return files.ace(sid, SIMPLE[right], *flags)
 
 
-def _may_change_dacl(acl: dict[str, Any]) -> bool:
+def _may_change_dacl(acl: files.Acl) -> bool:
     """The caller (an administrator or SYSTEM) owns the entry or is granted full control on it."""
     caller = (files.ADMINISTRATORS_SID, files.SYSTEM_SID)
     if acl["owner"] in caller:

@@ -92,7 +92,7 @@ def quickconfig(inv: Invocation) -> CommandResult:
             "WinRM is already set up for remote management on this computer.\r\n"
         )
     out = "WinRM has been updated to receive requests.\r\n\r\n" + "".join(f"{c}\r\n" for c in changes)
-    return CommandResult(stdout=out, effects={"restart_winrm"})
+    return CommandResult(stdout=out, effects={ops.RESTART_WINRM})
 
 
 _RESOURCE = re.compile(r"^winrm/config/listener\?address=(?P<address>[^+]+)\+transport=(?P<transport>\w+)$", re.I)
