@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from winsim import firewall, ops, rules
@@ -290,3 +293,42 @@ def test_sm_remoting_disable_and_enable(state: HostState) -> None:
     assert all(not firewall.get_rule(state.registry, r).enabled for r in ops.WINRM_RULES)  # type: ignore[union-attr]
     assert ops.quickconfig(state) == [ops.QuickconfigStep.LISTENER, ops.QuickconfigStep.FIREWALL]
     assert ops.is_sm_remoting_enabled(state)
+
+
+# layering
+MODEL = Path(ops.__file__).resolve().parents[1]  # the winsim package
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
+def test_no_model_module_imports_a_command_line_tool() -> None:
+    """Only the package root wires the interpreter in (winsim.console); the tools sit above the model."""
+    model = [p for p in MODEL.rglob("*.py") if "commands" not in p.relative_to(MODEL).parts]
+    offenders = {
+        str(p.relative_to(MODEL)): sorted(m for m in _imports(p) if m.startswith("winsim.wsman.commands"))
+        for p in model
+        if p.name != "__init__.py" or p.parent != MODEL
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_every_cim_class_is_in_the_one_table() -> None:
+    from winsim.wsman import cim_firewall, cim_os, cim_registry, cim_service
+    from winsim.wsman.cim import CimClass
+    from winsim.wsman.cim_classes import CIM_CLASSES
+
+    defined = {
+        v.name.lower()
+        for module in (cim_firewall, cim_os, cim_registry, cim_service)
+        for v in vars(module).values()
+        if isinstance(v, CimClass)
+    }
+    assert defined == set(CIM_CLASSES) and len(defined) == 6
