@@ -332,3 +332,10 @@ def test_every_cim_class_is_in_the_one_table() -> None:
         if isinstance(v, CimClass)
     }
     assert defined == set(CIM_CLASSES) and len(defined) == 6
+
+
+def test_check_writable(state: HostState) -> None:
+    with pytest.raises(ops.NotFound):
+        ops.check_writable(state, KEY, create_key=False)
+    ops.check_writable(state, KEY)  # reg add creates it
+    assert not state.registry.key_exists(KEY)

@@ -53,7 +53,7 @@ from winsim.ops.listeners import (
     remove_local_listeners,
     set_listener,
 )
-from winsim.ops.registry import create_key, delete_key, delete_value, import_file, write_value
+from winsim.ops.registry import check_writable, create_key, delete_key, delete_value, import_file, write_value
 from winsim.ops.remoting import (
     WINRM_RULES,
     QuickconfigStep,
@@ -87,6 +87,7 @@ __all__ = [
     "UnknownSetting",
     "changeable_listener",
     "check_new_listener",
+    "check_writable",
     "create_key",
     "create_listener",
     "delete_key",

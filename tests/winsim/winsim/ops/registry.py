@@ -13,10 +13,16 @@ from winsim.registry import HKLM, RegData, RegFileError, RegistryError, import_r
 from winsim.state import HostState
 
 
-def write_value(state: HostState, key: str, name: str, reg_type: str, data: RegData, create_key: bool = True) -> None:
-    """Set a value; without `create_key` the key must exist (StdRegProv's Set*Value does not create keys)."""
+def check_writable(state: HostState, key: str, create_key: bool = True) -> None:
+    """Whether a value may be written under `key` (before the data is looked at): without `create_key` the key must
+    exist (StdRegProv's Set*Value does not create keys; reg add does)."""
     if not create_key and not state.registry.key_exists(key):
         raise NotFound(key)
+
+
+def write_value(state: HostState, key: str, name: str, reg_type: str, data: RegData, create_key: bool = True) -> None:
+    """Set a value (see check_writable)."""
+    check_writable(state, key, create_key)
     state.registry.set_value(key, name, reg_type, data)
 
 

@@ -57,16 +57,14 @@ def _setter(reg_type: str, param: str, convert: Callable[[list[str]], RegData]) 
         key = _key(params)
         if key is None:
             return {"ReturnValue": ACCESS_DENIED}, set()
-        if not state.registry.key_exists(key):
-            return {"ReturnValue": NOT_FOUND}, set()  # before the data is looked at
         try:
+            ops.check_writable(state, key, create_key=False)  # a missing key refuses before the data is read
             data = convert(params.get(param, []))
-        except ValueError:
-            return {"ReturnValue": INVALID_PARAMETER}, set()
-        try:
             ops.write_value(state, key, _one(params, "sValueName"), reg_type, data, create_key=False)
         except ops.OperationError as err:
             return _returned(err)
+        except ValueError:
+            return {"ReturnValue": INVALID_PARAMETER}, set()
         return {"ReturnValue": OK}, set()
 
     return method
