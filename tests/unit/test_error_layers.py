@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.winremote.remoting.plugins.plugin_utils import errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import files, tasks, winrm_filters
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors as wire_errors
 
 
@@ -33,3 +36,17 @@ def test_wire_errors_share_the_root() -> None:
         if isinstance(value, type):
             assert issubclass(value, errors.WinRemoteError), name
     assert not issubclass(errors.InvalidArgumentError, wire_errors.InvalidSettingsError)
+
+
+def test_filter_errors_are_argument_errors() -> None:
+    """ipv4_filter / ipv6_filter are module options: a bad one is an argument error naming it (and a ValueError)."""
+    with pytest.raises(errors.InvalidArgumentError) as caught:
+        winrm_filters.normalize("ipv4_filter", "10.0.0.256")
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.option == "ipv4_filter"
+    assert str(caught.value) == "ipv4_filter: invalid item '10.0.0.256': is not an IPv4 address"
+
+
+def test_facade_errors_share_the_root() -> None:
+    assert issubclass(tasks.TaskError, errors.WinRemoteError)
+    assert issubclass(files.FileTransferError, errors.WinRemoteError)

@@ -18,9 +18,9 @@ import secrets
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Operation
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import WinRemoteError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 TEMP_DIR = r"%SystemRoot%\Temp"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import WinRemoteError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
@@ -35,7 +36,7 @@ TASK_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 SYSTEM_ROOT = quote.SYSTEM_ROOT
 
 
-class TaskError(errors.WinRemoteError):
+class TaskError(WinRemoteError):
     """The task could not be registered or started."""
 
     kind = "task"

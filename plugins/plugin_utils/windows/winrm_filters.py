@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Range = tuple[IPAddress, IPAddress]
 
@@ -27,14 +29,15 @@ MAX_FILTER_LENGTH = 4096
 SHOWN = 60  # characters of an offending item a message repeats
 
 
-class FilterError(ValueError):
-    """An invalid filter; names the module parameter and the item so the operator can fix it."""
+class FilterError(InvalidArgumentError, ValueError):
+    """An invalid filter; names the module parameter and the item so the operator can fix it (still a ValueError
+    for callers that catch that)."""
 
     def __init__(self, parameter: str, item: str, reason: str) -> None:
         self.parameter = parameter
         self.item = item
         shown = item if len(item) <= SHOWN else f"{item[:SHOWN]}... ({len(item) - SHOWN} characters more)"
-        super().__init__(f"{parameter}: invalid item {shown!r}: {reason}")
+        super().__init__(parameter, f"invalid item {shown!r}: {reason}")
 
 
 def _address(parameter: str, item: str, text: str) -> IPAddress:
