@@ -322,11 +322,18 @@ class PolicyState:
         return {"state": state, "ipv4_filter": values.get("ipv4filter"), "ipv6_filter": values.get("ipv6filter")}
 
 
+KEY_PROBE = "policy"  # the same read as remoting_info's, so one observation can serve both
+
+
+def file_probes() -> list[batch.Probe]:
+    """The local GPO's files: what a Server Manager observation does not read."""
+    return [files.read_probe("pol", REGISTRY_POL), files.read_probe("gpt", GPT_INI)]
+
+
 def probes() -> list[batch.Probe]:
     return [
-        files.read_probe("pol", REGISTRY_POL),
-        files.read_probe("gpt", GPT_INI),
-        key_reads.key_probe("reg", REGISTRY_KEY, may_be_absent=True),
+        *file_probes(),
+        key_reads.key_probe(KEY_PROBE, REGISTRY_KEY, may_be_absent=True),
         rollback.pending_probe(ROLLBACK_TASK),
     ]
 
@@ -342,7 +349,7 @@ def interpret(
     missing = result.missing(all_probes)
     if missing:
         raise WinRemoteError(f"the host's answer lacks {', '.join(missing)}: {errors.truncate(result.stderr)}")
-    presence = key_reads.presence(result, "reg", REGISTRY_KEY, may_be_absent=True)
+    presence = key_reads.presence(result, KEY_PROBE, REGISTRY_KEY, may_be_absent=True)
     if presence.state == key_reads.UNREAD:
         raise WinRemoteError(
             f"cannot plan the WinRM policy: {presence.message()}; nothing was changed (check the key's permissions "
@@ -351,7 +358,7 @@ def interpret(
     pending_why = rollback.pending_unread(result, ROLLBACK_TASK)
     if pending_why is not None:
         raise WinRemoteError(f"cannot plan the WinRM policy: {pending_why}; nothing was changed")
-    key = registry.find_key(registry.parse_query(result.section("reg")), REGISTRY_KEY)
+    key = registry.find_key(registry.parse_query(result.section(KEY_PROBE)), REGISTRY_KEY)
     return PolicyState(
         registry_pol=files.parse_read(REGISTRY_POL, result.section("pol")),
         gpt_ini=files.parse_read(GPT_INI, result.section("gpt")),
