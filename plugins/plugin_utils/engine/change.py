@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
+
 State = t.TypeVar("State")
 
 
@@ -52,7 +54,7 @@ class Operation:
     kind: t.ClassVar[str] = "operation"  # a name for tests and logs; nothing dispatches on it
     restarts_winrm: t.ClassVar[bool] = False  # applying it restarts WinRM, which drops every connection
 
-    def apply(self, client: t.Any) -> None:
+    def apply(self, client: Client) -> None:
         raise NotImplementedError
 
     @property

@@ -27,6 +27,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.guard im
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.retry import Backoff, RetryExhaustedError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import NotConvergedError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 State = t.TypeVar("State")
 Request = t.TypeVar("Request")
@@ -51,7 +52,7 @@ class Procedure(t.Generic[State, Request]):
     wait_seconds: float = 60.0  # how long to reconnect after a WinRM restart
     awaited: str = "again"  # what the host must answer with after a restart, for the message
 
-    def observe(self, client: t.Any) -> State:
+    def observe(self, client: Client) -> State:
         raise NotImplementedError
 
     def plan(self, state: State, request: Request) -> list[Change]:
@@ -65,11 +66,11 @@ class Procedure(t.Generic[State, Request]):
         """Why the planned state, once in effect, would leave nothing answering this controller (None: it would)."""
         return None
 
-    def settled(self, client: t.Any, request: Request) -> str | None:
+    def settled(self, client: Client, request: Request) -> str | None:
         """After a WinRM restart: None once the host runs what was planned, else what it runs (cheap: one Get)."""
         return None
 
-    def describe(self, client: t.Any) -> str | None:
+    def describe(self, client: Client) -> str | None:
         """A fresh look at the guarded setting, for a result that must say what is true after a rollback."""
         return None
 
@@ -136,7 +137,7 @@ class Run(t.Generic[State, Request]):
     """One apply: the guard, the backoff, and what the result says about the rollback."""
 
     procedure: Procedure[State, Request]
-    client: t.Any
+    client: Client
     request: Request
     backoff: Backoff
     verify: bool
@@ -232,7 +233,7 @@ def planned_unchecked(procedure: Procedure[State, Request], state: State, reques
 
 def execute(
     procedure: Procedure[State, Request],
-    client: t.Any,
+    client: Client,
     request: Request,
     check_mode: bool,
     verify: bool = True,

@@ -37,6 +37,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import N
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import files, quote, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 # Seconds the task waits before restoring. It must exceed the reconnect window (60 s by default) plus the time one
 # last reconnect attempt and the cancel may take (the connection's timeouts): Guard waits at least MARGIN longer.
@@ -232,7 +233,7 @@ class Guard:
             ]
         )
 
-    def arm(self, client: batch.CommandRunner) -> None:
+    def arm(self, client: Client) -> None:
         """Create and check the directory, write the script and backups, start the task; on any failure cancel what
         may have started (the restore matches what runs now, so a task that escaped the cancel is harmless)."""
         try:
@@ -263,7 +264,7 @@ class Guard:
             raise
         self.restore_at = started + self.delay
 
-    def _prepare_folder(self, client: batch.CommandRunner) -> None:
+    def _prepare_folder(self, client: Client) -> None:
         self.armed = True  # an answer lost on the way may hide a directory this run created: remove it on failure
         result = client.run_command("cmd.exe", ["/c", self.folder_command()])
         sections = batch.split_sections(result.stdout)
@@ -294,10 +295,10 @@ class Guard:
 
     # --- cancel and observe --------------------------------------------------------------------------------------
 
-    def _cancel_once(self, client: batch.CommandRunner) -> t.Any:
+    def _cancel_once(self, client: Client) -> t.Any:
         return client.run_command("cmd.exe", ["/c", tasks.cancel_command(self.name, [self.layout.folder])])
 
-    def task_state(self, client: batch.CommandRunner) -> str:
+    def task_state(self, client: Client) -> str:
         """A fresh observation: "waiting" (the task exists), "gone"; raises when the host does not answer."""
         result = client.run_command("cmd.exe", ["/c", tasks.query_command(self.name)])
         return "waiting" if self.name.lower() in result.stdout.lower() else "gone"
@@ -306,7 +307,7 @@ class Guard:
         """The task cannot have fired yet (it starts its wait when armed; 10 s of slack for clock and start)."""
         return self.restore_at is not None and self.clock() < self.restore_at - 10
 
-    def cancel(self, client: batch.CommandRunner) -> None:
+    def cancel(self, client: Client) -> None:
         """Stop and delete the task and its directory (one WinRS command). When the answer is lost or the task was
         no longer there, query it again and decide from what is true on the host."""
         try:
@@ -331,7 +332,7 @@ class Guard:
             )
         self.restore_at = None
 
-    def _seen(self, client: t.Any) -> str:
+    def _seen(self, client: Client) -> str:
         """``" (the host shows: ...)"`` from the procedure's own fresh observation, when it has one."""
         if self.describe is None:
             return ""
@@ -341,7 +342,7 @@ class Guard:
             return ""
         return f" (the host shows: {seen})" if seen else ""
 
-    def confirm(self, client: t.Any) -> str:
+    def confirm(self, client: Client) -> str:
         """After the disruptive step: reconnect (with backoff) until the cancel goes through, or fail saying what
         the host will do. Returns the line for the result."""
         failure = self._cancel_within(client, self.reconnect_seconds)
@@ -349,7 +350,7 @@ class Guard:
             raise self.pending(client, f"the host did not answer within {self.reconnect_seconds:.0f}s ({failure})")
         return f"cancelled: the host answered again, and the SYSTEM scheduled task {self.name} was removed"
 
-    def settle(self, client: t.Any, error: WinRemoteError, patient: bool = False) -> WinRemoteError:
+    def settle(self, client: Client, error: WinRemoteError, patient: bool = False) -> WinRemoteError:
         """The error to raise after a failed step: the original one when the host answers (the task is then
         cancelled: a reachable host needs no rollback), else one saying what the host will do. ``patient`` retries
         for the reconnect window (the step may have started a restart), otherwise one try."""
@@ -359,7 +360,7 @@ class Guard:
             return exc
         return error if failure is None else self.pending(client, str(error))
 
-    def _cancel_within(self, client: t.Any, seconds: float) -> WinRemoteError | None:
+    def _cancel_within(self, client: Client, seconds: float) -> WinRemoteError | None:
         """Cancel, retrying with backoff for ``seconds``; None once cancelled, else the last connection error.
         ``client.close()`` before each try logs in again (a WinRM restart drops the connection)."""
         backoff = Backoff(clock=self.clock, sleep=self.sleep)
@@ -369,7 +370,7 @@ class Guard:
             return exc.last
         return None
 
-    def pending(self, client: t.Any, detail: str) -> RollbackPendingError:
+    def pending(self, client: Client, detail: str) -> RollbackPendingError:
         """One line from a fresh look at the task: it will restore at about <time>, or whether it still waits could
         not be determined (the host does not answer), and how to check."""
         at = self.restore_at if self.restore_at is not None else self.clock() + self.delay
@@ -427,7 +428,7 @@ def pending_unread(result: batch.BatchResult, name: str) -> str | None:
     )
 
 
-def cancel_stale(client: batch.CommandRunner, name: str) -> None:
+def cancel_stale(client: Client, name: str) -> None:
     """Stop and delete the task and the directory its line names (found in ``schtasks /query /v``; only a name of
     the guard's own form is used); a task that already ran or vanished is fine."""
     listing = client.run_command("cmd.exe", ["/c", tasks.query_command(name, verbose=True)])
@@ -443,7 +444,7 @@ class CancelStaleRollback(Operation):
     kind: t.ClassVar[str] = "cancel_stale_rollback"
     task: str
 
-    def apply(self, client: t.Any) -> None:
+    def apply(self, client: Client) -> None:
         cancel_stale(client, self.task)
 
 

@@ -25,6 +25,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     registry,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 CIM = "cim"
 NETSH = "netsh"
@@ -228,7 +229,7 @@ class FirewallRules(Procedure[RulesState, Desired]):
             )
         return RulesState(os_info.from_registry(version_key, None), firewall.rules_from_batch(result, self.rule_ids))
 
-    def observe(self, client: batch.CommandRunner) -> RulesState:
+    def observe(self, client: Client) -> RulesState:
         """One WinRS command: Create shell, Command, Receive, Delete."""
         return self.interpret(batch.run(client, self.probes()))
 

@@ -30,6 +30,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures impo
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, winrm_config
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 MMC_RULES = firewall.RULE_SETS["dcom_remote_management"]
 
@@ -74,7 +75,7 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
         self.wait_seconds = wait_seconds
         self.policy = winrm_policy.WinrmPolicy(wait_seconds)
 
-    def observe(self, client: t.Any) -> ManagementState:
+    def observe(self, client: Client) -> ManagementState:
         service: winrm_config.ServiceConfig | None = None
         listeners: list[winrm_config.Listener] = []
         unread: list[winrm_config.ConfigUnreadError] = []
@@ -126,12 +127,12 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
             return None
         return self.policy.lockout(self.policy_state(state), request.winrm_policy)
 
-    def settled(self, client: t.Any, request: ManagementDesired) -> str | None:
+    def settled(self, client: Client, request: ManagementDesired) -> str | None:
         if request.winrm_policy is None:
             return None
         return self.policy.settled(client, request.winrm_policy)
 
-    def describe(self, client: t.Any) -> str | None:
+    def describe(self, client: Client) -> str | None:
         return sm_remoting.describe_listener(client)
 
     def facts(

@@ -28,6 +28,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors, winrs
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 WINRM_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
 SYSTEM_POLICIES_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
@@ -263,10 +264,6 @@ def interpret(
         firewall_read=all(presences[store[0]].state != key_reads.UNREAD for store in firewall.STORE_PRESENCE),
         oem_code_page=int(oem_code_page) if isinstance(oem_code_page, str) and oem_code_page.isdigit() else None,
     )
-
-
-class Client(batch.CommandRunner, winrm_config.TransferReader, t.Protocol):
-    pass
 
 
 def observe(client: Client) -> RemotingState:

@@ -24,6 +24,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.remo
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, services, winrm_config
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 WINRM_RULES = firewall.RULE_SETS["winrm_http"]
 REQUIRED_AUTH = ("kerberos", "negotiate")
@@ -201,7 +202,7 @@ def found(state: RemotingState) -> dict[str, t.Any]:
     }
 
 
-def describe_listener(client: t.Any) -> str:
+def describe_listener(client: Client) -> str:
     """What the HTTP listener on all addresses is now (a fresh WS-Transfer Get), for a result that says what is
     true after a cancel whose outcome was unclear."""
     try:
@@ -223,7 +224,7 @@ class SmRemoting(Procedure[RemotingState, SmRemotingDesired]):
     def __init__(self, wait_seconds: float = 60.0) -> None:
         self.wait_seconds = wait_seconds  # how long to reconnect after a listener change
 
-    def observe(self, client: t.Any) -> RemotingState:
+    def observe(self, client: Client) -> RemotingState:
         return observe(client)
 
     def plan(self, state: RemotingState, request: SmRemotingDesired) -> list[Change]:
@@ -232,7 +233,7 @@ class SmRemoting(Procedure[RemotingState, SmRemotingDesired]):
     def stale_rollbacks(self, state: RemotingState) -> tuple[str, ...]:
         return (ROLLBACK_TASK,) if ROLLBACK_TASK in state.pending_rollbacks else ()
 
-    def describe(self, client: t.Any) -> str | None:
+    def describe(self, client: Client) -> str | None:
         return describe_listener(client)
 
     def facts(self, outcome: Outcome[RemotingState], request: SmRemotingDesired) -> tuple[dict[str, t.Any], list[str]]:

@@ -15,6 +15,7 @@ import dataclasses
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import registry
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
 VALUE = "LocalAccountTokenFilterPolicy"
@@ -44,7 +45,7 @@ def plan(enabled: bool | None, desired: bool) -> list[Change]:
 class TokenFilterPolicy(Procedure[TokenFilterState, bool]):
     """observe -> plan for LocalAccountTokenFilterPolicy (one round trip each)."""
 
-    def observe(self, client: registry.CimInvoker) -> TokenFilterState:
+    def observe(self, client: Client) -> TokenFilterState:
         return TokenFilterState(registry.get_dword(client, KEY, VALUE))
 
     def plan(self, state: TokenFilterState, request: bool) -> list[Change]:

@@ -37,6 +37,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry_pol import PolEntry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 POLICY_KEY = r"Software\Policies\Microsoft\Windows\WinRM\Service"  # Registry.pol keys carry no hive
 REGISTRY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
@@ -518,7 +519,7 @@ class WinrmPolicy(Procedure[PolicyState, Desired]):
     def __init__(self, wait_seconds: float = 60.0) -> None:
         self.wait_seconds = wait_seconds
 
-    def observe(self, client: t.Any) -> PolicyState:
+    def observe(self, client: Client) -> PolicyState:
         """Six requests: Get winrm/config/service, Enumerate winrm/config/listener, one WinRS command (four). A read
         that fails ends the task naming it (``winrm_config.ConfigUnreadError``): no plan on unread state."""
         service = winrm_config.read_service(client)
@@ -576,7 +577,7 @@ class WinrmPolicy(Procedure[PolicyState, Desired]):
     def lockout(self, state: PolicyState, request: Desired) -> str | None:
         return request.lockout(state.listeners)
 
-    def settled(self, client: t.Any, request: Desired) -> str | None:
+    def settled(self, client: Client, request: Desired) -> str | None:
         running = Running.from_service(winrm_config.parse_service(client.get(winrm_config.SERVICE_URI)))
         return None if running.matches(request.running) else f"it still applies {running.state}"
 

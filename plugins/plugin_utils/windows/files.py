@@ -160,5 +160,5 @@ class WriteFiles(Operation):
     def __post_init__(self) -> None:
         write_commands(self.files)
 
-    def apply(self, client: batch.CommandRunner) -> None:
+    def apply(self, client: Client) -> None:
         write(client, self.files)

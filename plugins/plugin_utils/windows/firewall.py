@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Endpoint, Operation
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import key_reads, quote, registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 LOCAL_STORE = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules"
 GPO_STORE = r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules"
@@ -388,10 +388,6 @@ ADDRESS_FILTER_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/standar
 PROFILE_BITS = {"Domain": 1, "Private": 2, "Public": 4}
 
 
-class CimWriter(CimInvoker, t.Protocol):
-    def put(self, resource_uri: str, body: t.Any, selectors: t.Mapping[str, t.Any] | None = None) -> t.Any: ...
-
-
 def rule_selectors(rule_id: str) -> dict[str, str]:
     """The key properties of MSFT_NetFirewallRule (MSFT_NetFirewallRule class, Microsoft Learn
     https://learn.microsoft.com/en-us/windows/win32/fwp/wmi/wfascimprov/msft-netfirewallrule; the values as public
@@ -441,17 +437,17 @@ def _instance_body(resource_uri: str, class_name: str, values: t.Mapping[str, t.
     return root
 
 
-def cim_set_enabled(client: CimWriter, rule_id: str, enabled: bool) -> None:
+def cim_set_enabled(client: Client, rule_id: str, enabled: bool) -> None:
     """The rule's Enable / Disable method: one round trip, empty output on success."""
     client.invoke(RULE_URI, "Enable" if enabled else "Disable", {}, selectors=rule_selectors(rule_id))
 
 
-def cim_set_profiles(client: CimWriter, rule_id: str, profiles: t.Sequence[str]) -> None:
+def cim_set_profiles(client: Client, rule_id: str, profiles: t.Sequence[str]) -> None:
     body = _instance_body(RULE_URI, "MSFT_NetFirewallRule", {"Profiles": [str(profile_mask(profiles))]})
     client.put(RULE_URI, body, selectors=rule_selectors(rule_id))
 
 
-def cim_set_remote_addresses(client: CimWriter, rule_id: str, addresses: t.Sequence[str]) -> None:
+def cim_set_remote_addresses(client: Client, rule_id: str, addresses: t.Sequence[str]) -> None:
     body = _instance_body(ADDRESS_FILTER_URI, "MSFT_NetAddressFilter", {"RemoteAddress": list(addresses)})
     client.put(ADDRESS_FILTER_URI, body, selectors=address_filter_selectors(rule_id))
 
@@ -569,7 +565,7 @@ class CimSetEnabled(Operation):
     rule: FirewallRule
     enabled: bool
 
-    def apply(self, client: CimWriter) -> None:
+    def apply(self, client: Client) -> None:
         cim_set_enabled(client, self.rule.rule_id, self.enabled)
 
     def affects_endpoint(self, endpoint: Endpoint) -> str | None:
@@ -584,7 +580,7 @@ class CimSetProfiles(Operation):
     rule: FirewallRule
     profiles: tuple[str, ...]
 
-    def apply(self, client: CimWriter) -> None:
+    def apply(self, client: Client) -> None:
         cim_set_profiles(client, self.rule.rule_id, self.profiles)
 
     def affects_endpoint(self, endpoint: Endpoint) -> str | None:
@@ -599,7 +595,7 @@ class CimSetRemoteAddresses(Operation):
     rule: FirewallRule
     addresses: tuple[str, ...]
 
-    def apply(self, client: CimWriter) -> None:
+    def apply(self, client: Client) -> None:
         cim_set_remote_addresses(client, self.rule.rule_id, self.addresses)
 
     def affects_endpoint(self, endpoint: Endpoint) -> str | None:
@@ -623,7 +619,7 @@ class NetshSetRules(Operation):
             lines.append(netsh_set_rule(rule, enabled, edit.profiles, edit.remote_addresses))
         object.__setattr__(self, "commands", tuple(lines))
 
-    def apply(self, client: batch.CommandRunner) -> None:
+    def apply(self, client: Client) -> None:
         probes = []
         for index, command in enumerate(self.commands):
             failed = f"{batch.MARKER_PREFIX}failed.{index}{batch.MARKER_SUFFIX}"

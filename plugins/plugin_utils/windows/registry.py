@@ -17,7 +17,7 @@ import typing as t
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Operation
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 _HIVES = {
     "HKLM": "HKEY_LOCAL_MACHINE",
@@ -137,7 +137,7 @@ def _is_not_found(exc: errors.CimMethodError) -> bool:
     return exc.reason == "not_found"
 
 
-def get_dword(client: CimInvoker, path: str, name: str) -> int | None:
+def get_dword(client: Client, path: str, name: str) -> int | None:
     """One value by StdRegProv (one round trip); None when the key or value is absent."""
     hive, sub_key = split_path(path)
     try:
@@ -155,7 +155,7 @@ def get_dword(client: CimInvoker, path: str, name: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _set(client: CimInvoker, path: str, method: str, params: dict[str, t.Any]) -> None:
+def _set(client: Client, path: str, method: str, params: dict[str, t.Any]) -> None:
     """StdRegProv's Set*Value fails on a missing key: create it then, and only then (one extra round trip)."""
     hive, sub_key = split_path(path)
     args = {"hDefKey": hive, "sSubKeyName": sub_key, **params}
@@ -168,15 +168,15 @@ def _set(client: CimInvoker, path: str, method: str, params: dict[str, t.Any]) -
         client.invoke(STDREGPROV_URI, method, args)
 
 
-def set_dword(client: CimInvoker, path: str, name: str, value: int) -> None:
+def set_dword(client: Client, path: str, name: str, value: int) -> None:
     _set(client, path, "SetDWORDValue", {"sValueName": name, "uValue": value})
 
 
-def set_string(client: CimInvoker, path: str, name: str, value: str) -> None:
+def set_string(client: Client, path: str, name: str, value: str) -> None:
     _set(client, path, "SetStringValue", {"sValueName": name, "sValue": value})
 
 
-def delete_value(client: CimInvoker, path: str, name: str) -> None:
+def delete_value(client: Client, path: str, name: str) -> None:
     """Remove a value; an absent value or key is already the wanted state."""
     hive, sub_key = split_path(path)
     try:
@@ -196,7 +196,7 @@ class SetDword(Operation):
     name: str
     value: int
 
-    def apply(self, client: CimInvoker) -> None:
+    def apply(self, client: Client) -> None:
         set_dword(client, self.key, self.name, self.value)
 
 
@@ -209,7 +209,7 @@ class SetString(Operation):
     name: str
     value: str
 
-    def apply(self, client: CimInvoker) -> None:
+    def apply(self, client: Client) -> None:
         set_string(client, self.key, self.name, self.value)
 
 
@@ -221,7 +221,7 @@ class DeleteValue(Operation):
     key: str
     name: str
 
-    def apply(self, client: CimInvoker) -> None:
+    def apply(self, client: Client) -> None:
         delete_value(client, self.key, self.name)
 
 

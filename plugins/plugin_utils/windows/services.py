@@ -24,7 +24,7 @@ import typing as t
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Endpoint, Operation, Restore
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.cim import CimInvoker
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 # code -> (constant sc prints, the collection's word)
 START_TYPES = {
@@ -117,12 +117,12 @@ WIN32_SERVICE_URI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Wi
 _CIM_START_MODES = {"auto": "Automatic", "manual": "Manual", "disabled": "Disabled"}
 
 
-def change_start_mode(client: CimInvoker, name: str, mode: str) -> None:
+def change_start_mode(client: Client, name: str, mode: str) -> None:
     """``mode`` is auto | manual | disabled (Win32_Service.ChangeStartMode takes Automatic/Manual/Disabled)."""
     client.invoke(WIN32_SERVICE_URI, "ChangeStartMode", {"StartMode": _CIM_START_MODES[mode]}, {"Name": name})
 
 
-def start(client: CimInvoker, name: str) -> None:
+def start(client: Client, name: str) -> None:
     """Start a service; one that already runs is already in the wanted state."""
     try:
         client.invoke(WIN32_SERVICE_URI, "StartService", None, {"Name": name})
@@ -140,7 +140,7 @@ class SetStartMode(Operation):
     name: str
     mode: str
 
-    def apply(self, client: CimInvoker) -> None:
+    def apply(self, client: Client) -> None:
         change_start_mode(client, self.name, self.mode)
 
 
@@ -151,7 +151,7 @@ class StartService(Operation):
     kind: t.ClassVar[str] = "service_start"
     name: str
 
-    def apply(self, client: CimInvoker) -> None:
+    def apply(self, client: Client) -> None:
         start(client, self.name)
 
 
@@ -169,7 +169,7 @@ class RestartWinrm(Operation):
     restore: Restore | None = None
     cuts: str | None = None
 
-    def apply(self, client: t.Any) -> None:
+    def apply(self, client: Client) -> None:
         tasks.run_as_system(client, RESTART_TASK, tasks.RESTART_WINRM)
 
     @property

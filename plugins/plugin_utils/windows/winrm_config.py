@@ -27,6 +27,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change i
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote, tasks
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import xml as wx
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config"
 SERVICE_URI = CONFIG_URI + "/service"
@@ -177,12 +178,6 @@ class ConfigUnreadError(errors.WinRemoteError):
         super().__init__(f"{what} could not be read: {reason}")
 
 
-class TransferReader(t.Protocol):
-    def get(self, resource_uri: str, selectors: t.Any = None, options: t.Any = None) -> ET.Element: ...
-
-    def enumerate(self, resource_uri: str) -> list[ET.Element]: ...
-
-
 # What a refused or malformed read raises; an unreachable host or a lost connection ends the task as it is.
 UNREAD_ERRORS = (errors.WSManFaultError, errors.AccessDeniedError, errors.ProtocolError, errors.ServerError)
 
@@ -191,7 +186,7 @@ def unread_reason(exc: errors.WinRemoteError) -> str:
     return errors.truncate(" ".join(str(exc).split()))
 
 
-def read_service(client: TransferReader) -> ServiceConfig:
+def read_service(client: Client) -> ServiceConfig:
     """WS-Transfer Get of winrm/config/service (one request)."""
     what = "winrm/config/service (WS-Transfer Get)"
     try:
@@ -204,7 +199,7 @@ def read_service(client: TransferReader) -> ServiceConfig:
     return service
 
 
-def read_listeners(client: TransferReader) -> list[Listener]:
+def read_listeners(client: Client) -> list[Listener]:
     """WS-Enumeration of winrm/config/listener (one Enumerate; a Pull only when the host sends more than the first
     reply holds). An empty list is a host without listeners: the enumeration itself succeeded."""
     what = "winrm/config/listener (WS-Enumeration)"
@@ -229,14 +224,6 @@ AUTH_ELEMENTS = {
 }
 
 
-class TransferClient(t.Protocol):
-    def put(self, resource_uri: str, body: t.Any, selectors: t.Any = None, options: t.Any = None) -> t.Any: ...
-
-    def create(self, resource_uri: str, body: t.Any, selectors: t.Any = None, options: t.Any = None) -> t.Any: ...
-
-    def delete(self, resource_uri: str, selectors: t.Any = None, options: t.Any = None) -> None: ...
-
-
 def _element(tag: str, namespace: str, values: t.Mapping[str, t.Any]) -> ET.Element:
     root = ET.Element(f"{{{namespace}}}{tag}")
     for name, value in values.items():
@@ -249,20 +236,20 @@ def listener_selectors(address: str, transport: str) -> dict[str, str]:
     return {"Address": address, "Transport": transport.upper()}
 
 
-def create_listener(client: TransferClient, address: str, transport: str, **fields: t.Any) -> None:
+def create_listener(client: Client, address: str, transport: str, **fields: t.Any) -> None:
     """Create a listener (WinRM restarts and drops open connections afterwards)."""
     client.create(LISTENER_URI, _element("Listener", LISTENER_URI, fields), listener_selectors(address, transport))
 
 
-def update_listener(client: TransferClient, address: str, transport: str, **fields: t.Any) -> None:
+def update_listener(client: Client, address: str, transport: str, **fields: t.Any) -> None:
     client.put(LISTENER_URI, _element("Listener", LISTENER_URI, fields), listener_selectors(address, transport))
 
 
-def delete_listener(client: TransferClient, address: str, transport: str) -> None:
+def delete_listener(client: Client, address: str, transport: str) -> None:
     client.delete(LISTENER_URI, listener_selectors(address, transport))
 
 
-def set_auth(client: TransferClient, **methods: bool) -> None:
+def set_auth(client: Client, **methods: bool) -> None:
     """Turn service authentication methods on or off, e.g. ``set_auth(client, kerberos=True)``."""
     values = {AUTH_ELEMENTS[name]: enabled for name, enabled in methods.items()}
     client.put(AUTH_URI, _element("Auth", AUTH_URI, values))
@@ -308,7 +295,7 @@ class CreateListener(Operation):
     port: int
     enabled: bool = True
 
-    def apply(self, client: TransferClient) -> None:
+    def apply(self, client: Client) -> None:
         create_listener(client, self.address, self.transport, Port=self.port, Enabled=self.enabled)
 
     @property
@@ -327,7 +314,7 @@ class UpdateListener(Operation):
     port: int
     enabled: bool = True
 
-    def apply(self, client: TransferClient) -> None:
+    def apply(self, client: Client) -> None:
         fields = {"Port": self.port, "Enabled": self.enabled}
         update_listener(client, self.previous.address, self.previous.transport, **fields)
 
@@ -354,7 +341,7 @@ class DeleteListener(Operation):
     restarts_winrm: t.ClassVar[bool] = True
     previous: Listener
 
-    def apply(self, client: TransferClient) -> None:
+    def apply(self, client: Client) -> None:
         delete_listener(client, self.previous.address, self.previous.transport)
 
     def affects_endpoint(self, endpoint: Endpoint) -> str | None:
@@ -373,5 +360,5 @@ class SetAuth(Operation):
     kind: t.ClassVar[str] = "set_auth"
     methods: tuple[tuple[str, bool], ...]
 
-    def apply(self, client: TransferClient) -> None:
+    def apply(self, client: Client) -> None:
         set_auth(client, **dict(self.methods))
