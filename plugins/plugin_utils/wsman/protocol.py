@@ -28,27 +28,22 @@ class Client(t.Protocol):
 
     def get(self, resource_uri: str, selectors: Selectors | None = None, options: Options | None = None) -> ET.Element:
         """WS-Transfer Get: the resource element."""
-        ...
 
     def put(
         self, resource_uri: str, body: Body, selectors: Selectors | None = None, options: Options | None = None
     ) -> ET.Element | None:
         """WS-Transfer Put: the updated resource when the service echoes it."""
-        ...
 
     def create(
         self, resource_uri: str, body: Body, selectors: Selectors | None = None, options: Options | None = None
     ) -> ET.Element:
         """WS-Transfer Create: ``ResourceCreated``, the new resource's EPR."""
-        ...
 
     def delete(self, resource_uri: str, selectors: Selectors | None = None, options: Options | None = None) -> None:
         """WS-Transfer Delete."""
-        ...
 
     def enumerate(self, resource_uri: str) -> list[ET.Element]:
         """WS-Enumeration Enumerate, then Pull until the end: every item of the resource."""
-        ...
 
     def invoke(
         self,
@@ -59,12 +54,9 @@ class Client(t.Protocol):
         types: cim.TypeHints | None = None,
     ) -> dict[str, cim.CimValue]:
         """A CIM method; raises :class:`~.errors.CimMethodError` on a non-zero ReturnValue."""
-        ...
 
     def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> winrs.CommandResult:
         """One command in a WinRS shell: its decoded stdout, stderr and exit code."""
-        ...
 
     def close(self) -> None:
         """Drop the connection; the next call logs in again."""
-        ...
