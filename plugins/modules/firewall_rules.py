@@ -72,18 +72,15 @@ options:
       - Left as they are when omitted.
     type: list
     elements: str
-  allow_self_disconnect:
-    description:
-      - A change to a rule that admits the port the controller is connected to (disabling it, removing a profile,
-        or restricting its remote addresses) can cut the task's own connection, for example disabling
-        C(WINRM-HTTP-In-TCP) while connected over port 5985. Such a change is refused unless this is V(true).
-      - When it is V(true), that change is made last and the result is not observed again.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - winremote.remoting.connection
+  - winremote.remoting.self_disconnect
   - winremote.remoting.attributes
 notes:
+  - O(allow_self_disconnect) concerns a change to a rule that admits the port the controller is connected to
+    (disabling it, removing a profile, or restricting its remote addresses), for example disabling
+    C(WINRM-HTTP-In-TCP) while connected over port 5985. When it is V(true), the result of that change is not
+    observed again.
   - On Windows Server 2008 and 2008 R2, which have no NetSecurity CIM classes, changes go through
     C(netsh advfirewall firewall set rule name="<display name>"). netsh only finds rules by their display name,
     which Windows translates, so the module uses the English display names of the rules it knows (the rules of both

@@ -33,18 +33,15 @@ options:
     type: str
     choices: [enabled, disabled, query]
     default: enabled
-  allow_self_disconnect:
-    description:
-      - Disabling remote management removes the HTTP listener and firewall rules on port 5985. When the controller
-        itself is connected that way, the module refuses unless this is V(true).
-      - With V(true) the module finishes the change, reports it without waiting for the host, and warns that it
-        could not verify it (the host no longer answers on that port, as requested).
-    type: bool
-    default: false
 extends_documentation_fragment:
   - winremote.remoting.connection
+  - winremote.remoting.self_disconnect
   - winremote.remoting.attributes
 notes:
+  - O(allow_self_disconnect) concerns disabling remote management while the controller itself is connected over
+    the HTTP listener on port 5985, which that removes together with its firewall rules. With V(true) the module
+    finishes the change, reports it without waiting for the host, and warns that it could not verify it (the host
+    no longer answers on that port, as requested).
   - A host that has no WinRM listener at all (a fresh 2008 or 2008 R2, or one disabled earlier) cannot be reached
     over WinRM to enable it. Run C(winrm quickconfig) or C(Configure-SMRemoting.exe -enable) on it, or deploy the
     policy with M(winremote.remoting.winrm_policy) through a domain GPO.

@@ -61,19 +61,16 @@ options:
         it next starts; the result then has RV(restart_required=true) and a warning.
     type: bool
     default: true
-  allow_self_disconnect:
-    description:
-      - Allow a change that leaves WinRM answering nothing on this connection once the policy is in effect, such
-        as O(state=disabled), filters that include none of the addresses the connection may use, or
-        O(state=not_configured) while the policy's own listener is the only one seen serving the connection.
-      - The change is verified before the restart. After it the module reports RV(reachable=false) and does not
-        reconnect.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - winremote.remoting.connection
+  - winremote.remoting.self_disconnect
   - winremote.remoting.attributes
 notes:
+  - O(allow_self_disconnect) concerns a change that leaves WinRM answering nothing on this connection once the
+    policy is in effect, such as O(state=disabled), filters that include none of the addresses the connection may
+    use, or O(state=not_configured) while the policy's own listener is the only one seen serving the connection.
+    The change is verified before the restart. After it the module reports RV(reachable=false) and does not
+    reconnect.
   - B(The filters select local addresses, not clients.) WinRM binds its listener to the host's own addresses
     that match the filter. V(*) listens everywhere. A list limits the listener to those interfaces.
     To restrict who may connect, use the Windows Firewall (for example the C(WINRM-HTTP-In-TCP) rule's

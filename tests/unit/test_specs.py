@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.winremote.remoting.plugins import modules
+from ansible_collections.winremote.remoting.plugins import doc_fragments, modules
 from ansible_collections.winremote.remoting.plugins.doc_fragments import connection as connection_fragment
 from ansible_collections.winremote.remoting.plugins.module_utils import _specs
 
@@ -76,9 +76,34 @@ def test_module_documentation_names_the_spec_options(module: str) -> None:
     stub = importlib.import_module(f"{modules.__name__}.{module}")
     documentation = yaml.safe_load(stub.DOCUMENTATION)
     options = set(documentation.get("options") or {})
-    if "winremote.remoting.connection" in documentation.get("extends_documentation_fragment", []):
-        options.add("connection")
+    for fragment in documentation.get("extends_documentation_fragment", []):
+        options |= set(fragment_options(fragment))
     assert options == set(module_spec(module))
+
+
+def fragment_options(name: str) -> dict[str, t.Any]:
+    """The options a doc fragment of this collection adds (none for ansible.builtin's attribute fragments)."""
+    collection, _sep, fragment = name.rpartition(".")
+    if collection != "winremote.remoting":
+        return {}
+    loaded = importlib.import_module(f"{doc_fragments.__name__}.{fragment}")
+    return yaml.safe_load(loaded.ModuleDocFragment.DOCUMENTATION).get("options") or {}
+
+
+def test_self_disconnect_fragment_matches_the_spec() -> None:
+    """Every module that documents allow_self_disconnect through the fragment accepts it with the same type and
+    default, and no module documents it on its own."""
+    documented = fragment_options("winremote.remoting.self_disconnect")["allow_self_disconnect"]
+    users = []
+    for module in MODULE_NAMES:
+        stub = importlib.import_module(f"{modules.__name__}.{module}")
+        documentation = yaml.safe_load(stub.DOCUMENTATION)
+        assert "allow_self_disconnect" not in (documentation.get("options") or {}), module
+        if "winremote.remoting.self_disconnect" in documentation.get("extends_documentation_fragment", []):
+            option = module_spec(module)["allow_self_disconnect"]
+            assert (option["type"], option.get("default")) == (documented["type"], documented["default"]), module
+            users.append(module)
+    assert sorted(users) == ["firewall_rules", "sm_remoting", "winrm_policy"]
 
 
 def test_the_action_group_holds_exactly_the_modules_that_connect() -> None:
