@@ -53,6 +53,13 @@ PRESENCE_READS = (
 )
 
 
+def key_probe(name: str) -> batch.Probe:
+    """One of the observation's whole-key registry reads, by name: other procedures reuse it, so one observation
+    can serve several of them."""
+    key, absent_ok = next((key, absent_ok) for probe, key, absent_ok in KEY_READS if probe == name)
+    return key_reads.key_probe(name, key, absent_ok)
+
+
 def probes() -> list[batch.Probe]:
     """Every read, in the order the host runs them."""
     sc_qc, sc_query = services.query_commands("WinRM")

@@ -23,6 +23,7 @@ import typing as t
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Endpoint, Outcome
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     files,
     gpt_ini,
@@ -40,7 +41,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors im
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 POLICY_KEY = r"Software\Policies\Microsoft\Windows\WinRM\Service"  # Registry.pol keys carry no hive
-REGISTRY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
+REGISTRY_KEY = remoting_info.WINRM_POLICY_KEY
 GROUP_POLICY_DIR = r"%SystemRoot%\System32\GroupPolicy"
 REGISTRY_POL = GROUP_POLICY_DIR + r"\Machine\Registry.pol"
 GPT_INI = GROUP_POLICY_DIR + r"\gpt.ini"
@@ -334,7 +335,7 @@ def file_probes() -> list[batch.Probe]:
 def probes() -> list[batch.Probe]:
     return [
         *file_probes(),
-        key_reads.key_probe(KEY_PROBE, REGISTRY_KEY, may_be_absent=True),
+        remoting_info.key_probe(KEY_PROBE),
         rollback.pending_probe(ROLLBACK_TASK),
     ]
 

@@ -82,16 +82,6 @@ class ServiceConfig:
     gpo_settings: tuple[str, ...]  # names of settings that Group Policy controls
     default_ports: dict[str, int]
 
-    def to_dict(self) -> dict[str, t.Any]:
-        return {
-            "allow_unencrypted": self.allow_unencrypted,
-            "auth": dict(self.auth),
-            "ipv4_filter": self.ipv4_filter,
-            "ipv6_filter": self.ipv6_filter,
-            "gpo_settings": list(self.gpo_settings),
-            "default_ports": dict(self.default_ports),
-        }
-
 
 def parse_listener(elem: ET.Element) -> Listener:
     port_text = _text(elem, "Port")
