@@ -333,3 +333,9 @@ clean:
 bench: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/run_benchmark.py \
 		--json $(WORK)/bench/results.json $(BENCH_ARGS)
+
+# 2,000 simulated hosts in one process: start time, peak RSS, observation latency; see docs/performance.md.
+.PHONY: bench-fleet
+bench-fleet: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/fleet_scale.py \
+		--json $(WORK)/bench/fleet_scale.json $(BENCH_FLEET_ARGS)

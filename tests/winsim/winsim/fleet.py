@@ -15,6 +15,7 @@ The state directory lets another process find and stop a running fleet and read 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -54,11 +55,11 @@ def make_winrm_ready(state: Any) -> bool:
     does before managing it remotely; hosts that already have a listener keep their profile's defaults.
 
     Returns whether the host was changed."""
-    from winsim.wsman.commands.winrm import quickconfig_changes
+    from winsim.ops import quickconfig
 
     if state.listeners:
         return False
-    return bool(quickconfig_changes(state))
+    return bool(quickconfig(state))
 
 
 class Fleet:
@@ -75,7 +76,7 @@ class Fleet:
         self.state_dir = Path(state_dir)
         self.profiles = profiles  # host name -> profile
         self.unreachable = unreachable or set()
-        self._saved: dict[str, str] = {}
+        self._saved: dict[str, bytes] = {}
         self._names = {id(host): name for name, host in hosts.items()}
         self.started = False
 
@@ -191,10 +192,10 @@ class Fleet:
         name = self._names[id(host)]
         with host.lock:
             data = host.state.to_json()
-        text = json.dumps(data, sort_keys=True)
-        if self._saved.get(name) == text:
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).digest()  # not the text: 2,000 hosts
+        if self._saved.get(name) == digest:
             return
-        self._saved[name] = text
+        self._saved[name] = digest
         write_json(self.state_dir / "hosts" / f"{name}.json", data)
 
     @staticmethod
