@@ -102,7 +102,7 @@ BASIC_USER_ENCODING = (
 WSMAN_ACCESS_DENIED = 5
 TOKEN_FILTERED_AUTH = ("ntlm", "negotiate")  # NTLM logons of local accounts are the ones UAC remote restrictions filter
 
-
+# auth -> (Python module pypsrp needs for it, the pypsrp extra that installs it, what else that install needs)
 AUTH_PACKAGES = {
     "kerberos": (
         "gssapi",
