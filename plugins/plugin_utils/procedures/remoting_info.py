@@ -16,7 +16,7 @@ import dataclasses
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
-from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     firewall,
     key_reads,
@@ -32,7 +32,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol 
 
 WINRM_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
 SYSTEM_POLICIES_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
-GUARD_TASKS = (rollback.LISTENER_TASK, rollback.POLICY_TASK)
+GUARD_TASKS = (guard.LISTENER_TASK, guard.POLICY_TASK)
 OBSERVED_RULES = firewall.RULE_SETS["winrm_http"] + firewall.RULE_SETS["dcom_remote_management"]
 SM_REMOTING_PORT = 5985
 
@@ -75,7 +75,7 @@ def probes() -> list[batch.Probe]:
         ),
         batch.Probe("nls", registry.query_command(os_info.CODE_PAGE_KEY, "OEMCP")),
     ]
-    found += [rollback.pending_probe(name) for name in GUARD_TASKS]
+    found += [guard.pending_probe(name) for name in GUARD_TASKS]
     return found + firewall.rule_probes(OBSERVED_RULES)
 
 
@@ -243,8 +243,8 @@ def interpret(
             unread_batch.append(presence.key)
             batch_reasons.append(presence.message())
     for name in GUARD_TASKS:
-        why = rollback.pending_unread(result, name)
-        if why is not None and rollback.pending_probe(name).name in result.sections:
+        why = guard.pending_unread(result, name)
+        if why is not None and guard.pending_probe(name).name in result.sections:
             unread_batch.append(f"rollback task {name}")
             batch_reasons.append(why)
     oem = registry.find_key(registry.parse_query(result.section("nls")), os_info.CODE_PAGE_KEY)
@@ -266,7 +266,7 @@ def interpret(
             [key.path for key in hotfix_keys.values()],
         ),
         unread=tuple(unread_batch + [exc.what for exc in config_unread]),
-        pending_rollbacks=tuple(name for name in GUARD_TASKS if rollback.is_pending(result, name)),
+        pending_rollbacks=tuple(name for name in GUARD_TASKS if guard.is_pending(result, name)),
         unread_reasons=tuple(batch_reasons + [str(exc) for exc in config_unread]),
         firewall_read=all(presences[store[0]].state != key_reads.UNREAD for store in firewall.STORE_PRESENCE),
         oem_code_page=int(oem_code_page) if isinstance(oem_code_page, str) and oem_code_page.isdigit() else None,

@@ -20,7 +20,7 @@ import ipaddress
 import socket
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard as rollback
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Endpoint, Outcome
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
@@ -46,7 +46,7 @@ GROUP_POLICY_DIR = r"%SystemRoot%\System32\GroupPolicy"
 REGISTRY_POL = GROUP_POLICY_DIR + r"\Machine\Registry.pol"
 GPT_INI = GROUP_POLICY_DIR + r"\gpt.ini"
 TASK_NAME = services.RESTART_TASK
-ROLLBACK_TASK = rollback.POLICY_TASK
+ROLLBACK_TASK = guard.POLICY_TASK
 ALLOW = "AllowAutoConfig"
 FILTERS = {"IPv4Filter": "ipv4_filter", "IPv6Filter": "ipv6_filter"}
 VALUES = (ALLOW, *FILTERS)
@@ -336,7 +336,7 @@ def probes() -> list[batch.Probe]:
     return [
         *file_probes(),
         remoting_info.key_probe(KEY_PROBE),
-        rollback.pending_probe(ROLLBACK_TASK),
+        guard.pending_probe(ROLLBACK_TASK),
     ]
 
 
@@ -357,7 +357,7 @@ def interpret(
             f"cannot plan the WinRM policy: {presence.message()}; nothing was changed (check the key's permissions "
             "with regedit, or run the task with an account that can read it)"
         )
-    pending_why = rollback.pending_unread(result, ROLLBACK_TASK)
+    pending_why = guard.pending_unread(result, ROLLBACK_TASK)
     if pending_why is not None:
         raise WinRemoteError(f"cannot plan the WinRM policy: {pending_why}; nothing was changed")
     key = registry.find_key(registry.parse_query(result.section(KEY_PROBE)), REGISTRY_KEY)
@@ -367,7 +367,7 @@ def interpret(
         registry={name: key.get(name) if key else None for name in VALUES},
         running=Running.from_service(service),
         listeners=tuple(listeners),
-        stale_rollback=rollback.is_pending(result, ROLLBACK_TASK),
+        stale_rollback=guard.is_pending(result, ROLLBACK_TASK),
     )
 
 
@@ -404,7 +404,7 @@ def running_desired(state: PolicyState) -> Desired:
     return Desired(state="enabled", ipv4_filter=running.ipv4_filter, ipv6_filter=running.ipv6_filter)
 
 
-def restore_of(state: PolicyState) -> rollback.Restore:
+def restore_of(state: PolicyState) -> guard.Restore:
     """What makes WinRM run again what it runs NOW (winrm/config/service, Running), not what the files or the
     registry say: an earlier run with restart_winrm=false, a fault or a killed process may have left those holding
     a policy the service never applied. Registry.pol and gpt.ini keep their bytes when they already hold the running
@@ -431,7 +431,7 @@ def restore_of(state: PolicyState) -> rollback.Restore:
         have = state.registry.get(name)
         same = isinstance(value, str) and isinstance(have, str) and _same_filter(FILTERS[name], have, value)
         values[name] = have if same else value  # the observed text when it means the same
-    return rollback.Restore(
+    return guard.Restore(
         {REGISTRY_POL: pol, GPT_INI: gpt},
         [tasks.RESTART_WINRM],
         "the WinRM policy the service ran before this change",
