@@ -88,3 +88,20 @@ WINRM_POLICY: dict[str, dict[str, t.Any]] = with_connection(
         "allow_self_disconnect": {"type": "bool", "default": False},
     }
 )
+
+
+REMOTE_MANAGEMENT: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "state": {"type": "str", "choices": ["enabled", "disabled"], "default": "enabled"},
+        "sm_remoting": {"type": "bool", "default": True},
+        "mmc_firewall_rules": {"type": "bool", "default": True},
+        # No spec default: None leaves each rule's remote addresses as they are; refused with state=disabled.
+        "mmc_remote_address": {"type": "list", "elements": "str"},
+        "winrm_policy": {"type": "bool", "default": False},
+        "winrm_policy_ipv4_filter": {"type": "str", "default": "*"},
+        "winrm_policy_ipv6_filter": {"type": "str", "default": "*"},
+        # A switch, not a secret: LocalAccountTokenFilterPolicy on or off (validate-modules exempts bool options).
+        "token_filter_policy": {"type": "bool", "default": False},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)

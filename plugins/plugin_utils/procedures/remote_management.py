@@ -29,7 +29,8 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures impo
     winrm_policy,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, winrm_config
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
 MMC_RULES = firewall.RULE_SETS["dcom_remote_management"]
@@ -38,7 +39,8 @@ MMC_RULES = firewall.RULE_SETS["dcom_remote_management"]
 @dataclasses.dataclass(frozen=True)
 class ManagementState:
     remoting: remoting_info.RemotingState
-    policy: winrm_policy.PolicyState | None  # None when the request leaves the WinRM policy alone
+    policy: winrm_policy.PolicyState | None  # None when the policy files or key could not be read
+    policy_unread: str | None = None  # why, said only when the request manages the WinRM policy
 
     @property
     def mmc_rules(self) -> firewall_rules.RulesState:
@@ -92,9 +94,15 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
         probes += [probe for probe in winrm_policy.probes() if probe.name not in names]
         result = batch.run(client, probes)
         remoting = remoting_info.interpret(result, remoting_info.probes(), service, listeners, unread)
-        policy = None
-        if not unread:
+        if hasattr(client, "codepage"):  # later shells (netsh on 2008 R2) decode in the host's code page
+            client.codepage = winrs.codepage_for(remoting.wsman_stack_version, remoting.oem_code_page)
+        if unread:
+            return ManagementState(remoting, None)
+        try:
+            # unreadable policy files only matter to a request that manages the policy
             policy = winrm_policy.interpret(result, winrm_policy.probes(), service, listeners)
+        except WinRemoteError as exc:
+            return ManagementState(remoting, None, str(exc))
         return ManagementState(remoting, policy)
 
     def plan(self, state: ManagementState, request: ManagementDesired) -> list[Change]:
@@ -116,7 +124,7 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
     def policy_state(state: ManagementState) -> winrm_policy.PolicyState:
         if state.policy is None:
             state.remoting.require_read("plan the WinRM policy")
-            raise AssertionError("an observation without the policy files has unread parts")
+            raise WinRemoteError(state.policy_unread or "cannot plan the WinRM policy: its files were not read")
         return state.policy
 
     def stale_rollbacks(self, state: ManagementState) -> tuple[str, ...]:
@@ -145,7 +153,7 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
         def part(name: str, procedure: Procedure[t.Any, t.Any], before: t.Any, after: t.Any, wanted: t.Any) -> None:
             own = {(c.target, c.summary) for c in procedure.plan(before, wanted)}  # pure: the part's own plan
             mine = tuple(c for c in outcome.changes if (c.target, c.summary) in own)
-            sub = Outcome(mine, before, after, applied=outcome.applied)
+            sub = Outcome(mine, before, after, applied=outcome.applied and bool(mine))
             found, said = procedure.facts(sub, wanted)
             facts[name] = {"changed": bool(mine), "changes": [c.summary for c in mine], **found}
             warnings.extend(said)
@@ -179,9 +187,13 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
             latfp = (after or before).remoting.local_account_token_filter_policy
             facts["token_filter_policy"] = {
                 "changed": any(c.target == token_filter_policy.TARGET for c in outcome.changes),
-                "enabled": latfp == 1,
+                "enabled": latfp == 1 if after is not None else request.token_filter_policy,  # predicted
                 "previous": before.remoting.local_account_token_filter_policy == 1,
             }
-        facts["sm_remoting_enabled"] = (after or before).remoting.sm_remoting_enabled
+        # the Server Manager part predicts it in check mode and after an intended disconnect
+        observed = (after or before).remoting.sm_remoting_enabled
+        facts["sm_remoting_enabled"] = (
+            facts["sm_remoting"]["sm_remoting_enabled"] if "sm_remoting" in facts else observed
+        )
         facts["verified"] = outcome.verified
         return facts, list(dict.fromkeys(warnings))
