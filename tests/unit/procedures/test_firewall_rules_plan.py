@@ -2,21 +2,24 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""firewall_rules without a host: option normalisation, plan(), and what apply() sends."""
+"""firewall_rules without a network: option normalisation, plan(), and observe() and netsh apply() run in-process
+against the simulator's model (the CIM apply tests are in tests/integration/test_firewall_rules_apply.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
-import xml.etree.ElementTree as ET
 
 import pytest
+from simulated import InProcessClient
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, os_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.winrs import CommandResult
+from winsim import HostState, ops
+from winsim import firewall as winsim_firewall
 
 WINRM = "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Domain|Profile=Private|LPort=5985|App=System|"
 PUBLIC = (
@@ -236,102 +239,47 @@ def test_netsh_path_limits() -> None:
     assert len(plan_of(old, desired(rule_set="dcom_remote_management"))) == 4
 
 
-# --- observation and apply --------------------------------------------------------------------------------------------
+# --- observation and apply, against the simulator's rule stores and its cmd.exe / netsh ---------------------------
 
 
-def reg_output(path: str, name: str, value: str) -> str:
-    return f"\r\n{path.replace('HKLM', 'HKEY_LOCAL_MACHINE', 1)}\r\n    {name}    REG_SZ    {value}\r\n\r\n"
+def host(profile: str) -> HostState:
+    return HostState.from_profile(profile, hostname=f"SIM{profile.upper()}")
 
 
-class FakeHost:
-    """Answers run_command with canned per-probe output and records CIM calls."""
+def copy_to_gpo_store(state: HostState, rule_id: str, enabled: bool) -> None:
+    """What a Group Policy object carrying this rule leaves on the host: a copy in the Group Policy store."""
+    local = winsim_firewall.get_rule(state.registry, rule_id, "local")
+    assert local is not None
+    copy = dataclasses.replace(local, store="gpo", enabled=enabled)
+    ops.write_value(state, winsim_firewall.GPO_STORE, rule_id, "REG_SZ", copy.render())
 
-    def __init__(self, answers: dict[str, str] | None = None, failing: t.Iterable[int] = ()) -> None:
-        self.answers = answers or {}
-        self.failing = set(failing)
-        self.commands: list[str] = []
-        self.calls: list[tuple[str, str, t.Any, dict[str, t.Any]]] = []
 
-    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> CommandResult:
-        line = arguments[1]
-        self.commands.append(line)
-        out = []
-        for part in line.split(" & echo "):
-            name = part.split(batch.MARKER_PREFIX, 1)[1].split(batch.MARKER_SUFFIX, 1)[0]
-            out.append(f"{batch.MARKER_PREFIX}{name}{batch.MARKER_SUFFIX}")
-            if name.startswith("set."):
-                index = int(name.split(".")[1])
-                if index in self.failing:
-                    out += ["No rules match the specified criteria.", f"{batch.MARKER_PREFIX}failed.{index}=="]
-                else:
-                    out.append("Ok.")
-            else:
-                out.append(self.answers.get(name, ""))
-                if f"{batch.MARKER_PREFIX}{name}.ok" in part:  # the key could be read (key_reads' proof)
-                    out.append(f"{batch.MARKER_PREFIX}{name}.ok{batch.MARKER_SUFFIX}")
-        return CommandResult("\r\n".join(out), "", 0)
-
-    def invoke(self, resource_uri: str, method: str, params: t.Any = None, selectors: t.Any = None) -> t.Any:
-        self.calls.append((resource_uri, method, params, dict(selectors or {})))
-        return {}
-
-    def put(self, resource_uri: str, body: t.Any, selectors: t.Any = None) -> t.Any:
-        self.calls.append((resource_uri, "Put", ET.tostring(body, encoding="unicode"), dict(selectors or {})))
-        return None
+def observed(state: HostState) -> fr.RulesState:
+    """What the procedure observes of `state` (the plan's input, read through the simulator's cmd.exe)."""
+    wanted = fr.FirewallRules(tuple(r.rule_id for r in winsim_firewall.list_rules(state.registry)))
+    return wanted.observe(InProcessClient(state))
 
 
 def test_observe_reads_os_and_both_stores_in_one_command() -> None:
+    state = host("2008r2")
+    ops.enable_firewall_rule(state, "WINRM-HTTP-In-TCP", store="local")
+    copy_to_gpo_store(state, "WINRM-HTTP-In-TCP", enabled=False)
+    ops.delete_value(state, winsim_firewall.LOCAL_STORE, "RemoteEventLogSvc-In-TCP")
     procedure = fr.FirewallRules(["WINRM-HTTP-In-TCP", "RemoteEventLogSvc-In-TCP"])
-    answers = {
-        "os": reg_output(os_info.CURRENT_VERSION_KEY, "CurrentVersion", "6.1")
-        + "    CurrentBuildNumber    REG_SZ    7601\r\n",
-        "fw.local.0": reg_output(firewall.LOCAL_STORE, "WINRM-HTTP-In-TCP", WINRM),
-        "fw.gpo.0": reg_output(firewall.GPO_STORE, "WINRM-HTTP-In-TCP", WINRM.replace("TRUE", "FALSE")),
-    }
-    host = FakeHost(answers)
-    state = procedure.observe(host)
-    assert len(host.commands) == 1
-    assert state.method == "netsh"
-    rule = state.rules["WINRM-HTTP-In-TCP"]
+    client = InProcessClient(state)
+    observed_state = procedure.observe(client)
+    assert len(client.commands) == 1
+    assert observed_state.method == "netsh"
+    rule = observed_state.rules["WINRM-HTTP-In-TCP"]
     assert rule is not None and rule.gpo_owned and not rule.enabled
-    assert state.rules["RemoteEventLogSvc-In-TCP"] is None
+    assert observed_state.rules["RemoteEventLogSvc-In-TCP"] is None
 
 
 def test_observe_without_os_output_fails_clearly() -> None:
+    state = host("2019")
+    state.registry.deny_read(os_info.CURRENT_VERSION_KEY)  # reg query answers Access is denied, and prints nothing
     with pytest.raises(errors.ProtocolError, match="Windows version"):
-        fr.FirewallRules(["X"]).observe(FakeHost())
-
-
-def test_cim_apply_sends_one_request_per_change() -> None:
-    state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": PUBLIC, **DCOM_OFF})
-    wanted = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC", "RemoteEventLogSvc-In-TCP"], remote_address=["Any"])
-    host = FakeHost()
-    procedure = fr.FirewallRules(wanted.rule_ids)
-    apply_plan(procedure, host, state, wanted)
-    put, enable = host.calls  # the Remote Event Log rule admits Any already
-    assert put[0] == firewall.ADDRESS_FILTER_URI and put[1] == "Put" and ">Any</" in put[2]
-    assert put[3]["CreationClassName"] == "MSFT|FW|FirewallRule|WINRM-HTTP-In-TCP-PUBLIC" and put[3]["Name"] == ""
-    assert enable[:2] == (firewall.RULE_URI, "Enable")
-    assert enable[3] == firewall.rule_selectors("RemoteEventLogSvc-In-TCP")
-
-
-def test_cim_profiles_and_address_lists_go_into_put_bodies() -> None:
-    state = state_of(DCOM_OFF)
-    wanted = desired(
-        rules=["RemoteEventLogSvc-In-TCP"],
-        state="disabled",
-        profiles=["domain"],
-        remote_address=["10.0.0.2", "LocalSubnet"],
-    )
-    host = FakeHost()
-    procedure = fr.FirewallRules(wanted.rule_ids)
-    apply_plan(procedure, host, state, wanted)
-    profiles, addresses = host.calls
-    assert (
-        profiles[:2] == (firewall.RULE_URI, "Put") and ">1</" in profiles[2] and "MSFT_NetFirewallRule" in profiles[2]
-    )
-    assert addresses[2].count("RemoteAddress>") == 4  # two elements, each opened and closed
-    assert addresses[2].index("LocalSubnet") < addresses[2].index("10.0.0.2")
+        fr.FirewallRules(["X"]).observe(InProcessClient(state))
 
 
 def test_profile_mask() -> None:
@@ -340,26 +288,42 @@ def test_profile_mask() -> None:
     assert firewall.profile_mask(firewall.ALL_PROFILES) == 0
 
 
+def programs(state: HostState) -> list[str]:
+    return [name for name, _argv in state.runtime.programs]
+
+
 def test_netsh_commands_use_english_names_and_one_winrs_command() -> None:
-    state = state_of({"WINRM-HTTP-In-TCP-PUBLIC": PUBLIC, **DCOM_OFF}, os=SERVER_2008R2)
+    state = host("2008r2")
+    before = observed(state)
+    state.runtime.programs.clear()
     wanted = desired(rules=["WINRM-HTTP-In-TCP-PUBLIC", "ComPlusNetworkAccess-DCOM-In"], remote_address=["any"])
-    host = FakeHost()
-    procedure = fr.FirewallRules(wanted.rule_ids)
-    apply_plan(procedure, host, state, wanted)
-    [line] = host.commands
+    client = InProcessClient(state)
+    apply_plan(fr.FirewallRules(wanted.rule_ids), client, before, wanted)
+    [line] = client.commands
     assert (
         'netsh advfirewall firewall set rule name="Windows Remote Management (HTTP-In)" dir=in profile="public" '
         'new enable=yes remoteip="any"' in line
     )
     assert 'name="COM+ Network Access (DCOM-In)" dir=in new enable=yes ||' in line  # its addresses were Any
+    assert programs(state).count("netsh") == 2 and set(programs(state)) == {"cmd", "echo", "netsh"}
+    public = winsim_firewall.get_rule(state.registry, "WINRM-HTTP-In-TCP-PUBLIC")
+    complus = winsim_firewall.get_rule(state.registry, "ComPlusNetworkAccess-DCOM-In")
+    assert public is not None and (public.enabled, public.remote_addresses, public.profiles) == (True, [], ["Public"])
+    assert complus is not None and complus.enabled
+    assert plan_of(observed(state), wanted) == []  # what netsh wrote is what was asked for
 
 
 def test_netsh_no_match_fails_with_one_line() -> None:
-    state = state_of(DCOM_OFF, os=SERVER_2008R2)
+    """netsh finds rules by display name: on a host whose rule carries a translated name, it matches nothing."""
+    state = host("2008r2")
+    rule = winsim_firewall.get_rule(state.registry, "RemoteEventLogSvc-In-TCP", "local")
+    assert rule is not None
+    rule.name = "Gerenciamento Remoto de Log de Eventos (RPC)"
+    ops.write_value(state, winsim_firewall.LOCAL_STORE, rule.rule_id, "REG_SZ", rule.render())
     wanted = desired(rule_set="dcom_remote_management")
     procedure = fr.FirewallRules(wanted.rule_ids)
     with pytest.raises(fr.NetshError) as caught:
-        apply_plan(procedure, FakeHost(failing=[1]), state, wanted)
+        apply_plan(procedure, InProcessClient(state), observed(state), wanted)
     message = str(caught.value)
     assert "RemoteEventLogSvc-In-TCP" in message and "Remote Event Log Management (RPC)" in message
     assert "No rules match" in message and "non-English" in message and "\n" not in message
@@ -406,20 +370,18 @@ def test_400_rule_ids_are_probed_in_several_commands() -> None:
     assert len(lines) > 1 and all(len(line) <= batch.LINE_BUDGET for line in lines)
     assert len(probes) == 803  # the OS, both stores' presence proofs, 400 rules in each store
     assert sum(line.count("echo ==winremote:") for line in lines) >= len(probes)
-    answers = {
-        "os": reg_output(os_info.CURRENT_VERSION_KEY, "CurrentVersion", "6.1"),
-        "fw.gpo.399": reg_output(firewall.GPO_STORE, ids[399], WINRM),  # found in the last command's output
-    }
-    host = FakeHost(answers)
-    state = fr.FirewallRules(tuple(ids)).observe(host)
-    assert len(host.commands) == len(lines) and set(state.rules) == set(ids)
-    assert state.rules[ids[399]] is not None and state.rules[ids[0]] is None
+    state = host("2008r2")
+    ops.write_value(state, winsim_firewall.GPO_STORE, ids[399], "REG_SZ", WINRM)  # found in the last command's output
+    client = InProcessClient(state)
+    observed_state = fr.FirewallRules(tuple(ids)).observe(client)
+    assert len(client.commands) == len(lines) and set(observed_state.rules) == set(ids)
+    assert observed_state.rules[ids[399]] is not None and observed_state.rules[ids[0]] is None
 
 
 def test_normal_inputs_stay_one_command() -> None:
-    host = FakeHost({"os": reg_output(os_info.CURRENT_VERSION_KEY, "CurrentVersion", "6.1")})
-    fr.FirewallRules(desired(rule_set="dcom_remote_management").rule_ids).observe(host)
-    assert len(host.commands) == 1
+    client = InProcessClient(host("2008r2"))
+    fr.FirewallRules(desired(rule_set="dcom_remote_management").rule_ids).observe(client)
+    assert len(client.commands) == 1
 
 
 def test_unknown_profile_on_a_shared_name_is_refused_for_netsh() -> None:
