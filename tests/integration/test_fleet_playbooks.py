@@ -33,7 +33,7 @@ MMC_RULES = (
     "RemoteEventLogSvc-NP-In-TCP",
     "RemoteEventLogSvc-RPCSS-In-TCP",
 )
-FIREWALL_TASK = "Apply the DCOM and Remote Event Log Management firewall rules"
+FIREWALL_TASK = "Apply remote management"  # the role's one module task, which applies the firewall rules too
 FLEET_OCTETS = range(3, 4)  # 127.3.x.y: other suites use 127.0, 127.1 and 127.100+
 # One member runs in Brazilian Portuguese: sc prints translated labels (winsim.locales)
 LOCALES = {"sim-2019-06": "pt-BR"}
@@ -154,8 +154,8 @@ def test_check_mode_then_enable_twice_then_audit(fleet: Fleet, tmp_path: Path) -
 
 def test_faults_fail_cleanly_and_a_rerun_converges(fleet: Fleet, tmp_path: Path) -> None:
     reset, http500, denied = fleet.hosts["sim-2012-03"], fleet.hosts["sim-2019-06"], fleet.hosts["sim-2016-05"]
-    # firewall_rules observes with 4 requests and then applies; let those and one change through, reset the next
-    for _unused in range(5):
+    # remote_management observes with 6 requests and then applies; let those and one change through, reset the next
+    for _unused in range(7):
         reset.inject_fault("delay", seconds=0)
     reset.inject_fault("reset")
     http500.inject_fault("http500", code=500, message="The WS-Management service cannot process the request.")
