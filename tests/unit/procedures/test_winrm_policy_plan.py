@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""winrm_policy: option validation, plan() for every transition, refusals, and the file/task command builders."""
+"""winrm_policy: option validation, plan() from given states, refusals, and the file/task command builders (every
+transition applied to a simulated host: tests/integration/test_winrm_policy_transitions.py)."""
 
 from __future__ import annotations
 
@@ -52,22 +53,31 @@ def host_state(
     )
 
 
-def converged(state: PolicyState, wanted: Desired) -> PolicyState:
-    """The state the host is in after apply() of plan(state, wanted) (pure simulation of the writes)."""
-    data = {c.target: c for c in engine.planned(WinrmPolicy(), state, wanted)}
-    reg = dict(state.registry)
-    for name in reg:
-        if f"registry.{name}" in data:
-            reg[name] = data[f"registry.{name}"].after
-    return PolicyState(
-        registry_pol=data["registry_pol"].operation.files[winrm_policy.REGISTRY_POL]
-        if "registry_pol" in data
-        else state.registry_pol,
-        gpt_ini=data["gpt_ini"].operation.files[winrm_policy.GPT_INI] if "gpt_ini" in data else state.gpt_ini,
-        registry=reg,
-        running=wanted.running if "winrm_service" in data else state.running,
-        listeners=(),
-    )
+# The local GPO as gpedit.msc leaves it after "Allow remote server management through WinRM" is enabled with both
+# filters '*' (Registry.pol records, the registry values it sets, gpt.ini naming the registry extension), with the
+# service running that policy. Where the engine's writes really lead is checked against a simulated host in
+# tests/integration/test_winrm_policy_transitions.py.
+ENABLED_GPT = (
+    "[General]\r\ngPCMachineExtensionNames=[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
+    "{D02B1F72-3407-48AE-BA88-E8213C6761F1}]\r\nVersion=1\r\n"
+)
+
+
+def enabled_state(other: t.Sequence[PolEntry] = ()) -> PolicyState:
+    entries = [
+        *other,
+        PolEntry.dword(POLICY_KEY, "AllowAutoConfig", 1),
+        PolEntry.string(POLICY_KEY, "IPv4Filter", "*"),
+        PolEntry.string(POLICY_KEY, "IPv6Filter", "*"),
+    ]
+    registry = {"AllowAutoConfig": 1, "IPv4Filter": "*", "IPv6Filter": "*"}
+    return host_state(entries, ENABLED_GPT, registry, Running("enabled", "*", "*"))
+
+
+def written_pol(changes: t.Sequence[engine.Change]) -> bytes:
+    """The Registry.pol the plan writes."""
+    [change] = [c for c in changes if c.target == "registry_pol"]
+    return t.cast(bytes, change.operation.files[winrm_policy.REGISTRY_POL])
 
 
 def pol_records(state: PolicyState) -> list[tuple[str, t.Any]]:
@@ -141,29 +151,14 @@ def test_enable_on_an_empty_local_gpo() -> None:
     assert not changes[5].disruptive
 
 
-def test_every_transition_converges_and_keeps_other_settings() -> None:
-    gpt = "[General]\r\ngPCFunctionalityVersion=2\r\nVersion=65537\r\n"
-    state = host_state([OTHER], gpt)
-    versions = []
-    for wanted in (
-        desired(),
-        desired(ipv4_filter="10.0.0.1-10.0.0.9"),
-        desired("not_configured"),
-        desired("disabled", allow_self_disconnect=True),
-        desired(),
-    ):
-        state = converged(state, wanted)
-        assert engine.planned(WinrmPolicy(), state, wanted) == []  # a second run plans nothing
-        assert registry_pol.parse(t.cast(bytes, state.registry_pol))[0] == OTHER  # untouched, in place
-        versions.append(gpt_ini.parse(t.cast(bytes, state.gpt_ini)).version)
-    assert versions == [65538, 65539, 65540, 65541, 65542]  # the computer half, once per Registry.pol change
-    assert "gPCFunctionalityVersion=2" in t.cast(bytes, state.gpt_ini).decode()
+def test_the_enabled_fixture_is_what_enabling_leaves() -> None:
+    assert engine.planned(WinrmPolicy(), enabled_state([OTHER]), desired()) == []
 
 
 def test_disabled_writes_delete_markers_like_gpedit() -> None:
-    state = converged(host_state(), desired())
+    state = enabled_state()
     changes = engine.planned(WinrmPolicy(), state, desired("disabled", allow_self_disconnect=True))
-    after = converged(state, desired("disabled", allow_self_disconnect=True))
+    after = dataclasses.replace(state, registry_pol=written_pol(changes))
     assert pol_records(after) == [("AllowAutoConfig", 0), ("**del.IPv4Filter", " "), ("**del.IPv6Filter", " ")]
     assert [(c.kind, c.after) for c in changes if c.target.startswith("registry.")] == [
         ("set_dword", 0),
@@ -175,8 +170,7 @@ def test_disabled_writes_delete_markers_like_gpedit() -> None:
 
 
 def test_not_configured_removes_the_records_and_values() -> None:
-    state = converged(host_state([OTHER]), desired())
-    state = PolicyState(state.registry_pol, state.gpt_ini, state.registry, Running("enabled", "*", "*"), ())
+    state = enabled_state([OTHER])
     changes = engine.planned(WinrmPolicy(), state, desired("not_configured"))
     assert [c.kind for c in changes] == [
         "write_file",
@@ -202,7 +196,7 @@ def test_filters_compare_by_meaning() -> None:
 
 
 def test_only_the_service_differs_then_only_a_restart() -> None:
-    state = converged(host_state(), desired())
+    state = enabled_state()
     stale = PolicyState(state.registry_pol, state.gpt_ini, state.registry, Running("enabled", "10.0.0.1", "*"), ())
     assert [c.kind for c in engine.planned(WinrmPolicy(), stale, desired())] == ["restart_winrm"]
     assert engine.planned(WinrmPolicy(), stale, desired(restart_winrm=False)) == []
@@ -338,7 +332,8 @@ def test_unreadable_files_are_refused() -> None:
 
 
 def test_policy_in_file() -> None:
-    state = converged(host_state(), desired(ipv4_filter="10.0.0.1-10.0.0.9"))
+    changes = engine.planned(WinrmPolicy(), host_state(), desired(ipv4_filter="10.0.0.1-10.0.0.9"))
+    state = dataclasses.replace(host_state(), registry_pol=written_pol(changes))
     assert state.policy_in_file() == {"state": "enabled", "ipv4_filter": "10.0.0.1-10.0.0.9", "ipv6_filter": "*"}
     assert host_state().policy_in_file()["state"] == "not_configured"
 
