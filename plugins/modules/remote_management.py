@@ -56,8 +56,8 @@ options:
     elements: str
   winrm_policy:
     description:
-      - The local Group Policy "Allow remote server management through WinRM", as M(winremote.remoting.winrm_policy):
-        V(enabled) with the filters below when O(state=enabled), V(not_configured) when O(state=disabled).
+      - The local Group Policy "Allow remote server management through WinRM", as M(winremote.remoting.winrm_policy)
+        sets it. V(enabled) with the filters below when O(state=enabled), V(not_configured) when O(state=disabled).
       - Off by default; domain environments usually set it in a domain GPO instead.
     type: bool
     default: false
