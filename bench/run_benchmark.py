@@ -81,8 +81,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def start_fleet(args: argparse.Namespace, work: Path) -> Fleet:
-    """Hosts are started one by one rather than with Fleet.start(): that also rewrites each host's state file
-    after every request, simulator bookkeeping that would only add noise to the module timings."""
+    """Hosts are started one by one rather than with Fleet.start(), which once rewrote each host's state file after
+    every request (simulator bookkeeping that would only add noise to the module timings; it now saves on demand)."""
     # The simulator writes a reply's headers and body in two send() calls; with Nagle's algorithm on, the body
     # waits for the ACK of the headers, which the client delays by ~40 ms. TCP_NODELAY (a stdlib handler switch)
     # removes that artefact so the numbers are about the collection, not the simulator's socket settings.

@@ -94,7 +94,10 @@ class Reactor:
 
     def submit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` in the worker pool; an exception is logged, never lost silently."""
-        self.pool.submit(self._guarded, callback)
+        try:
+            self.pool.submit(self._guarded, callback)
+        except RuntimeError:  # the interpreter is exiting: the pool takes no more work, the process is ending
+            log.debug("worker pool shut down; dropped %r", callback)
 
     # --- the loop ----------------------------------------------------------------------------------------
 

@@ -159,8 +159,13 @@ class Connection:
         if self.closed or self.listener.stopped:
             self.close()
             return
+        selector = self.listener.loop.selector
         try:
-            self.listener.loop.selector.register(self.sock, selectors.EVENT_READ, self._readable)
+            try:
+                selector.register(self.sock, selectors.EVENT_READ, self._readable)
+            except KeyError:  # a closed socket's stale entry under the same descriptor number: replace it
+                selector.unregister(self.sock.fileno())
+                selector.register(self.sock, selectors.EVENT_READ, self._readable)
         except (KeyError, ValueError, OSError):
             self.close()
 
