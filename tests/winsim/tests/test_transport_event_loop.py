@@ -129,7 +129,7 @@ def test_garbage_gets_400_and_the_listener_keeps_serving(fake_host: SimulatedHos
 
 def test_a_delayed_request_does_not_hold_up_another_host(hosts: list[SimulatedHost]) -> None:
     slow, fast = hosts[0], hosts[1]
-    slow.inject_fault("delay", seconds=2)
+    slow.inject_fault("delay", seconds=4)
     done: list[float] = []
 
     def slow_call() -> None:
@@ -146,7 +146,7 @@ def test_a_delayed_request_does_not_hold_up_another_host(hosts: list[SimulatedHo
             client.get(CONFIG)
     elapsed = time.monotonic() - started
     thread.join(15)
-    assert elapsed < 1.5 and done  # the fast host answered while the slow one was still waiting
+    assert elapsed < 3 and done  # the fast host answered while the slow one was still waiting
 
 
 def test_each_host_checks_its_own_credential_file(hosts: list[SimulatedHost]) -> None:
