@@ -2,25 +2,31 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+"""sc.exe's output parsed into a service's state: English and pt-BR output from the simulator's sc.exe (run
+in-process), and published pt-BR captures."""
+
 from __future__ import annotations
 
 import pytest
+from simulated import run_line
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import services
+from winsim import HostState, locales, ops
 
-QC = (
-    "[SC] QueryServiceConfig SUCCESS\r\n\r\nSERVICE_NAME: WinRM\r\n"
-    "        TYPE               : 20  WIN32_SHARE_PROCESS\r\n"
-    "        START_TYPE         : 2   AUTO_START  (DELAYED)\r\n"
-    "        ERROR_CONTROL      : 1   NORMAL\r\n"
-)
-QUERY = (
-    "\r\nSERVICE_NAME: WinRM\r\n"
-    "        TYPE               : 20  WIN32_SHARE_PROCESS\r\n"
-    "        STATE              : 4  RUNNING\r\n"
-    "                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\r\n"
-    "        WIN32_EXIT_CODE    : 0  (0x0)\r\n"
-)
+
+def host(locale: str = "en-US") -> HostState:
+    state = HostState.from_profile("2019", hostname="SIM2019")  # WinRM: delayed automatic start, running
+    locales.apply(state, locale)
+    return state
+
+
+def sc_output(state: HostState, name: str = "WinRM") -> tuple[str, str]:
+    """What `sc qc` and `sc query` print for the service on the simulated host (run through its cmd.exe)."""
+    qc_line, query_line = services.query_commands(name)
+    return run_line(state, qc_line), run_line(state, query_line)
+
+
+QC, QUERY = sc_output(host())
 # pt-BR sc.exe, as published in https://github.com/mym0us3r/Unified-Sysmon-Configs (README, "sc query sysmon"):
 # translated labels, the code and its English constant unchanged
 PT_BR_QUERY = (
@@ -61,8 +67,10 @@ def test_parse_labels_decoded_in_the_wrong_code_page(codec: str) -> None:
 
 
 def test_parse_stopped_manual() -> None:
-    qc = PT_BR_QC.replace("2   AUTO_START  (DELAYED)", "3   DEMAND_START")
-    query = PT_BR_QUERY.replace("4  RUNNING", "1  STOPPED")
+    state = host("pt-BR")
+    ops.stop_service(state, "WinRM")
+    ops.set_start_mode(state, "WinRM", "Manual", delayed=False)
+    qc, query = sc_output(state)
     status = services.parse("WinRM", qc, query)
     assert (status.start_mode, status.delayed_start, status.state) == ("manual", False, "stopped")
 
@@ -78,13 +86,13 @@ def test_type_and_error_control_are_not_taken_for_a_value() -> None:
 
 
 def test_missing_service() -> None:
-    status = services.parse("Nope", "[SC] OpenService FAILED 1060:", "")
+    status = services.parse("Nope", *sc_output(host(), "Nope"))
     assert not status.exists
 
 
 def test_missing_service_translated() -> None:
     """ASSUMPTION (UNVERIFIED): the translated failure line keeps '[SC]' and the error number."""
-    status = services.parse("Nope", "[SC] OpenService FALHA 1060:\r\n\r\nO serviço especificado não existe.", "")
+    status = services.parse("Nope", *sc_output(host("pt-BR"), "Nope"))
     assert not status.exists
 
 
