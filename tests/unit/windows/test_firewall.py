@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 import pytest
+from simulated import InProcessClient
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from winsim import HostState
+from winsim import firewall as winsim_firewall
 
 PUBLIC = (
     "v2.20|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=5985|RA4=LocalSubnet|RA6=LocalSubnet|"
@@ -128,6 +131,23 @@ def test_netsh_values_are_quoted() -> None:
     )
     unknown = firewall.parse_rule("WINRM-HTTP-In-TCP-PUBLIC", PUBLIC.replace("Profile=Public", "Profile=Work"), False)
     assert not firewall.netsh_selectable(unknown) and firewall.netsh_selectable(rule)
+
+
+def test_the_netsh_line_changes_that_rule_on_a_2008r2_host() -> None:
+    """The line as the simulator's cmd.exe and netsh read it: one rule selected by name and profile, each value
+    one argument, nothing else run."""
+    state = HostState.from_profile("2008r2", hostname="SIM2008R2")
+    stored = winsim_firewall.get_rule(state.registry, "WINRM-HTTP-In-TCP-PUBLIC")
+    assert stored is not None
+    rule = firewall.parse_rule(stored.rule_id, stored.render(), gpo_owned=False)
+    line = firewall.netsh_set_rule(rule, True, ["Domain", "Public"], ["LocalSubnet", "10.0.0.1-10.0.0.9"])
+    result = InProcessClient(state).run_command("cmd.exe", ["/c", line])
+    assert result.rc == 0 and [name for name, _argv in state.runtime.programs] == ["cmd", "netsh"]
+    changed = winsim_firewall.get_rule(state.registry, "WINRM-HTTP-In-TCP-PUBLIC")
+    assert changed is not None and changed.enabled and changed.profiles == ["Domain", "Public"]
+    assert changed.remote_addresses == ["LocalSubnet", "10.0.0.1-10.0.0.9"]
+    untouched = winsim_firewall.get_rule(state.registry, "WINRM-HTTP-In-TCP")  # same name, other profiles
+    assert untouched is not None and not untouched.enabled
 
 
 # --- remote address keywords as the rule store encodes them ([MS-GPFAS] 2.2.2.13 / 2.2.2.19) --------------------------
