@@ -4,9 +4,10 @@
 
 """The cost of one remoting_info observation without Ansible around it, to split a module task's time.
 
-A fresh client per observation is what every module task pays (new TCP connection + NTLM handshake + 4 SOAP
-requests); a second observation on the same client reuses the authenticated connection, so the difference is the
-per-task connection setup that a persistent connection could save.
+A fresh client per observation is what every module task pays (new TCP connection + NTLM handshake + 6 SOAP
+requests: a Get, an Enumerate, one WinRS command of four); a second observation on the same client reuses the
+authenticated connection, so the difference is the per-task connection setup that a persistent connection could
+save.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+# One observation: a Get of winrm/config/service, an Enumerate of the listeners, one WinRS command of four requests
+# (docs/architecture.md, "Observation cost").
+OBSERVATION_REQUESTS = 6
+
 
 def spread(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
@@ -68,10 +72,13 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Round trips per host in the whole enable_remote_management.yml no-change run: "
         f"{_num(wall['role_round_trips']['min'])} / {_num(wall['role_round_trips']['median'])} / "
-        f"{_num(wall['role_round_trips']['max'])} (min / median / max)",
+        f"{_num(wall['role_round_trips']['max'])} (min / median / max), "
+        f"{_num(wall['role_round_trips']['median'] / OBSERVATION_REQUESTS)} observation(s) of "
+        f"{OBSERVATION_REQUESTS} requests, in {wall.get('role_module_tasks_per_host', '?')} module task(s); "
+        f"by action (mean): {', '.join(f'{k} {_num(v)}' for k, v in wall.get('role_by_action_mean', {}).items())}",
         "",
         f"One remoting_info observation without Ansible (median of {latency['samples']}): "
-        f"{latency['fresh_client_ms']:.1f} ms with a fresh client (TCP + NTLM + 4 requests), "
+        f"{latency['fresh_client_ms']:.1f} ms with a fresh client (TCP + NTLM + {OBSERVATION_REQUESTS} requests), "
         f"{latency['reused_client_ms']:.1f} ms on the same client",
         "",
         f"Machine: {meta['nproc']} CPUs, Python {meta['python']}, ansible-core {meta['ansible_core']}, "

@@ -46,6 +46,8 @@ MODULE_ARGS: dict[str, dict[str, Any]] = {
     "firewall_rules": {"rule_set": "dcom_remote_management"},
     "token_filter_policy": {"enabled": False},
     "winrm_policy": {"state": "not_configured"},
+    # the role's one module task, with the role's defaults (Server Manager remoting and the MMC rules)
+    "remote_management": {},
     # controller-only: edits a local file, never talks to the host (0 round trips expected)
     "answer_file": {
         "path": "{{ bench_dir }}/answers/{{ inventory_hostname }}.xml",
@@ -130,6 +132,13 @@ class Bench:
     def round_trips(self) -> list[float]:
         return [float(h.request_count) for h in self.fleet.hosts.values()]
 
+    def actions_mean(self) -> dict[str, float]:
+        """WS-Man requests per host since the last reset, by action (mean over the hosts)."""
+        actions: Counter[str] = Counter()
+        for host in self.fleet.hosts.values():
+            actions.update(host.requests_by_action)
+        return {short_action(name): n / len(self.fleet.hosts) for name, n in sorted(actions.items())}
+
 
 def module_playbook(work: Path, module: str) -> Path:
     task = {"name": f"No-change {module}", f"winremote.remoting.{module}": MODULE_ARGS[module]}
@@ -161,25 +170,30 @@ def short_action(uri: str) -> str:
 
 def measure_round_trips(bench: Bench) -> list[dict[str, Any]]:
     rows = []
-    hosts = len(bench.fleet.hosts)
     for module, arguments in MODULE_ARGS.items():
         run = bench.run(module_playbook(bench.work, module), True, f"no-change run of {module}")
         counts = bench.round_trips()
-        actions: Counter[str] = Counter()
-        for host in bench.fleet.hosts.values():
-            actions.update(host.requests_by_action)
         shown = {k: v for k, v in arguments.items() if k != "path"} if module == "answer_file" else arguments
         rows.append(
             {
                 "module": module,
                 "arguments": json.dumps(shown),
                 "round_trips": spread(counts),
-                "by_action_mean": {short_action(name): n / hosts for name, n in sorted(actions.items())},
+                "by_action_mean": bench.actions_mean(),
                 "seconds": round(run.seconds, 2),
             }
         )
         log(f"  {module}: median {statistics.median(counts):g} round trips per host ({run.seconds:.1f} s)")
     return rows
+
+
+def module_tasks(tasks_dir: Path) -> int:
+    """The role's tasks that run a module of this collection (each makes its own connection)."""
+    found = 0
+    for path in sorted(tasks_dir.glob("*.yml")):
+        for task in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            found += any(str(key).startswith("winremote.remoting.") for key in task)
+    return found
 
 
 def task_results_per_host(run: PlaybookRun) -> int:
@@ -206,6 +220,7 @@ def measure_wall_time(bench: Bench, repeat: int) -> dict[str, Any]:
     floor = build_floor_playbook(ENABLE, ROLE, ROLE_NAME, bench.work / "floor")
     runs: dict[str, list[PlaybookRun]] = {"role": [], "floor": []}
     role_trips: list[float] = []
+    role_actions: dict[str, float] = {}
     loads: list[float] = []
     for rep in range(repeat):  # interleaved, so drift (other load, page cache) hits both alike
         for label, playbook in (("role", ENABLE), ("floor", floor)):
@@ -214,6 +229,7 @@ def measure_wall_time(bench: Bench, repeat: int) -> dict[str, Any]:
             runs[label].append(run)
             if label == "role":
                 role_trips = bench.round_trips()
+                role_actions = bench.actions_mean()
             log(f"  {playbook.name} run {rep + 1}: {run.seconds:.1f} s")
     role = summary("enable_remote_management.yml", runs["role"])
     base = summary("same shape, ansible.builtin.debug only", runs["floor"])
@@ -226,6 +242,8 @@ def measure_wall_time(bench: Bench, repeat: int) -> dict[str, Any]:
         "cpu_ratio": role["cpu_ansible_median"] / base["cpu_ansible_median"],
         "paired_ratios": [round(x, 3) for x in paired],
         "role_round_trips": spread(role_trips),
+        "role_by_action_mean": role_actions,
+        "role_module_tasks_per_host": module_tasks(ROLE / "tasks"),
         "load_average_1min_before_runs": loads,
     }
 

@@ -133,11 +133,11 @@ EXAMPLES = r"""
   winremote.remoting.remote_management:
     state: disabled
     allow_self_disconnect: true
-  register: off
+  register: disabled_result
 
 - name: Fail unless the host showed the requested state (or was cut off on purpose)
   ansible.builtin.assert:
-    that: off.verified or off.changed
+    that: disabled_result.verified or disabled_result.changed
 """
 
 RETURN = r"""
