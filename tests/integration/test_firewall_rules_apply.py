@@ -15,7 +15,9 @@ from simhosts import HostFactory, config_for
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Body, Options, Selectors
 from winsim import SimulatedHost
 from winsim import firewall as winsim_firewall
 
@@ -32,13 +34,23 @@ class Recording:
     def __getattr__(self, name: str) -> t.Any:
         return getattr(self.client, name)
 
-    def invoke(self, resource_uri: str, method: str, params: t.Any = None, selectors: t.Any = None) -> t.Any:
+    def invoke(
+        self,
+        resource_uri: str,
+        method: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        selectors: Selectors | None = None,
+        types: cim.TypeHints | None = None,
+    ) -> dict[str, cim.CimValue]:
         self.calls.append((resource_uri, method, params, dict(selectors or {})))
-        return self.client.invoke(resource_uri, method, params, selectors)
+        return self.client.invoke(resource_uri, method, params, selectors, types)
 
-    def put(self, resource_uri: str, body: ET.Element, selectors: t.Any = None) -> t.Any:
+    def put(
+        self, resource_uri: str, body: Body, selectors: Selectors | None = None, options: Options | None = None
+    ) -> ET.Element | None:
+        assert isinstance(body, ET.Element)
         self.calls.append((resource_uri, "Put", ET.tostring(body, encoding="unicode"), dict(selectors or {})))
-        return self.client.put(resource_uri, body, selectors)
+        return self.client.put(resource_uri, body, selectors, options)
 
 
 def desired(**args: t.Any) -> fr.Desired:

@@ -5,15 +5,19 @@
 """A client whose WinRS commands run in-process through the simulator's cmd.exe, against a winsim HostState.
 
 Unit tests use it instead of canned command output: `reg query`, `sc`, `schtasks` and `netsh` answer from the
-simulated host's model, so a test cannot pass on output Windows would never print. Only `run_command` is offered:
-a test that needs WS-Transfer or CIM methods talks to a SimulatedHost over HTTP (tests/integration).
+simulated host's model, so a test cannot pass on output Windows would never print. Only `run_command` runs: the
+other operations of the Client protocol fail the test, which then belongs against a SimulatedHost over HTTP
+(tests/integration).
 """
 
 from __future__ import annotations
 
 import typing as t
+import xml.etree.ElementTree as ET
 
 import winsim  # noqa: F401  (installs the simulator's cmd.exe as the model's console)
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Body, Options, Selectors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.winrs import CommandResult
 from winsim import HostState
 from winsim import tasks as winsim_tasks
@@ -55,6 +59,46 @@ class InProcessClient:
         stdout = result.stdout.encode(encoding, errors="replace").decode(encoding)
         stderr = result.stderr.encode(encoding, errors="replace").decode(encoding)
         return CommandResult(stdout, stderr, result.rc)
+
+    def close(self) -> None:
+        """Nothing to drop: no connection."""
+
+    # WS-Transfer, WS-Enumeration and CIM have no in-process path: tests that need them use a SimulatedHost.
+    def get(self, resource_uri: str, selectors: Selectors | None = None, options: Options | None = None) -> ET.Element:
+        raise NotInProcess(resource_uri)
+
+    def put(
+        self, resource_uri: str, body: Body, selectors: Selectors | None = None, options: Options | None = None
+    ) -> ET.Element | None:
+        raise NotInProcess(resource_uri)
+
+    def create(
+        self, resource_uri: str, body: Body, selectors: Selectors | None = None, options: Options | None = None
+    ) -> ET.Element:
+        raise NotInProcess(resource_uri)
+
+    def delete(self, resource_uri: str, selectors: Selectors | None = None, options: Options | None = None) -> None:
+        raise NotInProcess(resource_uri)
+
+    def enumerate(self, resource_uri: str) -> list[ET.Element]:
+        raise NotInProcess(resource_uri)
+
+    def invoke(
+        self,
+        resource_uri: str,
+        method: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        selectors: Selectors | None = None,
+        types: cim.TypeHints | None = None,
+    ) -> dict[str, cim.CimValue]:
+        raise NotInProcess(f"{resource_uri}/{method}")
+
+
+class NotInProcess(AssertionError):
+    """The code under test asked for a WS-Man operation other than a WinRS command."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: only WinRS commands run in-process; test this against a SimulatedHost")
 
 
 def run_line(state: HostState, line: str) -> str:
