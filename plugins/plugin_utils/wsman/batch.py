@@ -26,10 +26,6 @@ MAX_COMMAND_LINE = 8191
 LINE_BUDGET = MAX_COMMAND_LINE - 200
 
 
-# The former name of :class:`protocol.Client` here; kept only until every caller says ``protocol.Client``.
-CommandRunner = Client
-
-
 @dataclasses.dataclass(frozen=True)
 class Probe:
     name: str  # letters, digits, '_' and '.' only: it is echoed by cmd.exe

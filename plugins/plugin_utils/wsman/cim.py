@@ -93,20 +93,6 @@ SERVICE_RETURN_CODES: dict[int, tuple[str, str]] = {
 }
 
 
-class CimInvoker(t.Protocol):
-    """The CIM part of :class:`protocol.Client`, under its former name: kept only until the facades that still
-    say ``CimInvoker`` (registry, services, firewall) take a ``protocol.Client``."""
-
-    def invoke(
-        self,
-        resource_uri: str,
-        method: str,
-        params: t.Mapping[str, t.Any] | None = None,
-        selectors: t.Mapping[str, t.Any] | None = None,
-        types: TypeHints | None = None,
-    ) -> dict[str, CimValue]: ...
-
-
 _SERVICE_CLASSES = {"win32_service", "win32_baseservice", "win32_systemdriver"}
 
 
