@@ -15,11 +15,10 @@ from __future__ import annotations
 import typing as t
 import xml.etree.ElementTree as ET
 
-import winsim  # noqa: F401  (installs the simulator's cmd.exe as the model's console)
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import cim
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Body, Options, Selectors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.winrs import CommandResult
-from winsim import HostState
+from winsim import HostState  # importing the package installs its cmd.exe as the model's console
 from winsim import tasks as winsim_tasks
 from winsim.console import SHELL_CODEPAGE
 from winsim.contract import Identity, RequestContext

@@ -11,13 +11,13 @@ import dataclasses
 import typing as t
 
 import pytest
-from simulated import InProcessClient
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, os_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
+from ansible_collections.winremote.remoting.tests.unit.simulated import InProcessClient
 from winsim import HostState, ops
 from winsim import firewall as winsim_firewall
 

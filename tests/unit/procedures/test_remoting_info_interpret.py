@@ -8,7 +8,6 @@ simulator's cmd.exe against a winsim HostState, so `reg query`, `sc` and `schtas
 from __future__ import annotations
 
 import pytest
-from simulated import InProcessClient
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import winrm_config
@@ -21,6 +20,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.softwar
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
+from ansible_collections.winremote.remoting.tests.unit.simulated import InProcessClient
 from winsim import HostState, ops, rules
 from winsim import firewall as winsim_firewall
 from winsim.wsman import config as winsim_config

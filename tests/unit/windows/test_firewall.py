@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import pytest
-from simulated import InProcessClient
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
+from ansible_collections.winremote.remoting.tests.unit.simulated import InProcessClient
 from winsim import HostState
 from winsim import firewall as winsim_firewall
 

@@ -8,10 +8,10 @@ runs through the simulator's cmd.exe and reg.exe against a HostState whose keys 
 from __future__ import annotations
 
 import pytest
-from simulated import InProcessClient
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import key_reads
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
+from ansible_collections.winremote.remoting.tests.unit.simulated import InProcessClient
 from winsim import HostState, ops
 
 POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"

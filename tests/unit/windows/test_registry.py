@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import pytest
-from simulated import InProcessClient, run_line
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote, registry, services, software
+from ansible_collections.winremote.remoting.tests.unit.simulated import InProcessClient, run_line
 from winsim import HostState, ops
 
 CURRENT_VERSION = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"

@@ -8,9 +8,9 @@ in-process), and published pt-BR captures."""
 from __future__ import annotations
 
 import pytest
-from simulated import run_line
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import services
+from ansible_collections.winremote.remoting.tests.unit.simulated import run_line
 from winsim import HostState, locales, ops
 
 
