@@ -24,9 +24,9 @@ import yaml
 from simhosts import HostFactory, config_for, run_playbook, write_inventory
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import quote
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 from winsim import HostState, SimulatedHost, firewall
 from winsim.wsman.commands import run_command
@@ -87,7 +87,7 @@ def assert_nothing_extra_ran(host: SimulatedHost, *given: str) -> None:
 def rule_id_accepted(value: str) -> bool:
     try:
         fr.resolve_rule_ids([value], None)
-    except errors.InvalidSettingsError:
+    except InvalidArgumentError:
         return False
     return True
 
@@ -103,7 +103,7 @@ def run_rules(host: SimulatedHost, check_mode: bool = False, **args: t.Any) -> e
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_remote_address_is_refused_before_connecting(value: str) -> None:
-    with pytest.raises(errors.InvalidSettingsError, match=r"^remote_address: ") as caught:
+    with pytest.raises(InvalidArgumentError, match=r"^remote_address: ") as caught:
         fr.desired_from_args({"rules": ["WINRM-HTTP-In-TCP"], "remote_address": ["LocalSubnet", value]}, 5985)
     assert len(str(caught.value)) < 400
 
@@ -113,7 +113,7 @@ def test_the_netsh_injection_never_reaches_the_host(start_host: HostFactory, val
     """The attack on 2008 R2: a scope ID carrying cmd.exe syntax after netsh's remoteip=. Refused before connecting."""
     host = start_host("2008r2")
     host.reset_request_count()
-    with pytest.raises(errors.InvalidSettingsError, match=r"^remote_address: "):
+    with pytest.raises(InvalidArgumentError, match=r"^remote_address: "):
         run_rules(host, rule_set="dcom_remote_management", remote_address=[value])
     assert host.request_count == 0
     assert_nothing_extra_ran(host)
@@ -132,7 +132,7 @@ def test_netsh_quotes_remoteip_even_past_validation(value: str) -> None:
 
 @pytest.mark.parametrize("value", [v for v in HOSTILE if not rule_id_accepted(v)])
 def test_rule_ids_that_cannot_be_carried_are_refused_naming_rules(value: str) -> None:
-    with pytest.raises(errors.InvalidSettingsError, match=r"^rules: ") as caught:
+    with pytest.raises(InvalidArgumentError, match=r"^rules: ") as caught:
         fr.desired_from_args({"rules": [value]}, 5985)
     assert len(str(caught.value)) < 400
 

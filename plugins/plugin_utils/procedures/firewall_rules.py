@@ -17,6 +17,7 @@ import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Endpoint, Outcome
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     firewall,
     key_reads,
@@ -74,39 +75,39 @@ def resolve_rule_ids(rules: t.Iterable[str] | None, rule_set: str | None) -> tup
     wanted: list[str] = []
     if rule_set:
         if rule_set not in firewall.RULE_SETS:
-            raise errors.InvalidSettingsError(
-                f"rule_set: {rule_set!r} is not one of {', '.join(sorted(firewall.RULE_SETS))}"
+            raise InvalidArgumentError(
+                "rule_set", f"{rule_set!r} is not one of {', '.join(sorted(firewall.RULE_SETS))}"
             )
         wanted.extend(firewall.RULE_SETS[rule_set])
     listed = list(rules or ())
     if len(listed) > MAX_RULES:
-        raise errors.InvalidSettingsError(f"rules: {len(listed)} rule IDs given, at most {MAX_RULES} are accepted")
+        raise InvalidArgumentError("rules", f"{len(listed)} rule IDs given, at most {MAX_RULES} are accepted")
     seen = {w.lower() for w in wanted}
     for rule_id in listed:
         raw = str(rule_id)
         text = raw.strip()
         if not text:
-            raise errors.InvalidSettingsError("rules: a rule ID is empty")
+            raise InvalidArgumentError("rules", "a rule ID is empty")
         if len(text) > MAX_RULE_ID:
-            raise errors.InvalidSettingsError(
-                f"rules: a rule ID of {len(text)} characters is too long (at most {MAX_RULE_ID}): "
-                f"{firewall.shown(text)}"
+            raise InvalidArgumentError(
+                "rules",
+                f"a rule ID of {len(text)} characters is too long (at most {MAX_RULE_ID}): {firewall.shown(text)}",
             )
         reason = quote.refusal(raw)
         if reason is not None:
-            raise errors.InvalidSettingsError(f"rules: {firewall.shown(raw)} is not a rule ID: {reason}")
+            raise InvalidArgumentError("rules", f"{firewall.shown(raw)} is not a rule ID: {reason}")
         if any(char in text for char in "|%"):
-            raise errors.InvalidSettingsError(f"rules: {firewall.shown(text)} is not a rule ID (it holds | or %)")
+            raise InvalidArgumentError("rules", f"{firewall.shown(text)} is not a rule ID (it holds | or %)")
         if text.lower() not in seen:
             seen.add(text.lower())
             wanted.append(text)
     if not wanted:
-        raise errors.InvalidSettingsError("give the rules to change: rules (rule IDs), rule_set, or both")
+        raise InvalidArgumentError("rules", "give the rules to change: rules (rule IDs), rule_set, or both")
     return tuple(wanted)
 
 
 def desired_from_args(args: t.Mapping[str, t.Any], connection_port: int | None) -> Desired:
-    """Validate and normalise the module's options; raises InvalidSettingsError naming the option."""
+    """Validate and normalise the module's options; raises InvalidArgumentError naming the option."""
     profiles = args.get("profiles")
     addresses = args.get("remote_address")
     return Desired(

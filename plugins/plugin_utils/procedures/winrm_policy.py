@@ -23,6 +23,7 @@ import typing as t
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Endpoint, Outcome
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import (
     files,
@@ -61,7 +62,7 @@ Resolver = t.Callable[[str, int], t.Sequence[str]]
 
 
 class PolicyError(WinRemoteError):
-    """A request refused before anything on the host changed."""
+    """The host's local GPO files cannot be updated safely (repair them first); nothing on the host changed."""
 
     kind = "invalid_policy"
 
@@ -133,19 +134,19 @@ class Desired:
         name is resolved here (on the controller, with a deadline) when the filters restrict the addresses."""
         state = args["state"]
         if state not in STATES:
-            raise PolicyError(f"state: must be one of {', '.join(STATES)}, got {state!r}")
+            raise InvalidArgumentError("state", f"must be one of {', '.join(STATES)}, got {state!r}")
         filters: dict[str, str | None] = {}
         for parameter in FILTERS.values():
             value = args.get(parameter)
             if state != "enabled":
                 if value is not None:
-                    raise PolicyError(f"{parameter}: only used with state=enabled (state={state} removes the filters)")
+                    raise InvalidArgumentError(
+                        parameter, f"only used with state=enabled (state={state} removes the filters)"
+                    )
                 filters[parameter] = None
                 continue
-            try:
-                filters[parameter] = winrm_filters.normalize(parameter, "*" if value is None else str(value))
-            except winrm_filters.FilterError as exc:
-                raise PolicyError(str(exc)) from None
+            # raises winrm_filters.FilterError, an InvalidArgumentError naming the filter
+            filters[parameter] = winrm_filters.normalize(parameter, "*" if value is None else str(value))
         addresses: tuple[str, ...] | None = None
         error = None
         if controller_address and _is_ip(controller_address):

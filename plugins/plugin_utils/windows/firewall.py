@@ -18,6 +18,7 @@ import typing as t
 import xml.etree.ElementTree as ET
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Endpoint, Operation
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import key_reads, quote, registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
@@ -258,8 +259,8 @@ def shown(value: str, limit: int = 60) -> str:
     return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
 
 
-def _bad_address(item: str, why: str) -> errors.InvalidSettingsError:
-    return errors.InvalidSettingsError(f"remote_address: {shown(item)} {why}")
+def _bad_address(item: str, why: str) -> InvalidArgumentError:
+    return InvalidArgumentError("remote_address", f"{shown(item)} {why}")
 
 
 # What an address, prefix, mask or range can be made of. Python's ipaddress also accepts IPv6 scope IDs
@@ -289,9 +290,8 @@ def _address_entry(item: str) -> tuple[tuple[t.Any, ...], str]:
         name, family = keyword
         return (0, ADDRESS_KEYWORDS.index(name), family), name + family
     if len(text) > MAX_ADDRESS_ITEM:
-        raise errors.InvalidSettingsError(
-            f"remote_address: an item of {len(text)} characters is not an address (at most {MAX_ADDRESS_ITEM})"
-        )
+        too_long = f"an item of {len(text)} characters is not an address (at most {MAX_ADDRESS_ITEM})"
+        raise InvalidArgumentError("remote_address", too_long)
     if "%" in text:
         raise _bad_address(item, "has a scope ID ('%'): give the address without it")
     if not _ADDRESS_CHARS.match(text):
@@ -341,7 +341,7 @@ def normalize_remote_addresses(items: t.Iterable[str], strict: bool = True) -> t
                 continue
             try:
                 key, text = _address_entry(item)
-            except errors.InvalidSettingsError:
+            except InvalidArgumentError:
                 if strict:
                     raise
                 key, text = (2, item.strip()), item.strip()
@@ -360,7 +360,7 @@ def normalize_remote_addresses(items: t.Iterable[str], strict: bool = True) -> t
         return ("Any",)
     if not entries:
         if strict:
-            raise errors.InvalidSettingsError("remote_address: give at least one address, or Any")
+            raise InvalidArgumentError("remote_address", "give at least one address, or Any")
         return ("Any",)
     return tuple(sorted(entries, key=lambda name: entries[name]))
 
@@ -375,9 +375,9 @@ def normalize_profiles(items: t.Iterable[str]) -> tuple[str, ...]:
         elif name.capitalize() in ALL_PROFILES:
             chosen.add(name.capitalize())
         else:
-            raise errors.InvalidSettingsError(f"profiles: {item!r} is not one of {', '.join(PROFILE_CHOICES)}")
+            raise InvalidArgumentError("profiles", f"{item!r} is not one of {', '.join(PROFILE_CHOICES)}")
     if not chosen:
-        raise errors.InvalidSettingsError("profiles: give at least one profile, or any")
+        raise InvalidArgumentError("profiles", "give at least one profile, or any")
     return tuple(p for p in ALL_PROFILES if p in chosen)
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import firewall_rules as fr
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, os_info
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
@@ -73,7 +74,7 @@ def test_rule_set_then_listed_rules_without_duplicates() -> None:
     [(None, None, "rule_set"), ([], None, "rules"), ([" "], None, "empty"), (['a"b'], None, "not a rule ID")],
 )
 def test_rule_ids_refused(rules: list[str] | None, rule_set: str | None, text: str) -> None:
-    with pytest.raises(errors.InvalidSettingsError, match=text):
+    with pytest.raises(InvalidArgumentError, match=text):
         fr.resolve_rule_ids(rules, rule_set)
 
 
@@ -118,7 +119,7 @@ def test_ipv4_sorts_before_ipv6_and_keywords_first() -> None:
     ],
 )
 def test_bad_remote_address_names_the_parameter_and_the_item(given: list[str], bad: str) -> None:
-    with pytest.raises(errors.InvalidSettingsError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         firewall.normalize_remote_addresses(given)
     assert str(caught.value).startswith("remote_address: ") and bad in str(caught.value)
     assert "\n" not in str(caught.value)
@@ -139,7 +140,7 @@ def test_host_values_are_read_leniently() -> None:
 def test_profiles_normalised() -> None:
     assert firewall.normalize_profiles(["public", "Domain"]) == ("Domain", "Public")
     assert firewall.normalize_profiles(["any"]) == firewall.ALL_PROFILES
-    with pytest.raises(errors.InvalidSettingsError, match="profiles: 'home'"):
+    with pytest.raises(InvalidArgumentError, match="profiles: 'home'"):
         firewall.normalize_profiles(["home"])
 
 
@@ -348,7 +349,7 @@ def test_netsh_no_match_fails_with_one_line() -> None:
     ],
 )
 def test_hostile_and_long_rule_ids_name_rules(rules: list[str], text: str) -> None:
-    with pytest.raises(errors.InvalidSettingsError, match=r"^rules: .*" + text) as caught:
+    with pytest.raises(InvalidArgumentError, match=r"^rules: .*" + text) as caught:
         desired(rules=rules)
     assert len(str(caught.value)) < 300
 
@@ -358,7 +359,7 @@ def test_a_rule_id_of_255_characters_is_accepted() -> None:
 
 
 def test_hostile_remote_address_refused_before_connecting() -> None:
-    with pytest.raises(errors.InvalidSettingsError, match=r"^remote_address: .*scope ID"):
+    with pytest.raises(InvalidArgumentError, match=r"^remote_address: .*scope ID"):
         desired(rules=["WINRM-HTTP-In-TCP"], remote_address=["fe80::1%x&echo pwned>C:\\Windows\\Temp\\pwned.txt"])
 
 

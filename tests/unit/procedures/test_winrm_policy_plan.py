@@ -17,6 +17,7 @@ import pytest
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     POLICY_KEY,
@@ -100,14 +101,14 @@ def pol_records(state: PolicyState) -> list[tuple[str, t.Any]]:
     ],
 )
 def test_filter_errors_name_the_parameter(args: dict[str, str], message: str) -> None:
-    with pytest.raises(PolicyError) as error:
+    with pytest.raises(InvalidArgumentError) as error:
         desired(**args)
     assert str(error.value).startswith(message) and "\n" not in str(error.value)
 
 
 @pytest.mark.parametrize("state", ["disabled", "not_configured"])
 def test_filters_only_with_enabled(state: str) -> None:
-    with pytest.raises(PolicyError, match=f"ipv4_filter: only used with state=enabled \\(state={state}"):
+    with pytest.raises(InvalidArgumentError, match=f"ipv4_filter: only used with state=enabled \\(state={state}"):
         desired(state, ipv4_filter="*")
 
 

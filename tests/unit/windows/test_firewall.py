@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.tests.unit.simulated import InProcessClient
 from winsim import HostState
 from winsim import firewall as winsim_firewall
@@ -117,7 +117,7 @@ def test_any_stored_text_parses(stored: str) -> None:
     ],
 )
 def test_remote_address_accepts_only_addresses_and_keywords(given: str) -> None:
-    with pytest.raises(errors.InvalidSettingsError, match=r"^remote_address: ") as caught:
+    with pytest.raises(InvalidArgumentError, match=r"^remote_address: ") as caught:
         firewall.normalize_remote_addresses([given])
     assert len(str(caught.value)) < 300  # the value is never echoed whole
 
