@@ -22,7 +22,7 @@ from simhosts import JSON_RESULTS, PROFILES, REPO, run_playbook, task_results, w
 
 from winsim import Fleet, SimulatedHost, addresses
 from winsim import firewall as winsim_firewall
-from winsim.wsman.commands.winrm import WINRM_RULES
+from winsim.ops import WINRM_RULES
 
 ENABLE = REPO / "playbooks" / "enable_remote_management.yml"
 DISABLE = REPO / "playbooks" / "disable_remote_management.yml"

@@ -52,17 +52,14 @@ class Console(Protocol):
 
     def run_line(self, state: HostState, ctx: RequestContext | None, line: str) -> CommandResult:
         """A command line as cmd.exe reads it (`&`, redirections, groups ...)."""
-        ...
 
     def run_command(
         self, state: HostState, ctx: RequestContext | None, command: str, arguments: list[str]
     ) -> CommandResult:
         """A WinRS command: a program and its arguments; `cmd /c <line>` runs a line."""
-        ...
 
     def run_program(self, state: HostState, ctx: RequestContext | None, text: str, stdin: str = "") -> CommandResult:
         """One program started directly (no cmd.exe), as Task Scheduler starts an action."""
-        ...
 
 
 _INSTALLED: list[Console] = []

@@ -35,8 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from winsim.console import SHELL_TERMINATED as SHELL_TERMINATED  # the tools' effect names and result type live in
-from winsim.console import CommandResult  # winsim.console, the model's seam to this interpreter
+from winsim.console import (
+    CommandResult,  # the result type lives in winsim.console, the model's seam to this interpreter
+)
 from winsim.contract import RequestContext
 from winsim.state import HostState
 

@@ -11,8 +11,9 @@ SYSTEM scheduled task, `net stop winrm & net start winrm` restarts the service, 
 from __future__ import annotations
 
 from winsim import ops
+from winsim.console import SHELL_TERMINATED
 from winsim.state import HostState
-from winsim.wsman.commands import SHELL_TERMINATED, CommandResult, Invocation
+from winsim.wsman.commands import CommandResult, Invocation
 
 
 def _help(number: int, text: str) -> CommandResult:

@@ -18,8 +18,9 @@ ASSUMPTION (UNVERIFIED): expanded as cmd.exe expands the variable (published Win
 from __future__ import annotations
 
 from winsim import locales, ops
+from winsim.console import SHELL_TERMINATED
 from winsim.state import SERVICES
-from winsim.wsman.commands import SHELL_TERMINATED, CommandResult, Invocation, expand
+from winsim.wsman.commands import CommandResult, Invocation, expand
 
 START_TYPES = {"Auto": "2   AUTO_START", "Manual": "3   DEMAND_START", "Disabled": "4   DISABLED"}
 

@@ -16,7 +16,6 @@ import xml.etree.ElementTree as ET
 
 from winsim import ops, rules
 from winsim.console import SHELL_CODEPAGE
-from winsim.ops import WINRM_RULES as WINRM_RULES
 from winsim.ops import QuickconfigStep
 from winsim.state import HostState
 from winsim.wsman import config, identify
