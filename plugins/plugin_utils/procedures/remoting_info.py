@@ -86,7 +86,7 @@ def key_presences(result: batch.BatchResult) -> list[key_reads.Presence]:
 
 
 @dataclasses.dataclass(frozen=True)
-class WinrmPolicy:
+class PolicyValues:
     """The Group Policy "Allow remote server management through WinRM" as the registry holds it."""
 
     configured: bool
@@ -113,7 +113,7 @@ class RemotingState:
     winrm_service: services.ServiceStatus
     listeners: tuple[winrm_config.Listener, ...]
     service_config: winrm_config.ServiceConfig | None
-    winrm_policy: WinrmPolicy
+    winrm_policy: PolicyValues
     local_account_token_filter_policy: int | None
     firewall_rules: dict[str, firewall.FirewallRule | None]
     software: software.Software
@@ -225,7 +225,7 @@ def interpret(
     presences = {presence.probe: presence for presence in key_presences(result)}
     policy_key = _key(result, "policy", WINRM_POLICY_KEY)
     auto_config = policy_key.get("AllowAutoConfig") if policy_key else None
-    policy = WinrmPolicy(
+    policy = PolicyValues(
         configured=isinstance(auto_config, int),
         allow_auto_config=bool(auto_config) if isinstance(auto_config, int) else None,
         ipv4_filter=_filter_text(policy_key, "IPv4Filter"),

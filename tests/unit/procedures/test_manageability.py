@@ -129,7 +129,7 @@ def remoting_state(software: Software, unread: tuple[str, ...]) -> remoting_info
         winrm_service=services.ServiceStatus("WinRM", True, "auto", True, "running"),
         listeners=(),
         service_config=None,
-        winrm_policy=remoting_info.WinrmPolicy(False, None, None, None),
+        winrm_policy=remoting_info.PolicyValues(False, None, None, None),
         local_account_token_filter_policy=None,
         firewall_rules={},
         software=software,

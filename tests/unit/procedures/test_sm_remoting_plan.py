@@ -14,8 +14,8 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import e
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import SelfDisconnectRefused
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import sm_remoting
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.remoting_info import (
+    PolicyValues,
     RemotingState,
-    WinrmPolicy,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, os_info, services, software
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.winrm_config import Listener, ServiceConfig
@@ -37,7 +37,7 @@ def host(**changes: object) -> RemotingState:
         winrm_service=services.ServiceStatus("WinRM", True, "auto", False, "running"),
         listeners=(listener(),),
         service_config=ServiceConfig(False, {"kerberos": True, "negotiate": True, "basic": False}, "*", "*", (), {}),
-        winrm_policy=WinrmPolicy(False, None, None, None),
+        winrm_policy=PolicyValues(False, None, None, None),
         local_account_token_filter_policy=None,
         firewall_rules={rule_id: rule(rule_id) for rule_id in sm_remoting.WINRM_RULES},
         software=software.Software("5.1", 461814, "4.7.2", ()),
