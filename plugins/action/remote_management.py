@@ -24,6 +24,8 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client im
 
 def renamed(error: WinRemoteError, option: str, own: str) -> WinRemoteError:
     """A part's error names the part's option (``remote_address: ...``); say this module's name for it."""
+    if isinstance(error, InvalidArgumentError) and error.option == option:
+        return InvalidArgumentError(own, error.problem)
     text = str(error)
     prefix = f"{option}:"
     if text.startswith(prefix):
