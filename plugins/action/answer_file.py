@@ -25,7 +25,7 @@ class ActionModule(ActionBase):
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ANSWER_FILE)
         path: str = args["path"]
-        desired = answer_file.Desired(
+        desired = answer_file.AnswerFileDesired(
             enabled=args["enable_server_remote_management"],
             architecture=args["architecture"],
             pass_=args["pass"],

@@ -66,7 +66,9 @@ def desired_from_args(args: t.Mapping[str, t.Any], config: ConnectionConfig) -> 
             policy_args["ipv6_filter"] = args.get("winrm_policy_ipv6_filter", "*")
         try:
             # resolves a host name on the controller when the filters restrict the addresses (lock-out check)
-            policy = winrm_policy.Desired.from_args(policy_args, config.host, scheme=config.scheme, port=config.port)
+            policy = winrm_policy.PolicyDesired.from_args(
+                policy_args, config.host, scheme=config.scheme, port=config.port
+            )
         except WinRemoteError as exc:
             for part in ("ipv4_filter", "ipv6_filter"):
                 exc = renamed(exc, part, f"winrm_policy_{part}")

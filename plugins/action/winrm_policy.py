@@ -11,7 +11,10 @@ import typing as t
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import WINRM_POLICY
 from ansible_collections.winremote.remoting.plugins.plugin_utils.action import WinRemoteAction
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import execute as engine
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import Desired, WinrmPolicy
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
+    PolicyDesired,
+    WinrmPolicy,
+)
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 
 
@@ -21,6 +24,6 @@ class ActionModule(WinRemoteAction):
     def run_procedure(self, client: WSManClient, args: dict[str, t.Any]) -> dict[str, t.Any]:
         config = client.config
         # refuses bad options before any connection; resolves a host name on the controller for the lock-out check
-        desired = Desired.from_args(args, config.host, scheme=config.scheme, port=config.port)
+        desired = PolicyDesired.from_args(args, config.host, scheme=config.scheme, port=config.port)
         procedure = WinrmPolicy(wait_seconds=max(config.connection_timeout, config.read_timeout, 10))
         return self.outcome_result(engine.execute(procedure, client, desired, self.check_mode))

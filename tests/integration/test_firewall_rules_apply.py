@@ -53,11 +53,11 @@ class Recording:
         return self.client.put(resource_uri, body, selectors, options)
 
 
-def desired(**args: t.Any) -> fr.Desired:
+def desired(**args: t.Any) -> fr.RulesDesired:
     return fr.desired_from_args(args, connection_port=5985)
 
 
-def apply_plan(host: SimulatedHost, wanted: fr.Desired) -> tuple[list[Call], int]:
+def apply_plan(host: SimulatedHost, wanted: fr.RulesDesired) -> tuple[list[Call], int]:
     """Observe, plan, then each operation once in order (what the engine does); the calls and their request count."""
     procedure = fr.FirewallRules(wanted.rule_ids)
     with WSManClient(config_for(host)) as client:

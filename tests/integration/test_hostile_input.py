@@ -289,7 +289,7 @@ def test_winrm_policy_refuses_line_breaks_in_filters(option: str) -> None:
 
     value = "127.0.0.1\r\n" if option == "ipv4_filter" else "::1\n"
     with pytest.raises(Exception, match=option):
-        winrm_policy.Desired.from_args({"state": "enabled", option: value}, "127.0.0.1")
+        winrm_policy.PolicyDesired.from_args({"state": "enabled", option: value}, "127.0.0.1")
 
 
 ACCEPTED_PLAY = [

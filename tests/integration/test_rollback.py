@@ -29,7 +29,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sm_r
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     REGISTRY_KEY,
     ROLLBACK_TASK,
-    Desired,
+    PolicyDesired,
     Running,
     WinrmPolicy,
 )
@@ -116,7 +116,7 @@ def test_winrm_policy_restores_itself_when_winrm_does_not_come_back(start_host: 
     with WSManClient(config_for(host)) as client:
         recording = Recording(client)
         first = engine.execute(
-            WinrmPolicy(wait_seconds=15), recording, Desired.from_args({"state": "enabled"}, None), False
+            WinrmPolicy(wait_seconds=15), recording, PolicyDesired.from_args({"state": "enabled"}, None), False
         )
         assert first.after is not None and first.after.running == Running("enabled", "*", "*")
     # the normal path armed the guard once, cancelled it, and left nothing behind
@@ -126,7 +126,7 @@ def test_winrm_policy_restores_itself_when_winrm_does_not_come_back(start_host: 
     previous = policy_files(host)
     assert previous["IPv4Filter"] == "*" and previous[POL] is not None
 
-    narrower = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    narrower = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
     with (
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError) as failure,
@@ -147,7 +147,7 @@ def test_winrm_policy_restores_itself_when_winrm_does_not_come_back(start_host: 
     assert policy_files(host) == previous  # Registry.pol and gpt.ini bytes, registry values
     assert leftovers(host) == []  # the task deleted itself, the script and backups are gone
     with WSManClient(config_for(host)) as client:
-        again = engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, None), False)
+        again = engine.execute(WinrmPolicy(), client, PolicyDesired.from_args({"state": "enabled"}, None), False)
         assert not again.changed and again.before.running == Running("enabled", "*", "*")
 
 
@@ -155,7 +155,7 @@ def test_winrm_policy_restores_deleted_files_when_there_were_none(start_host: Ho
     host = start_host("2022")
     previous = policy_files(host)
     assert previous == dict.fromkeys([POL, GPT, "AllowAutoConfig", "IPv4Filter", "IPv6Filter"])
-    wanted = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    wanted = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
     with (
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError),
@@ -167,7 +167,7 @@ def test_winrm_policy_restores_deleted_files_when_there_were_none(start_host: Ho
 
 def test_winrm_policy_self_disconnect_arms_nothing(start_host: HostFactory) -> None:
     host = start_host("2019")
-    wanted = Desired.from_args({"state": "disabled", "allow_self_disconnect": True}, host.address)
+    wanted = PolicyDesired.from_args({"state": "disabled", "allow_self_disconnect": True}, host.address)
     with WSManClient(config_for(host)) as client:
         recording = Recording(client)
         outcome = engine.execute(WinrmPolicy(), recording, wanted, check_mode=False, verify=False)
@@ -287,9 +287,11 @@ def test_round_trips_of_the_guard(start_host: HostFactory, monkeypatch: pytest.M
     monkeypatch.setattr(rollback.Guard, "arm", measured("arm", rollback.Guard.arm))
     monkeypatch.setattr(rollback.Guard, "cancel", measured("cancel", rollback.Guard.cancel))
     with WSManClient(config_for(host)) as client:
-        engine.execute(WinrmPolicy(wait_seconds=15), client, Desired.from_args({"state": "enabled"}, None), False)
+        engine.execute(WinrmPolicy(wait_seconds=15), client, PolicyDesired.from_args({"state": "enabled"}, None), False)
         assert spent == {"arm": 8, "cancel": 4}
-        assert not engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, None), False).changed
+        assert not engine.execute(
+            WinrmPolicy(), client, PolicyDesired.from_args({"state": "enabled"}, None), False
+        ).changed
         assert spent == {"arm": 8, "cancel": 4}  # nothing applied, nothing armed
 
 
@@ -309,11 +311,11 @@ def test_a_bad_policy_left_in_the_files_is_never_what_the_guard_restores(start_h
     untouched = policy_files(host)
     with WSManClient(config_for(host)) as client:
         bad = {"state": "enabled", "ipv4_filter": "10.9.9.9"}
-        engine.execute(WinrmPolicy(), client, Desired.from_args({**bad, "restart_winrm": False}, None), False)
+        engine.execute(WinrmPolicy(), client, PolicyDesired.from_args({**bad, "restart_winrm": False}, None), False)
         assert policy_files(host)["IPv4Filter"] == "10.9.9.9" and running_policy(host) == {}
         with pytest.raises(SelfDisconnectRefused, match="does not include"):
-            engine.execute(WinrmPolicy(), client, Desired.from_args(bad, host.address), False)
-    good = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+            engine.execute(WinrmPolicy(), client, PolicyDesired.from_args(bad, host.address), False)
+    good = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
     with (
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError),
@@ -352,7 +354,7 @@ def test_a_run_killed_after_arming_ends_with_the_host_reachable(
         monkeypatch.setattr(winrm_policy_module.files.WriteFiles, "apply", die)
     else:
         monkeypatch.setattr(winrm_policy_module.tasks, "run_as_system", die)
-    wanted = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, None)  # the worst: a bad policy
+    wanted = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, None)  # the worst: a bad policy
     with WSManClient(config_for(host)) as client, pytest.raises(Killed):
         engine.execute(WinrmPolicy(), client, wanted, check_mode=False)
     with host.lock:
@@ -375,7 +377,7 @@ def test_non_ascii_filter_text_on_the_host_is_restored_exactly(start_host: HostF
         rules.stop_winrm(host.state)
         rules.start_winrm(host.state)
     host.apply_state()
-    wanted = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    wanted = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
     with (
         WSManClient(config_for(host, connection_timeout=1)) as client,
         pytest.raises(rollback.RollbackPendingError),
@@ -404,7 +406,7 @@ def test_a_directory_an_ordinary_user_created_first_is_never_used(
         attacker_acl = host.state.files.acl(planted)
     before = policy_files(host)
     with WSManClient(config_for(host)) as client, pytest.raises(rollback.RollbackError) as failure:
-        engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "enabled"}, host.address), False)
+        engine.execute(WinrmPolicy(), client, PolicyDesired.from_args({"state": "enabled"}, host.address), False)
     assert "a directory that already exists is never used; nothing was changed" in str(failure.value)
     assert policy_files(host) == before and running_policy(host) == {}
     with host.lock:
@@ -427,7 +429,7 @@ def test_the_directory_acl_is_closed_and_checked_on_the_host(
 
     monkeypatch.setattr(rollback.Guard, "_prepare_folder", spy)
     with WSManClient(config_for(host)) as client:
-        engine.execute(WinrmPolicy(wait_seconds=15), client, Desired.from_args({"state": "enabled"}, None), False)
+        engine.execute(WinrmPolicy(wait_seconds=15), client, PolicyDesired.from_args({"state": "enabled"}, None), False)
     assert seen[0]["protected"] and {(a["sid"], tuple(a["flags"])) for a in seen[0]["aces"]} == {
         ("S-1-5-18", ("OI", "CI")),
         ("S-1-5-32-544", ("OI", "CI")),
@@ -438,7 +440,7 @@ def test_the_directory_acl_is_closed_and_checked_on_the_host(
         rollback.Guard, "folder_command", lambda self: folder_command(self).replace("/inheritance:r ", "")
     )
     with WSManClient(config_for(host)) as client, pytest.raises(rollback.RollbackError, match="still inherits"):
-        engine.execute(WinrmPolicy(), client, Desired.from_args({"state": "not_configured"}, None), False)
+        engine.execute(WinrmPolicy(), client, PolicyDesired.from_args({"state": "not_configured"}, None), False)
     assert leftovers(host) == []  # its own directory removed again
 
 
@@ -464,7 +466,7 @@ def test_a_cancel_whose_reply_was_lost_is_a_success(start_host: HostFactory) -> 
     host = start_host("2019")
     procedure = WinrmPolicy(wait_seconds=15)
     with WSManClient(config_for(host)) as client:
-        enable = Desired.from_args({"state": "enabled"}, None)
+        enable = PolicyDesired.from_args({"state": "enabled"}, None)
         outcome = engine.execute(procedure, LosesCancelReply(client), enable, False)
     assert outcome.verified and leftovers(host) == [] and answers(host)
     assert outcome.rollback is not None and outcome.rollback.startswith("cancelled: the host answered again")
@@ -486,7 +488,7 @@ def test_a_failed_final_cancel_says_the_task_will_restore(start_host: HostFactor
         pytest.raises(rollback.RollbackPendingError) as failure,
     ):
         engine.execute(
-            WinrmPolicy(wait_seconds=1), CancelFails(client), Desired.from_args({"state": "enabled"}, None), False
+            WinrmPolicy(wait_seconds=1), CancelFails(client), PolicyDesired.from_args({"state": "enabled"}, None), False
         )
     message = str(failure.value)
     assert "the cancel did not go through and the rollback task is still waiting: the host will restore" in message
@@ -528,7 +530,7 @@ def test_a_cancel_whose_delete_or_receive_is_reset_ends_cancelled(start_host: Ho
     with WSManClient(config_for(host)) as client:
         faulty = FaultOnCancel(client, host, action)
         outcome = engine.execute(
-            WinrmPolicy(wait_seconds=15), faulty, Desired.from_args({"state": "enabled"}, None), False
+            WinrmPolicy(wait_seconds=15), faulty, PolicyDesired.from_args({"state": "enabled"}, None), False
         )
         assert faulty.done
     assert outcome.verified and leftovers(host) == [] and running_policy(host)["IPv4Filter"] == "*"
@@ -556,7 +558,7 @@ def test_a_ws_man_fault_on_the_arming_command_leaves_no_change(start_host: HostF
     policy files and registry as they were and no task left; the rerun converges."""
     host = start_host("2019")
     before = policy_files(host)
-    enable = Desired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
+    enable = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": host.address}, host.address)
     with WSManClient(config_for(host)) as client:
         faulty = FaultOnArm(client, host, action)
         with pytest.raises(errors.WinRemoteError) as failure:

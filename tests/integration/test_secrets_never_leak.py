@@ -45,9 +45,9 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.toke
     TokenFilterPolicy,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
-    Desired as PolicyDesired,
+    PolicyDesired,
+    WinrmPolicy,
 )
-from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import WinrmPolicy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 from winsim import HostState, SimulatedHost

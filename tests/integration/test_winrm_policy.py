@@ -26,7 +26,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.retry im
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     POLICY_KEY,
     REGISTRY_KEY,
-    Desired,
+    PolicyDesired,
     Running,
     WinrmPolicy,
 )
@@ -51,8 +51,8 @@ PLAYBOOK = """
 """
 
 
-def desired(host: SimulatedHost, state: str = "enabled", **args: t.Any) -> Desired:
-    return Desired.from_args({"state": state, **args}, host.address)
+def desired(host: SimulatedHost, state: str = "enabled", **args: t.Any) -> PolicyDesired:
+    return PolicyDesired.from_args({"state": state, **args}, host.address)
 
 
 def pol_entries(host: SimulatedHost) -> list[PolEntry] | None:
@@ -157,7 +157,7 @@ def test_not_configured_hands_back_to_the_local_listener(start_host: HostFactory
     host = start_host("2019", https=True)
     https = https_overrides(host)
     procedure = WinrmPolicy(wait_seconds=15)
-    over_https = Desired.from_args({"state": "not_configured"}, host.address, scheme="https", port=5986)
+    over_https = PolicyDesired.from_args({"state": "not_configured"}, host.address, scheme="https", port=5986)
     with WSManClient(config_for(host, **https)) as client:
         engine.execute(procedure, client, desired(host), check_mode=False)
         assert gpo_listeners(host) == [("*", [host.address])]
@@ -387,7 +387,7 @@ def test_a_name_resolving_outside_the_filters_is_refused_before_anything_changes
     out: refused, nothing written; one resolved address inside the filters is enough."""
     host = start_host("2019")
     before = snapshot(host)
-    outside = Desired.from_args(
+    outside = PolicyDesired.from_args(
         {"state": "enabled", "ipv4_filter": host.address}, "win01.example.test", resolver=lambda _n, _p: ["10.20.30.40"]
     )
     with WSManClient(config_for(host)) as client:
@@ -396,7 +396,7 @@ def test_a_name_resolving_outside_the_filters_is_refused_before_anything_changes
         ):
             engine.execute(WinrmPolicy(), client, outside, check_mode=False)
         assert snapshot(host) == before
-        inside = Desired.from_args(
+        inside = PolicyDesired.from_args(
             {"state": "enabled", "ipv4_filter": host.address},
             "win01.example.test",
             resolver=lambda _n, _p: ["10.20.30.40", host.address],

@@ -21,7 +21,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winr
     GPT_INI,
     REGISTRY_KEY,
     REGISTRY_POL,
-    Desired,
+    PolicyDesired,
     WinrmPolicy,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import gpt_ini, registry_pol
@@ -50,8 +50,8 @@ def files_of(host: SimulatedHost) -> tuple[list[PolEntry], str]:
     return registry_pol.parse(pol), gpt.decode()
 
 
-def desired(host: SimulatedHost, state: str = "enabled", **args: t.Any) -> Desired:
-    return Desired.from_args({"state": state, **args}, host.address, scheme="https", port=5986)
+def desired(host: SimulatedHost, state: str = "enabled", **args: t.Any) -> PolicyDesired:
+    return PolicyDesired.from_args({"state": state, **args}, host.address, scheme="https", port=5986)
 
 
 def test_every_transition_converges_and_keeps_other_settings(start_host: HostFactory) -> None:

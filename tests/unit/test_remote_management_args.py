@@ -32,7 +32,7 @@ def test_the_defaults_are_the_roles_secure_defaults() -> None:
     desired = action.desired_from_args(args(), HTTP)
     assert desired.sm_remoting is not None and desired.sm_remoting.state == "enabled"
     assert (desired.sm_remoting.scheme, desired.sm_remoting.port) == ("http", 5985)
-    assert desired.mmc_rules == firewall_rules.Desired(MMC, True, connection_port=5985)
+    assert desired.mmc_rules == firewall_rules.RulesDesired(MMC, True, connection_port=5985)
     assert desired.winrm_policy is None and desired.token_filter_policy is None
     assert not desired.allow_self_disconnect and desired.endpoint.serves(5985, "http")
 

@@ -69,7 +69,7 @@ class AnswerFileError(Exception):
 
 
 @dataclasses.dataclass(frozen=True)
-class Desired:
+class AnswerFileDesired:
     enabled: bool
     architecture: str = DEFAULT_ARCHITECTURE
     pass_: str = DEFAULT_PASS
@@ -190,13 +190,13 @@ def _inspect(path: str, raw: bytes, architecture: str, pass_: str, outcome: str)
     )
 
 
-def _component(prefix: str, desired: Desired) -> xmledit.NewElement:
+def _component(prefix: str, desired: AnswerFileDesired) -> xmledit.NewElement:
     setting = xmledit.NewElement(prefix + SETTING, text=desired.value)
     attrs = (("name", COMPONENT), ("processorArchitecture", desired.architecture), *_COMPONENT_ATTRS)
     return xmledit.NewElement(prefix + "component", attrs, (setting,))
 
 
-def new_document(desired: Desired, newline: str = "\n") -> str:
+def new_document(desired: AnswerFileDesired, newline: str = "\n") -> str:
     """A minimal answer file holding only this setting (what ``create=true`` writes)."""
     root = xmledit.NewElement(
         "unattend",
@@ -237,7 +237,7 @@ class AddSettingsPass(FileEdit):
     kind: t.ClassVar[str] = "add_settings_pass"
 
 
-def plan(state: AnswerFileState, desired: Desired) -> list[Change]:
+def plan(state: AnswerFileState, desired: AnswerFileDesired) -> list[Change]:
     """The edits that make the file say ``desired``; empty when it already does. Pure: no I/O.
 
     The edited text is parsed and checked here already (:func:`result_of`), so check mode fails on the same
@@ -249,7 +249,7 @@ def plan(state: AnswerFileState, desired: Desired) -> list[Change]:
     return changes
 
 
-def _plan(state: AnswerFileState, desired: Desired) -> list[Change]:
+def _plan(state: AnswerFileState, desired: AnswerFileDesired) -> list[Change]:
     target, after = desired.target, desired.value
     if not state.exists:
         if not desired.create:

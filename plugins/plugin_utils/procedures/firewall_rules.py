@@ -55,7 +55,7 @@ NetshError = firewall.NetshError
 
 
 @dataclasses.dataclass(frozen=True)
-class Desired:
+class RulesDesired:
     """What the task asks for, already normalised (so comparing with the host is a plain equality)."""
 
     rule_ids: tuple[str, ...]
@@ -106,11 +106,11 @@ def resolve_rule_ids(rules: t.Iterable[str] | None, rule_set: str | None) -> tup
     return tuple(wanted)
 
 
-def desired_from_args(args: t.Mapping[str, t.Any], connection_port: int | None) -> Desired:
+def desired_from_args(args: t.Mapping[str, t.Any], connection_port: int | None) -> RulesDesired:
     """Validate and normalise the module's options; raises InvalidArgumentError naming the option."""
     profiles = args.get("profiles")
     addresses = args.get("remote_address")
-    return Desired(
+    return RulesDesired(
         rule_ids=resolve_rule_ids(args.get("rules"), args.get("rule_set")),
         enabled=args.get("state", "enabled") == "enabled",
         profiles=firewall.normalize_profiles(profiles) if profiles is not None else None,
@@ -141,7 +141,7 @@ def _addresses(rule: firewall.FirewallRule) -> tuple[str, ...]:
 Part = tuple[str, t.Any, t.Any, str]  # field, before, after, summary
 
 
-def _parts(rule: firewall.FirewallRule, desired: Desired) -> tuple[list[Part], firewall.RuleEdit]:
+def _parts(rule: firewall.FirewallRule, desired: RulesDesired) -> tuple[list[Part], firewall.RuleEdit]:
     """What differs on one rule, for the result, and the edit that makes it."""
     rule_id = rule.rule_id
     planned: list[Part] = []
@@ -176,7 +176,7 @@ def rule_changes(
     ]
 
 
-def _check_netsh(rule: firewall.FirewallRule, desired: Desired) -> None:
+def _check_netsh(rule: firewall.FirewallRule, desired: RulesDesired) -> None:
     if rule.rule_id not in firewall.ENGLISH_DISPLAY_NAMES:
         known = ", ".join(firewall.ENGLISH_DISPLAY_NAMES)
         raise RefusedError(
@@ -204,7 +204,7 @@ def _check_netsh(rule: firewall.FirewallRule, desired: Desired) -> None:
         )
 
 
-class FirewallRules(Procedure[RulesState, Desired]):
+class FirewallRules(Procedure[RulesState, RulesDesired]):
     """observe -> plan for a list of predefined rules (see the module docstring for the costs)."""
 
     def __init__(self, rule_ids: t.Sequence[str]) -> None:
@@ -234,7 +234,7 @@ class FirewallRules(Procedure[RulesState, Desired]):
         """One WinRS command: Create shell, Command, Receive, Delete."""
         return self.interpret(batch.run(client, self.probes()))
 
-    def plan(self, state: RulesState, request: Desired) -> list[Change]:
+    def plan(self, state: RulesState, request: RulesDesired) -> list[Change]:
         missing = [rule_id for rule_id in request.rule_ids if state.rules.get(rule_id) is None]
         if missing:
             named = ", ".join(r if len(r) <= 80 else r[:80] + "..." for r in missing[:MISSING_SHOWN])
@@ -260,7 +260,7 @@ class FirewallRules(Procedure[RulesState, Desired]):
             wanted.append((rule, planned, edit))
         return rule_changes(state.method == NETSH, wanted)
 
-    def facts(self, outcome: Outcome[RulesState], request: Desired) -> tuple[dict[str, t.Any], list[str]]:
+    def facts(self, outcome: Outcome[RulesState], request: RulesDesired) -> tuple[dict[str, t.Any], list[str]]:
         state = outcome.after or outcome.before
         return {
             "rules": state.rules_dict(),

@@ -53,8 +53,8 @@ class ManagementDesired:
     """The parts to manage (None: leave that part alone), each already validated by its own module's rules."""
 
     sm_remoting: sm_remoting.SmRemotingDesired | None
-    mmc_rules: firewall_rules.Desired | None
-    winrm_policy: winrm_policy.Desired | None
+    mmc_rules: firewall_rules.RulesDesired | None
+    winrm_policy: winrm_policy.PolicyDesired | None
     token_filter_policy: bool | None
     allow_self_disconnect: bool = False
     scheme: str = "http"

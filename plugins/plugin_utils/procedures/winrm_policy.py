@@ -107,7 +107,7 @@ class Running:
 
 
 @dataclasses.dataclass(frozen=True)
-class Desired:
+class PolicyDesired:
     state: str
     ipv4_filter: str | None = None  # normalised; None unless enabled
     ipv6_filter: str | None = None
@@ -129,7 +129,7 @@ class Desired:
         scheme: str = "http",
         port: int = 5985,
         resolver: Resolver | None = None,
-    ) -> Desired:
+    ) -> PolicyDesired:
         """Validate the module options; every error names the option and is raised before any connection. A host
         name is resolved here (on the controller, with a deadline) when the filters restrict the addresses."""
         state = args["state"]
@@ -397,12 +397,12 @@ def reg_file(values: t.Mapping[str, int | str | None]) -> bytes:
         raise PolicyError(f"{REGISTRY_KEY} holds text that cannot be written back; repair it first") from None
 
 
-def running_desired(state: PolicyState) -> Desired:
+def running_desired(state: PolicyState) -> PolicyDesired:
     """The policy WinRM runs now, as a request (what the rollback puts back)."""
     running = state.running
     if running.state != "enabled":
-        return Desired(state=running.state)
-    return Desired(state="enabled", ipv4_filter=running.ipv4_filter, ipv6_filter=running.ipv6_filter)
+        return PolicyDesired(state=running.state)
+    return PolicyDesired(state="enabled", ipv4_filter=running.ipv4_filter, ipv6_filter=running.ipv6_filter)
 
 
 def restore_of(state: PolicyState) -> guard.Restore:
@@ -440,7 +440,7 @@ def restore_of(state: PolicyState) -> guard.Restore:
     )
 
 
-def pol_wanted(entries: list[PolEntry], desired: Desired) -> dict[str, PolEntry | None]:
+def pol_wanted(entries: list[PolEntry], desired: PolicyDesired) -> dict[str, PolEntry | None]:
     """gpedit's records: Enabled = AllowAutoConfig 1 + both filters (ASSUMPTION: an empty filter is an empty
     REG_SZ); Disabled = AllowAutoConfig 0 + ``**del.`` markers for the filters; Not configured = no records."""
     wanted: dict[str, PolEntry | None] = {}
@@ -473,7 +473,7 @@ def _same_record(have: PolEntry, want: PolEntry) -> bool:
     return have.data == want.data
 
 
-def new_registry_pol(state: PolicyState, desired: Desired) -> tuple[list[PolEntry], bytes | None]:
+def new_registry_pol(state: PolicyState, desired: PolicyDesired) -> tuple[list[PolEntry], bytes | None]:
     """Registry.pol's records and bytes once it holds ``desired`` (None: the file stays absent)."""
     entries = state.entries()
     new_entries = registry_pol.set_values(entries, POLICY_KEY, pol_wanted(entries, desired))
@@ -511,7 +511,7 @@ def registry_change(name: str, have: t.Any, want: int | str | None) -> Change | 
     return Change(target, have, want, f"set {REGISTRY_KEY}\\{name}={want!r}", operation)
 
 
-class WinrmPolicy(Procedure[PolicyState, Desired]):
+class WinrmPolicy(Procedure[PolicyState, PolicyDesired]):
     """observe (WS-Transfer reads, one WinRS command) -> plan (pure); the engine writes, restarts WinRM under a
     rollback guard, reconnects until the service runs the new policy, and verifies."""
 
@@ -529,7 +529,7 @@ class WinrmPolicy(Procedure[PolicyState, Desired]):
         all_probes = probes()
         return interpret(batch.run(client, all_probes), all_probes, service, listeners)
 
-    def plan(self, state: PolicyState, request: Desired) -> list[Change]:
+    def plan(self, state: PolicyState, request: PolicyDesired) -> list[Change]:
         changes: list[Change] = []
         new_entries, new_pol = new_registry_pol(state, request)
         if new_pol != state.registry_pol:
@@ -576,14 +576,14 @@ class WinrmPolicy(Procedure[PolicyState, Desired]):
     def stale_rollbacks(self, state: PolicyState) -> tuple[str, ...]:
         return (ROLLBACK_TASK,) if state.stale_rollback else ()
 
-    def lockout(self, state: PolicyState, request: Desired) -> str | None:
+    def lockout(self, state: PolicyState, request: PolicyDesired) -> str | None:
         return request.lockout(state.listeners)
 
-    def settled(self, client: Client, request: Desired) -> str | None:
+    def settled(self, client: Client, request: PolicyDesired) -> str | None:
         running = Running.from_service(winrm_config.parse_service(client.get(winrm_config.SERVICE_URI)))
         return None if running.matches(request.running) else f"it still applies {running.state}"
 
-    def facts(self, outcome: Outcome[PolicyState], request: Desired) -> tuple[dict[str, t.Any], list[str]]:
+    def facts(self, outcome: Outcome[PolicyState], request: PolicyDesired) -> tuple[dict[str, t.Any], list[str]]:
         warnings = request.warnings()
         effective = outcome.after or outcome.before
         restart_required = not request.restart_winrm and not effective.running.matches(request.running)

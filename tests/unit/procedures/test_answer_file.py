@@ -85,7 +85,7 @@ def write(tmp_path: Path, content: str | bytes, name: str = "unattend.xml") -> P
 
 def run(path: Path, enabled: bool = False, **kwargs: object) -> list[af.Change]:
     """Observe, plan and apply once; return the plan."""
-    desired = af.Desired(enabled, **kwargs)  # type: ignore[arg-type]
+    desired = af.AnswerFileDesired(enabled, **kwargs)  # type: ignore[arg-type]
     state = af.observe(str(path), desired.architecture, desired.pass_)
     changes = af.plan(state, desired)
     af.apply(state, changes)
@@ -155,7 +155,7 @@ def test_letter_case_and_blanks_of_a_boolean_do_not_count_as_a_difference(tmp_pa
     path = write(tmp_path, WITH_SETTING.replace(">true<", f">{written}<"))
     state = af.observe(str(path))
     assert state.current is True
-    assert af.plan(state, af.Desired(True)) == []
+    assert af.plan(state, af.AnswerFileDesired(True)) == []
 
 
 def test_a_value_setup_does_not_understand_is_replaced(tmp_path: Path) -> None:
@@ -337,7 +337,7 @@ def test_check_mode_is_observe_and_plan_only(tmp_path: Path) -> None:
     path = write(tmp_path, SIM_FILE)
     before = path.read_bytes()
     state = af.observe(str(path))
-    changes = af.plan(state, af.Desired(False))
+    changes = af.plan(state, af.AnswerFileDesired(False))
     preview = af.render(state, changes)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["unattend.xml"]
@@ -348,14 +348,14 @@ def test_check_mode_is_observe_and_plan_only(tmp_path: Path) -> None:
 def test_backup_is_named_like_ansible_and_holds_the_old_file(tmp_path: Path) -> None:
     path = write(tmp_path, WITH_SETTING)
     state = af.observe(str(path))
-    backup = af.apply(state, af.plan(state, af.Desired(False)), backup=True)
+    backup = af.apply(state, af.plan(state, af.AnswerFileDesired(False)), backup=True)
     assert backup is not None
     assert re.fullmatch(re.escape(str(path)) + rf"\.{os.getpid()}\.\d{{4}}-\d\d-\d\d@\d\d:\d\d:\d\d~", backup)
     assert Path(backup).read_text() == WITH_SETTING
     assert setting_values(path) == ["false"]
     # No change, no backup.
     state = af.observe(str(path))
-    assert af.apply(state, af.plan(state, af.Desired(False)), backup=True) is None
+    assert af.apply(state, af.plan(state, af.AnswerFileDesired(False)), backup=True) is None
 
 
 def test_mode_and_symlink_are_kept(tmp_path: Path) -> None:
@@ -375,7 +375,7 @@ def test_mode_and_symlink_are_kept(tmp_path: Path) -> None:
 def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path) -> None:
     path = write(tmp_path, WITH_SETTING)
     state = af.observe(str(path))
-    changes = af.plan(state, af.Desired(False))
+    changes = af.plan(state, af.AnswerFileDesired(False))
     path.write_text(WITH_SETTING + "<!-- edited meanwhile -->\n")
     with pytest.raises(af.AnswerFileError, match="changed while it was being edited"):
         af.apply(state, changes)
@@ -430,7 +430,7 @@ ONE_LINE = (
 
 def diff_of(path: Path, enabled: bool = False) -> dict[str, str]:
     state = af.observe(str(path))
-    return af.diff(state, af.plan(state, af.Desired(enabled)))
+    return af.diff(state, af.plan(state, af.AnswerFileDesired(enabled)))
 
 
 def test_diff_shows_only_the_setting_where_it_is(tmp_path: Path) -> None:
@@ -478,7 +478,7 @@ def test_secret_elements_are_masked_in_whatever_part_of_the_file_is_shown(tmp_pa
 def test_a_long_current_value_is_cut_in_messages_and_diffs(tmp_path: Path) -> None:
     path = write(tmp_path, WITH_SETTING.replace(">true<", ">" + "y" * 100_000 + "<"))
     state = af.observe(str(path))
-    changes = af.plan(state, af.Desired(False))
+    changes = af.plan(state, af.AnswerFileDesired(False))
     assert len(changes[0].summary) < 300
     assert len(af.diff(state, changes)["before"]) < 500
 
@@ -601,8 +601,8 @@ def test_an_edit_whose_result_does_not_parse_is_never_written(monkeypatch: pytes
     )
     state = af.observe(str(path))
     with pytest.raises(af.AnswerFileError, match=r"not well-formed XML .* the edit was not written"):
-        af.plan(state, af.Desired(False))
-    changes = af._plan(state, af.Desired(False))
+        af.plan(state, af.AnswerFileDesired(False))
+    changes = af._plan(state, af.AnswerFileDesired(False))
     with pytest.raises(af.AnswerFileError, match="not well-formed XML"):
         af.apply(state, changes, backup=True)
     assert path.read_text() == WITH_SETTING
@@ -641,7 +641,7 @@ def test_the_new_file_keeps_the_original_mode_and_backup_keeps_it_too(tmp_path: 
     path = write(tmp_path, ONE_LINE)
     path.chmod(0o600)
     state = af.observe(str(path))
-    backup = af.apply(state, af.plan(state, af.Desired(False)), backup=True)
+    backup = af.apply(state, af.plan(state, af.AnswerFileDesired(False)), backup=True)
     assert backup is not None
     assert Path(backup).read_text() == ONE_LINE
     assert Path(backup).stat().st_mode & 0o777 == 0o600
@@ -657,6 +657,6 @@ def test_a_backup_name_taken_by_a_symlink_is_not_followed(monkeypatch: pytest.Mo
     monkeypatch.setattr(af, "backup_name", lambda _path: str(planted))
     state = af.observe(str(path))
     with pytest.raises(af.AnswerFileError, match="cannot write next to the file"):
-        af.apply(state, af.plan(state, af.Desired(False)), backup=True)
+        af.apply(state, af.plan(state, af.AnswerFileDesired(False)), backup=True)
     assert victim.read_text() == "keep"
     assert path.read_text() == WITH_SETTING

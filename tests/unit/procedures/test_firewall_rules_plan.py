@@ -42,19 +42,19 @@ def state_of(
     return fr.RulesState(os, parsed)
 
 
-def desired(port: int = 5985, **args: t.Any) -> fr.Desired:
+def desired(port: int = 5985, **args: t.Any) -> fr.RulesDesired:
     return fr.desired_from_args(args, connection_port=port)
 
 
 DCOM_OFF = {rule_id: EVENTLOG for rule_id in firewall.RULE_SETS["dcom_remote_management"]}
 
 
-def plan_of(state: fr.RulesState, wanted: fr.Desired) -> list[engine.Change]:
+def plan_of(state: fr.RulesState, wanted: fr.RulesDesired) -> list[engine.Change]:
     """The plan as the engine runs it (marked, refused, ordered)."""
     return engine.planned(fr.FirewallRules(wanted.rule_ids), state, wanted)
 
 
-def apply_plan(procedure: fr.FirewallRules, client: t.Any, state: fr.RulesState, wanted: fr.Desired) -> None:
+def apply_plan(procedure: fr.FirewallRules, client: t.Any, state: fr.RulesState, wanted: fr.RulesDesired) -> None:
     """What the engine does with the plan: each operation once, in order."""
     for operation, _change in engine.operations(engine.planned(procedure, state, wanted)):
         operation.apply(client)
@@ -214,7 +214,7 @@ def test_disabling_the_rule_of_the_port_in_use_is_refused() -> None:
 
 def test_allowed_self_disconnect_goes_last() -> None:
     state = state_of({"WINRM-HTTP-In-TCP": WINRM, **DCOM_OFF})
-    wanted = fr.Desired(
+    wanted = fr.RulesDesired(
         ("WINRM-HTTP-In-TCP", "RemoteEventLogSvc-In-TCP"),
         enabled=False,
         profiles=("Domain",),

@@ -21,7 +21,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import I
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.winrm_policy import (
     POLICY_KEY,
-    Desired,
+    PolicyDesired,
     PolicyError,
     PolicyState,
     Running,
@@ -35,8 +35,8 @@ OTHER = PolEntry.dword(r"Software\Policies\Microsoft\Windows\WindowsUpdate\AU", 
 HOST = "10.0.0.7"
 
 
-def desired(state: str = "enabled", **args: t.Any) -> Desired:
-    return Desired.from_args({"state": state, **args}, args.pop("controller", HOST))
+def desired(state: str = "enabled", **args: t.Any) -> PolicyDesired:
+    return PolicyDesired.from_args({"state": state, **args}, args.pop("controller", HOST))
 
 
 def host_state(
@@ -244,8 +244,8 @@ def resolver(*addresses: str) -> t.Callable[[str, int], t.Sequence[str]]:
     return resolve
 
 
-def named(addresses: tuple[str, ...], **args: t.Any) -> Desired:
-    return Desired.from_args({"state": "enabled", **args}, "win01.example.com", resolver=resolver(*addresses))
+def named(addresses: tuple[str, ...], **args: t.Any) -> PolicyDesired:
+    return PolicyDesired.from_args({"state": "enabled", **args}, "win01.example.com", resolver=resolver(*addresses))
 
 
 def test_warnings() -> None:
@@ -286,7 +286,7 @@ def test_a_name_is_resolved_and_every_address_checked(
 def test_a_name_with_one_included_address_is_not_refused() -> None:
     wanted = named(("10.0.0.2", "10.0.0.1"), ipv4_filter="10.0.0.1")
     assert not engine.planned(WinrmPolicy(), host_state(), wanted)[-1].disruptive
-    star = Desired.from_args({"state": "enabled"}, "win01.example.com", resolver=resolver())
+    star = PolicyDesired.from_args({"state": "enabled"}, "win01.example.com", resolver=resolver())
     assert star.lockout() is None  # both filters '*': nothing to resolve
 
 
@@ -305,7 +305,7 @@ def test_not_configured_is_refused_when_the_policy_listener_is_the_only_one() ->
     https_only = dataclasses.replace(state, listeners=(listener("GPO"), listener(transport="HTTPS", port=5986)))
     with pytest.raises(SelfDisconnectRefused):  # a local HTTPS listener does not serve this HTTP connection
         engine.planned(WinrmPolicy(), https_only, desired("not_configured"))
-    over_https = Desired.from_args({"state": "not_configured"}, HOST, scheme="https", port=5986)
+    over_https = PolicyDesired.from_args({"state": "not_configured"}, HOST, scheme="https", port=5986)
     assert not engine.planned(WinrmPolicy(), https_only, over_https)[-1].disruptive  # ...but it serves an HTTPS one
     by_address = dataclasses.replace(state, listeners=(listener("GPO"), listener(address=f"IP:{HOST}")))
     assert not engine.planned(WinrmPolicy(), by_address, desired("not_configured"))[-1].disruptive
@@ -314,9 +314,9 @@ def test_not_configured_is_refused_when_the_policy_listener_is_the_only_one() ->
 def test_a_connection_to_another_port_is_not_the_policys() -> None:
     """The GPO listener serves HTTP 5985 (and HTTPS 5986): a controller on HTTP 8080 uses a local listener."""
     state = dataclasses.replace(host_state(), listeners=(listener(port=8080),))
-    other_port = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, port=8080)
+    other_port = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, port=8080)
     assert not engine.planned(WinrmPolicy(), state, other_port)[-1].disruptive
-    https = Desired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, scheme="https", port=5986)
+    https = PolicyDesired.from_args({"state": "enabled", "ipv4_filter": "10.9.9.9"}, HOST, scheme="https", port=5986)
     with pytest.raises(
         SelfDisconnectRefused, match=r"does not include 10\.0\.0\.7"
     ):  # HTTPS 5986: assumed the policy's too
