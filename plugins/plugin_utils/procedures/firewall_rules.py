@@ -23,7 +23,6 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import 
     key_reads,
     os_info,
     quote,
-    registry,
 )
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
@@ -210,14 +209,17 @@ class FirewallRules(Procedure[RulesState, RulesDesired]):
     def __init__(self, rule_ids: t.Sequence[str]) -> None:
         self.rule_ids = tuple(rule_ids)
 
+    def reads(self) -> tuple[batch.Read[os_info.OsInfo | None], batch.Read[dict[str, firewall.FirewallRule | None]]]:
+        return os_info.version_read(), firewall.rules_read(self.rule_ids)
+
     def probes(self) -> list[batch.Probe]:
-        os_probe = batch.Probe("os", registry.query_command(os_info.CURRENT_VERSION_KEY))
-        return [os_probe, *firewall.rule_probes(self.rule_ids)]
+        return batch.compose(self.reads())
 
     def interpret(self, result: batch.BatchResult) -> RulesState:
         """Typed state from the batched output (pure)."""
-        version_key = registry.find_key(registry.parse_query(result.section("os")), os_info.CURRENT_VERSION_KEY)
-        if version_key is None:
+        version, rules = self.reads()
+        os = version.value(result)
+        if os is None:
             raise errors.ProtocolError(
                 "could not read the Windows version (reg query of CurrentVersion gave no output); "
                 f"the observation returned: {errors.truncate(result.stderr) or 'nothing'}"
@@ -228,7 +230,7 @@ class FirewallRules(Procedure[RulesState, RulesDesired]):
                 f"cannot plan firewall changes: {'; '.join(unread)}; nothing was changed (check the key's "
                 "permissions with regedit, or run the task with an account that can read it)"
             )
-        return RulesState(os_info.from_registry(version_key, None), firewall.rules_from_batch(result, self.rule_ids))
+        return RulesState(os, rules.value(result))
 
     def observe(self, client: Client) -> RulesState:
         """One WinRS command: Create shell, Command, Receive, Delete."""

@@ -89,9 +89,7 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
             listeners = winrm_config.read_listeners(client)
         except winrm_config.ConfigUnreadError as exc:
             unread.append(exc)
-        probes = remoting_info.probes()
-        names = {probe.name for probe in probes}
-        probes += [probe for probe in winrm_policy.probes() if probe.name not in names]
+        probes = batch.compose(remoting_info.probes(), winrm_policy.probes())
         result = batch.run(client, probes)
         remoting = remoting_info.interpret(result, remoting_info.probes(), service, listeners, unread)
         if hasattr(client, "codepage"):  # later shells (netsh on 2008 R2) decode in the host's code page

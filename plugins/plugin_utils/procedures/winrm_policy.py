@@ -328,17 +328,14 @@ class PolicyState:
 KEY_PROBE = "policy"  # the same read as remoting_info's, so one observation can serve both
 
 
-def file_probes() -> list[batch.Probe]:
-    """The local GPO's files: what a Server Manager observation does not read."""
-    return [files.read_probe("pol", REGISTRY_POL), files.read_probe("gpt", GPT_INI)]
+def file_reads() -> tuple[batch.Read[bytes | None], batch.Read[bytes | None]]:
+    """The local GPO's files (what a Server Manager observation does not read): Registry.pol, gpt.ini."""
+    return files.file_read("pol", REGISTRY_POL), files.file_read("gpt", GPT_INI)
 
 
 def probes() -> list[batch.Probe]:
-    return [
-        *file_probes(),
-        remoting_info.key_probe(KEY_PROBE),
-        guard.pending_probe(ROLLBACK_TASK),
-    ]
+    """The files, the policy key (the same probe as Server Manager's observation) and the guard's task."""
+    return batch.compose(file_reads(), [remoting_info.key_probe(KEY_PROBE), guard.pending_probe(ROLLBACK_TASK)])
 
 
 def interpret(
@@ -362,9 +359,10 @@ def interpret(
     if pending_why is not None:
         raise WinRemoteError(f"cannot plan the WinRM policy: {pending_why}; nothing was changed")
     key = registry.find_key(registry.parse_query(result.section(KEY_PROBE)), REGISTRY_KEY)
+    pol, gpt = file_reads()
     return PolicyState(
-        registry_pol=files.parse_read(REGISTRY_POL, result.section("pol")),
-        gpt_ini=files.parse_read(GPT_INI, result.section("gpt")),
+        registry_pol=pol.value(result),
+        gpt_ini=gpt.value(result),
         registry={name: key.get(name) if key else None for name in VALUES},
         running=Running.from_service(service),
         listeners=tuple(listeners),

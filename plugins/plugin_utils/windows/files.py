@@ -55,6 +55,11 @@ def read_probe(name: str, path: str) -> batch.Probe:
     return batch.Probe(name, read_command(path, temp_path(name.replace(".", "-"))))
 
 
+def file_read(name: str, path: str) -> batch.Read[bytes | None]:
+    """The file's bytes (None: absent), as a read that composes with others into one WinRS command."""
+    return batch.Read((read_probe(name, path),), lambda result: parse_read(path, result.section(name)))
+
+
 def parse_read(path: str, section: str) -> bytes | None:
     """The file's bytes from a read probe's output; None when the file (or its folder) does not exist."""
     lines = [line.strip() for line in section.splitlines()]

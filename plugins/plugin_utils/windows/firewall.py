@@ -201,6 +201,13 @@ def rule_probes(rule_ids: t.Sequence[str]) -> list[batch.Probe]:
     return found
 
 
+def rules_read(rule_ids: t.Sequence[str]) -> batch.Read[dict[str, FirewallRule | None]]:
+    """The rules by ID from both stores (None: in neither), as a read; whether the stores could be read at all
+    is :func:`store_presences` of the same result."""
+    ids = tuple(rule_ids)
+    return batch.Read(tuple(rule_probes(ids)), lambda result: rules_from_batch(result, ids))
+
+
 def _stored_value(result: batch.BatchResult, store: str, key: str, index: int, rule_id: str) -> str | None:
     found = registry.find_key(registry.parse_query(result.section(rule_probe_name(store, index))), key)
     value = found.get(rule_id) if found else None

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows.registry import RegKey
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch
 
 CURRENT_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 PRODUCT_OPTIONS_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions"
@@ -88,3 +90,13 @@ def from_registry(current_version: RegKey | None, product_options: RegKey | None
         installation_type=str(values.get("InstallationType") or ""),
         release=release_for(build, product_type),
     )
+
+
+def version_read(name: str = "os") -> batch.Read[OsInfo | None]:
+    """The Windows version from ``CurrentVersion`` (None: ``reg query`` printed no such key), as a read."""
+
+    def parse(result: batch.BatchResult) -> OsInfo | None:
+        key = registry.find_key(registry.parse_query(result.section(name)), CURRENT_VERSION_KEY)
+        return None if key is None else from_registry(key, None)
+
+    return batch.Read((batch.Probe(name, registry.query_command(CURRENT_VERSION_KEY)),), parse)

@@ -18,6 +18,8 @@ import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
+T = t.TypeVar("T")
+
 MARKER_PREFIX = "==winremote:"
 MARKER_SUFFIX = "=="
 # cmd.exe refuses command lines longer than 8191 characters.
@@ -107,3 +109,28 @@ def run(client: Client, probes: t.Sequence[Probe]) -> BatchResult:
         stderr += result.stderr
         rc = result.rc
     return BatchResult(split_sections(stdout), stderr, rc)
+
+
+@dataclasses.dataclass(frozen=True)
+class Read(t.Generic[T]):
+    """A typed read: the probes a facade needs and the parser that turns their sections into a value. Any mix of
+    reads runs as one WinRS command (:func:`compose`, :func:`run`); each read then parses its own sections."""
+
+    probes: tuple[Probe, ...]
+    parse: t.Callable[[BatchResult], T]
+
+    def value(self, result: BatchResult) -> T:
+        return self.parse(result)
+
+
+def compose(*groups: t.Iterable[Probe | Read[t.Any]]) -> list[Probe]:
+    """The probes of every read (and plain probe), each name once: two reads may share a probe, never a name for
+    two different commands."""
+    probes: dict[str, Probe] = {}
+    for group in groups:
+        for item in group:
+            for probe in item.probes if isinstance(item, Read) else (item,):
+                known = probes.setdefault(probe.name, probe)
+                if known.command != probe.command:
+                    raise ValueError(f"probe name {probe.name} is used for two different commands")
+    return list(probes.values())
