@@ -90,11 +90,6 @@ def key_probe(name: str, key: str, may_be_absent: bool = False) -> batch.Probe:
     return batch.Probe(name, with_proof(name, registry.query_command(key), key, may_be_absent))
 
 
-def key_read(name: str, key: str, may_be_absent: bool = False) -> batch.Read[Presence]:
-    """A whole key and the proof of whether it exists, as a read: its value says read / absent / unread."""
-    return batch.Read((key_probe(name, key, may_be_absent),), lambda result: presence(result, name, key, may_be_absent))
-
-
 def presence_probe(name: str, key: str, may_be_absent: bool = False) -> batch.Probe:
     """Only the proof, for a key whose values other probes read one by one (``reg query KEY /v NAME``, or a ``/f``
     search, which also exits 1 when nothing matched); the listing goes to nul."""
