@@ -33,8 +33,6 @@ NETSH = "netsh"
 # commands when they do not fit in one cmd.exe line.
 MAX_RULE_ID = 255
 MAX_RULES = 1000
-# netsh takes the addresses in one argument of one cmd.exe line (at most 8191 characters with everything else)
-MAX_NETSH_ADDRESSES = 4000
 MISSING_SHOWN = 10  # rule IDs a "not found" message names; the rest are counted
 
 
@@ -176,31 +174,9 @@ def rule_changes(
 
 
 def _check_netsh(rule: firewall.FirewallRule, desired: RulesDesired) -> None:
-    if rule.rule_id not in firewall.ENGLISH_DISPLAY_NAMES:
-        known = ", ".join(firewall.ENGLISH_DISPLAY_NAMES)
-        raise RefusedError(
-            f"firewall rule {rule.rule_id} cannot be changed on Windows Server 2008 / 2008 R2: netsh needs its "
-            f"display name and only these rules have a known one: {known}"
-        )
-    if not firewall.netsh_selectable(rule):
-        odd = ", ".join(rule.unknown_profiles) or "none"
-        raise RefusedError(
-            f"firewall rule {rule.rule_id} cannot be changed with netsh: it shares its display name with another "
-            f"rule and is told apart by its profiles, but the host stores profiles this module does not know ({odd}); "
-            "set its profiles to Domain, Private and/or Public with the Windows Firewall console first"
-        )
-    netsh_addresses = len(",".join(desired.remote_addresses or ()))
-    if netsh_addresses > MAX_NETSH_ADDRESSES:
-        raise RefusedError(
-            f"remote_address: {netsh_addresses} characters of addresses do not fit on one netsh command line on "
-            f"Windows Server 2008 / 2008 R2 (at most {MAX_NETSH_ADDRESSES}): use ranges or subnets"
-        )
-    unsupported = firewall.netsh_unsupported(desired.remote_addresses or ())
-    if unsupported:
-        raise RefusedError(
-            f"remote_address: {', '.join(unsupported)} is not available on Windows Server 2008 / 2008 R2 "
-            f"(netsh knows {', '.join(firewall.NETSH_ADDRESS_KEYWORDS)}, for both address families)"
-        )
+    reason = firewall.netsh_refusal(rule, desired.remote_addresses or ())
+    if reason is not None:
+        raise RefusedError(reason)
 
 
 class FirewallRules(Procedure[RulesState, RulesDesired]):
@@ -221,8 +197,7 @@ class FirewallRules(Procedure[RulesState, RulesDesired]):
         os = version.value(result)
         if os is None:
             raise errors.ProtocolError(
-                "could not read the Windows version (reg query of CurrentVersion gave no output); "
-                f"the observation returned: {errors.truncate(result.stderr) or 'nothing'}"
+                f"{os_info.VERSION_UNREAD}; the observation returned: {errors.truncate(result.stderr) or 'nothing'}"
             )
         unread = key_reads.unread_messages(firewall.store_presences(result))
         if unread:

@@ -99,8 +99,7 @@ def plan_enabled(state: RemotingState) -> SmRemotingPlan:
         rule = state.firewall_rules.get(rule_id)
         if rule is None:
             warnings.append(
-                f"the built-in firewall rule {rule_id} is missing; it is not created (restore it with "
-                "'netsh advfirewall reset' or Group Policy)"
+                f"the built-in firewall rule {rule_id} is missing; it is not created ({firewall.MISSING_RULE_ADVICE})"
             )
         elif not rule.enabled and rule.gpo_owned:
             overrides.append(f"the firewall rule {rule_id} is disabled by Group Policy")

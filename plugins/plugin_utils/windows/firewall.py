@@ -490,6 +490,43 @@ def _netsh_addresses(addresses: t.Sequence[str]) -> str:
     return ",".join(a.lower() if a == "Any" or a in NETSH_ADDRESS_KEYWORDS else a for a in addresses)
 
 
+# netsh takes the addresses in one argument of one cmd.exe line (at most 8191 characters with everything else)
+MAX_NETSH_ADDRESSES = 4000
+# what to do about a built-in rule that is missing (restoring the defaults brings it back)
+MISSING_RULE_ADVICE = "restore it with 'netsh advfirewall reset' or Group Policy"
+
+
+def netsh_refusal(rule: FirewallRule, remote_addresses: t.Sequence[str]) -> str | None:
+    """Why netsh (2008 / 2008 R2) cannot make this change to ``rule`` (None: it can): netsh selects rules by their
+    English display name and current profiles, and takes the addresses in one argument."""
+    if rule.rule_id not in ENGLISH_DISPLAY_NAMES:
+        known = ", ".join(ENGLISH_DISPLAY_NAMES)
+        return (
+            f"firewall rule {rule.rule_id} cannot be changed on Windows Server 2008 / 2008 R2: netsh needs its "
+            f"display name and only these rules have a known one: {known}"
+        )
+    if not netsh_selectable(rule):
+        odd = ", ".join(rule.unknown_profiles) or "none"
+        return (
+            f"firewall rule {rule.rule_id} cannot be changed with netsh: it shares its display name with another "
+            f"rule and is told apart by its profiles, but the host stores profiles this module does not know ({odd}); "
+            "set its profiles to Domain, Private and/or Public with the Windows Firewall console first"
+        )
+    length = len(",".join(remote_addresses))
+    if length > MAX_NETSH_ADDRESSES:
+        return (
+            f"remote_address: {length} characters of addresses do not fit on one netsh command line on "
+            f"Windows Server 2008 / 2008 R2 (at most {MAX_NETSH_ADDRESSES}): use ranges or subnets"
+        )
+    unsupported = netsh_unsupported(remote_addresses)
+    if unsupported:
+        return (
+            f"remote_address: {', '.join(unsupported)} is not available on Windows Server 2008 / 2008 R2 "
+            f"(netsh knows {', '.join(NETSH_ADDRESS_KEYWORDS)}, for both address families)"
+        )
+    return None
+
+
 def netsh_selectable(rule: FirewallRule) -> bool:
     """Whether :func:`netsh_set_rule` can address exactly this rule (a rule sharing its display name with another
     is told apart by its profiles, which must then all be known ones)."""

@@ -92,6 +92,9 @@ def from_registry(current_version: RegKey | None, product_options: RegKey | None
     )
 
 
+VERSION_UNREAD = "could not read the Windows version (reg query of CurrentVersion gave no output)"
+
+
 def version_read(name: str = "os") -> batch.Read[OsInfo | None]:
     """The Windows version from ``CurrentVersion`` (None: ``reg query`` printed no such key), as a read."""
 
