@@ -69,12 +69,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", required=True)
     p.add_argument("--json-patch", required=True, help='RFC 6902 patch, e.g. \'[{"op":"replace",...}]\'')
     p.add_argument("--timeout", type=float, default=10.0)
+    add_domain_parser(sub)
     return parser
+
+
+def add_domain_parser(sub: Any) -> None:
+    """``winsim domain start|stop|show``: a Samba AD DC for Kerberos tests (winsim.domain)."""
+    from winsim import domain
+
+    p = sub.add_parser("domain", help="a throw-away Samba AD domain controller on a loopback address")
+    actions = p.add_subparsers(dest="domain_command", required=True)
+    for name, text in (
+        ("start", "provision and start a DC with the users wradmin (Domain Admins) and wruser; print domain.json"),
+        ("stop", "stop the DC and remove its scratch dir"),
+        ("show", "print the DC's state (domain.json) without passwords"),
+    ):
+        a = actions.add_parser(name, help=text)
+        a.add_argument("--scratch-dir", default=".work/domain/cli", help="the DC's directory (default: %(default)s)")
+        if name == "start":
+            a.add_argument("--realm", default=domain.REALM)
+            a.add_argument("--netbios", default=domain.NETBIOS)
+            a.add_argument("--address", default=domain.ADDRESS, help="an address of lo (default: %(default)s)")
+            a.add_argument(
+                "--join",
+                action="append",
+                default=[],
+                metavar="SHORT[=FQDN]",
+                help="a computer account and keytab for this host (repeat); FQDN defaults to SHORT.<realm>",
+            )
+            a.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for LDAP and the KDC")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"serve": serve, "start": start, "stop": stop, "show": show, "set": set_state}
+    commands = {"serve": serve, "start": start, "stop": stop, "show": show, "set": set_state, "domain": domain_cmd}
     return int(commands[args.command](args))
 
 
@@ -237,6 +265,52 @@ def _all_answer(info: dict[str, Any]) -> bool:
             if not wait_until_listening(host["address"], int(port), timeout=0.5):
                 return False
     return True
+
+
+# --- domain ---------------------------------------------------------------------------------------------
+
+
+def domain_cmd(args: argparse.Namespace) -> int:
+    """Start, stop or show the DC in ``--scratch-dir``; the DC outlives this command (``detached``)."""
+    from winsim.domain import Domain, DomainError, public_state
+
+    scratch = Path(args.scratch_dir)
+    if args.domain_command == "start":
+        try:
+            dc = Domain(scratch, args.realm, args.netbios, args.address, detached=True)
+            return domain_start(dc, args.join, args.timeout)
+        except (DomainError, ValueError) as err:
+            print(f"winsim: {err}", file=sys.stderr)
+            return 1
+    try:
+        dc = Domain.load(scratch)
+    except (OSError, KeyError, ValueError) as err:
+        print(f"winsim: no domain in {scratch}: {err}", file=sys.stderr)
+        return 1
+    if args.domain_command == "stop":
+        dc.stop()
+        print(f"winsim: stopped the domain in {scratch}")
+        return 0
+    print(json.dumps(public_state(dc.state()), indent=2, sort_keys=True))
+    return 0
+
+
+def domain_start(dc: Any, joins: list[str], timeout: float) -> int:
+    """Provision, start, add wradmin/wruser and the ``--join`` hosts; a failure stops the DC but keeps its log."""
+    from winsim.domain import DEFAULT_HOST_OS
+
+    dc.provision()
+    try:
+        dc.start(timeout=timeout)
+        dc.add_default_users()
+        for pair in joins:
+            short, _sep, fqdn = pair.partition("=")
+            dc.join_host(short, fqdn or f"{short.lower()}.{dc.realm.lower()}", *DEFAULT_HOST_OS)
+    except BaseException:
+        dc.stop(remove=False)
+        raise
+    print(dc.state_file)
+    return 0
 
 
 # --- show / set --------------------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ REALM = "WINREMOTE.TEST"
 NETBIOS = "WINREMOTE"
 ADDRESS = "127.0.0.1"
 DC_NAME = "dc01"
+# operatingSystem / operatingSystemVersion of hosts joined without saying which (winsim domain start --join).
+DEFAULT_HOST_OS = ("Windows Server 2019 Datacenter", "10.0 (17763)")
 ADMIN_USER = "wradmin"
 PLAIN_USER = "wruser"
 STATE_FILE = "domain.json"
@@ -271,13 +273,26 @@ def read_pid(path: Path) -> int | None:
         return None
 
 
-def serves_config(pid: int, smb_conf: Path) -> bool:
-    """Whether the process is a samba started with this smb.conf (a recycled pid must not be killed)."""
+def serves_scratch(pid: int, scratch: Path) -> bool:
+    """Whether the process is the samba that runs in this scratch dir (a recycled pid must not be killed). Samba
+    rewrites its command line (``samba: root process``), so the test is its program and its working directory,
+    which ``start()`` sets to the scratch dir."""
+    proc = Path(f"/proc/{pid}")
     try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        exe = os.readlink(proc / "exe")
+        cwd = os.readlink(proc / "cwd")
     except OSError:
         return False
-    return str(smb_conf).encode() in argv
+    return Path(exe).name == "samba" and cwd.removesuffix(" (deleted)") == str(scratch)
+
+
+def is_zombie(pid: int) -> bool:
+    """Whether the process has exited and waits to be reaped (state ``Z`` in /proc/<pid>/stat, see proc(5))."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def stale_scratch_dirs(parent: Path) -> list[Path]:
@@ -512,6 +527,7 @@ class Domain:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 close_fds=True,
+                cwd=self.scratch,  # how stop() from another process recognises it (serves_scratch)
                 env=self.env(),
             )
         self._stdin = self._process.stdin
@@ -545,7 +561,7 @@ class Domain:
         """SIGTERM samba's process group, SIGKILL it after ``timeout``; then remove the scratch dir. Idempotent."""
         pid = self.pid()
         ours = self._process is not None
-        if pid is not None and (ours or serves_config(pid, self.smb_conf)):
+        if pid is not None and (ours or serves_scratch(pid, self.scratch)):
             self._signal_group(pid, signal.SIGTERM)
             if not self._wait_gone(pid, timeout):
                 self._signal_group(pid, signal.SIGKILL)
@@ -570,6 +586,8 @@ class Domain:
                 os.killpg(pid, 0)
             except ProcessLookupError:
                 return True
+            if self._process is None and is_zombie(pid):
+                return True  # exited; only its parent (not this process) can reap it
             time.sleep(0.05)
         return False
 
