@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from domain_fixture import samba_domain
 from simhosts import start_host
 
-__all__ = ["start_host"]
+__all__ = ["samba_domain", "start_host"]

@@ -495,6 +495,8 @@ class Domain:
             raise DomainError(f"{', '.join(missing)} not installed: {INSTALL_HINT}")
         if self.scratch.exists():
             shutil.rmtree(self.scratch)
+        self.users.clear()  # a new domain: nothing of an earlier provision survives
+        self.hosts.clear()
         (self.scratch / "etc").mkdir(parents=True)
         for sub in ("log", "run", "keytabs"):
             (self.scratch / sub).mkdir()
@@ -514,8 +516,11 @@ class Domain:
 
     def start(self, timeout: float = 90.0) -> Domain:
         """Start samba in a new process group and wait until LDAP and the KDC answer on the address."""
-        if not dc_ports_free(self.address):
-            raise DomainError(f"{self.address}: ports {DC_TCP_PORTS} are in use (another domain controller?)")
+        deadline = time.monotonic() + min(timeout, 30.0)  # another DC may still be shutting down
+        while not dc_ports_free(self.address):
+            if time.monotonic() > deadline:
+                raise DomainError(f"{self.address}: ports {DC_TCP_PORTS} are in use (another domain controller?)")
+            time.sleep(0.5)
         samba = find_tool("samba")
         if samba is None:
             raise DomainError(f"samba is not installed: {INSTALL_HINT}")
