@@ -207,16 +207,46 @@ unit: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/unit tests/winsim/tests
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/packaging
 
-integration: venv
+integration: venv domain-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/integration
 
+# Debian's Samba AD DC, Kerberos and LDB tools for the throw-away domain of tests/integration (winsim domain,
+# docs/development.md). Installed once, only when a package is missing. No package may start its service: during
+# the install policy-rc.d answers 101, "action not allowed" (invoke-rc.d's policy interface,
+# https://manpages.debian.org/bookworm/init-system-helpers/invoke-rc.d.8.en.html), any policy-rc.d already there
+# is put back afterwards, and where systemd runs, the units the packages enabled are disabled and stopped.
+# samba-ad-provision (the AD schema files), samba-dsdb-modules (the DC's LDB modules) and samba-vfs-modules
+# (acl_xattr, for sysvol's ACLs) are only Recommends of samba, so --no-install-recommends needs them named;
+# iproute2 brings ss, which tests/integration/test_samba_domain.py uses to check what samba listens on.
+DOMAIN_PACKAGES := samba samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldb-tools iproute2
+DOMAIN_TOOLS := samba samba-tool kinit klist kvno ldbsearch ldbadd ldbmodify ss
+DOMAIN_UNITS := samba-ad-dc smbd nmbd winbind
+POLICY_RC := /usr/sbin/policy-rc.d
+
+.PHONY: domain-deps
+domain-deps:
+	@missing=; for package in $(DOMAIN_PACKAGES); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Abbrev}' $$package 2>/dev/null)" = "ii " ] || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "domain-deps: missing$$missing; run 'make domain-deps' as root" >&2; exit 1; fi; \
+	echo "== domain-deps: installing$$missing"; \
+	saved=; if [ -e $(POLICY_RC) ]; then saved=$$(mktemp) && cp -p $(POLICY_RC) $$saved; fi; \
+	trap 'if [ -n "$$saved" ]; then mv -f "$$saved" $(POLICY_RC); else rm -f $(POLICY_RC); fi' EXIT; \
+	printf '#!/bin/sh\nexit 101\n' > $(POLICY_RC) && chmod 755 $(POLICY_RC); \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq; \
+	apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	if [ -d /run/systemd/system ]; then systemctl disable --now $(DOMAIN_UNITS) >/dev/null 2>&1 || true; fi; \
+	for tool in $(DOMAIN_TOOLS); do PATH=$$PATH:/usr/sbin:/sbin command -v $$tool >/dev/null; done
+
 # Same split as unit / integration: each suite is its own pytest session, as in the newest venv.
-compat: venv-old
+compat: venv-old domain-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/unit
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/integration
 
 # The middle of the supported matrix: Python 3.12 with ansible-core 2.20.
-compat-220: venv-220
+compat-220: venv-220 domain-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_220)/bin:$$PATH $(VENV_220)/bin/pytest tests/unit
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_220)/bin:$$PATH $(VENV_220)/bin/pytest tests/integration
 
