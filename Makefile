@@ -38,8 +38,10 @@ ANSIBLE_CORE := $(if $(filter 3.11,$(PYTHON_VERSION)),$(ANSIBLE_CORE_OLD),$(ANSI
 VENV := .venv
 VENV_OLD := .venv-219
 VENV_220 := .venv-220
-# What the compat venvs need besides ansible-core, requirements.txt and the simulator: only the test runner.
-COMPAT_TEST_REQS := "pytest>=8.3,<10" "pytest-timeout>=2.3,<3" "pyyaml>=6.0,<7"
+# What the compat venvs need besides ansible-core, requirements.txt and the simulator: the test runner, and the
+# Kerberos clients tests/integration/test_kerberos.py drives (built against libkrb5-dev: make kerberos-deps).
+COMPAT_TEST_REQS := "pytest>=8.3,<10" "pytest-timeout>=2.3,<3" "pyyaml>=6.0,<7" "pypsrp[kerberos]>=0.9,<1.0" \
+	"pyspnego[kerberos]>=0.10" "pywinrm[kerberos]>=0.5,<1"
 # pip prints one warning per package for the machine's partial local mirrors; keep the logs readable.
 # grep exits 1 when it filtered everything; only pip's own status (pipefail) may fail the recipe.
 PIP_QUIET := { grep -v 'is ignored: it is neither a file nor a directory' || test $$? = 1; }
@@ -103,17 +105,17 @@ venv: $(VENV)/.stamp collections
 venv-old: $(VENV_OLD)/.stamp collections
 venv-220: $(VENV_220)/.stamp collections
 
-$(VENV)/.stamp: requirements.txt requirements-dev.txt $(WINSIM_PROJECT) Makefile
+$(VENV)/.stamp: requirements.txt requirements-dev.txt $(WINSIM_PROJECT) Makefile | kerberos-deps
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 found" >&2; exit 1; }
 	@echo "== $(VENV): $(PYTHON) ($(PYTHON_VERSION)), $(ANSIBLE_CORE)"
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q "$(ANSIBLE_CORE)" -r requirements.txt -r requirements-dev.txt 2>&1 | $(PIP_QUIET)
 	$(if $(WINSIM_PROJECT),$(VENV)/bin/python -m pip install -q -e tests/winsim 2>&1 | $(PIP_QUIET),\
 		@echo "WARNING: tests/winsim/pyproject.toml is missing; the simulator is not installed" >&2)
-	$(VENV)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout'
+	$(VENV)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout, gssapi, krb5'
 	touch $@
 
-$(VENV_OLD)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile
+$(VENV_OLD)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile | kerberos-deps
 	@test -n "$(PYTHON_OLD)" || { echo "no Python 3.11 found for the ansible-core 2.19 venv" >&2; exit 1; }
 	@echo "== $(VENV_OLD): $(PYTHON_OLD), $(ANSIBLE_CORE_OLD)"
 	test -x $(VENV_OLD)/bin/python || $(PYTHON_OLD) -m venv $(VENV_OLD)
@@ -121,10 +123,10 @@ $(VENV_OLD)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile
 		| $(PIP_QUIET)
 	$(if $(WINSIM_PROJECT),$(VENV_OLD)/bin/python -m pip install -q -e tests/winsim 2>&1 | $(PIP_QUIET),\
 		@echo "WARNING: tests/winsim/pyproject.toml is missing; the simulator is not installed" >&2)
-	$(VENV_OLD)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout'
+	$(VENV_OLD)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout, gssapi, krb5'
 	touch $@
 
-$(VENV_220)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile
+$(VENV_220)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile | kerberos-deps
 	@test -n "$(PYTHON_220)" || { echo "no Python 3.12 found for the ansible-core 2.20 venv" >&2; exit 1; }
 	@echo "== $(VENV_220): $(PYTHON_220), $(ANSIBLE_CORE_220)"
 	test -x $(VENV_220)/bin/python || $(PYTHON_220) -m venv $(VENV_220)
@@ -132,8 +134,28 @@ $(VENV_220)/.stamp: requirements.txt $(WINSIM_PROJECT) Makefile
 		| $(PIP_QUIET)
 	$(if $(WINSIM_PROJECT),$(VENV_220)/bin/python -m pip install -q -e tests/winsim 2>&1 | $(PIP_QUIET),\
 		@echo "WARNING: tests/winsim/pyproject.toml is missing; the simulator is not installed" >&2)
-	$(VENV_220)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout'
+	$(VENV_220)/bin/python -c 'import ansible, pypsrp, spnego, pytest_timeout, gssapi, krb5'
 	touch $@
+
+# What pip needs to build the Kerberos clients of requirements-dev.txt (gssapi, krb5 and pykerberos publish no
+# Linux wheels): MIT Kerberos' headers and krb5-config (libkrb5-dev), a C compiler, and kinit/klist (krb5-user).
+# Installed once, only when a tool is missing (building gssapi and krb5 then takes about 3.5 minutes on 2 cores;
+# pip's wheel cache makes later venvs cheap). Other systems: bindep.txt lists the same per platform.
+KERBEROS_PACKAGES := libkrb5-dev gcc krb5-user
+KERBEROS_TOOLS := krb5-config gcc kinit
+
+.PHONY: kerberos-deps
+kerberos-deps:
+	@missing=; for tool in $(KERBEROS_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "kerberos-deps: missing$$missing; install $(KERBEROS_PACKAGES) (bindep.txt names them per platform)" >&2; \
+		exit 1; fi; \
+	echo "== kerberos-deps: installing $(KERBEROS_PACKAGES) (missing:$$missing)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq; \
+	apt-get install -y -qq --no-install-recommends $(KERBEROS_PACKAGES) >/dev/null; \
+	for tool in $(KERBEROS_TOOLS); do command -v $$tool >/dev/null; done
 
 # The checkout itself, seen as an installed collection (a symlink, so edits are live).
 collections:

@@ -37,6 +37,15 @@ def default_accounts() -> list[Account]:
     ]
 
 
+def directory_accounts(membership: Any) -> list[Account]:
+    """A domain member's view of its directory (a ``winsim.kerberos.Membership``): one domain account per user,
+    administrators of the host when they are in Domain Admins; a password only when the directory told it."""
+    return [
+        Account(name, membership.passwords.get(name, ""), membership.netbios, is_admin=name in membership.admins)
+        for name in sorted(membership.users)
+    ]
+
+
 def find_account(accounts: list[Account], user: str, domain: str, hostname: str) -> Account | None:
     """Resolve `user` the way LSA would: an empty domain, ".", or the host name mean a local account.
 
@@ -45,8 +54,9 @@ def find_account(accounts: list[Account], user: str, domain: str, hostname: str)
     if "\\" in user:
         domain, user = user.split("\\", 1)
     elif "@" in user:
-        user, realm = user.split("@", 1)
-        domain = realm.split(".")[0]
+        user, domain = user.split("@", 1)
+    if "." in domain:  # a DNS domain name or realm: its first label is the NetBIOS name in this simulation
+        domain = domain.split(".")[0]
     local = domain in ("", ".") or domain.lower() == hostname.lower()
     for account in accounts:
         if account.name.lower() != user.lower():

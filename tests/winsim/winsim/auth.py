@@ -2,13 +2,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""HTTP authentication and message encryption as WinRM does it: Basic, and NTLM/Negotiate via pyspnego.
+"""HTTP authentication and message encryption as WinRM does it: Basic, and NTLM/Kerberos/Negotiate via pyspnego.
 
 pyspnego's NTLM acceptor checks passwords against the file named by ``NTLM_USER_FILE`` (``DOMAIN:USER:PASSWORD``
 lines).  It reads the variable and the file at each Authenticate message and matches the domain and user the
 client sent, both case-insensitively, so every spelling a client may use (no domain, ``.``, the host name, the
 domain name, a UPN) needs its own line.  Each running host has its own file (``CredentialIndex``), rewritten only
 when its accounts change; after the handshake the transport also checks that the account exists on the host.
+
+Kerberos (``Authorization: Kerberos``, or a Kerberos token inside ``Negotiate``, SPNEGO-wrapped or a raw krb5
+AP-REQ) goes through pyspnego's GSSAPI acceptor with the keys of ``winsim.kerberos.ACCEPTOR_KEYTAB``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +35,41 @@ import spnego
 import spnego.channel_bindings
 
 SPNEGO_ENCRYPTED = "application/HTTP-SPNEGO-session-encrypted"
+# A context begun with "Authorization: Kerberos" seals messages under this protocol (MS-WSMV 2.2.9.1.2.1,
+# https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-wsmv/b79927c2-96be-4801-aa68-180db95593f9)
+KERBEROS_ENCRYPTED = "application/HTTP-Kerberos-session-encrypted"
 BOUNDARY = b"--Encrypted Boundary"
 ENCRYPTED_CONTENT_TYPE = f'multipart/encrypted;protocol="{SPNEGO_ENCRYPTED}";boundary="Encrypted Boundary"'
+# HTTP scheme -> pyspnego acceptor protocol
+SCHEME_PROTOCOLS = {"negotiate": "negotiate", "kerberos": "kerberos"}
+
+
+def encrypted_content_type(protocol: str) -> str:
+    """The multipart Content-Type of a reply sealed with ``protocol`` (the one the request used)."""
+    return f'multipart/encrypted;protocol="{protocol}";boundary="Encrypted Boundary"'
+
+
+def request_protocol(content_type: str) -> str:
+    """The sealing protocol a multipart request names; WinRM answers in the same one."""
+    return KERBEROS_ENCRYPTED if KERBEROS_ENCRYPTED.lower() in content_type.lower() else SPNEGO_ENCRYPTED
+
 
 Account = tuple[str, str, str]  # (domain, user, password); domain is the host name for local accounts
 
 
 class AuthError(Exception):
     """The credentials or token were rejected: the caller answers 401."""
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """One completed authentication of a connection, as the host records it (tests read the mechanism)."""
+
+    scheme: str  # the HTTP scheme: "Basic" | "Negotiate" | "Kerberos"
+    mechanism: str  # what authenticated inside it: "basic" | "ntlm" | "kerberos"
+    user: str
+    domain: str
+    target: str = ""  # Kerberos: the service principal the ticket was for
 
 
 # --- the NTLM credential file ---------------------------------------------------------------------------------
@@ -169,17 +200,23 @@ def decode_basic(payload: str) -> tuple[str, str, str]:
 
 
 class NegotiateAcceptor:
-    """One security context: the handshake legs, then sealing of message bodies (one per TCP connection)."""
+    """One security context: the handshake legs, then sealing of message bodies (one per TCP connection).
 
-    def __init__(self, cbt_hash: bytes | None, credential_file: Path | None = None) -> None:
+    ``protocol`` is "negotiate" (SPNEGO, or a raw NTLM or Kerberos token) for ``Authorization: Negotiate`` and
+    "kerberos" for ``Authorization: Kerberos``."""
+
+    def __init__(
+        self, cbt_hash: bytes | None, credential_file: Path | None = None, protocol: str = "negotiate"
+    ) -> None:
         bindings = None
         if cbt_hash is not None:
             bindings = spnego.channel_bindings.GssChannelBindings(application_data=b"tls-server-end-point:" + cbt_hash)
         self._store = credential_file
+        self.protocol = protocol
         try:
             with self._using_store():
-                self._ctx: Any = spnego.server(protocol="negotiate", channel_bindings=bindings)
-        except spnego.exceptions.SpnegoError as err:
+                self._ctx: Any = spnego.server(protocol=protocol, channel_bindings=bindings)
+        except (spnego.exceptions.SpnegoError, ImportError) as err:  # ImportError: no gssapi for Kerberos
             raise AuthError(str(err)) from err
 
     @contextlib.contextmanager
@@ -203,33 +240,58 @@ class NegotiateAcceptor:
         try:
             with self._using_store():
                 out: bytes | None = self._ctx.step(token)
-        except (spnego.exceptions.SpnegoError, ValueError, struct.error) as err:
-            raise AuthError(str(err)) from err
+        except Exception as err:  # pyspnego and GSSAPI raise many types for a bad token; each is a refusal
+            raise AuthError(f"{type(err).__name__}: {err}") from err
         return out
 
     def principal(self) -> tuple[str, str]:
         """(domain, user) as the client sent them."""
-        return split_account(str(self._ctx.client_principal or ""))
+        return split_account(self.client_principal())
+
+    def client_principal(self) -> str:
+        """The authenticated name: ``DOMAIN\\user`` for NTLM, ``user@REALM`` for Kerberos."""
+        return str(self._ctx.client_principal or "").rstrip("\x00")
 
     @property
     def negotiated_protocol(self) -> str:
+        """ "kerberos" or "ntlm" (what the Negotiate context chose)."""
         return str(self._ctx.negotiated_protocol or "ntlm")
+
+    def kerberos_target(self) -> str | None:
+        """The service principal a completed Kerberos context's ticket was for (``HTTP/name@REALM``), or None.
+
+        pyspnego does not expose the acceptor's name; it is read from the GSSAPI context beneath (its Negotiate
+        proxy keeps the chosen mechanism's context in ``_context``). With the default keytab MIT krb5 names the
+        keytab entry that decrypted the ticket, so any SPN of the computer account that owns the key (often
+        ``HOST/<short name>``, the first of its entries) stands for it."""
+        inner: Any = self._ctx
+        for _unused in range(3):  # NegotiateProxy -> GSSAPIProxy -> gssapi.SecurityContext
+            if type(inner).__module__.split(".")[0] == "gssapi":
+                break
+            inner = getattr(inner, "_context", None)
+        else:
+            return None
+        try:
+            name = inner.target_name
+        except Exception:  # an incomplete or foreign context has no name
+            return None
+        return str(name).rstrip("\x00") if name is not None else None
 
     def unwrap_body(self, body: bytes) -> bytes:
         """Decrypt a ``multipart/encrypted`` body (the framing pypsrp's WinRMEncryption writes)."""
         return unwrap_message(body, self._ctx.unwrap_winrm)
 
-    def wrap_body(self, data: bytes) -> bytes:
+    def wrap_body(self, data: bytes, protocol: str = SPNEGO_ENCRYPTED) -> bytes:
         res = self._ctx.wrap_winrm(data)
-        return wrap_message(data, res.header, res.data, res.padding_length)
+        return wrap_message(data, res.header, res.data, res.padding_length, protocol)
 
 
-def wrap_message(plain: bytes, header: bytes, sealed: bytes, padding: int) -> bytes:
+def wrap_message(plain: bytes, header: bytes, sealed: bytes, padding: int, protocol: str = SPNEGO_ENCRYPTED) -> bytes:
     """Frame one sealed SOAP message as WinRM does."""
     head = b"\r\n".join(
         [
             BOUNDARY,
-            b"\tContent-Type: " + SPNEGO_ENCRYPTED.encode(),
+            b"\tContent-Type: " + protocol.encode(),
             b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=%d" % (len(plain) + padding),
             BOUNDARY,
             b"\tContent-Type: application/octet-stream",

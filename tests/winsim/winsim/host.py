@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from winsim import auth, certs, reactor
+from winsim import auth, certs, kerberos, reactor
 from winsim.contract import Identity, RequestContext, SoapReply
 from winsim.faults import FaultInjector
 from winsim.server import ListenerServer
@@ -79,8 +79,20 @@ def find_account(state: Any, domain: str, user: str) -> Any | None:
 
 
 def account_triples(state: Any) -> list[auth.Account]:
-    """(domain, user, password) of every account; local accounts use the host name as domain."""
-    return [(a.domain or state.hostname, a.name, a.password) for a in state.accounts]
+    """(domain, user, password) of every account; local accounts use the host name as domain. A directory account
+    whose password the host was not told (empty) has none to check: NTLM cannot log it on."""
+    return [(a.domain or state.hostname, a.name, a.password) for a in state.accounts if a.password]
+
+
+def realm_lines(membership: kerberos.Membership | None, accounts: list[auth.Account]) -> list[str]:
+    """NTLM spellings by the DNS domain for a member's directory accounts: ``user@REALM`` and ``REALM\\user``."""
+    if membership is None:
+        return []
+    lines = []
+    for domain, user, password in accounts:
+        if domain.upper() == membership.netbios:
+            lines += [f":{user}@{membership.realm}:{password}", f"{membership.realm}:{user}:{password}"]
+    return lines
 
 
 class SimulatedHost:
@@ -112,6 +124,10 @@ class SimulatedHost:
         self._running = False
         self._refuse_timer: reactor.Timer | None = None
         self._published: tuple[auth.Account, ...] | None = None  # the accounts last written to the NTLM index
+        self.membership: kerberos.Membership | None = None  # set by join_domain (winsim.kerberos.join)
+        self._krb5_conf: Path | None = None
+        # every completed authentication (scheme and mechanism), newest last; tests read what the wire carried
+        self.authentications: collections.deque[auth.Authenticated] = collections.deque(maxlen=1000)
         self._cert_dir = Path(cert_dir) if cert_dir else certs.default_directory()
         self.certificate = certs.create_certificate(self._cert_dir, self.hostname, address)
         self._ssl_context: ssl.SSLContext | None = None  # loaded with the first HTTPS listener
@@ -121,6 +137,7 @@ class SimulatedHost:
 
     def start(self) -> SimulatedHost:
         self._running = True
+        self._register_keys()
         self._refresh_credentials()
         self.apply_state()
         return self
@@ -132,6 +149,7 @@ class SimulatedHost:
         self._sync_endpoints(set())
         with self.lock:
             auth.CREDENTIALS.remove(id(self))
+            kerberos.ACCEPTOR_KEYTAB.remove(id(self))
             self._published = None
 
     def __enter__(self) -> SimulatedHost:
@@ -210,6 +228,33 @@ class SimulatedHost:
             "ansible_password": password,
             "ansible_psrp_message_encryption": "auto",
         }
+
+    def join_domain(self, membership: kerberos.Membership, krb5_conf: Path | None = None) -> None:
+        """Make this host a member of ``membership``'s domain (``winsim.kerberos.join`` asks the directory).
+
+        The directory's users become the host's accounts of that domain (Domain Admins are administrators of a
+        member server: https://learn.microsoft.com/en-us/windows-server/identity/ad-ds/manage/understand-security-groups#domain-admins),
+        replacing any the state held for it; the host's keys join the process's acceptor keytab."""
+        from winsim.accounts import directory_accounts
+
+        with self.lock:
+            others = [a for a in self.state.accounts if a.domain.upper() != membership.netbios]
+            self.state.accounts = others + directory_accounts(membership)
+            self.membership = membership
+            self._krb5_conf = krb5_conf
+        self._register_keys()
+        self._refresh_credentials()
+
+    def kerberos_account(self, principal: str, target: str) -> tuple[str, str] | None:
+        """(NetBIOS domain, user) for a Kerberos client ``user@REALM`` whose ticket names one of this host's SPNs;
+        None when the host is no member, the ticket was for another host, or the client is of another realm."""
+        membership = self.membership
+        if membership is None or not membership.owns(target):
+            return None
+        return membership.account(principal)
+
+    def record_authentication(self, record: auth.Authenticated) -> None:
+        self.authentications.append(record)
 
     def apply_state(self) -> None:
         """Re-read the state after an outside change: listeners, accounts, saved copies."""
@@ -317,6 +362,12 @@ class SimulatedHost:
 
         store.append(Certificate(thumbprint=self.certificate.thumbprint, subject=self.certificate.subject))
 
+    def _register_keys(self) -> None:
+        """A running member's keys are in the acceptor keytab (set before any client can reach the host)."""
+        membership = self.membership
+        if membership is not None and self._running:
+            kerberos.ACCEPTOR_KEYTAB.add(id(self), membership.keytab, self._krb5_conf)
+
     def _refresh_credentials(self) -> None:
         """Publish this host's accounts to its NTLM credential file while it runs; the file is written only when
         they changed. A reply finished after stop() must not register a stopped host again."""
@@ -326,7 +377,8 @@ class SimulatedHost:
             accounts = tuple(account_triples(self.state))
             if accounts == self._published:
                 return
-            auth.CREDENTIALS.update(id(self), auth.credential_lines(accounts, self.hostname))
+            lines = auth.credential_lines(accounts, self.hostname) + realm_lines(self.membership, list(accounts))
+            auth.CREDENTIALS.update(id(self), lines)
             self._published = accounts
 
     def _notify(self) -> None:

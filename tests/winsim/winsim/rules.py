@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from winsim import firewall
-from winsim.accounts import find_account
+from winsim.accounts import Account, find_account
 from winsim.contract import Identity
 from winsim.registry import RegData
 from winsim.state import HostState, Listener
@@ -217,13 +217,27 @@ def accepting_endpoints(state: HostState, host_address: str, client_ip: str = "1
     return endpoints
 
 
+def session_configuration_grants(state: HostState, account: Account) -> bool:
+    """Whether the session configurations' security descriptors let this non-administrator in.
+
+    WinRM's default descriptors allow Administrators (and, from Windows Server 2012, Remote Management Users)
+    (https://learn.microsoft.com/en-us/windows/win32/winrm/authentication-for-remote-connections); the simulator
+    models neither group membership beyond administrators nor SDDL evaluation yet, so nobody else is granted.
+    """
+    return False
+
+
 def authorize(state: HostState, identity: Identity) -> str | None:
     """None when the account may use WinRM, else a reason key.
 
     UAC remote restrictions: a local administrator other than the built-in one gets a filtered (non-admin) token
     over a network logon, unless LocalAccountTokenFilterPolicy=1.  ASSUMPTION: only NTLM/Negotiate/Kerberos
     logons are filtered; Basic (and certificate / CredSSP) logons are treated as unfiltered, which the fact sheet
-    does not confirm.  Basic auth only supports local accounts (documented WinRM behaviour).
+    does not confirm.  Basic auth only supports local accounts (documented WinRM behaviour).  Domain accounts are
+    never filtered (the restriction is for local accounts:
+    https://learn.microsoft.com/en-us/troubleshoot/windows-server/windows-security/user-account-control-and-remote-restriction);
+    on a domain member, Domain Admins are administrators (``accounts.directory_accounts``), and a Kerberos client
+    of the domain that the host's directory view does not list is a domain user like any other.
     """
     if identity.auth == "anonymous":
         return "access_denied"
@@ -235,7 +249,7 @@ def authorize(state: HostState, identity: Identity) -> str | None:
     if account.is_builtin_admin or (account.domain and account.is_admin):
         return None
     if not account.is_admin:
-        return "access_denied"
+        return None if session_configuration_grants(state, account) else "access_denied"
     if identity.auth in ("ntlm", "negotiate", "kerberos") and state.local_account_token_filter_policy != 1:
         return "access_denied_token_filter"
     return None

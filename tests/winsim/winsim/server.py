@@ -7,9 +7,9 @@
 One ``ListenerServer`` per open endpoint (HTTP 5985, HTTPS 5986); one event loop (``winsim.reactor``) serves
 the listening sockets and idle keep-alive connections of every host in the process, and a worker pool answers
 requests (``winsim.http11`` frames them).  Each TCP connection gets one handler instance, so the handler holds
-that connection's security context (NTLM/Negotiate is per connection, as on Windows).  The pipeline: path ->
-unauthenticated Identify -> authentication (a UAC-filtered local administrator is refused here, with 401) ->
-decryption -> faults -> counting -> authorization -> model dispatch -> encryption -> side effects.
+that connection's security context (NTLM, Kerberos and Negotiate are per connection, as on Windows).  The
+pipeline: path -> unauthenticated Identify -> authentication (a UAC-filtered local administrator is refused here,
+with 401) -> decryption -> faults -> counting -> authorization -> model dispatch -> encryption -> side effects.
 """
 
 from __future__ import annotations
@@ -236,6 +236,7 @@ class WinRMHandler:
         self.acceptor: auth.NegotiateAcceptor | None = None
         self.session_identity: Identity | None = None
         self._pending_token: bytes | None = None
+        self._scheme = "Negotiate"  # the HTTP scheme of the connection's context: "Negotiate" | "Kerberos"
         self.close_connection = False
         self.command = ""
         self.path = ""
@@ -277,7 +278,9 @@ class WinRMHandler:
         if not body:
             self._send(200, b"", extra=self._final_token_headers())
             return
-        encrypted = self.headers.get("Content-Type", "").lower().startswith("multipart/")
+        content_type = self.headers.get("Content-Type", "")
+        encrypted = content_type.lower().startswith("multipart/")
+        sealing = auth.request_protocol(content_type)
         if encrypted:
             if self.acceptor is None or identity.auth == "basic":
                 self._send(400, b"")
@@ -292,7 +295,7 @@ class WinRMHandler:
             self._unauthorized()  # WinRM refuses a plain body over HTTP unless AllowUnencrypted
             return
         identity = Identity(identity.user, identity.domain, identity.auth, encrypted, identity.tls)
-        self._soap(body, identity=identity, encrypted=encrypted)
+        self._soap(body, identity=identity, encrypted=encrypted, sealing=sealing)
 
     # --- pieces of the pipeline ---------------------------------------------------------------------------
 
@@ -329,22 +332,26 @@ class WinRMHandler:
             if not self.host.check_password(domain, user, password):
                 self._unauthorized()
                 return None
+            self.host.record_authentication(auth.Authenticated("Basic", "basic", user, domain))
             return Identity(user=user, domain=domain, auth="basic", encrypted=False, tls=tls)
-        if scheme == "negotiate" and policy.negotiate:
-            return self._negotiate_step(payload, tls)
-        # Kerberos, CredSSP and certificate authentication are not simulated.
+        # Auth/Kerberos=false turns off the "Kerberos" scheme only; Negotiate (which may carry Kerberos) follows
+        # Auth/Negotiate (https://learn.microsoft.com/en-us/windows/win32/winrm/installation-and-configuration-for-windows-remote-management).
+        if (scheme == "negotiate" and policy.negotiate) or (scheme == "kerberos" and policy.kerberos):
+            return self._negotiate_step(payload, tls, scheme)
+        # CredSSP and certificate authentication are not simulated.
         self._unauthorized()
         return None
 
-    def _negotiate_step(self, payload: str, tls: bool) -> Identity | None:
-        if self.acceptor is None or self.acceptor.complete:
+    def _negotiate_step(self, payload: str, tls: bool, scheme: str = "negotiate") -> Identity | None:
+        if self.acceptor is None or self.acceptor.complete or self.acceptor.protocol != scheme:
             self.session_identity = None
+            self._scheme = "Kerberos" if scheme == "kerberos" else "Negotiate"
             try:
                 self.acceptor = auth.NegotiateAcceptor(
-                    self.host.cbt_hash if tls else None, auth.CREDENTIALS.path(id(self.host))
+                    self.host.cbt_hash if tls else None, auth.CREDENTIALS.path(id(self.host)), protocol=scheme
                 )
             except auth.AuthError as err:
-                log.warning("cannot create an NTLM acceptor: %s", err)
+                log.warning("cannot create a %s acceptor: %s", self._scheme, err)
                 self._unauthorized()
                 return None
         try:
@@ -355,17 +362,14 @@ class WinRMHandler:
             self._unauthorized()
             return None
         if not self.acceptor.complete:
-            header = "Negotiate " + base64.b64encode(out or b"").decode()
+            header = f"{self._scheme} " + base64.b64encode(out or b"").decode()
             self._send(401, b"", extra=[("WWW-Authenticate", header)])
             return None
-        domain, user = self.acceptor.principal()
-        if not self.host.account_exists(domain, user):
+        identity = self._completed_identity(tls)
+        if identity is None:
             self.acceptor = None
             self._unauthorized()
             return None
-        # Kerberos is not simulated, so a completed Negotiate context is always NTLM (raw or SPNEGO-wrapped);
-        # it is reported as "ntlm" because that is what Windows' token filtering looks at.
-        identity = Identity(user=user, domain=domain, auth="ntlm", encrypted=False, tls=tls)
         if self._token_filtered(identity):
             # A local administrator other than the built-in Administrator, without LocalAccountTokenFilterPolicy=1,
             # is refused with HTTP 401 on the leg that completes the handshake, not with a WS-Man fault
@@ -378,6 +382,33 @@ class WinRMHandler:
         self._pending_token = out
         return self.session_identity
 
+    def _completed_identity(self, tls: bool) -> Identity | None:
+        """Who a completed context authenticated, or None when this host refuses it (401).
+
+        NTLM (raw or inside SPNEGO) is reported as "ntlm", which is what Windows' token filtering looks at; the
+        account must exist on the host. Kerberos is reported as "kerberos": the ticket must be for one of this
+        host's own SPNs (the process shares one acceptor keytab, winsim.kerberos) and its client of the host's
+        realm, whose KDC vouched for it, so the account need not be known to the host: authorization decides."""
+        assert self.acceptor is not None
+        mechanism = self.acceptor.negotiated_protocol
+        if mechanism == "kerberos":
+            target = self.acceptor.kerberos_target() or ""
+            principal = self.acceptor.client_principal()
+            mapped = self.host.kerberos_account(principal, target)
+            if mapped is None:
+                log.debug("Kerberos ticket of %s for %s refused by %s", principal, target, self.host.hostname)
+                return None
+            domain, user = mapped
+        else:
+            target = ""
+            domain, user = self.acceptor.principal()
+            if not self.host.account_exists(domain, user):
+                return None
+        self.host.record_authentication(auth.Authenticated(self._scheme, mechanism, user, domain, target))
+        return Identity(
+            user=user, domain=domain, auth="kerberos" if mechanism == "kerberos" else "ntlm", encrypted=False, tls=tls
+        )
+
     def _token_filtered(self, identity: Identity) -> bool:
         """UAC remote restrictions leave this logon a filtered token, which WinRM refuses before any SOAP."""
         host = self.host
@@ -387,13 +418,15 @@ class WinRMHandler:
     def _final_token_headers(self) -> list[tuple[str, str]]:
         token = self._pending_token
         self._pending_token = None
-        return [("WWW-Authenticate", "Negotiate " + base64.b64encode(token).decode())] if token else []
+        return [("WWW-Authenticate", f"{self._scheme} " + base64.b64encode(token).decode())] if token else []
 
     def _unauthorized(self) -> None:
         headers = [("WWW-Authenticate", v) for v in self.host.challenge_headers()]
         self._send(401, b"", extra=headers)
 
-    def _soap(self, body: bytes, identity: Identity | None, encrypted: bool) -> None:
+    def _soap(
+        self, body: bytes, identity: Identity | None, encrypted: bool, sealing: str = auth.SPNEGO_ENCRYPTED
+    ) -> None:
         """Answer one SOAP request (identity None: the unauthenticated Identify)."""
         host = self.host
         action = _action_of(body)
@@ -426,7 +459,7 @@ class WinRMHandler:
             reply = host.dispatch(body, identity, self._context(identity), is_identify=action == "Identify")
         payload, content_type = reply.body, SOAP_CONTENT_TYPE
         if encrypted and self.acceptor is not None:
-            payload, content_type = self.acceptor.wrap_body(reply.body), auth.ENCRYPTED_CONTENT_TYPE
+            payload, content_type = self.acceptor.wrap_body(reply.body, sealing), auth.encrypted_content_type(sealing)
         restart = "restart_winrm" in reply.effects
         if restart:
             self.close_connection = True
