@@ -280,12 +280,19 @@ def kerberos_failure(exc: BaseException, config: ConnectionConfig | None) -> Aut
     if any(type(e).__name__ == "FeatureMissingError" for e in found):
         return None  # Kerberos is not installed on the controller: not a Kerberos failure of the host
     user = getattr(config, "username", None) or "?"
-    host = getattr(config, "host", None) or "the host"
+    host = getattr(config, "negotiate_hostname_override", None) or getattr(config, "host", None) or "the host"
+    service = getattr(config, "negotiate_service", None) or "HTTP"
     if any(word in low for word in KERBEROS_TARGET_TEXT):
+        override = (
+            "ansible_winrm_kerberos_hostname_override"
+            if getattr(config, "source", "") == "winrm"
+            else "ansible_psrp_negotiate_hostname_override"
+        )
         return KerberosTargetError(
-            f"Kerberos found no service principal for WinRM at {_endpoint(config)} (HTTP/{host}) for user '{user}': "
-            "connect by the host's DNS name as the domain knows it (not an IP address or an alias), check DNS and "
-            f"the computer account's SPNs, or use auth=ntlm [{truncate(text)}]"
+            f"Kerberos found no service principal for WinRM at {_endpoint(config)} ({service}/{host}) for user "
+            f"'{user}': connect by the host's DNS name as the domain knows it (not an IP address or an alias), or "
+            f"keep the address and set {override} (connection.negotiate_hostname_override) to that name; check "
+            f"that the host is joined and its computer account has the SPN, or use auth=ntlm [{truncate(text)}]"
         )
     return KerberosAuthenticationError(
         f"Kerberos authentication of user '{user}' to WinRM at {_endpoint(config)} failed on this controller: check "
