@@ -515,12 +515,34 @@ class Domain:
         return self
 
     def start(self, timeout: float = 90.0) -> Domain:
-        """Start samba in a new process group and wait until LDAP and the KDC answer on the address."""
-        deadline = time.monotonic() + min(timeout, 30.0)  # another DC may still be shutting down
+        """Start samba in a new process group and wait until LDAP and the KDC answer on the address. If another
+        DC took the ports first (samba exits when it cannot bind), wait for them and try again, within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.wait_ports_free(min(deadline - time.monotonic(), 30.0))
+            self.spawn()
+            try:
+                self.wait_ready(deadline - time.monotonic())
+                return self
+            except DomainError:
+                exited = self._process is not None and self._process.poll() is not None
+                self.stop(remove=False)
+                if not exited or dc_ports_free(self.address) or time.monotonic() >= deadline:
+                    raise
+            except BaseException:
+                self.stop(remove=False)
+                raise
+
+    def wait_ports_free(self, timeout: float) -> None:
+        """Another DC on this address may still be shutting down."""
+        deadline = time.monotonic() + max(timeout, 0.0)
         while not dc_ports_free(self.address):
             if time.monotonic() > deadline:
                 raise DomainError(f"{self.address}: ports {DC_TCP_PORTS} are in use (another domain controller?)")
             time.sleep(0.5)
+
+    def spawn(self) -> None:
+        """samba -i in its own session; unless detached, its standard input is a pipe from this process."""
         samba = find_tool("samba")
         if samba is None:
             raise DomainError(f"samba is not installed: {INSTALL_HINT}")
@@ -537,12 +559,6 @@ class Domain:
             )
         self._stdin = self._process.stdin
         self.save()
-        try:
-            self.wait_ready(timeout)
-        except BaseException:
-            self.stop(remove=False)
-            raise
-        return self
 
     def wait_ready(self, timeout: float) -> None:
         """LDAP (389/tcp) and the KDC (88/tcp) accept connections, then an AS exchange (UDP first) succeeds."""
@@ -551,7 +567,7 @@ class Domain:
         last = "no answer yet"
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise DomainError(f"samba exited with {self._process.returncode}; see {self.log_file}")
+                raise DomainError(f"samba exited with {self._process.returncode}: {self.log_tail()}")
             if all(tcp_answers(self.address, port) for port in DC_TCP_PORTS):
                 try:
                     self.kinit(f"Administrator@{self.realm}", self.administrator_password, ccache, timeout=10)
@@ -560,7 +576,15 @@ class Domain:
                 except DomainError as err:
                     last = str(err)
             time.sleep(0.2)
-        raise DomainError(f"the domain controller did not answer in {timeout:.0f} s ({last}); see {self.log_file}")
+        raise DomainError(f"the domain controller did not answer in {timeout:.0f} s ({last}): {self.log_tail()}")
+
+    def log_tail(self, lines: int = 3) -> str:
+        """The end of samba's output, for error messages (the scratch dir, and with it the log, may go soon)."""
+        try:
+            text = self.log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "no log"
+        return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
 
     def stop(self, timeout: float = 15.0, remove: bool = True) -> None:
         """SIGTERM samba's process group, SIGKILL it after ``timeout``; then remove the scratch dir. Idempotent."""
