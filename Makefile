@@ -252,6 +252,8 @@ domain-deps:
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then echo "domain-deps: missing$$missing; run 'make domain-deps' as root" >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "domain-deps: missing$$missing; install a Samba AD DC, MIT krb5 clients and ldb-tools" >&2; exit 1; fi; \
 	echo "== domain-deps: installing$$missing"; \
 	saved=; if [ -e $(POLICY_RC) ]; then saved=$$(mktemp) && cp -p $(POLICY_RC) $$saved; fi; \
 	trap 'if [ -n "$$saved" ]; then mv -f "$$saved" $(POLICY_RC); else rm -f $(POLICY_RC); fi' EXIT; \
