@@ -80,6 +80,19 @@ def test_the_keytab_holds_the_http_principal_and_decrypts_its_tickets(samba_doma
     assert "keytab entry valid" in checked.stdout
 
 
+def test_joining_a_host_again_replaces_its_keys(samba_domain: Domain) -> None:
+    before = tool("klist", "-k", "-K", str(joined(samba_domain)), dc=samba_domain).stdout
+    keytab = samba_domain.join_host(*HOST)
+    after = tool("klist", "-k", "-K", str(keytab), dc=samba_domain).stdout
+    assert "HTTP/sim2019.winremote.test@WINREMOTE.TEST" in after
+    assert after != before  # new keys (-K prints them)
+    user = samba_domain.users["wruser"]
+    ccache = samba_domain.scratch / "rejoin.ccache"
+    samba_domain.kinit(user.principal, user.password, ccache)
+    checked = tool("kvno", "-k", str(keytab), "HTTP/sim2019.winremote.test", dc=samba_domain, ccache=ccache)
+    assert checked.returncode == 0, checked.stderr
+
+
 def test_only_the_admin_is_a_domain_admin(samba_domain: Domain) -> None:
     members = group_members(samba_domain)
     assert "wradmin" in members

@@ -645,8 +645,16 @@ class Domain:
         self.add_user(PLAIN_USER, admin=False)
 
     def join_host(self, short_name: str, fqdn: str, os_name: str, os_version: str) -> Path:
-        """A computer object for a (simulated) member server and a keytab with its HOST/, WSMAN/ and HTTP/ keys."""
-        self.ldb_local("ldbadd", computer_ldif(self.realm, short_name, fqdn, os_name, os_version, generate_password()))
+        """A computer object for a (simulated) member server and a keytab with its HOST/, WSMAN/ and HTTP/ keys.
+        Joining a name again replaces its account (new keys, new keytab), as rejoining a Windows server does."""
+        ldif = computer_ldif(self.realm, short_name, fqdn, os_name, os_version, generate_password())
+        try:
+            self.ldb_local("ldbadd", ldif)
+        except DomainError as err:
+            if "already exists" not in str(err).lower():
+                raise
+            self.samba_tool("computer", "delete", short_name)
+            self.ldb_local("ldbadd", ldif)
         keytab = self.scratch / "keytabs" / f"{short_name.lower()}.keytab"
         keytab.unlink(missing_ok=True)
         principals = [f"{spn}@{self.realm}" for spn in host_spns(short_name, fqdn)]
