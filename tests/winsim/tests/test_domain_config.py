@@ -164,3 +164,52 @@ def test_stop_is_idempotent_and_kills_no_stranger(tmp_path: Path) -> None:
     finally:
         stranger.kill()
         stranger.wait()
+
+
+class FakeSamba:
+    """Stands in for the samba child: exits at once (lost the race for the ports) or stays up."""
+
+    def __init__(self, exits: bool) -> None:
+        self.exits = exits
+        self.pid = 0
+        self.stdin = None
+
+    def poll(self) -> int | None:
+        return 1 if self.exits else None
+
+
+def test_start_tries_again_when_another_dc_took_the_ports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dc = Domain(tmp_path / "dc")
+    outcomes = [True, False]  # the first samba exits: the other DC still holds the ports; the second comes up
+    free = iter([True, False, True, True])  # before 1st spawn, after its exit, before 2nd spawn, spare
+    monkeypatch.setattr(domain, "dc_ports_free", lambda address: next(free))
+    spawned: list[FakeSamba] = []
+
+    def spawn() -> None:
+        spawned.append(FakeSamba(outcomes[len(spawned)]))
+        dc._process = spawned[-1]  # type: ignore[assignment]
+
+    def wait_ready(timeout: float) -> None:
+        assert dc._process is not None
+        if dc._process.poll() is not None:
+            raise DomainError("samba exited with 1")
+
+    monkeypatch.setattr(dc, "spawn", spawn)
+    monkeypatch.setattr(dc, "wait_ready", wait_ready)
+    monkeypatch.setattr(dc, "stop", lambda **kwargs: setattr(dc, "_process", None))
+    assert dc.start(timeout=10) is dc
+    assert len(spawned) == 2
+
+
+def test_start_gives_up_when_its_samba_fails_on_free_ports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dc = Domain(tmp_path / "dc")
+    monkeypatch.setattr(domain, "dc_ports_free", lambda address: True)
+    monkeypatch.setattr(dc, "spawn", lambda: setattr(dc, "_process", FakeSamba(True)))
+
+    def wait_ready(timeout: float) -> None:
+        raise DomainError("samba exited with 1: bad configuration")
+
+    monkeypatch.setattr(dc, "wait_ready", wait_ready)
+    monkeypatch.setattr(dc, "stop", lambda **kwargs: setattr(dc, "_process", None))
+    with pytest.raises(DomainError, match="bad configuration"):
+        dc.start(timeout=10)
