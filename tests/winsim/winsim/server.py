@@ -237,6 +237,7 @@ class WinRMHandler:
         self.session_identity: Identity | None = None
         self._pending_token: bytes | None = None
         self._scheme = "Negotiate"  # the HTTP scheme of the connection's context: "Negotiate" | "Kerberos"
+        self._sealing = auth.SPNEGO_ENCRYPTED  # the protocol of the current request's multipart body
         self.close_connection = False
         self.command = ""
         self.path = ""
@@ -280,7 +281,7 @@ class WinRMHandler:
             return
         content_type = self.headers.get("Content-Type", "")
         encrypted = content_type.lower().startswith("multipart/")
-        sealing = auth.request_protocol(content_type)
+        self._sealing = auth.request_protocol(content_type)  # the reply is sealed under the request's protocol
         if encrypted:
             if self.acceptor is None or identity.auth == "basic":
                 self._send(400, b"")
@@ -295,7 +296,7 @@ class WinRMHandler:
             self._unauthorized()  # WinRM refuses a plain body over HTTP unless AllowUnencrypted
             return
         identity = Identity(identity.user, identity.domain, identity.auth, encrypted, identity.tls)
-        self._soap(body, identity=identity, encrypted=encrypted, sealing=sealing)
+        self._soap(body, identity=identity, encrypted=encrypted)
 
     # --- pieces of the pipeline ---------------------------------------------------------------------------
 
@@ -424,9 +425,7 @@ class WinRMHandler:
         headers = [("WWW-Authenticate", v) for v in self.host.challenge_headers()]
         self._send(401, b"", extra=headers)
 
-    def _soap(
-        self, body: bytes, identity: Identity | None, encrypted: bool, sealing: str = auth.SPNEGO_ENCRYPTED
-    ) -> None:
+    def _soap(self, body: bytes, identity: Identity | None, encrypted: bool) -> None:
         """Answer one SOAP request (identity None: the unauthenticated Identify)."""
         host = self.host
         action = _action_of(body)
@@ -459,6 +458,7 @@ class WinRMHandler:
             reply = host.dispatch(body, identity, self._context(identity), is_identify=action == "Identify")
         payload, content_type = reply.body, SOAP_CONTENT_TYPE
         if encrypted and self.acceptor is not None:
+            sealing = self._sealing
             payload, content_type = self.acceptor.wrap_body(reply.body, sealing), auth.encrypted_content_type(sealing)
         restart = "restart_winrm" in reply.effects
         if restart:
