@@ -238,6 +238,7 @@ class WinRMHandler:
         self._pending_token: bytes | None = None
         self._scheme = "Negotiate"  # the HTTP scheme of the connection's context: "Negotiate" | "Kerberos"
         self._sealing = auth.SPNEGO_ENCRYPTED  # the protocol of the current request's multipart body
+        self._target = ""  # Kerberos: the service principal of the connection's ticket
         self.close_connection = False
         self.command = ""
         self.path = ""
@@ -335,8 +336,9 @@ class WinRMHandler:
                 return None
             self.host.record_authentication(auth.Authenticated("Basic", "basic", user, domain))
             return Identity(user=user, domain=domain, auth="basic", encrypted=False, tls=tls)
-        # Auth/Kerberos=false turns off the "Kerberos" scheme only; Negotiate (which may carry Kerberos) follows
-        # Auth/Negotiate (https://learn.microsoft.com/en-us/windows/win32/winrm/installation-and-configuration-for-windows-remote-management).
+        # Auth/Kerberos and Auth/Negotiate switch the two schemes
+        # (https://learn.microsoft.com/en-us/windows/win32/winrm/installation-and-configuration-for-windows-remote-management).
+        # ASSUMPTION (UNVERIFIED): Kerberos=false leaves Kerberos inside Negotiate working; only the scheme goes.
         if (scheme == "negotiate" and policy.negotiate) or (scheme == "kerberos" and policy.kerberos):
             return self._negotiate_step(payload, tls, scheme)
         # CredSSP and certificate authentication are not simulated.
@@ -379,6 +381,11 @@ class WinRMHandler:
             self.acceptor = None
             self._unauthorized()
             return None
+        self.host.record_authentication(
+            auth.Authenticated(
+                self._scheme, self.acceptor.negotiated_protocol, identity.user, identity.domain, self._target
+            )
+        )
         self.session_identity = identity
         self._pending_token = out
         return self.session_identity
@@ -405,7 +412,7 @@ class WinRMHandler:
             domain, user = self.acceptor.principal()
             if not self.host.account_exists(domain, user):
                 return None
-        self.host.record_authentication(auth.Authenticated(self._scheme, mechanism, user, domain, target))
+        self._target = target
         return Identity(
             user=user, domain=domain, auth="kerberos" if mechanism == "kerberos" else "ntlm", encrypted=False, tls=tls
         )
