@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 import winrm
-from simhosts import JSON_RESULTS, REPO, HostFactory, run_playbook, task_results, write_inventory
+from simhosts import JSON_RESULTS, REPO, HostFactory, add_https_listener, run_playbook, task_results, write_inventory
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
@@ -99,6 +99,33 @@ def test_observe_over_kerberos(
     assert records and all(r.mechanism == "kerberos" for r in records), records
     assert {(r.scheme, r.user.lower(), r.domain) for r in records} == {("Negotiate", "wradmin", "WINREMOTE")}
     assert all(r.target.upper().endswith(f"/{host.hostname}@{samba_domain.realm}") for r in records)
+
+
+@pytest.mark.parametrize("auth", ["kerberos", "negotiate"])
+def test_kerberos_over_https_with_channel_binding(
+    start_host: HostFactory, samba_domain: Domain, krb5_env: dict[str, str], auth: str
+) -> None:
+    """Over HTTPS the client binds the Kerberos context to the listener's certificate; the host checks it."""
+    host = member(start_host, samba_domain)
+    add_https_listener(host)
+    host.apply_state()
+    cfg = config(host, samba_domain, auth=auth, scheme="https", port=5986, ca_path=host.ca_path)
+    with WSManClient(cfg) as client:
+        client.get(SERVICE)
+    assert [(r.scheme, r.mechanism) for r in host.authentications] == [("Negotiate", "kerberos")]
+
+
+def test_kerberos_channel_binding_mismatch_is_refused(
+    start_host: HostFactory, samba_domain: Domain, krb5_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener whose certificate is not the one the client saw (a TLS proxy in between) refuses the context."""
+    host = member(start_host, samba_domain)
+    add_https_listener(host)
+    host.apply_state()
+    monkeypatch.setattr(SimulatedHost, "cbt_hash", property(lambda self: b"\x00" * 32))
+    err = observe_error(config(host, samba_domain, scheme="https", port=5986, ca_path=host.ca_path))
+    assert err.kind == "authentication_failed", str(err)
+    assert not host.authentications
 
 
 def test_kerberos_scheme_when_negotiate_is_off(
