@@ -225,17 +225,7 @@ def test_audit_playbook_over_kerberos(
     }
     account = samba_domain.users["wradmin"]
     inventory_hosts = {
-        name: {
-            "ansible_host": host.address,
-            "ansible_connection": "psrp",
-            "ansible_port": 5985,
-            "ansible_psrp_protocol": "http",
-            "ansible_psrp_auth": auth,
-            "ansible_user": account.principal,
-            "ansible_password": account.password,
-            "ansible_psrp_negotiate_hostname_override": fqdn(host, samba_domain),
-        }
-        for name, host in hosts.items()
+        name: kerberos.inventory_vars(host, account.principal, account.password, auth) for name, host in hosts.items()
     }
     inventory = write_inventory(tmp_path / "inventory.yml", inventory_hosts)
     # no ticket cache: pyspnego gets the ticket from the user name and password itself, without kinit

@@ -181,3 +181,21 @@ def join(host: Any, directory: Directory, fqdn: str | None = None) -> Membership
     )
     host.join_domain(membership, krb5_conf=directory.krb5_conf)
     return membership
+
+
+def inventory_vars(host: Any, principal: str, password: str, auth: str = "kerberos") -> dict[str, Any]:
+    """Ansible host vars for the psrp connection plugin to a member by address, with its FQDN as the Kerberos
+    target (``ansible_psrp_negotiate_hostname_override``); ``principal`` is ``user@REALM``."""
+    membership = host.membership
+    if membership is None:
+        raise KerberosError(f"{host.hostname} is not a domain member (winsim.kerberos.join)")
+    return {
+        "ansible_host": host.address,
+        "ansible_connection": "psrp",
+        "ansible_port": host.http_port,
+        "ansible_psrp_protocol": "http",
+        "ansible_psrp_auth": auth,
+        "ansible_user": principal,
+        "ansible_password": password,
+        "ansible_psrp_negotiate_hostname_override": membership.fqdn,
+    }
