@@ -231,6 +231,8 @@ unit: venv
 
 integration: venv domain-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/integration
+	@# the test domain of the run is gone: no scratch realm and no samba of it is left behind
+	$(VENV)/bin/winsim domain leftovers --scratch-dir $(WORK)/domain
 
 # Debian's Samba AD DC, Kerberos and LDB tools for the throw-away domain of tests/integration (winsim domain,
 # docs/development.md). Installed once, only when a package is missing. No package may start its service: during

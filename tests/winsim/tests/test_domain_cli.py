@@ -51,3 +51,14 @@ def test_start_refuses_a_non_loopback_address(tmp_path: Path, capsys: pytest.Cap
     assert main(["domain", "start", "--scratch-dir", str(tmp_path / "dc"), "--address", "192.0.2.1"]) == 1
     assert "loopback" in capsys.readouterr().err
     assert not (tmp_path / "dc").exists()
+
+
+def test_leftovers_names_scratch_realms_of_test_runs_only(tmp_path: Path) -> None:
+    assert domain.leftovers(tmp_path / "absent") == []
+    (tmp_path / "cli").mkdir()  # a DC started on purpose is not a leftover of a test run
+    assert domain.leftovers(tmp_path) == []
+    (tmp_path / "pytest-4242").mkdir()
+    assert domain.leftovers(tmp_path) == [f"scratch realm {tmp_path / 'pytest-4242'}"]
+    assert main(["domain", "leftovers", "--scratch-dir", str(tmp_path)]) == 1
+    (tmp_path / "pytest-4242").rmdir()
+    assert main(["domain", "leftovers", "--scratch-dir", str(tmp_path)]) == 0

@@ -83,6 +83,7 @@ def add_domain_parser(sub: Any) -> None:
         ("start", "provision and start a DC with the users wradmin (Domain Admins) and wruser; print domain.json"),
         ("stop", "stop the DC and remove its scratch dir"),
         ("show", "print the DC's state (domain.json) without passwords"),
+        ("leftovers", "fail when a test run left a scratch realm (pytest-*) or its samba under --scratch-dir"),
     ):
         a = actions.add_parser(name, help=text)
         a.add_argument("--scratch-dir", default=".work/domain/cli", help="the DC's directory (default: %(default)s)")
@@ -275,6 +276,13 @@ def domain_cmd(args: argparse.Namespace) -> int:
     from winsim.domain import Domain, DomainError, public_state
 
     scratch = Path(args.scratch_dir)
+    if args.domain_command == "leftovers":
+        from winsim.domain import leftovers
+
+        left = leftovers(scratch)
+        for item in left:
+            print(f"winsim: left behind: {item}", file=sys.stderr)
+        return 1 if left else 0
     if args.domain_command == "start":
         try:
             dc = Domain(scratch, args.realm, args.netbios, args.address, detached=True)

@@ -316,6 +316,34 @@ def clean_stale(parent: Path, timeout: float = 15.0) -> list[Path]:
     return removed
 
 
+def samba_processes_under(parent: Path) -> list[int]:
+    """Pids of samba processes whose working directory is under ``parent`` (``start()`` runs samba in its scratch
+    dir; its command line is rewritten, so the program and the working directory are what identify it)."""
+    found = []
+    root = str(parent.resolve())
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            exe, cwd = os.readlink(proc / "exe"), os.readlink(proc / "cwd").removesuffix(" (deleted)")
+        except OSError:
+            continue
+        if Path(exe).name == "samba" and (cwd == root or cwd.startswith(root + os.sep)):
+            found.append(int(proc.name))
+    return sorted(found)
+
+
+def leftovers(parent: Path, prefix: str = "pytest-") -> list[str]:
+    """What a finished test run left behind under ``parent``: scratch realms named ``prefix*`` and samba processes
+    running in any of them (a DC started on purpose with ``winsim domain start`` elsewhere is not counted)."""
+    if not parent.is_dir():
+        return []
+    found = [f"scratch realm {child}" for child in sorted(parent.glob(prefix + "*"))]
+    for child in sorted(parent.glob(prefix + "*")):
+        found += [f"samba process {pid} in {child}" for pid in samba_processes_under(child)]
+    return found
+
+
 def dc_ports_free(address: str) -> bool:
     for port in DC_TCP_PORTS:
         with socket.socket() as sock:
