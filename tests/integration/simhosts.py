@@ -166,6 +166,14 @@ _RESULT_LINE = re.compile(
 )
 
 
+def recap(stdout: str) -> dict[str, dict[str, int]]:
+    """Host -> its PLAY RECAP counters (ok=, changed=, unreachable=, failed=, ...)."""
+    counters: dict[str, dict[str, int]] = {}
+    for host, fields in re.findall(r"^(\S+)\s+: (ok=.*)$", stdout, flags=re.MULTILINE):
+        counters[host] = {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", fields)}
+    return counters
+
+
 def task_results(stdout: str) -> list[dict[str, dict[str, t.Any]]]:
     """Per task, host -> result, from a run with :data:`JSON_RESULTS` and ``-v`` (the default callback)."""
     tasks: list[dict[str, dict[str, t.Any]]] = []

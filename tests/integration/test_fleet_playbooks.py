@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from simhosts import JSON_RESULTS, PROFILES, REPO, run_playbook, task_results, write_inventory
+from simhosts import JSON_RESULTS, PROFILES, REPO, recap, run_playbook, task_results, write_inventory
 
 from winsim import Fleet, SimulatedHost, addresses
 from winsim import firewall as winsim_firewall
@@ -68,14 +68,6 @@ def snapshot(fleet: Fleet) -> dict[str, dict[str, t.Any]]:
         with host.lock:
             result[name] = host.state.to_json()
     return result
-
-
-def recap(stdout: str) -> dict[str, dict[str, int]]:
-    """Host -> PLAY RECAP counters."""
-    counters: dict[str, dict[str, int]] = {}
-    for host, fields in re.findall(r"^(\S+)\s+: (ok=.*)$", stdout, flags=re.MULTILINE):
-        counters[host] = {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", fields)}
-    return counters
 
 
 def rule_enabled(host: SimulatedHost, rule_id: str) -> bool:

@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 import requests
 import winrm
-from simhosts import JSON_RESULTS, REPO, HostFactory, add_https_listener, run_playbook, task_results, write_inventory
+from simhosts import (
+    JSON_RESULTS,
+    REPO,
+    HostFactory,
+    add_https_listener,
+    recap,
+    run_playbook,
+    task_results,
+    write_inventory,
+)
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
 from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConnectionConfig
@@ -27,6 +36,7 @@ from winsim import HostState, SimulatedHost, kerberos
 from winsim.domain import Domain
 
 AUDIT = REPO / "playbooks" / "audit.yml"
+ENABLE = REPO / "playbooks" / "enable_remote_management.yml"
 SERVICE = "http://schemas.microsoft.com/wbem/wsman/1/config/service"
 _NAMES = itertools.count(1)
 
@@ -241,6 +251,34 @@ def test_audit_playbook_over_kerberos(
     assert outcomes["krb-2008r2"]["manageability"] == "Not accessible", outcomes["krb-2008r2"]
     for host in hosts.values():
         assert host.authentications and {r.mechanism for r in host.authentications} == {"kerberos"}
+
+
+@pytest.mark.parametrize("auth", ["kerberos", "negotiate"])
+def test_enable_remote_management_over_kerberos(
+    start_host: HostFactory, samba_domain: Domain, krb5_env: dict[str, str], tmp_path: Path, auth: str
+) -> None:
+    """The role converges domain members of two OS generations over Kerberos with a domain admin, without the
+    password in the most verbose output, and a rerun changes nothing."""
+
+    hosts = {
+        "krb-2019": member(start_host, samba_domain, "2019"),
+        "krb-2008r2": member(start_host, samba_domain, "2008r2"),
+    }
+    account = samba_domain.users["wradmin"]
+    inventory_hosts = {
+        name: kerberos.inventory_vars(host, account.principal, account.password, auth) for name, host in hosts.items()
+    }
+    inventory = write_inventory(tmp_path / "inventory.yml", inventory_hosts)
+    first = run_playbook(ENABLE, inventory, "-vvvv", **krb5_env)
+    output = first.stdout + first.stderr
+    assert first.returncode == 0, output
+    assert account.password not in output
+    assert {name: recap(first.stdout)[name]["failed"] for name in hosts} == {"krb-2019": 0, "krb-2008r2": 0}
+    again = run_playbook(ENABLE, inventory, **krb5_env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert {name: recap(again.stdout)[name]["changed"] for name in hosts} == {"krb-2019": 0, "krb-2008r2": 0}
+    for host in hosts.values():
+        assert {r.mechanism for r in host.authentications} == {"kerberos"}
 
 
 def test_without_gssapi_the_task_names_what_to_install(

@@ -29,6 +29,7 @@ from simhosts import (
     REPO,
     HostFactory,
     next_address,
+    recap,
     run_playbook,
     task_results,
     write_inventory,
@@ -123,13 +124,6 @@ def psrp_vars(address: str, **extra: t.Any) -> dict[str, t.Any]:
         "ansible_psrp_operation_timeout": 2,
         **extra,
     }
-
-
-def recap(stdout: str) -> dict[str, dict[str, int]]:
-    found: dict[str, dict[str, int]] = {}
-    for host, counters in re.findall(r"^(\S+)\s+: (ok=.*)$", stdout, flags=re.MULTILINE):
-        found[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counters)}
-    return found
 
 
 @pytest.fixture
