@@ -140,7 +140,9 @@ def test_a_missing_samba_names_make_domain_deps(tmp_path: Path, monkeypatch: pyt
 
 
 def test_stale_dirs_are_those_whose_owner_died(tmp_path: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     (tmp_path / "killed").mkdir()
     (tmp_path / "killed" / domain.OWNER_FILE).write_text(dead.stdout, encoding="utf-8")
     (tmp_path / "mine").mkdir()
