@@ -58,6 +58,16 @@ ANSWER_FILE: dict[str, dict[str, t.Any]] = {
     "backup": {"type": "bool", "default": False},
 }
 
+SERVER_LIST: dict[str, dict[str, t.Any]] = {
+    # Runs on the controller against a local file: no `connection` option.
+    "path": {"type": "path", "required": True},
+    "servers": {"type": "list", "elements": "str", "required": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "group": {"type": "str"},
+    "create": {"type": "bool", "default": False},
+    "backup": {"type": "bool", "default": False},
+}
+
 SM_REMOTING: dict[str, dict[str, t.Any]] = with_connection(
     {
         "state": {"type": "str", "choices": ["enabled", "disabled", "query"], "default": "enabled"},
