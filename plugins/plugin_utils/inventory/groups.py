@@ -1,0 +1,49 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Host vars and group names for one probed host: Server Manager's status, the OS release and the WinRM stack."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+if t.TYPE_CHECKING:
+    from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory.probe import HostReport
+
+
+def snake(text: str) -> str:
+    """``Online - Access denied`` -> ``online_access_denied``; ``2012 R2`` -> ``2012_r2``; ``3.0`` -> ``3_0``."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def host_vars(report: HostReport) -> dict[str, t.Any]:
+    """What the inventory sets on the host; never a credential."""
+    variables: dict[str, t.Any] = {
+        "ansible_host": report.address,
+        "ansible_connection": "psrp",
+        "winremote_os_version": report.os_version,
+        "winremote_os_release": report.os_release,
+        "winremote_wsman_stack": report.stack,
+        "winremote_wsman_vendor": report.vendor,
+        "winremote_wsman_product_version": report.product_version,
+        "winremote_reachable": report.reachable,
+        "winremote_manageability": report.status,
+        "winremote_manageability_reasons": list(report.reasons),
+        "winremote_last_update": report.last_update,
+    }
+    if report.scheme:
+        variables["ansible_port"] = report.port
+        variables["ansible_psrp_protocol"] = report.scheme
+    return variables
+
+
+def group_names(report: HostReport) -> list[str]:
+    """``manageability_<status>``, ``os_<release>`` and ``wsman_<stack>`` (the last two only when known)."""
+    names = [f"manageability_{snake(report.status)}"]
+    if report.os_release:
+        names.append(f"os_{snake(report.os_release)}")
+    if report.stack:
+        names.append(f"wsman_{snake(report.stack)}")
+    return names

@@ -1,0 +1,183 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Probe the pool: per host the anonymous WS-Man Identify on 5985 (HTTP) then 5986 (HTTPS), then, with credentials,
+Server Manager's observation (``remoting_info.observe``) and its verdict. Concurrent, bounded, with a total deadline.
+
+A host that does not answer is a report with Server Manager's status for it ("Not accessible"), never an error.
+Without credentials a host that answers is "Online - Access denied", what Server Manager shows before Manage As
+credentials are given ("Add Servers to Server Manager",
+https://learn.microsoft.com/windows-server/administration/server-manager/add-servers-to-server-manager).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime
+import typing as t
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
+from ansible_collections.winremote.remoting.plugins.plugin_utils.connection import ConfigurationError, ConnectionConfig
+from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import WinRemoteError
+from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory.sources import Target
+from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import remoting_info
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
+from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.identify import IdentifyInfo
+
+# WinRM's default listener ports, HTTP first as Server Manager uses it (about_Remote_Requirements,
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_remote_requirements).
+ENDPOINTS = (("http", 5985), ("https", 5986))
+READ_MARGIN = 5  # seconds the HTTP read waits beyond the WS-Man operation timeout
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeSettings:
+    """How to probe; ``repr`` hides the password."""
+
+    timeout: int = 5
+    deadline: float = 120.0
+    concurrency: int = 64
+    validate_certs: bool = True
+    ca_path: str | None = None
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    auth: str = "negotiate"
+
+    def config(self, address: str, scheme: str, port: int) -> ConnectionConfig:
+        return ConnectionConfig(
+            host=address,
+            port=port,
+            scheme=scheme,
+            username=self.username,
+            password=self.password,
+            auth=self.auth,
+            cert_validation=self.validate_certs,
+            ca_path=self.ca_path,
+            connection_timeout=self.timeout,
+            # WS-Man's OperationTimeout must end before the HTTP read does (connection.py validates it)
+            operation_timeout=max(1, self.timeout),
+            read_timeout=max(1, self.timeout) + READ_MARGIN,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class HostReport:
+    """What one host answered, ready for host vars (JSON types only: it is what the inventory cache stores)."""
+
+    name: str
+    address: str
+    status: str
+    reasons: tuple[str, ...]
+    last_update: str
+    reachable: bool = False
+    scheme: str | None = None
+    port: int | None = None
+    vendor: str = ""
+    product_version: str = ""
+    stack: str = ""
+    os_version: str = ""
+    os_release: str = ""
+
+    def to_dict(self) -> dict[str, t.Any]:
+        data = dataclasses.asdict(self)
+        data["reasons"] = list(self.reasons)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: t.Mapping[str, t.Any]) -> HostReport:
+        fields = {field.name for field in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in fields}
+        values["reasons"] = tuple(values.get("reasons", ()))
+        return cls(**values)
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+
+
+def identify(target: Target, settings: ProbeSettings) -> tuple[WSManClient | None, IdentifyInfo | None, list[str]]:
+    """The first endpoint that answers the anonymous Identify (a refusal such as HTTP 401 is an answer too), its
+    client, and why the others did not."""
+    failures: list[str] = []
+    for scheme, port in ENDPOINTS:
+        config = settings.config(target.address, scheme, port)
+        client = WSManClient(config)
+        try:
+            return client, client.identify(authenticated=False), failures
+        except WinRemoteError as exc:
+            if client.answered:
+                return client, None, failures
+            failures.append(f"{scheme}://{target.address}:{port}: {exc}")
+            client.close()
+    return None, None, failures
+
+
+def probe_host(target: Target, settings: ProbeSettings) -> HostReport:
+    """One host's report; never raises for anything the host does."""
+    client, info, failures = identify(target, settings)
+    report = HostReport(target.name, target.address, manageability.NOT_ACCESSIBLE, tuple(failures), now())
+    if client is None:
+        return report
+    config = client.config
+    report = dataclasses.replace(
+        report,
+        reachable=True,
+        scheme=config.scheme,
+        port=config.port,
+        vendor=info.vendor if info else "",
+        product_version=info.product_version if info else "",
+        stack=info.stack if info else "",
+    )
+    if not settings.username or settings.password is None:
+        client.close()
+        reason = "no credentials configured (username and password): only the anonymous Identify was made"
+        return dataclasses.replace(report, status=manageability.ACCESS_DENIED, reasons=(reason,))
+    try:
+        config.validate()
+        state = remoting_info.observe(client)
+    except ConfigurationError as exc:
+        # settings Server Manager would not connect with (such as Basic over HTTP): it does not reach the host
+        return dataclasses.replace(report, status=manageability.ACCESS_DENIED, reasons=(str(exc),))
+    except WinRemoteError as exc:
+        verdict = manageability.for_error(exc.kind, str(exc))
+        return dataclasses.replace(report, status=verdict.status, reasons=verdict.reasons)
+    finally:
+        client.close()
+    verdict = state.verdict()
+    return dataclasses.replace(
+        report,
+        status=verdict.status,
+        reasons=verdict.reasons,
+        stack=report.stack or state.wsman_stack_version,
+        os_version=state.os.version,
+        os_release=state.os.release or "",
+    )
+
+
+def probe_all(targets: t.Sequence[Target], settings: ProbeSettings) -> list[HostReport]:
+    """Every target's report, in the targets' order, at most ``concurrency`` at once; a host still being probed when
+    the total deadline passes is "Not accessible" with the deadline as its reason."""
+    if not targets:
+        return []
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(settings.concurrency, len(targets))))
+    try:
+        futures = [pool.submit(probe_host, target, settings) for target in targets]
+        concurrent.futures.wait(futures, timeout=settings.deadline)
+        reports = []
+        for target, future in zip(targets, futures, strict=True):
+            if future.done() and future.exception() is None:
+                reports.append(future.result())
+                continue
+            why = (
+                f"probe_deadline={settings.deadline:g}s passed before the host was probed"
+                if not future.done()
+                else f"the probe failed: {future.exception()}"
+            )
+            reports.append(
+                HostReport(target.name, target.address, manageability.NOT_ACCESSIBLE, (why,), last_update=now())
+            )
+        return reports
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
