@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Adds or removes C(ServerInfo) entries, and optionally their membership of a custom server group, in a copy
     of Server Manager's C(ServerList.xml) on the controller (the file Server Manager keeps in
-    C(%APPDATA%\\Microsoft\\Windows\\ServerManager) of the user's roaming profile), for example before it is
+    C(%APPDATA%\Microsoft\Windows\ServerManager) of the user's roaming profile), for example before it is
     copied into a profile or a deployment share.
   - Edits the file in place and only where needed. Comments, attribute order, indentation, line endings, the XML
     declaration, the encoding and a byte order mark are kept byte-for-byte; a new server is written as

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import tempfile
 import time
 from xml.parsers import expat
@@ -179,7 +180,7 @@ def add_servers(current: ServerList, names: list[str], group: str | None = None)
     Each new element is one insertion, made on the text and parsed again before the next, so every other
     character of the file stays where it was.
     """
-    _root(current)
+    current_prefix = _root(current).prefix
     text = current.text
     locale = next((s.locale for s in current.servers if s.locale), None)
     missing = [n for n in dict.fromkeys(names) if current.server(n) is None]
@@ -194,27 +195,33 @@ def add_servers(current: ServerList, names: list[str], group: str | None = None)
         attrs = [("name", name), ("status", NEW_STATUS), ("lastUpdateTime", NEW_LAST_UPDATE)]
         if locale:
             attrs.append(("locale", locale))
-        text = _append(text, None, SERVER, tuple((k, _escape(v)) for k, v in attrs))
+        element = xmledit.NewElement(current_prefix + SERVER, tuple((k, _escape(v)) for k, v in attrs))
+        text = _append(text, None, element)
     if group and new_members:
         root = xmledit.parse(text)
-        if not any(g.attrs.get("name") == group for g in _elements(root, GROUP)):
-            text = _append(text, None, GROUP, (("name", _escape(group)),))
-        for name in new_members:
-            text = _append(text, group, MEMBERSHIP, (("name", _escape(name)),))
+        members = tuple(xmledit.NewElement(root.prefix + MEMBERSHIP, (("name", _escape(n)),)) for n in new_members)
+        if any(g.attrs.get("name") == group for g in _elements(root, GROUP)):
+            for member in members:
+                text = _append(text, group, member)
+        else:
+            text = _append(text, None, xmledit.NewElement(root.prefix + GROUP, (("name", _escape(group)),), members))
     return _checked(current, text)
 
 
-def _append(text: str, group: str | None, local: str, attrs: tuple[tuple[str, str], ...]) -> str:
-    """``text`` with a new empty element as the last child of the root (or of the group named ``group``)."""
+# An element with no content, as rendered by xmledit: <name attrs></name>.
+_EMPTY_PAIR = re.compile(r"<([\w.:-]+)([^<>]*)></\1>")
+
+
+def _append(text: str, group: str | None, element: xmledit.NewElement) -> str:
+    """``text`` with ``element`` as the last child of the root (or of the group named ``group``)."""
     root = xmledit.parse(text)
     parent = root
     if group is not None:
         parent = next(g for g in _elements(root, GROUP) if g.attrs.get("name") == group)
     unit = xmledit.indent_unit(text, root, "  ")
-    edit = xmledit.append_child(text, parent, xmledit.NewElement(root.prefix + local, attrs), unit)
-    # append_child writes <x ...></x>; Server Manager's own file (and the blog's sample) uses <x ... />.
-    empty_tag = f"></{root.prefix}{local}>"
-    new = edit.new.replace(empty_tag, " />", 1) if empty_tag in edit.new else edit.new
+    edit = xmledit.append_child(text, parent, element, unit)
+    # Server Manager's file (and the blog's sample) writes elements without content as <x ... />.
+    new = _EMPTY_PAIR.sub(r"<\1\2 />", edit.new)
     return xmledit.apply_edits(text, [xmledit.Edit(edit.start, edit.end, new)])
 
 
