@@ -171,3 +171,31 @@ def test_range_above_the_limit_is_refused(tmp_path: Path) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode != 0
     assert "holds 254 host addresses, more than max_range_hosts=16" in result.stderr
+
+
+def test_https_only_host_with_a_templated_password(start_host: HostFactory, tmp_path: Path) -> None:
+    """Nothing on 5985: the probe falls back to 5986 and validates the certificate against ca_path; the password
+    comes from a template and appears nowhere in the output."""
+    host = start_host("2019", configure=no_listener, https=True)
+    config = write_config(
+        tmp_path / "tls.server_pool.yml",
+        [host.address],
+        ca_path=host.ca_path,
+        password="{{ lookup('ansible.builtin.env', 'POOL_SECRET') }}",
+    )
+    result = inventory(config, "--list", POOL_SECRET=PASSWORD, WINREMOTE_PASSWORD="")
+    assert PASSWORD not in result.stdout + result.stderr
+    hostvars = unwrap(json.loads(result.stdout))["_meta"]["hostvars"][host.address]
+    assert hostvars["winremote_manageability"] == "Online", hostvars["winremote_manageability_reasons"]
+    assert (hostvars["ansible_port"], hostvars["ansible_psrp_protocol"]) == (5986, "https")
+
+
+def test_https_certificate_not_trusted_is_not_accessible(start_host: HostFactory, tmp_path: Path) -> None:
+    host = start_host("2019", configure=no_listener, https=True)
+    config = write_config(tmp_path / "untrusted.server_pool.yml", [host.address])
+    hostvars = unwrap(json.loads(inventory(config, "--list", WINREMOTE_PASSWORD=PASSWORD).stdout))["_meta"]
+    report = hostvars["hostvars"][host.address]
+    assert report["winremote_manageability"] == "Not accessible"
+    # the host answered on 5986 (a TLS handshake), so it is reached; the reasons name the certificate
+    assert report["winremote_reachable"] is True
+    assert any("certificate" in reason.lower() for reason in report["winremote_manageability_reasons"]), report
