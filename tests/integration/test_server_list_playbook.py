@@ -47,9 +47,9 @@ PLAY = """
 """
 
 
-def playbook(tmp_path: Path, path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    play = tmp_path / "play.yml"
-    play.write_text(PLAY)
+def playbook(tmp_path: Path, path: Path, *extra: str, play: str = PLAY) -> subprocess.CompletedProcess[str]:
+    play_file = tmp_path / "play.yml"
+    play_file.write_text(play)
     env = {
         **os.environ,
         "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".work" / "collections"),
@@ -69,7 +69,7 @@ def playbook(tmp_path: Path, path: Path, *extra: str) -> subprocess.CompletedPro
         "-e",
         f"server_list_path={path}",
         *extra,
-        str(play),
+        str(play_file),
     ]
     return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False)
 
@@ -128,3 +128,19 @@ def test_a_dtd_fails_in_one_line_and_the_file_stays(tmp_path: Path) -> None:
     assert len(fatal) == 1 and "DOCTYPE" in fatal[0] and str(target) in fatal[0], result.stdout
     assert "root:" not in result.stdout + result.stderr  # /etc/passwd was never read
     assert target.read_text() == content
+
+
+def test_a_missing_file_fails_unless_created(tmp_path: Path) -> None:
+    target = tmp_path / "ServerList.xml"
+    missing = playbook(tmp_path, target)
+    assert missing.returncode != 0
+    assert "does not exist; set create=true" in missing.stdout, missing.stdout
+    assert not target.exists()
+
+    created = playbook(tmp_path, target, play=PLAY.replace("backup: true", "create: true"))
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert recap(created)["changed"] == 1
+    text = target.read_text()
+    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert '<ServerInfo name="web01.contoso.com" status="2" lastUpdateTime="0001-01-01T00:00:00" />' in text
+    assert '<ServerGroupMembership name="web01.contoso.com" />' in text

@@ -139,3 +139,19 @@ def test_new_group_and_new_document() -> None:
 def test_names_are_escaped() -> None:
     data = sl.add_servers(sl.parse(SAMPLE), ['x"&<y'])
     assert data is not None and sl.parse(data).server('x"&<y') is not None
+
+
+def test_root_level_membership_removed_and_prefixed_root_kept() -> None:
+    doc = (
+        b'<s:ServerList xmlns:s="urn:example">\n  <s:ServerInfo name="a" />\n'
+        b'  <s:ServerGroupMembership name="a" groupName="G" />\n</s:ServerList>\n'
+    )
+    parsed = sl.parse(doc)
+    assert parsed.servers[0].groups == ("G",)
+    data = sl.remove_servers(parsed, ["A"], group="G")
+    assert data == b'<s:ServerList xmlns:s="urn:example">\n  <s:ServerInfo name="a" />\n</s:ServerList>\n'
+    added = sl.add_servers(parsed, ["b"])
+    assert (
+        added is not None and b'  <s:ServerInfo name="b" status="2" lastUpdateTime="0001-01-01T00:00:00" />\n' in added
+    )
+    assert sl.remove_servers(parsed, ["nope"]) is None
