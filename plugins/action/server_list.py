@@ -28,8 +28,7 @@ class ActionModule(ActionBase):
         names = [n.strip() for n in args["servers"]]
         result["path"] = path
         try:
-            if any(not n for n in names):
-                raise server_list.ServerListError("servers: a server name is empty")
+            _check_names(names, args["group"])
             original = server_list.read(path)
             if original is None and not (args["create"] and args["state"] == "present"):
                 if args["state"] == "absent":
@@ -66,6 +65,17 @@ class ActionModule(ActionBase):
             changes=_changes(current, after) if data is not None else [],
         )
         return result
+
+
+def _check_names(names: list[str], group: str | None) -> None:
+    """Refuse what no DNS or NetBIOS name holds; a newline in an attribute would read back as a space."""
+    for name in names:
+        if not name or any(ch.isspace() or not ch.isprintable() for ch in name):
+            raise server_list.ServerListError(
+                f"servers: {name!r} is not a server name (empty, or holds whitespace or a control character)"
+            )
+    if group is not None and (not group.strip() or not group.isprintable()):
+        raise server_list.ServerListError(f"group: {group!r} is empty or holds a control character")
 
 
 def _changes(before: server_list.ServerList, after: server_list.ServerList) -> list[str]:

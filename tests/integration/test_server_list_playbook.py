@@ -144,3 +144,10 @@ def test_a_missing_file_fails_unless_created(tmp_path: Path) -> None:
     assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
     assert '<ServerInfo name="web01.contoso.com" status="2" lastUpdateTime="0001-01-01T00:00:00" />' in text
     assert '<ServerGroupMembership name="web01.contoso.com" />' in text
+
+
+def test_a_name_with_whitespace_is_refused(tmp_path: Path, path: Path) -> None:
+    result = playbook(tmp_path, path, play=PLAY.replace("[web01.contoso.com]", '["web01 contoso"]'))
+    assert result.returncode != 0
+    assert "'web01 contoso' is not a server name" in result.stdout, result.stdout
+    assert path.read_bytes() == SERVER_LIST.encode()
