@@ -4,19 +4,12 @@
 
 from __future__ import annotations
 
-import os
-import typing as t
-
-from ansible.errors import AnsibleParserError
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-
-from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory import groups, probe, sources
-
 DOCUMENTATION = r"""
 name: server_pool
 short_description: Server Manager's server pool as an inventory, with each host's manageability
 version_added: 0.1.0
-author: winremote.remoting contributors
+author:
+  - winremote.remoting maintainers (@winremote)
 description:
   - Builds an inventory from the servers of a pool (static O(hosts) and Server Manager import files in
     O(import_files)) and probes each one the way Server Manager does, setting its manageability status in Server
@@ -132,6 +125,15 @@ cache_timeout: 3600
 
 # then: ansible-inventory -i inventory/prod.server_pool.yml --graph manageability_not_accessible
 """
+
+# validate-modules wants the documentation before any import
+import os  # noqa: E402
+import typing as t  # noqa: E402
+
+from ansible.errors import AnsibleParserError  # noqa: E402
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable  # noqa: E402
+
+from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory import groups, probe, sources  # noqa: E402
 
 FILE_SUFFIXES = ("server_pool.yml", "server_pool.yaml")
 CACHE_VERSION = 1
