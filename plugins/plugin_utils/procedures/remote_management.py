@@ -28,8 +28,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures impo
     token_filter_policy,
     winrm_policy,
 )
-from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall, winrm_config
-from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import batch, winrs
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import firewall
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.errors import WinRemoteError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
 
@@ -78,27 +77,13 @@ class RemoteManagement(Procedure[ManagementState, ManagementDesired]):
         self.policy = winrm_policy.WinrmPolicy(wait_seconds)
 
     def observe(self, client: Client) -> ManagementState:
-        service: winrm_config.ServiceConfig | None = None
-        listeners: list[winrm_config.Listener] = []
-        unread: list[winrm_config.ConfigUnreadError] = []
-        try:
-            service = winrm_config.read_service(client)
-        except winrm_config.ConfigUnreadError as exc:
-            unread.append(exc)
-        try:
-            listeners = winrm_config.read_listeners(client)
-        except winrm_config.ConfigUnreadError as exc:
-            unread.append(exc)
-        probes = batch.compose(remoting_info.probes(), winrm_policy.probes())
-        result = batch.run(client, probes)
-        remoting = remoting_info.interpret(result, remoting_info.probes(), service, listeners, unread)
-        if hasattr(client, "codepage"):  # later shells (netsh on 2008 R2) decode in the host's code page
-            client.codepage = winrs.codepage_for(remoting.wsman_stack_version, remoting.oem_code_page)
-        if unread:
+        seen = remoting_info.observe_with(client, winrm_policy.probes())
+        remoting = seen.state
+        if seen.config_unread:
             return ManagementState(remoting, None)
         try:
             # unreadable policy files only matter to a request that manages the policy
-            policy = winrm_policy.interpret(result, winrm_policy.probes(), service, listeners)
+            policy = winrm_policy.interpret(seen.result, winrm_policy.probes(), seen.service, seen.listeners)
         except WinRemoteError as exc:
             return ManagementState(remoting, None, str(exc))
         return ManagementState(remoting, policy)

@@ -273,11 +273,22 @@ def interpret(
     )
 
 
-def observe(client: Client) -> RemotingState:
+@dataclasses.dataclass(frozen=True)
+class Observation:
+    """One observation's parts, for procedures that read more in the same WinRS command (``extra`` probes)."""
+
+    state: RemotingState
+    result: batch.BatchResult
+    service: winrm_config.ServiceConfig | None
+    listeners: tuple[winrm_config.Listener, ...]
+    config_unread: tuple[winrm_config.ConfigUnreadError, ...]
+
+
+def observe_with(client: Client, extra: t.Sequence[batch.Probe] = ()) -> Observation:
     """Six requests: a Get of winrm/config/service, an Enumerate of winrm/config/listener (one reply holds every
-    listener; a Pull only if the host sends more), and one WinRS command (Create shell, Command, Receive, Delete).
-    Afterwards the client's shells use the host's code page (``winrs.codepage_for``); the observation's own
-    command runs no batch file, so it reads right under either."""
+    listener; a Pull only if the host sends more), and one WinRS command (Create shell, Command, Receive, Delete)
+    that also runs the ``extra`` probes. Afterwards the client's shells use the host's code page
+    (``winrs.codepage_for``); the observation's own command runs no batch file, so it reads right under either."""
     service: winrm_config.ServiceConfig | None = None
     listeners: list[winrm_config.Listener] = []
     unread: list[winrm_config.ConfigUnreadError] = []
@@ -289,8 +300,14 @@ def observe(client: Client) -> RemotingState:
         listeners = winrm_config.read_listeners(client)
     except winrm_config.ConfigUnreadError as exc:
         unread.append(exc)
-    all_probes = probes()
-    state = interpret(batch.run(client, all_probes), all_probes, service, listeners, unread)
+    own = probes()
+    result = batch.run(client, batch.compose(own, extra))
+    state = interpret(result, own, service, listeners, unread)
     if hasattr(client, "codepage"):
         client.codepage = winrs.codepage_for(state.wsman_stack_version, state.oem_code_page)
-    return state
+    return Observation(state, result, service, tuple(listeners), tuple(unread))
+
+
+def observe(client: Client) -> RemotingState:
+    """Server Manager's observation (see :func:`observe_with`)."""
+    return observe_with(client).state
