@@ -36,14 +36,20 @@ def host_vars(report: HostReport) -> dict[str, t.Any]:
     if report.scheme:
         variables["ansible_port"] = report.port
         variables["ansible_psrp_protocol"] = report.scheme
+    if report.server_groups:
+        variables["winremote_server_groups"] = list(report.server_groups)
+    for key, value in report.details:
+        variables[f"winremote_{key}"] = value
     return variables
 
 
 def group_names(report: HostReport) -> list[str]:
-    """``manageability_<status>``, ``os_<release>`` and ``wsman_<stack>`` (the last two only when known)."""
+    """``manageability_<status>``, ``os_<release>`` and ``wsman_<stack>`` (the last two only when known), and
+    ``server_group_<name>`` for each of the sources' server groups."""
     names = [f"manageability_{snake(report.status)}"]
     if report.os_release:
         names.append(f"os_{snake(report.os_release)}")
     if report.stack:
         names.append(f"wsman_{snake(report.stack)}")
+    names.extend(f"server_group_{snake(group)}" for group in report.server_groups if snake(group))
     return names

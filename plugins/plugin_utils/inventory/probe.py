@@ -79,10 +79,27 @@ class HostReport:
     stack: str = ""
     os_version: str = ""
     os_release: str = ""
+    server_groups: tuple[str, ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def unprobed(cls, target: Target, reasons: t.Sequence[str]) -> HostReport:
+        """A target nobody answered for yet: "Not accessible" with ``reasons``, carrying what the sources said."""
+        return cls(
+            target.name,
+            target.address,
+            manageability.NOT_ACCESSIBLE,
+            tuple(reasons),
+            now(),
+            server_groups=target.groups,
+            details=target.details,
+        )
 
     def to_dict(self) -> dict[str, t.Any]:
         data = dataclasses.asdict(self)
         data["reasons"] = list(self.reasons)
+        data["server_groups"] = list(self.server_groups)
+        data["details"] = dict(self.details)
         return data
 
     @classmethod
@@ -90,6 +107,8 @@ class HostReport:
         fields = {field.name for field in dataclasses.fields(cls)}
         values = {key: value for key, value in data.items() if key in fields}
         values["reasons"] = tuple(values.get("reasons", ()))
+        values["server_groups"] = tuple(values.get("server_groups", ()))
+        values["details"] = tuple(sorted(dict(values.get("details", {})).items()))
         return cls(**values)
 
 
@@ -117,7 +136,7 @@ def identify(target: Target, settings: ProbeSettings) -> tuple[WSManClient | Non
 def probe_host(target: Target, settings: ProbeSettings) -> HostReport:
     """One host's report; never raises for anything the host does."""
     client, info, failures = identify(target, settings)
-    report = HostReport(target.name, target.address, manageability.NOT_ACCESSIBLE, tuple(failures), now())
+    report = HostReport.unprobed(target, failures)
     if client is None:
         return report
     config = client.config
@@ -175,9 +194,7 @@ def probe_all(targets: t.Sequence[Target], settings: ProbeSettings) -> list[Host
                 if not future.done()
                 else f"the probe failed: {future.exception()}"
             )
-            reports.append(
-                HostReport(target.name, target.address, manageability.NOT_ACCESSIBLE, (why,), last_update=now())
-            )
+            reports.append(HostReport.unprobed(target, (why,)))
         return reports
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -6,8 +6,9 @@
 format ("Add Servers", Import tab: one computer name or IP address per line,
 https://learn.microsoft.com/windows-server/administration/server-manager/add-servers-to-server-manager).
 
-Every source yields plain entries (strings); :func:`collect` expands ranges, deduplicates and sorts them. A new source
-(a ServerList.xml, a directory query) only has to produce entries.
+Every source yields entries (strings, or :class:`Entry` when the source knows more: the server groups of a
+ServerList.xml, the attributes of a directory's computer object); :func:`collect` expands ranges, deduplicates and
+sorts them, merging what each source said of the same host. A new source only has to produce entries.
 """
 
 from __future__ import annotations
@@ -25,13 +26,32 @@ class SourceError(InvalidArgumentError):
     kind = "invalid_source"
 
 
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One server as a source names it: ``text`` is a name, an address or a CIDR range; ``groups`` are the source's
+    own groups (Server Manager's server groups); ``details`` what the source knows of it (directory attributes)."""
+
+    text: str
+    groups: tuple[str, ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+
+
 @dataclasses.dataclass(frozen=True, order=True)
 class Target:
-    """One host of the pool: its inventory name and the address (or DNS name) to probe."""
+    """One host of the pool: its inventory name, the address (or DNS name) to probe, and what the sources said."""
 
     sort_key: tuple[t.Any, ...] = dataclasses.field(repr=False, compare=True)
     name: str = dataclasses.field(compare=False)
     address: str = dataclasses.field(compare=False)
+    groups: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    details: tuple[tuple[str, str], ...] = dataclasses.field(default=(), compare=False)
+
+    def merged(self, other: Target) -> Target:
+        """This target with ``other``'s groups and details added (the first source's details win)."""
+        groups = tuple(dict.fromkeys(self.groups + other.groups))
+        details = dict(other.details)
+        details.update(self.details)
+        return dataclasses.replace(self, groups=groups, details=tuple(sorted(details.items())))
 
 
 def range_size(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> int:
@@ -51,9 +71,14 @@ def target_for(entry: str) -> Target:
     return Target((0, address.version, int(address)), str(address), str(address))
 
 
-def expand(entry: str, max_range_hosts: int, source: str = "hosts") -> list[Target]:
+def expand(entry: str | Entry, max_range_hosts: int, source: str = "hosts") -> list[Target]:
     """One entry: a CIDR range becomes its host addresses (refused above ``max_range_hosts``), anything else one
-    target."""
+    target; an :class:`Entry`'s groups and details go to every target it yields."""
+    if isinstance(entry, Entry):
+        return [
+            dataclasses.replace(target, groups=entry.groups, details=tuple(sorted(entry.details)))
+            for target in expand(entry.text, max_range_hosts, source)
+        ]
     entry = entry.strip()
     if not entry:
         return []
@@ -93,12 +118,14 @@ def read_import_file(path: str) -> list[str]:
         raise SourceError("import_files", f"cannot read {path}: {exc}") from None
 
 
-def collect(sources: t.Iterable[tuple[str, t.Iterable[str]]], max_range_hosts: int) -> list[Target]:
-    """Every source's entries as one sorted list of unique targets: addresses first (numerically), then names.
-    ``sources`` is (source name for messages, entries) pairs."""
+def collect(sources: t.Iterable[tuple[str, t.Iterable[str | Entry]]], max_range_hosts: int) -> list[Target]:
+    """Every source's entries as one sorted list of unique targets: addresses first (numerically), then names; a
+    host named by several sources is one target with all their groups. ``sources`` is (source name for messages,
+    entries) pairs."""
     unique: dict[tuple[t.Any, ...], Target] = {}
     for source, entries in sources:
         for entry in entries:
-            for target in expand(str(entry), max_range_hosts, source):
-                unique.setdefault(target.sort_key, target)
+            for target in expand(entry if isinstance(entry, Entry) else str(entry), max_range_hosts, source):
+                known = unique.get(target.sort_key)
+                unique[target.sort_key] = target if known is None else known.merged(target)
     return sorted(unique.values())
