@@ -9,6 +9,8 @@ Semantics (all thread-safe):
 * ``reset``   - the next ``count`` SOAP requests are read in full, then the TCP connection is reset (RST) with no
   answer, as when the host dies mid-request.
 * ``delay``   - the next ``count`` SOAP requests are answered normally after ``seconds`` (default 1.0).
+* ``latency`` - every SOAP request from now on is answered normally after ``seconds`` (default 1.0), as a busy or
+  far-away host answers; ``count`` has no meaning here.  Queued faults still come first; ``clear_faults()`` ends it.
 * ``http500`` - the next ``count`` SOAP requests get HTTP 500 with a WS-Man fault (``code``, ``message``,
   optional ``subcode``).
 * ``refuse``  - the host closes its listening sockets, so connection attempts get ECONNREFUSED (as when WinRM
@@ -38,7 +40,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-KINDS = frozenset({"refuse", "reset", "delay", "http500", "redirect", "receive_pending", "receive_flood"})
+KINDS = frozenset({"refuse", "reset", "delay", "latency", "http500", "redirect", "receive_pending", "receive_flood"})
 RECEIVE_ACTION = "shell/Receive"
 TIMED_OUT_CODE = 2150858793
 TIMED_OUT_MESSAGE = (
@@ -80,6 +82,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._queue: list[Fault] = []
         self._refuse_until: float | None = None  # monotonic deadline; inf = until cleared
+        self._latency: float | None = None  # seconds every SOAP reply waits (the ``latency`` kind)
 
     def inject(self, kind: str, count: int = 1, **options: object) -> None:
         """Queue a fault; see the module docstring for each kind."""
@@ -93,6 +96,8 @@ class FaultInjector:
                 self._refuse_until = (
                     time.monotonic() + float(seconds) if isinstance(seconds, (int, float)) else float("inf")
                 )
+            elif kind == "latency":
+                self._latency = Fault(kind, 1, dict(options)).seconds
             else:
                 self._queue.append(Fault(kind, count, dict(options)))
 
@@ -101,6 +106,7 @@ class FaultInjector:
         with self._lock:
             self._queue.clear()
             self._refuse_until = None
+            self._latency = None
 
     def refusing(self) -> bool:
         """True while the host must not listen."""
@@ -120,11 +126,12 @@ class FaultInjector:
             return self._refuse_until
 
     def take(self, action: str = "") -> Fault | None:
-        """Consume one use of the oldest queued fault that applies to the SOAP request being handled."""
+        """Consume one use of the oldest queued fault that applies to the SOAP request being handled; without one,
+        a standing ``latency`` is a one-request ``delay``."""
         with self._lock:
             fault = next((f for f in self._queue if f.applies_to(action)), None)
             if fault is None:
-                return None
+                return None if self._latency is None else Fault("delay", 1, {"seconds": self._latency})
             fault.remaining -= 1
             if fault.remaining <= 0:
                 self._queue.remove(fault)
@@ -133,7 +140,8 @@ class FaultInjector:
     def pending(self) -> list[tuple[str, int]]:
         """(kind, remaining) of the queued faults, for display."""
         with self._lock:
-            return [(f.kind, f.remaining) for f in self._queue]
+            standing = [] if self._latency is None else [("latency", 0)]
+            return [(f.kind, f.remaining) for f in self._queue] + standing
 
 
 def receive_flood_reply(request_xml: bytes, size: int) -> bytes:
