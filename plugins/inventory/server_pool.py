@@ -11,9 +11,10 @@ version_added: 0.1.0
 author:
   - winremote.remoting maintainers (@winremote)
 description:
-  - Builds an inventory from the servers of a pool (static O(hosts) and Server Manager import files in
-    O(import_files)) and probes each one the way Server Manager does, setting its manageability status in Server
-    Manager's words (for example C(Online), C(Not accessible), C(Credentials not valid)) and the reasons behind it.
+  - Builds an inventory from the servers of a pool (static O(hosts), Server Manager import files in
+    O(import_files) and Server Manager's own C(ServerList.xml) files in O(server_lists)) and probes each one the
+    way Server Manager does, setting its manageability status in Server Manager's words (for example C(Online),
+    C(Not accessible), C(Credentials not valid)) and the reasons behind it.
   - Each host is probed on 5985 (HTTP), then on 5986 (HTTPS), with the unauthenticated WS-Management Identify.
     When O(username) and O(password) are set, the host that answered is then observed with the same read-only
     observation as M(winremote.remoting.remoting_info), which decides the status.
@@ -24,9 +25,15 @@ description:
     C(winremote_wsman_product_version), C(winremote_reachable), C(winremote_manageability),
     C(winremote_manageability_reasons) and C(winremote_last_update) (UTC, ISO 8601); C(ansible_port) and
     C(ansible_psrp_protocol) are the endpoint that answered, when one did. No credential is ever a host var.
+  - A host that is a member of server groups in a C(ServerList.xml) has C(winremote_server_groups) (the groups'
+    names) and is in the groups C(server_group_<name>) (the name in snake case, so C(Web Servers) becomes
+    C(server_group_web_servers)).
   - Groups are C(manageability_<status>) (the status in snake case, such as C(manageability_online),
     C(manageability_not_accessible), C(manageability_online_access_denied)), C(os_<release>) (C(os_2019),
-    C(os_2012_r2)) and C(wsman_<stack>) (C(wsman_3_0)), plus those of O(groups) and O(keyed_groups).
+    C(os_2012_r2)), C(wsman_<stack>) (C(wsman_3_0)) and C(server_group_<name>), plus those of O(groups) and
+    O(keyed_groups).
+  - A source that cannot be used (an unreadable or malformed file, a range above O(max_range_hosts)) fails the
+    inventory with a message naming the option; sources that name no host at all give a warning.
   - The configuration file's name must end in C(server_pool.yml) or C(server_pool.yaml).
   - Inventory hostnames are the entries as given (names in lower case, addresses normalised), deduplicated and
     sorted (addresses numerically first, then names).
@@ -48,6 +55,17 @@ options:
       - Text files in Server Manager's import format (Add Servers, Import tab), one computer name, IP address or
         CIDR range per line; blank lines and C(#) comments are ignored.
       - Relative paths are relative to the inventory configuration file.
+    type: list
+    elements: path
+    default: []
+  server_lists:
+    description:
+      - Server Manager's server pool files (C(ServerList.xml), kept in the roaming profile of the user who runs
+        Server Manager, under C(Microsoft\Windows\ServerManager)), copied to the controller.
+      - Each C(ServerInfo) is a host; each custom server group becomes the group C(server_group_<name>).
+      - The files are parsed without DTDs or entities (a file with a C(DOCTYPE) is refused) and may be at most
+        4 MiB. Relative paths are relative to the inventory configuration file.
+      - M(winremote.remoting.server_list) writes servers back into such a file.
     type: list
     elements: path
     default: []
@@ -96,7 +114,7 @@ options:
     default: negotiate
     choices: [negotiate, ntlm, kerberos, credssp]
 notes:
-  - Active Directory and C(ServerList.xml) sources are not part of this plugin yet.
+  - Active Directory is not a source of this plugin yet.
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
@@ -133,6 +151,7 @@ import typing as t  # noqa: E402
 from ansible.errors import AnsibleParserError  # noqa: E402
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable  # noqa: E402
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils import server_list  # noqa: E402
 from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory import groups, probe, sources  # noqa: E402
 
 FILE_SUFFIXES = ("server_pool.yml", "server_pool.yaml")
@@ -156,6 +175,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             reports = self.cached(cache_key)
         if reports is None:
             reports = probe.probe_all(self.targets(path), self.settings())
+            late = sum(1 for report in reports if report.late)
+            if late:
+                self.display.warning(
+                    f"{self.NAME}: {late} of {len(reports)} hosts were not probed before probe_deadline passed; "
+                    "they are 'Not accessible' for now: raise probe_deadline or probe_concurrency"
+                )
             if use_cache:
                 self._cache[cache_key] = {"version": CACHE_VERSION, "hosts": [r.to_dict() for r in reports]}
         self.populate(reports)
@@ -177,9 +202,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             for name in self.get_option("import_files") or []:
                 entries.append(("import_files", sources.read_import_file(os.path.join(base, name))))
-            return sources.collect(entries, int(self.get_option("max_range_hosts")))
+            for name in self.get_option("server_lists") or []:
+                entries.append(("server_lists", server_list_entries(os.path.join(base, name))))
+            targets = sources.collect(entries, int(self.get_option("max_range_hosts")))
         except sources.SourceError as exc:
             raise AnsibleParserError(f"{self.NAME}: {exc}") from None
+        if not targets:
+            self.display.warning(f"{self.NAME}: {path}: the sources name no host; the inventory is empty")
+        return targets
 
     def templated(self, option: str) -> str | None:
         value = self.get_option(option)
@@ -214,3 +244,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._set_composite_vars(self.get_option("compose"), variables, name, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), variables, name, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, name, strict=strict)
+
+
+def server_list_entries(path: str) -> list[sources.Entry]:
+    """The servers of one ServerList.xml with their server groups; a file that cannot be used names the option."""
+    try:
+        data = server_list.read(path)
+        if data is None:
+            raise server_list.ServerListError("the file does not exist")
+        pool = server_list.parse(data)
+    except server_list.ServerListError as exc:
+        raise sources.SourceError("server_lists", f"{path}: {exc}") from None
+    return [sources.Entry(server.name, server.groups) for server in pool.servers if server.name.strip()]

@@ -81,6 +81,7 @@ class HostReport:
     os_release: str = ""
     server_groups: tuple[str, ...] = ()
     details: tuple[tuple[str, str], ...] = ()
+    late: bool = False  # still unprobed when probe_deadline passed
 
     @classmethod
     def unprobed(cls, target: Target, reasons: t.Sequence[str]) -> HostReport:
@@ -194,7 +195,7 @@ def probe_all(targets: t.Sequence[Target], settings: ProbeSettings) -> list[Host
                 if not future.done()
                 else f"the probe failed: {future.exception()}"
             )
-            reports.append(HostReport.unprobed(target, (why,)))
+            reports.append(dataclasses.replace(HostReport.unprobed(target, (why,)), late=not future.done()))
         return reports
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
