@@ -395,3 +395,8 @@ bench: venv
 bench-fleet: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/fleet_scale.py \
 		--json $(WORK)/bench/fleet_scale.json $(BENCH_FLEET_ARGS)
+
+# Parsing a ServerList.xml of 10,000 servers and adding 100 (docs/performance.md).
+.PHONY: bench-server-list
+bench-server-list: venv
+	$(RUN_ENV) $(VENV)/bin/python bench/server_list_parse.py --json $(WORK)/bench/server_list_parse.json

@@ -177,7 +177,7 @@ def _whole_lines(text: str, node: xmledit.Node) -> tuple[int, int]:
 def add_servers(current: ServerList, names: list[str], group: str | None = None) -> bytes | None:
     """The file's bytes with ``names`` in the pool (and in ``group``); None when nothing changes.
 
-    Each new element is one insertion, made on the text and parsed again before the next, so every other
+    New elements are insertions into the text (the file is parsed again only per parent), so every other
     character of the file stays where it was.
     """
     current_prefix = _root(current).prefix
@@ -191,18 +191,18 @@ def add_servers(current: ServerList, names: list[str], group: str | None = None)
         new_members = [n for n in dict.fromkeys(names) if n.lower() not in have]
     if not missing and not new_members:
         return None
+    elements = []
     for name in missing:
         attrs = [("name", name), ("status", NEW_STATUS), ("lastUpdateTime", NEW_LAST_UPDATE)]
         if locale:
             attrs.append(("locale", locale))
-        element = xmledit.NewElement(current_prefix + SERVER, tuple((k, _escape(v)) for k, v in attrs))
-        text = _append(text, None, element)
+        elements.append(xmledit.NewElement(current_prefix + SERVER, tuple((k, _escape(v)) for k, v in attrs)))
+    text = _append_all(text, None, elements)
     if group and new_members:
         root = xmledit.parse(text)
         members = tuple(xmledit.NewElement(root.prefix + MEMBERSHIP, (("name", _escape(n)),)) for n in new_members)
         if any(g.attrs.get("name") == group for g in _elements(root, GROUP)):
-            for member in members:
-                text = _append(text, group, member)
+            text = _append_all(text, group, list(members))
         else:
             text = _append(text, None, xmledit.NewElement(root.prefix + GROUP, (("name", _escape(group)),), members))
     return _checked(current, text)
@@ -212,17 +212,40 @@ def add_servers(current: ServerList, names: list[str], group: str | None = None)
 _EMPTY_PAIR = re.compile(r"<([\w.:-]+)([^<>]*)></\1>")
 
 
+def _parent(text: str, group: str | None) -> tuple[xmledit.Node, xmledit.Node]:
+    """The parsed root and the element new children go into: the root, or the group named ``group``."""
+    root = xmledit.parse(text)
+    if group is None:
+        return root, root
+    return root, next(g for g in _elements(root, GROUP) if g.attrs.get("name") == group)
+
+
+def _snippet(edit: xmledit.Edit) -> str:
+    # Server Manager's file (and the blog's sample) writes elements without content as <x ... />.
+    return _EMPTY_PAIR.sub(r"<\1\2 />", edit.new)
+
+
 def _append(text: str, group: str | None, element: xmledit.NewElement) -> str:
     """``text`` with ``element`` as the last child of the root (or of the group named ``group``)."""
-    root = xmledit.parse(text)
-    parent = root
-    if group is not None:
-        parent = next(g for g in _elements(root, GROUP) if g.attrs.get("name") == group)
-    unit = xmledit.indent_unit(text, root, "  ")
-    edit = xmledit.append_child(text, parent, element, unit)
-    # Server Manager's file (and the blog's sample) writes elements without content as <x ... />.
-    new = _EMPTY_PAIR.sub(r"<\1\2 />", edit.new)
-    return xmledit.apply_edits(text, [xmledit.Edit(edit.start, edit.end, new)])
+    root, parent = _parent(text, group)
+    edit = xmledit.append_child(text, parent, element, xmledit.indent_unit(text, root, "  "))
+    return xmledit.apply_edits(text, [xmledit.Edit(edit.start, edit.end, _snippet(edit))])
+
+
+def _append_all(text: str, group: str | None, elements: list[xmledit.NewElement]) -> str:
+    """``text`` with ``elements`` appended in order. Once the parent has a child and whitespace before its end tag,
+    every append is an insertion at the same place with the same separator, so they are made as one insertion
+    (one parse for any number of servers, where one parse per server is quadratic for a large pool)."""
+    while elements:
+        root, parent = _parent(text, group)
+        if not parent.children or parent.empty or text[parent.end_start - 1] not in " \t\r\n":
+            text, elements = _append(text, group, elements[0]), elements[1:]
+            continue
+        unit = xmledit.indent_unit(text, root, "  ")
+        edits = [xmledit.append_child(text, parent, element, unit) for element in elements]
+        at = edits[0].start
+        return xmledit.apply_edits(text, [xmledit.Edit(at, at, "".join(_snippet(edit) for edit in edits))])
+    return text
 
 
 def remove_servers(current: ServerList, names: list[str], group: str | None = None) -> bytes | None:

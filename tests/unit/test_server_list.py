@@ -155,3 +155,25 @@ def test_root_level_membership_removed_and_prefixed_root_kept() -> None:
         added is not None and b'  <s:ServerInfo name="b" status="2" lastUpdateTime="0001-01-01T00:00:00" />\n' in added
     )
     assert sl.remove_servers(parsed, ["nope"]) is None
+
+
+@pytest.mark.parametrize(
+    "start",
+    [SAMPLE, sl.new_document(), b'<ServerList><ServerInfo name="a"/></ServerList>'],
+    ids=["sample", "empty-pool", "one-line"],
+)
+def test_many_servers_at_once_equal_one_at_a_time(start: bytes) -> None:
+    """The batched insertion writes exactly what appending the servers (then the members) one by one writes."""
+    names = ["n1.contoso.com", "n2.contoso.com", "n3.contoso.com"]
+    one_by_one = start
+    for name in names:
+        one_by_one = sl.add_servers(sl.parse(one_by_one), [name]) or one_by_one
+    assert sl.add_servers(sl.parse(start), names) == one_by_one
+    grouped = sl.add_servers(sl.parse(one_by_one), names[:1], "Batch")
+    assert grouped is not None
+    for name in names[1:]:
+        grouped = sl.add_servers(sl.parse(grouped), [name], "Batch") or grouped
+    assert sl.add_servers(sl.parse(one_by_one), names, "Batch") == grouped
+    parsed = sl.parse(grouped)
+    assert [g.members for g in parsed.groups if g.name == "Batch"] == [tuple(names)]
+    assert [s.name for s in parsed.servers][-3:] == names
