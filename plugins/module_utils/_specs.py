@@ -68,6 +68,20 @@ SERVER_LIST: dict[str, dict[str, t.Any]] = {
     "backup": {"type": "bool", "default": False},
 }
 
+FLEET_REPORT: dict[str, dict[str, t.Any]] = {
+    # Runs on the controller and writes local files: no `connection` option.
+    "servers": {"type": "list", "elements": "dict", "required": True},
+    "dest": {"type": "path", "required": True},
+    "formats": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["html", "json", "csv"],
+        "default": ["html", "json", "csv"],
+    },
+    "title": {"type": "str", "default": "All Servers"},
+    "generated_at": {"type": "str"},
+}
+
 SM_REMOTING: dict[str, dict[str, t.Any]] = with_connection(
     {
         "state": {"type": "str", "choices": ["enabled", "disabled", "query"], "default": "enabled"},

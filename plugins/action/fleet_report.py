@@ -1,0 +1,70 @@
+# Copyright: (c) 2026, winremote.remoting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Action plugin of winremote.remoting.fleet_report: write the fleet report on the controller, never touch a host."""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.winremote.remoting.plugins.module_utils._specs import FLEET_REPORT
+from ansible_collections.winremote.remoting.plugins.plugin_utils.report import files, html, rows, tabular
+
+RENDER: dict[str, t.Callable[[rows.Report], str]] = {
+    "html": html.render,
+    "json": tabular.to_json,
+    "csv": tabular.to_csv,
+}
+
+
+class ActionModule(ActionBase):
+    # The files are on the controller: no connection to the inventory host is opened, nothing is transferred.
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+    TRANSFERS_FILES = False
+
+    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=FLEET_REPORT)
+        dest: str = args["dest"]
+        formats = [name for name in RENDER if name in args["formats"]]
+        result["dest"] = dest
+        try:
+            report = rows.build(args["servers"], args["title"], args["generated_at"])
+            paths = {name: os.path.join(dest, f"fleet_report.{name}") for name in formats}
+            contents = {name: RENDER[name](report).encode() for name in formats}
+            before = {name: files.read(path) for name, path in paths.items()}
+            changed = [name for name in formats if before[name] != contents[name]]
+            diff = [_diff(paths[name], before[name], contents[name]) for name in changed if name != "html"]
+            if diff and self._task.diff:
+                result["diff"] = diff
+            if changed and not self._task.check_mode:
+                files.make_directory(dest)
+                for name in changed:
+                    files.write(paths[name], contents[name])
+        except (rows.ReportError, files.ReportFileError) as exc:
+            result.update(failed=True, changed=False, msg=f"{exc}; no report file was written")
+            return result
+        result.update(
+            changed=bool(changed),
+            files=paths,
+            changed_files=[paths[name] for name in changed],
+            counts=report.counts,
+            total=len(report.rows),
+        )
+        return result
+
+
+def _diff(path: str, before: bytes | None, after: bytes) -> dict[str, str]:
+    """The JSON and CSV files as text; the HTML page shows the same rows and is left out."""
+    return {
+        "before": before.decode(errors="replace") if before is not None else "",
+        "after": after.decode(),
+        "before_header": path if before is not None else f"{path} (absent)",
+        "after_header": path,
+    }
