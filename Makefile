@@ -241,8 +241,11 @@ integration: venv domain-deps
 # is put back afterwards, and where systemd runs, the units the packages enabled are disabled and stopped.
 # samba-ad-provision (the AD schema files), samba-dsdb-modules (the DC's LDB modules) and samba-vfs-modules
 # (acl_xattr, for sysvol's ACLs) are only Recommends of samba, so --no-install-recommends needs them named;
-# iproute2 brings ss, which tests/integration/test_samba_domain.py uses to check what samba listens on.
-DOMAIN_PACKAGES := samba samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldb-tools iproute2
+# iproute2 brings ss, which tests/integration/test_samba_domain.py uses to check what samba listens on;
+# libnss-wrapper (cwrap, https://cwrap.org/nss_wrapper.html) resolves the test domain's host names to simulated
+# hosts' loopback addresses for one ansible-inventory process (LD_PRELOAD, NSS_WRAPPER_HOSTS), /etc/hosts untouched.
+DOMAIN_PACKAGES := samba samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldb-tools iproute2 \
+	libnss-wrapper
 DOMAIN_TOOLS := samba samba-tool kinit klist kvno ldbsearch ldbadd ldbmodify ss
 DOMAIN_UNITS := samba-ad-dc smbd nmbd winbind
 POLICY_RC := /usr/sbin/policy-rc.d
