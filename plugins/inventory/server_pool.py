@@ -113,11 +113,10 @@ options:
     type: str
     default: negotiate
     choices: [negotiate, ntlm, kerberos, credssp]
-notes:
-  - Active Directory is not a source of this plugin yet.
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
+  - winremote.remoting.directory_source
 """
 
 EXAMPLES = r"""
@@ -142,6 +141,20 @@ cache_connection: ~/.cache/winremote-server-pool
 cache_timeout: 3600
 
 # then: ansible-inventory -i inventory/prod.server_pool.yml --graph manageability_not_accessible
+
+---
+# inventory/ad.server_pool.yml: the enabled servers of an OU, as Server Manager's Active Directory tab finds them
+plugin: winremote.remoting.server_pool
+directory: true
+ldap_server: dc01.example.com
+ldap_auth: kerberos  # the ticket of kinit; or ldap_username/ldap_password (WINREMOTE_LDAP_PASSWORD)
+ldap_search_base: OU=Servers,DC=example,DC=com
+ldap_name_filter: web*
+ldap_os_filter: "*Server 2019*"
+username: EXAMPLE\ansible
+keyed_groups:
+  - key: winremote_ad_operating_system
+    prefix: ad_os
 """
 
 # validate-modules wants the documentation before any import
@@ -152,7 +165,12 @@ from ansible.errors import AnsibleParserError  # noqa: E402
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable  # noqa: E402
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import server_list  # noqa: E402
-from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory import groups, probe, sources  # noqa: E402
+from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory import (  # noqa: E402
+    directory,
+    groups,
+    probe,
+    sources,
+)
 
 FILE_SUFFIXES = ("server_pool.yml", "server_pool.yaml")
 CACHE_VERSION = 1
@@ -198,18 +216,34 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def targets(self, path: str) -> list[sources.Target]:
         """Every source's entries as one deduplicated, sorted list."""
         base = os.path.dirname(os.path.abspath(path))
-        entries: list[tuple[str, list[str]]] = [("hosts", list(self.get_option("hosts") or []))]
+        entries: list[tuple[str, t.Sequence[str | sources.Entry]]] = [("hosts", list(self.get_option("hosts") or []))]
         try:
             for name in self.get_option("import_files") or []:
                 entries.append(("import_files", sources.read_import_file(os.path.join(base, name))))
             for name in self.get_option("server_lists") or []:
                 entries.append(("server_lists", server_list_entries(os.path.join(base, name))))
+            if self.get_option("directory"):
+                entries.append(("ldap", self.directory_entries()))
             targets = sources.collect(entries, int(self.get_option("max_range_hosts")))
         except sources.SourceError as exc:
             raise AnsibleParserError(f"{self.NAME}: {exc}") from None
         if not targets:
             self.display.warning(f"{self.NAME}: {path}: the sources name no host; the inventory is empty")
         return targets
+
+    def directory_entries(self) -> list[sources.Entry]:
+        """The computers of Active Directory (``directory``); none found, or one without a DNS name, warns."""
+        settings = directory.from_options(self.get_option, self.templated("ldap_password"))
+        warnings: list[str] = []
+        found = directory.entries(settings, warnings)
+        for warning in warnings:
+            self.display.warning(f"{self.NAME}: ldap: {warning}")
+        if not found:
+            self.display.warning(
+                f"{self.NAME}: ldap: no computer matched {directory.computer_filter(settings)} under "
+                f"{settings.search_base or 'the domain'}"
+            )
+        return found
 
     def templated(self, option: str) -> str | None:
         value = self.get_option(option)

@@ -134,6 +134,40 @@ def server_urls(servers: t.Iterable[str], tls_mode: str = "none", port: int | No
     return tuple(urls)
 
 
+def from_options(option: t.Callable[[str], t.Any], password: str | None) -> DirectorySettings:
+    """The settings from the inventory's ``ldap_*`` options (``option`` is the plugin's ``get_option``);
+    ``password`` is the templated ``ldap_password``."""
+
+    def text(name: str) -> str | None:
+        value = option(name)
+        return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    servers = option("ldap_server") or []
+    if isinstance(servers, str):
+        servers = [servers]
+    tls_mode = text("ldap_tls_mode") or "none"
+    port = option("ldap_port")
+    return DirectorySettings(
+        servers=server_urls(servers, tls_mode, int(port) if port else None),
+        start_tls=tls_mode == "start_tls",
+        validate_certs=bool(option("ldap_validate_certs")),
+        ca_path=text("ldap_ca_cert"),
+        bind=text("ldap_auth") or "kerberos",
+        username=text("ldap_username"),
+        password=password or None,
+        hostname_override=text("ldap_hostname_override"),
+        search_base=text("ldap_search_base"),
+        search_scope=text("ldap_search_scope") or "subtree",
+        name_filter=text("ldap_name_filter"),
+        os_filter=text("ldap_os_filter"),
+        ldap_filter=text("ldap_filter"),
+        include_disabled=bool(option("ldap_include_disabled")),
+        page_size=int(option("ldap_page_size")),
+        timeout=float(option("ldap_timeout")),
+        size_limit=int(option("ldap_size_limit")),
+    )
+
+
 # --- filters (RFC 4515) ---------------------------------------------------------------------------------------
 
 
