@@ -33,6 +33,7 @@ COLUMNS = (
 STYLE = """
 :root { color-scheme: light; font: 14px/1.4 system-ui, "Segoe UI", sans-serif; color: #1f2328; }
 body { margin: 1.5rem; }
+main { overflow-x: auto; }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
 .generated { color: #59636e; margin: 0 0 1rem; }
 .summary { display: flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: 0; margin: 0 0 1rem; }
@@ -54,6 +55,8 @@ tbody th { font-weight: 600; }
 .sev-error { background: #ffebe9; border-color: #cf222e; color: #a40e26; }
 .sev-unknown { background: #eff2f5; border-color: #59636e; color: #3d444d; }
 ul.reasons { margin: 0; padding-left: 1.1rem; }
+caption { text-align: left; padding-bottom: .4rem; }
+td time { white-space: nowrap; }
 .muted { color: #59636e; }
 """
 

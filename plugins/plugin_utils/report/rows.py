@@ -19,24 +19,23 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils import manageab
 
 UNKNOWN = "Unknown"
 
-# Colour class of each of Server Manager's statuses: ok (green), warning (amber), error (red), unknown (grey).
-# "Online - Performance counters not started" is what Server Manager shows for a managed server until its counters
-# start, so it counts as ok, like manageability.MANAGED.
+# Colour class of each of Server Manager's statuses: ok (green), warning (amber), error (red), unknown (grey), in the
+# order of the summary: problems first, the worst first. "Online - Performance counters not started" is what Server
+# Manager shows for a managed server until its counters start, so it counts as ok, like manageability.MANAGED.
 SEVERITY = {
-    sm.ONLINE: "ok",
-    sm.PERFORMANCE_COUNTERS_NOT_STARTED: "ok",
-    sm.ACCESS_DENIED: "warning",
-    sm.DATA_RETRIEVAL_FAILURES: "warning",
-    sm.CREDENTIALS_NOT_VALID: "warning",
-    sm.NOT_ACCESSIBLE_WMF3: "warning",
     sm.NOT_ACCESSIBLE: "error",
     sm.KERBEROS_TARGET_RESOLUTION: "error",
     sm.KERBEROS_AUTHENTICATION: "error",
+    sm.NOT_ACCESSIBLE_WMF3: "warning",
+    sm.CREDENTIALS_NOT_VALID: "warning",
+    sm.ACCESS_DENIED: "warning",
+    sm.DATA_RETRIEVAL_FAILURES: "warning",
+    sm.ONLINE: "ok",
+    sm.PERFORMANCE_COUNTERS_NOT_STARTED: "ok",
     UNKNOWN: "unknown",
 }
-# The order of the summary: problems first, then the managed servers.
 SEVERITY_ORDER = ("error", "warning", "ok", "unknown")
-STATUS_ORDER = tuple(sorted(SEVERITY, key=lambda s: (SEVERITY_ORDER.index(SEVERITY[s]), s)))
+STATUS_ORDER = tuple(SEVERITY)
 
 # Accepted spellings of each field, first match wins: report keys, then remoting_info's, then the inventory's.
 ALIASES: dict[str, tuple[str, ...]] = {
