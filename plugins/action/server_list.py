@@ -56,7 +56,8 @@ class ActionModule(ActionBase):
                 if backup_file:
                     result["backup_file"] = backup_file
         except server_list.ServerListError as exc:
-            result.update(failed=True, changed=False, msg=f"{path}: {exc}; the file was left unchanged")
+            kept = "" if "left unchanged" in str(exc) else "; the file was left unchanged"
+            result.update(failed=True, changed=False, msg=f"{path}: {exc}{kept}")
             return result
         result.update(
             changed=data is not None,

@@ -18,15 +18,11 @@ attribute order, encoding and BOM are kept.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import re
-import tempfile
-import time
 from xml.parsers import expat
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils import xmledit
+from ansible_collections.winremote.remoting.plugins.plugin_utils import local_file, xmledit
 
 # Server pools hold tens or hundreds of servers, a few hundred bytes each; more than this is refused.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -287,42 +283,18 @@ def _checked(current: ServerList, text: str) -> bytes:
 def read(path: str) -> bytes | None:
     """The file's bytes, None when it does not exist."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ServerListError(f"cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ServerListError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, too large for a server list")
-    return data
+        return local_file.read(path, MAX_FILE_BYTES)
+    except local_file.TooLargeError:
+        raise ServerListError(
+            f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, too large for a server list"
+        ) from None
+    except local_file.LocalFileError as exc:
+        raise ServerListError(str(exc)) from None
 
 
 def write(path: str, data: bytes, original: bytes | None, backup: bool) -> str | None:
-    """Replace the file atomically (temporary file, fsync, rename); return the backup's path, if any."""
-    target = os.path.realpath(path)
-    if read(target) != original:
-        raise ServerListError("the file changed while it was being edited; it was left unchanged")
-    backup_file = None
+    """Replace the file atomically (see :func:`local_file.replace`); return the backup's path, if any."""
     try:
-        if backup and original is not None:
-            backup_file = f"{path}.{os.getpid()}.{time.strftime('%Y-%m-%d@%H:%M:%S', time.localtime())}~"
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(backup_file, flags, 0o600), "wb") as out:
-                out.write(original)
-        mode = os.stat(target).st_mode & 0o7777 if original is not None else 0o644
-        handle, temp = tempfile.mkstemp(dir=os.path.dirname(target) or ".", prefix=f".{os.path.basename(target)}.")
-    except OSError as exc:
-        raise ServerListError(f"cannot write next to the file: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise ServerListError(f"cannot write the file: {exc.strerror or exc}; it was left unchanged") from None
-    return backup_file
+        return local_file.replace(path, data, original, MAX_FILE_BYTES, backup=backup)
+    except local_file.LocalFileError as exc:
+        raise ServerListError(str(exc)) from None

@@ -12,15 +12,10 @@ characters that carry the change are touched; comments, formatting, encoding and
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import shutil
-import tempfile
-import time
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils import xmledit
+from ansible_collections.winremote.remoting.plugins.plugin_utils import local_file, xmledit
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Operation
 
 UNATTEND_NS = "urn:schemas-microsoft-com:unattend"
@@ -131,18 +126,14 @@ def shown(value: str) -> str:
 def _read(path: str) -> bytes | None:
     """The file's bytes, None when it does not exist."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise AnswerFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
+        return local_file.read(path, MAX_FILE_BYTES)
+    except local_file.TooLargeError:
         raise AnswerFileError(
             f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, too large for an answer file; "
             "the file was left unchanged"
-        )
-    return raw
+        ) from None
+    except local_file.LocalFileError as exc:
+        raise AnswerFileError(f"{path}: {exc}") from None
 
 
 def observe(path: str, architecture: str = DEFAULT_ARCHITECTURE, pass_: str = DEFAULT_PASS) -> AnswerFileState:
@@ -360,81 +351,17 @@ def diff(state: AnswerFileState, changes: t.Sequence[Change]) -> dict[str, str]:
     }
 
 
-def backup_name(path: str) -> str:
-    """Named like Ansible's ``backup_local``: ``<path>.<pid>.<YYYY-MM-DD@HH:MM:SS>~``."""
-    return f"{path}.{os.getpid()}.{time.strftime('%Y-%m-%d@%H:%M:%S', time.localtime())}~"
-
-
-def _new_file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _write_backup(path: str, raw: bytes, source: str) -> str:
-    """Write ``raw`` (the bytes just checked to be on disk) to a new backup file with ``source``'s permissions.
-
-    Created exclusively and owner-only first, so the copy of a file holding passwords is never readable by
-    others for a moment, and a name planted by someone else (a symlink) is not followed.
-    """
-    name = backup_name(path)
-    handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    with os.fdopen(handle, "wb") as out:
-        out.write(raw)
-        out.flush()
-        os.fsync(out.fileno())
-    shutil.copystat(source, name)
-    return name
-
-
 def apply(state: AnswerFileState, changes: t.Sequence[Change], backup: bool = False) -> str | None:
     """Replace the file atomically with the checked result; return the backup's path, if any.
 
-    The new bytes go to a temporary file in the same directory, which gets the original's mode (and owner
-    when allowed), is synced, and then renamed over the original with ``os.replace``: a crash leaves either the
-    old file or the new one, never a part of either. Nothing is written when the result would not parse.
+    See :func:`local_file.replace`: a crash leaves either the old file or the new one, never a part of either.
+    Nothing is written when the result would not parse.
     """
     if not changes:
         return None
     data, _after = result_of(state, changes)
-    target = os.path.realpath(state.path)  # write through a symlink, keep the link
-    if _read(target) != state.raw:
-        raise AnswerFileError(f"{state.path} changed while it was being edited; the file was left unchanged")
-    backup_file = None
+    expected = state.raw if state.exists else None
     try:
-        if backup and state.exists and state.raw is not None:
-            backup_file = _write_backup(state.path, state.raw, target)
-        stat = os.stat(target) if state.exists else None
-        handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.")
-    except OSError as exc:
-        raise AnswerFileError(f"{state.path}: cannot write next to the file: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if stat is not None:
-            # Not root: the file keeps our ownership, as with Ansible's atomic_move. Before chmod, since a
-            # change of owner clears set-id bits.
-            with contextlib.suppress(PermissionError):
-                os.chown(temp, stat.st_uid, stat.st_gid)
-        os.chmod(temp, stat.st_mode & 0o7777 if stat else _new_file_mode())
-        os.replace(temp, target)
-    except OSError as exc:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise AnswerFileError(
-            f"{state.path}: cannot write the file: {exc.strerror or exc}; it was left unchanged"
-        ) from None
-    _sync_directory(os.path.dirname(target))
-    return backup_file
-
-
-def _sync_directory(directory: str) -> None:
-    """Make the rename durable; best effort (not every file system lets a directory be opened)."""
-    with contextlib.suppress(OSError):
-        handle = os.open(directory or ".", os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
+        return local_file.replace(state.path, data, expected, MAX_FILE_BYTES, backup=backup)
+    except local_file.LocalFileError as exc:
+        raise AnswerFileError(f"{state.path}: {exc}") from None

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import ANSWER_FILE
-from ansible_collections.winremote.remoting.plugins.plugin_utils import xmledit
+from ansible_collections.winremote.remoting.plugins.plugin_utils import local_file, xmledit
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import answer_file as af
 
 NS = {"u": af.UNATTEND_NS}
@@ -627,7 +627,7 @@ def test_a_crash_while_writing_leaves_the_original(monkeypatch: pytest.MonkeyPat
         replaced.append((src, dst))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(af.os, "replace", failing_replace)
+    monkeypatch.setattr(local_file.os, "replace", failing_replace)
     with pytest.raises(af.AnswerFileError, match="No space left on device; it was left unchanged"):
         run(path)
     # The new bytes went to a temporary file next to the original, with its mode, renamed over it in one step.
@@ -654,7 +654,7 @@ def test_a_backup_name_taken_by_a_symlink_is_not_followed(monkeypatch: pytest.Mo
     victim = write(tmp_path, "keep", "victim.txt")
     planted = tmp_path / "planted~"
     planted.symlink_to(victim)
-    monkeypatch.setattr(af, "backup_name", lambda _path: str(planted))
+    monkeypatch.setattr(local_file, "backup_name", lambda _path: str(planted))
     state = af.observe(str(path))
     with pytest.raises(af.AnswerFileError, match="cannot write next to the file"):
         af.apply(state, af.plan(state, af.AnswerFileDesired(False)), backup=True)
