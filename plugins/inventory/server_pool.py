@@ -28,6 +28,10 @@ description:
   - A host that is a member of server groups in a C(ServerList.xml) has C(winremote_server_groups) (the groups'
     names) and is in the groups C(server_group_<name>) (the name in snake case, so C(Web Servers) becomes
     C(server_group_web_servers)).
+  - C(winremote_os_version) and C(winremote_os_release) are what the host says in the authenticated observation;
+    without one (no credentials, or the host did not answer) they come from the C(operatingSystemVersion) and
+    C(operatingSystem) of its computer object when the host is from O(directory), and are empty otherwise (the
+    anonymous Identify hides the OS).
   - Groups are C(manageability_<status>) (the status in snake case, such as C(manageability_online),
     C(manageability_not_accessible), C(manageability_online_access_denied)), C(os_<release>) (C(os_2019),
     C(os_2012_r2)), C(wsman_<stack>) (C(wsman_3_0)) and C(server_group_<name>), plus those of O(groups) and

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing as t
 from pathlib import Path
 
 import pytest
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory import groups, sources
+from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory import groups, probe, sources
 
 
 def names(targets: list[sources.Target]) -> list[str]:
@@ -83,3 +85,68 @@ def test_ipv6_addresses_are_normalised() -> None:
 )
 def test_status_groups_in_snake_case(status: str, group: str) -> None:
     assert groups.snake(status) == group
+
+
+def test_a_host_named_by_several_sources_is_one_target_with_all_their_groups() -> None:
+    web = sources.Entry("WEB01.contoso.com.", ("Web",), (("ad_distinguished_name", "CN=WEB01,OU=Servers"),))
+    targets = sources.collect(
+        [
+            ("hosts", ["web01.contoso.com"]),
+            ("server_lists", [web, sources.Entry("web01.contoso.com", ("Web", "Frontend"))]),
+            ("ldap", [sources.Entry("web01.contoso.com", (), (("ad_distinguished_name", "CN=other"),))]),
+        ],
+        16,
+    )
+    assert len(targets) == 1
+    assert targets[0].groups == ("Web", "Frontend")
+    # the first source that knew a detail wins
+    assert dict(targets[0].details) == {"ad_distinguished_name": "CN=WEB01,OU=Servers"}
+
+
+def report(**fields: t.Any) -> probe.HostReport:
+    return dataclasses.replace(
+        probe.HostReport("h", "h", "Online - Access denied", (), "2026-12-03T00:00:00+00:00"), **fields
+    )
+
+
+@pytest.mark.parametrize(
+    ("details", "expected"),
+    [
+        (
+            {"ad_operating_system": "Windows Server 2019 Datacenter", "ad_operating_system_version": "10.0 (17763)"},
+            ("10.0.17763", "2019"),
+        ),
+        (
+            {"ad_operating_system": "Windows Server 2012 R2 Standard", "ad_operating_system_version": "6.3 (9600)"},
+            ("6.3.9600", "2012 R2"),
+        ),
+        (
+            {"ad_operating_system": "Windows 10 Enterprise", "ad_operating_system_version": "10.0 (19045)"},
+            ("10.0.19045", ""),
+        ),
+        ({"ad_operating_system_version": "not a version"}, ("", "")),
+        ({}, ("", "")),
+    ],
+)
+def test_os_from_the_directory_when_the_host_did_not_say(details: dict[str, str], expected: tuple[str, str]) -> None:
+    unobserved = report(details=tuple(sorted(details.items())))
+    assert groups.os_of(unobserved) == expected
+    assert (f"os_{groups.snake(expected[1])}" in groups.group_names(unobserved)) == bool(expected[1])
+
+
+def test_the_host_s_own_answer_beats_the_directory() -> None:
+    observed = report(
+        os_version="10.0.20348", os_release="2022", details=(("ad_operating_system_version", "6.3 (9600)"),)
+    )
+    assert groups.os_of(observed) == ("10.0.20348", "2022")
+    variables = groups.host_vars(observed)
+    assert (variables["winremote_os_version"], variables["winremote_os_release"]) == ("10.0.20348", "2022")
+    assert variables["winremote_ad_operating_system_version"] == "6.3 (9600)"
+
+
+def test_server_groups_are_host_vars_and_groups() -> None:
+    grouped = report(server_groups=("Web Servers", "SQL"))
+    assert groups.host_vars(grouped)["winremote_server_groups"] == ["Web Servers", "SQL"]
+    assert {"server_group_web_servers", "server_group_sql"} <= set(groups.group_names(grouped))
+    again = probe.HostReport.from_dict(grouped.to_dict())
+    assert again == grouped

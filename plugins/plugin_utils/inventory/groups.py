@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import os_info
+
 if t.TYPE_CHECKING:
     from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory.probe import HostReport
 
@@ -18,13 +20,34 @@ def snake(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+# operatingSystemVersion of a computer object, as Windows writes it: "10.0 (17763)", "6.3 (9600)"
+# (https://learn.microsoft.com/windows/win32/adschema/a-operatingsystemversion).
+_DIRECTORY_VERSION = re.compile(r"^\s*(\d+)\.(\d+)\s*\((\d+)\)\s*$")
+
+
+def os_of(report: HostReport) -> tuple[str, str]:
+    """The host's OS version and release: what the host said when it was observed, else what its computer object
+    in Active Directory says (the anonymous Identify hides the OS), else blanks."""
+    if report.os_version:
+        return report.os_version, report.os_release
+    details = dict(report.details)
+    match = _DIRECTORY_VERSION.match(details.get("ad_operating_system_version", ""))
+    if match is None:
+        return "", ""
+    major, minor, build = match.groups()
+    server = "server" in details.get("ad_operating_system", "").lower()
+    release = os_info.release_for(int(build), "server" if server else "workstation") or ""
+    return f"{major}.{minor}.{build}", release
+
+
 def host_vars(report: HostReport) -> dict[str, t.Any]:
     """What the inventory sets on the host; never a credential."""
+    os_version, os_release = os_of(report)
     variables: dict[str, t.Any] = {
         "ansible_host": report.address,
         "ansible_connection": "psrp",
-        "winremote_os_version": report.os_version,
-        "winremote_os_release": report.os_release,
+        "winremote_os_version": os_version,
+        "winremote_os_release": os_release,
         "winremote_wsman_stack": report.stack,
         "winremote_wsman_vendor": report.vendor,
         "winremote_wsman_product_version": report.product_version,
@@ -47,8 +70,9 @@ def group_names(report: HostReport) -> list[str]:
     """``manageability_<status>``, ``os_<release>`` and ``wsman_<stack>`` (the last two only when known), and
     ``server_group_<name>`` for each of the sources' server groups."""
     names = [f"manageability_{snake(report.status)}"]
-    if report.os_release:
-        names.append(f"os_{snake(report.os_release)}")
+    os_release = os_of(report)[1]
+    if os_release:
+        names.append(f"os_{snake(os_release)}")
     if report.stack:
         names.append(f"wsman_{snake(report.stack)}")
     names.extend(f"server_group_{snake(group)}" for group in report.server_groups if snake(group))
