@@ -39,9 +39,10 @@ VENV := .venv
 VENV_OLD := .venv-219
 VENV_220 := .venv-220
 # What the compat venvs need besides ansible-core, requirements.txt and the simulator: the test runner, and the
-# Kerberos clients tests/integration/test_kerberos.py drives (built against libkrb5-dev: make kerberos-deps).
+# Kerberos clients tests/integration/test_kerberos.py drives (built against libkrb5-dev: make kerberos-deps), and
+# Selenium for tests/integration/test_fleet_report_browser.py (make browser-deps).
 COMPAT_TEST_REQS := "pytest>=8.3,<10" "pytest-timeout>=2.3,<3" "pyyaml>=6.0,<7" "pypsrp[kerberos]>=0.9,<1.0" \
-	"pyspnego[kerberos]>=0.10" "pywinrm[kerberos]>=0.5,<1"
+	"pyspnego[kerberos]>=0.10" "pywinrm[kerberos]>=0.5,<1" "selenium>=4.20,<5"
 # pip prints one warning per package for the machine's partial local mirrors; keep the logs readable.
 # grep exits 1 when it filtered everything; only pip's own status (pipefail) may fail the recipe.
 PIP_QUIET := { grep -v 'is ignored: it is neither a file nor a directory' || test $$? = 1; }
@@ -229,7 +230,7 @@ unit: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/unit tests/winsim/tests
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/packaging
 
-integration: venv domain-deps
+integration: venv domain-deps browser-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/pytest tests/integration
 	@# the test domain of the run is gone: no scratch realm and no samba of it is left behind
 	$(VENV)/bin/winsim domain leftovers --scratch-dir $(WORK)/domain
@@ -269,13 +270,34 @@ domain-deps:
 	if [ -d /run/systemd/system ]; then systemctl disable --now $(DOMAIN_UNITS) >/dev/null 2>&1 || true; fi; \
 	for tool in $(DOMAIN_TOOLS); do PATH=$$PATH:/usr/sbin:/sbin command -v $$tool >/dev/null; done
 
+# Debian's Chromium and its WebDriver for tests/integration/test_fleet_report_browser.py, which opens the fleet
+# report's HTML page headless through Selenium with an explicit driver path (no Selenium Manager download).
+# Installed once, only when a package is missing; the test fails naming this target when they are absent.
+BROWSER_PACKAGES := chromium chromium-driver
+BROWSER_TOOLS := /usr/bin/chromium /usr/bin/chromedriver
+
+.PHONY: browser-deps
+browser-deps:
+	@missing=; for package in $(BROWSER_PACKAGES); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Abbrev}' $$package 2>/dev/null)" = "ii " ] || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "browser-deps: missing$$missing; run 'make browser-deps' as root" >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "browser-deps: missing$$missing; install Chromium and its chromedriver at $(BROWSER_TOOLS)" >&2; exit 1; fi; \
+	echo "== browser-deps: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq; \
+	apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	for tool in $(BROWSER_TOOLS); do test -x $$tool; done
+
 # Same split as unit / integration: each suite is its own pytest session, as in the newest venv.
-compat: venv-old domain-deps
+compat: venv-old domain-deps browser-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/unit
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_OLD)/bin:$$PATH $(VENV_OLD)/bin/pytest tests/integration
 
 # The middle of the supported matrix: Python 3.12 with ansible-core 2.20.
-compat-220: venv-220 domain-deps
+compat-220: venv-220 domain-deps browser-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_220)/bin:$$PATH $(VENV_220)/bin/pytest tests/unit
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_220)/bin:$$PATH $(VENV_220)/bin/pytest tests/integration
 
