@@ -26,7 +26,8 @@ from test_server_pool_server_list import server_list
 from winsim import HostState, SimulatedHost, addresses, kerberos
 from winsim.domain import UAC_WORKSTATION, Domain, computer_ldif, generate_password
 
-NSS_WRAPPER = Path("/usr/lib/x86_64-linux-gnu/libnss_wrapper.so")
+# Debian installs it under the multiarch directory (/usr/lib/x86_64-linux-gnu, /usr/lib/aarch64-linux-gnu, ...)
+NSS_WRAPPER = next(iter(sorted(Path("/usr/lib").glob("*/libnss_wrapper.so"))), Path("/usr/lib/libnss_wrapper.so"))
 ACCOUNTDISABLE = 0x2  # userAccountControl flag (https://learn.microsoft.com/troubleshoot/windows-server/active-directory/useraccountcontrol-manipulate-account-properties)
 
 
