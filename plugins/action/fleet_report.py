@@ -36,6 +36,7 @@ class ActionModule(ActionBase):
         result["dest"] = dest
         try:
             report = rows.build(args["servers"], args["title"], args["generated_at"])
+            files.check_directory(dest)
             paths = {name: os.path.join(dest, f"fleet_report.{name}") for name in formats}
             contents = {name: RENDER[name](report).encode() for name in formats}
             before = {name: files.read(path) for name, path in paths.items()}
@@ -46,7 +47,7 @@ class ActionModule(ActionBase):
             if changed and not self._task.check_mode:
                 files.make_directory(dest)
                 for name in changed:
-                    files.write(paths[name], contents[name])
+                    files.write(paths[name], contents[name], before[name])
         except (rows.ReportError, files.ReportFileError) as exc:
             result.update(failed=True, changed=False, msg=f"{exc}; no report file was written")
             return result

@@ -101,7 +101,8 @@ notes:
     builds O(servers) from the inventory's host variables or from remoting_info results.
   - Every value is escaped in the HTML page and none is placed inside its script. The page's Content-Security-Policy
     allows only its own inline style and script, so a browser loads nothing else from it.
-  - A file keeps its permissions when replaced; a new one is created with mode C(0644).
+  - A file keeps its owner and permissions when replaced; a new one gets the permissions the umask gives.
+  - A report file changed by someone else while the task ran fails the task and is left as it is.
 seealso:
   - module: winremote.remoting.remoting_info
   - plugin: winremote.remoting.server_pool

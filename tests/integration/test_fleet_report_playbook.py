@@ -188,6 +188,15 @@ def test_a_host_pattern_and_a_title(tmp_path: Path) -> None:
     assert "<title>Web</title>" in (dest / "fleet_report.html").read_text(encoding="utf-8")
 
 
+def test_a_dest_that_is_a_file_fails_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("not a directory")
+    result = playbook(tmp_path, INVENTORY, "-e", f"fleet_report_dest={tmp_path / 'taken'}")
+    assert result.returncode != 0
+    fatal = [line for line in result.stdout.splitlines() if line.startswith("fatal: [localhost]")]
+    assert len(fatal) == 1 and "exists and is not a directory; no report file was written" in fatal[0], result.stdout
+    assert (tmp_path / "taken").read_text() == "not a directory"
+
+
 def test_an_unknown_source_fails_with_its_name(tmp_path: Path) -> None:
     result = playbook(tmp_path, INVENTORY, "-e", "fleet_report_source=ldap")
     assert result.returncode != 0

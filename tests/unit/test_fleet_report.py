@@ -306,13 +306,21 @@ def test_json_holds_counts_total_and_rows() -> None:
 
 def test_write_replaces_atomically_and_keeps_the_mode(tmp_path: Path) -> None:
     target = tmp_path / "fleet_report.json"
-    files.write(str(target), b"one")
-    assert target.read_bytes() == b"one" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    files.write(str(target), b"one", None)
+    assert target.read_bytes() == b"one" and files.read(str(target)) == b"one"
     os.chmod(target, 0o600)
-    files.write(str(target), b"two")
+    files.write(str(target), b"two", b"one")
     assert target.read_bytes() == b"two" and stat.S_IMODE(target.stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet_report.json"]  # no temporary file left
     assert files.read(str(tmp_path / "absent")) is None
+
+
+def test_a_file_changed_since_it_was_read_is_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "fleet_report.csv"
+    target.write_bytes(b"edited by someone")
+    with pytest.raises(files.ReportFileError, match=re.escape(f"{target}: the file changed")):
+        files.write(str(target), b"new", b"what we read")
+    assert target.read_bytes() == b"edited by someone"
 
 
 def test_dest_that_is_a_file_is_refused(tmp_path: Path) -> None:

@@ -2,15 +2,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Read a report file, and replace it atomically: a reader (a browser, a web server) sees the old or the new
-report, never half of one."""
+"""The report files in ``dest``: read to compare, replaced atomically through local_file, so a reader (a browser, a
+web server) sees the old report or the new one, never half of one."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 
+from ansible_collections.winremote.remoting.plugins.plugin_utils import local_file
+
+# Far above any report (about 1 KiB a server); a larger file in dest is not one of ours.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -21,44 +22,28 @@ class ReportFileError(Exception):
 def read(path: str) -> bytes | None:
     """The file's bytes, None when it does not exist."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ReportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+        return local_file.read(path, MAX_FILE_BYTES)
+    except local_file.LocalFileError as exc:
+        raise ReportFileError(f"{path}: {exc}") from None
 
 
-def write(path: str, data: bytes) -> None:
-    """A temporary file in the same directory, synced, then renamed over ``path`` (keeping its permissions)."""
-    target = os.path.realpath(path)
+def write(path: str, data: bytes, expected: bytes | None) -> None:
+    """Replace ``path`` (which held ``expected`` when read) with ``data``, keeping its owner and permissions."""
     try:
-        mode = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    except OSError as exc:
-        raise ReportFileError(f"{path}: {exc.strerror or exc}") from None
-    try:
-        handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.")
-    except OSError as exc:
-        raise ReportFileError(f"{path}: cannot write next to the file: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise ReportFileError(f"{path}: cannot write the file: {exc.strerror or exc}") from None
+        local_file.replace(path, data, expected, MAX_FILE_BYTES)
+    except local_file.LocalFileError as exc:
+        raise ReportFileError(f"{path}: {exc}") from None
+
+
+def check_directory(path: str) -> None:
+    """Refuse a ``dest`` that exists and is not a directory, before anything is read or written."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ReportFileError(f"{path}: exists and is not a directory")
 
 
 def make_directory(path: str) -> None:
-    """``dest`` and its parents; an existing file there is refused."""
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ReportFileError(f"{path}: exists and is not a directory")
+    """``dest`` and its parents."""
+    check_directory(path)
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as exc:
