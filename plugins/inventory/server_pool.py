@@ -146,19 +146,19 @@ cache_timeout: 3600
 
 # then: ansible-inventory -i inventory/prod.server_pool.yml --graph manageability_not_accessible
 
----
-# inventory/ad.server_pool.yml: the enabled servers of an OU, as Server Manager's Active Directory tab finds them
-plugin: winremote.remoting.server_pool
-directory: true
-ldap_server: dc01.example.com
-ldap_auth: kerberos  # the ticket of kinit; or ldap_username/ldap_password (WINREMOTE_LDAP_PASSWORD)
-ldap_search_base: OU=Servers,DC=example,DC=com
-ldap_name_filter: web*
-ldap_os_filter: "*Server 2019*"
-username: EXAMPLE\ansible
-keyed_groups:
-  - key: winremote_ad_operating_system
-    prefix: ad_os
+# The enabled servers of an OU, as Server Manager's Active Directory tab finds them
+# (inventory/ad.server_pool.yml):
+# plugin: winremote.remoting.server_pool
+# directory: true
+# ldap_server: dc01.example.com
+# ldap_auth: kerberos  # the ticket of kinit; or ldap_username/ldap_password (WINREMOTE_LDAP_PASSWORD)
+# ldap_search_base: OU=Servers,DC=example,DC=com
+# ldap_name_filter: web*
+# ldap_os_filter: "*Server 2019*"
+# username: EXAMPLE\ansible
+# keyed_groups:
+#   - key: winremote_ad_operating_system
+#     prefix: ad_os
 """
 
 # validate-modules wants the documentation before any import
