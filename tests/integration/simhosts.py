@@ -36,8 +36,9 @@ PROFILES = ("2008", "2008r2", "2012", "2012r2", "2016", "2019", "2022", "2025")
 
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.0/8,localhost"
 
-# 127.1.x.y for these tests; the wire tests use 127.0.0.50+ and the simulator's own tests 127.100+.
-_ADDRESSES = addresses.Counter(1)  # thread-safe: threads may start hosts side by side
+# 127.<n>.x.y for these tests, n in 1-63 and claimed for the session (so two sessions can run side by side); the
+# wire tests use 127.0.0.50+, the benchmarks 127.70-89 and the simulator's own tests 127.100+.
+_ADDRESSES = addresses.Counter(addresses.claim_octet(range(1, 64)))  # thread-safe: threads may start hosts
 
 
 def next_address() -> str:

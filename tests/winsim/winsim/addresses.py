@@ -12,10 +12,14 @@ listens on the ports yet.
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import itertools
+import os
 import random
 import socket
+import tempfile
+import typing as t
 from collections.abc import Sequence
 
 WINRM_PORTS = (5985, 5986)
@@ -89,3 +93,22 @@ class Counter:
         if third > 255:
             raise RuntimeError(f"127.{self.second_octet}.0.0/16 has no more addresses")
         return f"127.{self.second_octet}.{third}.{n % self.per_third_octet + self.first_last_octet}"
+
+
+_CLAIMS: list[t.IO[str]] = []  # open lock files: a claim lasts as long as the process
+
+
+def claim_octet(candidates: Sequence[int], lock_dir: str | None = None) -> int:
+    """A second octet no other process on this machine has claimed (an exclusive ``flock`` on a file per octet,
+    released when the process ends), so test sessions that run side by side get disjoint 127.<octet>.0.0/16."""
+    directory = lock_dir or tempfile.gettempdir()
+    for octet in candidates:
+        handle = open(os.path.join(directory, f"winsim-octet-{octet}.lock"), "a", encoding="ascii")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _CLAIMS.append(handle)
+        return octet
+    raise RuntimeError(f"every second octet of {list(candidates)} is claimed by another process")
