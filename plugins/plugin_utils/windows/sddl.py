@@ -194,7 +194,7 @@ _SID = re.compile(r"S-(?P<rev>[0-9]+)-(?P<auth>0[xX][0-9A-Fa-f]*|[0-9]+)(?P<subs
 _GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _HEX = re.compile(r"0[xX][0-9A-Fa-f]{1,8}")
 _OCTAL = re.compile(r"0[0-7]+")
-_DECIMAL = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")  # a leading 0 means octal, as in C
 # Characters of a conditional expression outside its quoted strings: attribute names (letters, digits, ``: / . _``),
 # prefixes ``@``, operators, ``#`` octet strings, ``{ , }`` composites and parentheses ("SDDL for Conditional ACEs").
 _EXPRESSION_CHARS = frozenset(string.ascii_letters + string.digits + " (){},.:/_@#!=<>&|-+")
@@ -392,7 +392,7 @@ def _check_sid(match: re.Match[str], base: int) -> None:
         if len(auth) != 14:
             raise SddlError(auth_at, f"hexadecimal SID authority {auth!r} must have 12 digits after 0x")
     else:
-        _check_number(auth, auth_at, 2**48 - 1, "SID authority")
+        _check_number(auth, auth_at, 2**32 - 1, "SID authority")  # larger ones are written in hex
     subs = match["subs"].split("-")[1:]
     if not subs:
         raise SddlError(base + match.end() - start, "a SID needs at least one sub-authority")
