@@ -44,16 +44,17 @@ from collections.abc import Iterable
 
 MAX_LENGTH = 64 * 1024
 
-# Generic rights (Microsoft Learn "ACCESS_MASK": bits 28-31).
+# Generic rights: the four high-order bits of an access mask (Microsoft Learn "Generic Access Rights").
 GENERIC_ALL = 0x10000000
 GENERIC_EXECUTE = 0x20000000
 GENERIC_WRITE = 0x40000000
 GENERIC_READ = 0x80000000
 
-# Rights strings of "ACE Strings". The DS values are checked against that page's decoded examples
-# (RPWPCCDCLCSWRCWDWOGA = 0x100e003f, RPWPCCDCLCRCWOWDSDSW = 0x000f003f, RPLCRC = 0x00020014); the file and key
-# values are FILE_GENERIC_* / KEY_* of winnt.h ("File Security and Access Rights", "Registry Key Security and
-# Access Rights"), the mandatory label values SYSTEM_MANDATORY_LABEL_NO_*_UP.
+# Rights strings of "ACE Strings". Generic bits: Microsoft Learn "Generic Access Rights". The DS values agree with the
+# decoded examples of "Security Descriptor String Format" (RPWPCCDCLCSWRCWDWOGA = 0x100e003f, RPWPCCDCLCRCWOWDSDSW =
+# 0x000f003f, RPLCRC = 0x00020014). KA/KR/KW/KX: "Registry Key Security and Access Rights". FA/FR/FW/FX are
+# FILE_ALL_ACCESS and FILE_GENERIC_* of winnt.h (FR = READ_CONTROL|SYNCHRONIZE|FILE_READ_DATA|FILE_READ_EA|
+# FILE_READ_ATTRIBUTES per "Generic Access Rights"), NR/NW/NX the SYSTEM_MANDATORY_LABEL_NO_*_UP bits.
 RIGHTS: dict[str, int] = {
     "GA": GENERIC_ALL,
     "GX": GENERIC_EXECUTE,
@@ -86,9 +87,12 @@ RIGHTS: dict[str, int] = {
 }
 
 # SID aliases ("SID Strings"; sid-token of [MS-DTYP] 2.5.1.1, which adds MS) and their SIDs. The BUILTIN RIDs
-# (S-1-5-32-x) are the DOMAIN_ALIAS_RID_* values of Microsoft Learn "Well-known SIDs" (e.g. RM: 0x244 = 580,
-# Remote Management Users); the NT AUTHORITY, universal and integrity-level SIDs are from the same page.
-# Not listed on those pages, from winnt.h: AC (S-1-15-2-1), OW (S-1-3-4), SS (S-1-18-2), UD (S-1-5-84-0-0-0-0-0).
+# (S-1-5-32-x) are the DOMAIN_ALIAS_RID_* values of Microsoft Learn "Well-known SIDs" (e.g. 0x244 = 580 for RM); the
+# NT AUTHORITY and universal SIDs and the integrity-level RIDs are from the same page. "SID Strings" still describes
+# RM as a Vista-only "RMS Service"; sddl.h names it SDDL_REMOTE_MANAGEMENT_USERS and Windows Server 2012 and later
+# use it in the default session configuration SDDL, so RM is Remote Management Users here. From winnt.h, not on
+# those pages: LS (S-1-5-19), NS (S-1-5-20), the S-1-16 mandatory label authority, AC (S-1-15-2-1), OW (S-1-3-4),
+# SS (S-1-18-2), UD (S-1-5-84-0-0-0-0-0).
 WELL_KNOWN_ALIASES: dict[str, str] = {
     "AA": "S-1-5-32-579",  # Access Control Assistance Operators
     "AC": "S-1-15-2-1",  # ALL APPLICATION PACKAGES
@@ -141,7 +145,8 @@ WELL_KNOWN_ALIASES: dict[str, str] = {
     "WR": "S-1-5-33",  # WRITE RESTRICTED
 }
 
-# Aliases relative to an account domain (RIDs: DOMAIN_USER_RID_* / DOMAIN_GROUP_RID_* of winnt.h). They name a
+# Aliases relative to an account domain (RIDs: DOMAIN_USER_RID_* / DOMAIN_GROUP_RID_* of winnt.h; RO 498, DD 516,
+# EA 519 and EK 527 checked against the Windows SDK metadata of the windows-sys crate docs). They name a
 # different account in every domain (SA, EA, EK and RO in the forest root domain), so they resolve to a SID only
 # with that domain's SID.
 DOMAIN_RELATIVE_ALIASES: dict[str, int] = {
@@ -173,8 +178,8 @@ NETWORK_LOGON_SIDS = frozenset({"S-1-1-0", "S-1-5-2", "S-1-5-11"})
 # (PowerShell/PowerShell test/powershell/Modules/Microsoft.WSMan.Management/ConfigProvider.Tests.ps1, "default SDDL
 # set by WinRM"). Register-PSSessionConfiguration writes the same ACEs with RM before IU (remoteSDDL_Win8 in
 # PowerShell/PowerShell src/System.Management.Automation/engine/remoting/commands/CustomShellCommands.cs).
-# ASSUMPTION: before Windows 8 / Server 2012 (NT 6.2) there is no RM ACE; CustomShellCommands.cs registers
-# "O:NSG:BAD:P(A;;GA;;;BA)(A;;GA;;;IU)S:P(...)" there, older PowerShell 2.0/3.0 builds only BA. Not verified on a host.
+# Before NT 6.2 (Windows 8 / Server 2012) that file registers no RM ACE: "O:NSG:BAD:P(A;;GA;;;BA)(A;;GA;;;IU)S:P(...)".
+# ASSUMPTION: a 2008 R2 host set up by an older PowerShell may carry BA alone, as its RootSDDL does; not seen on a host.
 DEFAULT_POWERSHELL_SDDL = "O:NSG:BAD:P(A;;GA;;;BA)(A;;GA;;;IU)(A;;GA;;;RM)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
 # Default RootSDDL of winrm/config/service since 2012 R2 (zenoss/microsoft.tools#36, MicrosoftDocs/win32#2194).
 DEFAULT_ROOT_SDDL = "O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;IU)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
@@ -622,9 +627,10 @@ def same_sid(left: str, right: str, domain_sid: str | None = None) -> bool:
 def _expand(mask: int) -> int:
     """GENERIC_ALL includes GENERIC_READ, _WRITE and _EXECUTE.
 
-    ASSUMPTION: without the object's GENERIC_MAPPING (WinRM does not document one) the other bits compare as they
-    are; every documented generic mapping maps GENERIC_ALL to a superset of the other three, so this only errs
-    towards "not allowed".
+    ASSUMPTION: WinRM does not document its GENERIC_MAPPING, so the other bits compare as they are. Each object
+    defines its own mapping, but "in practice, GENERIC_ALL is at least as big as GENERIC_READ | GENERIC_WRITE |
+    GENERIC_EXECUTE" (The Old New Thing, 2017-03-10, https://devblogs.microsoft.com/oldnewthing/20170310-00/?p=95705);
+    comparing unmapped bits otherwise only errs towards "not allowed".
     """
     if mask & GENERIC_ALL:
         mask |= GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE
