@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import ANSWER_FILE
+from ansible_collections.winremote.remoting.plugins.plugin_utils.action import ControllerAction
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import answer_file
 
 
-class ActionModule(ActionBase):
-    # The file is on the controller: no connection to the inventory host is opened, nothing is transferred.
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
-    TRANSFERS_FILES = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ANSWER_FILE
+    FAILURES = (answer_file.AnswerFileError,)
 
-    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ANSWER_FILE)
+    def run_local(self, args: dict[str, t.Any], result: dict[str, t.Any]) -> None:
         path: str = args["path"]
         desired = answer_file.AnswerFileDesired(
             enabled=args["enable_server_remote_management"],
@@ -32,23 +26,18 @@ class ActionModule(ActionBase):
             create=args["create"],
         )
         result["path"] = path
-        try:
-            state = answer_file.observe(path, desired.architecture, desired.pass_)
-            changes = answer_file.plan(state, desired)
-            if changes and self._task.diff:
-                # Only the setting: the rest of an answer file can hold passwords and product keys.
-                result["diff"] = answer_file.diff(state, changes)
-            if changes and not self._task.check_mode:
-                backup_file = answer_file.apply(state, changes, backup=args["backup"])
-                if backup_file:
-                    result["backup_file"] = backup_file
-        except answer_file.AnswerFileError as exc:
-            result.update(failed=True, changed=False, msg=str(exc))
-            return result
+        state = answer_file.observe(path, desired.architecture, desired.pass_)
+        changes = answer_file.plan(state, desired)
+        if changes and self._task.diff:
+            # Only the setting: the rest of an answer file can hold passwords and product keys.
+            result["diff"] = answer_file.diff(state, changes)
+        if changes and not self._task.check_mode:
+            backup_file = answer_file.apply(state, changes, backup=args["backup"])
+            if backup_file:
+                result["backup_file"] = backup_file
         result.update(
             changed=bool(changes),
             enable_server_remote_management=desired.enabled,
             previous_value=state.current,
             changes=[c.summary for c in changes],
         )
-        return result

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import FLEET_REPORT
+from ansible_collections.winremote.remoting.plugins.plugin_utils.action import ControllerAction
 from ansible_collections.winremote.remoting.plugins.plugin_utils.report import files, html, rows, tabular
 
 RENDER: dict[str, t.Callable[[rows.Report], str]] = {
@@ -21,36 +20,30 @@ RENDER: dict[str, t.Callable[[rows.Report], str]] = {
 }
 
 
-class ActionModule(ActionBase):
-    # The files are on the controller: no connection to the inventory host is opened, nothing is transferred.
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
-    TRANSFERS_FILES = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = FLEET_REPORT
+    FAILURES = (rows.ReportError, files.ReportFileError)
 
-    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=FLEET_REPORT)
+    def failure_message(self, args: dict[str, t.Any], error: Exception) -> str:
+        return f"{error}; no report file was written"
+
+    def run_local(self, args: dict[str, t.Any], result: dict[str, t.Any]) -> None:
         dest: str = args["dest"]
         formats = [name for name in RENDER if name in args["formats"]]
         result["dest"] = dest
-        try:
-            report = rows.build(args["servers"], args["title"], args["generated_at"])
-            files.check_directory(dest)
-            paths = {name: os.path.join(dest, f"fleet_report.{name}") for name in formats}
-            contents = {name: RENDER[name](report).encode() for name in formats}
-            before = {name: files.read(path) for name, path in paths.items()}
-            changed = [name for name in formats if before[name] != contents[name]]
-            diff = [_diff(paths[name], before[name], contents[name]) for name in changed if name != "html"]
-            if diff and self._task.diff:
-                result["diff"] = diff
-            if changed and not self._task.check_mode:
-                files.make_directory(dest)
-                for name in changed:
-                    files.write(paths[name], contents[name], before[name])
-        except (rows.ReportError, files.ReportFileError) as exc:
-            result.update(failed=True, changed=False, msg=f"{exc}; no report file was written")
-            return result
+        report = rows.build(args["servers"], args["title"], args["generated_at"])
+        files.check_directory(dest)
+        paths = {name: os.path.join(dest, f"fleet_report.{name}") for name in formats}
+        contents = {name: RENDER[name](report).encode() for name in formats}
+        before = {name: files.read(path) for name, path in paths.items()}
+        changed = [name for name in formats if before[name] != contents[name]]
+        diff = [_diff(paths[name], before[name], contents[name]) for name in changed if name != "html"]
+        if diff and self._task.diff:
+            result["diff"] = diff
+        if changed and not self._task.check_mode:
+            files.make_directory(dest)
+            for name in changed:
+                files.write(paths[name], contents[name], before[name])
         result.update(
             changed=bool(changed),
             files=paths,
@@ -58,7 +51,6 @@ class ActionModule(ActionBase):
             counts=report.counts,
             total=len(report.rows),
         )
-        return result
 
 
 def _diff(path: str, before: bytes | None, after: bytes) -> dict[str, str]:

@@ -8,64 +8,56 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.winremote.remoting.plugins.module_utils._specs import SERVER_LIST
 from ansible_collections.winremote.remoting.plugins.plugin_utils import server_list
+from ansible_collections.winremote.remoting.plugins.plugin_utils.action import ControllerAction
 
 
-class ActionModule(ActionBase):
-    # The file is on the controller: no connection to the inventory host is opened, nothing is transferred.
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
-    TRANSFERS_FILES = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = SERVER_LIST
+    FAILURES = (server_list.ServerListError,)
 
-    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=SERVER_LIST)
+    def failure_message(self, args: dict[str, t.Any], error: Exception) -> str:
+        kept = "" if "left unchanged" in str(error) else "; the file was left unchanged"
+        return f"{args['path']}: {error}{kept}"
+
+    def run_local(self, args: dict[str, t.Any], result: dict[str, t.Any]) -> None:
         path: str = args["path"]
         names = [n.strip() for n in args["servers"]]
         result["path"] = path
-        try:
-            _check_names(names, args["group"])
-            original = server_list.read(path)
-            if original is None and not (args["create"] and args["state"] == "present"):
-                if args["state"] == "absent":
-                    result.update(changed=False, servers=[], groups={})
-                    return result
-                raise server_list.ServerListError("the file does not exist; set create=true to create it")
-            current = server_list.parse(original if original is not None else server_list.new_document())
-            if args["state"] == "present":
-                data = server_list.add_servers(current, names, args["group"])
-            else:
-                data = server_list.remove_servers(current, names, args["group"])
-            if data is None and original is None:
-                data = server_list.new_document()
-            after = server_list.parse(data) if data is not None else current
-            if data is not None and self._task.diff:
-                before_text = current.text if original is not None else ""
-                result["diff"] = {
-                    "before": before_text,
-                    "after": after.text,
-                    "before_header": path if original is not None else f"{path} (absent)",
-                    "after_header": path,
-                }
-            if data is not None and not self._task.check_mode:
-                backup_file = server_list.write(path, data, original, args["backup"])
-                if backup_file:
-                    result["backup_file"] = backup_file
-        except server_list.ServerListError as exc:
-            kept = "" if "left unchanged" in str(exc) else "; the file was left unchanged"
-            result.update(failed=True, changed=False, msg=f"{path}: {exc}{kept}")
-            return result
+        _check_names(names, args["group"])
+        original = server_list.read(path)
+        if original is None and not (args["create"] and args["state"] == "present"):
+            if args["state"] == "absent":
+                result.update(changed=False, servers=[], groups={})
+                return
+            raise server_list.ServerListError("the file does not exist; set create=true to create it")
+        current = server_list.parse(original if original is not None else server_list.new_document())
+        if args["state"] == "present":
+            data = server_list.add_servers(current, names, args["group"])
+        else:
+            data = server_list.remove_servers(current, names, args["group"])
+        if data is None and original is None:
+            data = server_list.new_document()
+        after = server_list.parse(data) if data is not None else current
+        if data is not None and self._task.diff:
+            before_text = current.text if original is not None else ""
+            result["diff"] = {
+                "before": before_text,
+                "after": after.text,
+                "before_header": path if original is not None else f"{path} (absent)",
+                "after_header": path,
+            }
+        if data is not None and not self._task.check_mode:
+            backup_file = server_list.write(path, data, original, args["backup"])
+            if backup_file:
+                result["backup_file"] = backup_file
         result.update(
             changed=data is not None,
             servers=[s.name for s in after.servers],
             groups={g.name: list(g.members) for g in after.groups},
             changes=_changes(current, after) if data is not None else [],
         )
-        return result
 
 
 def _check_names(names: list[str], group: str | None) -> None:

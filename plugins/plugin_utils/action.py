@@ -96,3 +96,33 @@ class WinRemoteAction(ActionBase):
         if weak:
             result["warnings"] = [*result.get("warnings", []), *weak]
         return result
+
+
+class ControllerAction(ActionBase):
+    """Base of the action plugins whose files are on the controller (answer files, ServerList.xml, reports): no
+    connection to the inventory host is opened and nothing is transferred. Subclasses set ``ARGUMENT_SPEC`` and
+    ``FAILURES`` (the exceptions that mean "the file cannot be used", reported as a failed task with
+    :meth:`failure_message`) and implement :meth:`run_local`."""
+
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+    TRANSFERS_FILES = False
+    ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {}
+    FAILURES: tuple[type[Exception], ...] = ()
+
+    def run_local(self, args: dict[str, t.Any], result: dict[str, t.Any]) -> None:
+        """Do the module's work, adding its keys (``changed`` included) to ``result``."""
+        raise NotImplementedError
+
+    def failure_message(self, args: dict[str, t.Any], error: Exception) -> str:
+        return str(error)
+
+    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        try:
+            self.run_local(args, result)
+        except self.FAILURES as exc:
+            result.update(failed=True, changed=False, msg=self.failure_message(args, exc))
+        return result
