@@ -421,6 +421,12 @@ bench-fleet: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/fleet_scale.py \
 		--json $(WORK)/bench/fleet_scale.json $(BENCH_FLEET_ARGS)
 
+# The server_pool's Active Directory source reading 10,000 computers from a scratch Samba DC (docs/performance.md).
+.PHONY: bench-directory
+bench-directory: venv domain-deps
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/directory_read.py \
+		--json $(WORK)/bench/directory_read.json $(BENCH_DIRECTORY_ARGS)
+
 # Parsing a ServerList.xml of 10,000 servers and adding 100 (docs/performance.md).
 .PHONY: bench-server-list
 bench-server-list: venv
