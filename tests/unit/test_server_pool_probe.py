@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -88,3 +91,63 @@ def test_verify_file(tmp_path: Path, name: str, accepted: bool) -> None:
     path = tmp_path / name
     path.write_text("plugin: winremote.remoting.server_pool\n", encoding="utf-8")
     assert InventoryModule().verify_file(str(path)) is accepted
+
+
+# The test process keeps threads of earlier tests (and active_count is patched to let the fork happen anyway).
+FORK_WARNING = "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+
+
+def by_process(target: sources.Target, settings: probe.ProbeSettings) -> probe.HostReport:
+    """A report that names the process that made it (in ``vendor``)."""
+    return dataclasses.replace(online(target, settings), vendor=str(os.getpid()))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pools are split over processes on Linux only")
+@pytest.mark.filterwarnings(FORK_WARNING)
+def test_large_pools_are_split_over_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(probe, "HOSTS_PER_PROCESS", 5)
+    monkeypatch.setattr(probe, "available_cpus", lambda: 3)
+    monkeypatch.setattr(probe, "probe_host", by_process)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # whatever the test runner's own threads
+    pool = targets(30)
+    reports = probe.probe_all(pool, probe.ProbeSettings(concurrency=6))
+    assert [r.name for r in reports] == [t.name for t in pool]
+    assert all(r.status == "Online" for r in reports)
+    pids = {r.vendor for r in reports}
+    assert len(pids) == 3 and str(os.getpid()) not in pids
+    # round-robin: neighbours are probed by different processes
+    assert reports[0].vendor != reports[1].vendor
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pools are split over processes on Linux only")
+@pytest.mark.filterwarnings(FORK_WARNING)
+def test_a_forked_probe_still_ends_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def stuck_on_second(target: sources.Target, settings: probe.ProbeSettings) -> probe.HostReport:
+        if target.name == "192.0.2.2":
+            time.sleep(60)  # in a child process: killed once its answer is in
+        return online(target, settings)
+
+    monkeypatch.setattr(probe, "HOSTS_PER_PROCESS", 2)
+    monkeypatch.setattr(probe, "available_cpus", lambda: 2)
+    monkeypatch.setattr(probe, "probe_host", stuck_on_second)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    started = time.monotonic()
+    reports = probe.probe_all(targets(4), probe.ProbeSettings(deadline=0.5, concurrency=4))
+    assert time.monotonic() - started < 10
+    assert [r.status for r in reports] == ["Online", "Not accessible", "Online", "Online"]
+    assert reports[1].late and reports[1].reasons == ("probe_deadline=0.5s passed before the host was probed",)
+
+
+def test_process_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(probe, "available_cpus", lambda: 4)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert probe.process_count(probe.HOSTS_PER_PROCESS - 1, 64) == 1
+    assert probe.process_count(2 * probe.HOSTS_PER_PROCESS, 64) == 2
+    assert probe.process_count(100 * probe.HOSTS_PER_PROCESS, 64) == 4
+    assert probe.process_count(100 * probe.HOSTS_PER_PROCESS, 1) == 1  # probe_concurrency: 1 stays sequential
+    monkeypatch.setattr(threading, "active_count", lambda: 3)
+    assert probe.process_count(100 * probe.HOSTS_PER_PROCESS, 64) == 1
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert probe.process_count(100 * probe.HOSTS_PER_PROCESS, 64) == 1

@@ -16,6 +16,11 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime
+import multiprocessing
+import os
+import sys
+import threading
+import time
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils import manageability
@@ -30,6 +35,11 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.identify 
 # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_remote_requirements).
 ENDPOINTS = (("http", 5985), ("https", 5986))
 READ_MARGIN = 5  # seconds the HTTP read waits beyond the WS-Man operation timeout
+# One process probes at most one CPU's worth (the GIL): its HTTP stack, NTLM and XML cost ~1-2 ms of CPU per host
+# anonymously and ~15 ms with the observation (docs/performance.md). Pools of at least this many hosts per CPU are
+# split over forked processes, one per CPU; smaller pools stay in threads, where forking costs more than it saves.
+HOSTS_PER_PROCESS = 256
+CHILD_MARGIN = 10.0  # seconds past probe_deadline the parent waits for a probing process's answer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,13 +188,39 @@ def probe_host(target: Target, settings: ProbeSettings) -> HostReport:
 
 def probe_all(targets: t.Sequence[Target], settings: ProbeSettings) -> list[HostReport]:
     """Every target's report, in the targets' order, at most ``concurrency`` at once; a host still being probed when
-    the total deadline passes is "Not accessible" with the deadline as its reason."""
+    the total deadline passes is "Not accessible" with the deadline as its reason. Large pools are probed by
+    several processes (:func:`process_count`), which share ``concurrency`` between them."""
     if not targets:
         return []
+    deadline = time.monotonic() + settings.deadline
+    processes = process_count(len(targets), settings.concurrency)
+    if processes > 1:
+        return probe_forked(targets, settings, processes, deadline)
+    return probe_threads(targets, settings, deadline)
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def process_count(targets: int, concurrency: int) -> int:
+    """How many processes probe: one per CPU with at least HOSTS_PER_PROCESS hosts each, and never more than
+    ``concurrency``. Only on Linux (fork is not safe on macOS once system frameworks are loaded) and only from a
+    single-threaded process (fork copies no other thread, and so none of the locks they may hold)."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 1
+    return max(1, min(available_cpus(), targets // HOSTS_PER_PROCESS, concurrency))
+
+
+def probe_threads(targets: t.Sequence[Target], settings: ProbeSettings, deadline: float) -> list[HostReport]:
+    """The reports of ``targets`` probed by ``concurrency`` threads of this process until ``deadline``."""
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(settings.concurrency, len(targets))))
     try:
         futures = [pool.submit(probe_host, target, settings) for target in targets]
-        concurrent.futures.wait(futures, timeout=settings.deadline)
+        concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()))
         reports = []
         for target, future in zip(targets, futures, strict=True):
             if future.done() and future.exception() is None:
@@ -199,3 +235,51 @@ def probe_all(targets: t.Sequence[Target], settings: ProbeSettings) -> list[Host
         return reports
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def probe_forked(
+    targets: t.Sequence[Target], settings: ProbeSettings, processes: int, deadline: float
+) -> list[HostReport]:
+    """``targets`` dealt round-robin to ``processes`` forked children (so slow hosts spread evenly), each with its
+    share of ``concurrency``; a child's reports come back pickled over a pipe. The credentials are never sent
+    anywhere: the children are forks."""
+    context = multiprocessing.get_context("fork")
+    share = dataclasses.replace(settings, concurrency=max(1, settings.concurrency // processes))
+    for stream in (sys.stdout, sys.stderr):  # a child must not write out what the parent buffered
+        stream.flush()
+    children = []
+    for index in range(processes):
+        shard = list(targets[index::processes])
+        reader, writer = context.Pipe(duplex=False)
+        child = context.Process(target=probe_child, args=(shard, share, deadline, writer), daemon=True)
+        child.start()
+        writer.close()
+        children.append((shard, child, reader))
+    reports: dict[int, HostReport] = {}
+    for shard, child, reader in children:
+        try:
+            answered = reader.poll(max(0.0, deadline - time.monotonic()) + CHILD_MARGIN)
+            data = reader.recv() if answered else None
+        except (EOFError, OSError):
+            data = None
+        finally:
+            reader.close()
+        child.join(timeout=1.0)
+        if child.is_alive():
+            child.kill()  # it answered or gave up; threads still waiting on a stuck host must not outlive us
+            child.join(timeout=5.0)
+        if isinstance(data, list) and len(data) == len(shard) and all(isinstance(r, HostReport) for r in data):
+            shard_reports = data
+        else:
+            why = f"the probing process ended without an answer (exit code {child.exitcode})"
+            shard_reports = [HostReport.unprobed(target, (why,)) for target in shard]
+        reports.update((id(target), report) for target, report in zip(shard, shard_reports, strict=True))
+    return [reports[id(target)] for target in targets]
+
+
+def probe_child(shard: list[Target], settings: ProbeSettings, deadline: float, writer: t.Any) -> None:
+    """In a forked child: probe ``shard`` with threads and send the reports to the parent."""
+    try:
+        writer.send(probe_threads(shard, settings, deadline))
+    finally:
+        writer.close()
