@@ -358,7 +358,20 @@ def connect(settings: DirectorySettings, url: str) -> t.Any:
         raise bind_error(settings, url, failure.result, str(failure)) from None
     except (ldap_errors.LDAPException, OSError) as exc:
         connection.unbind()
-        raise bind_error(settings, url, None, str(exc)) from None
+        raise lost(settings, url, exc, "the bind") from None
+
+
+def lost(settings: DirectorySettings, url: str, exc: Exception, during: str) -> DirectoryError:
+    """The connection failed after it was open: no reply in time (SO_RCVTIMEO gives EAGAIN), or it broke."""
+    text = scrubbed(str(exc), settings.password)
+    lowered = text.lower()
+    if "timed out" in lowered or "timeout" in lowered or "errno 11]" in lowered or "temporarily unavailable" in lowered:
+        return DirectoryError(
+            "ldap_timeout",
+            f"{url}: no reply to {during} within {settings.timeout:g} s; check that the server is a responsive LDAP "
+            "server (and the port its LDAP port), or raise ldap_timeout",
+        )
+    return DirectoryError("ldap_server", f"{url}: the connection failed during {during}: {text}")
 
 
 def describe(result: dict[str, t.Any]) -> str:
@@ -465,18 +478,14 @@ def entries(settings: DirectorySettings, warnings: list[str] | None = None) -> l
         try:
             connection = connect(settings, url)
         except DirectoryError as exc:
-            if exc.option == "ldap_server" and url != settings.servers[-1]:
+            if exc.option in ("ldap_server", "ldap_timeout") and url != settings.servers[-1]:
                 unreachable.append(exc)
                 continue  # the next domain controller
             raise
         try:
             return search(settings, connection, url, warnings)
         except (ldap_errors.LDAPException, OSError) as exc:
-            raise DirectoryError(
-                "ldap_timeout" if "timeout" in str(exc).lower() or "timed out" in str(exc).lower() else "ldap_server",
-                f"{url}: the search did not complete within {settings.timeout:g} s per response: "
-                f"{scrubbed(str(exc), settings.password)}",
-            ) from None
+            raise lost(settings, url, exc, "the search") from None
         finally:
             connection.unbind()
     raise unreachable[-1]  # pragma: no cover - the last server's error is raised in the loop

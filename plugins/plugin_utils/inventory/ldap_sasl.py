@@ -157,6 +157,9 @@ def bind(
                 break
     except spnego.exceptions.SpnegoError as exc:
         raise BindFailure(f"{protocol}: {exc}") from None
+    except (ValueError, ImportError) as exc:  # pyspnego without Kerberos support (no gssapi/krb5)
+        hint = "; Kerberos needs pip install 'pyspnego[kerberos]'" if protocol == "kerberos" else ""
+        raise BindFailure(f"{protocol}: {exc}{hint}") from None
     if not context.complete:
         raise BindFailure(f"{protocol}: the server ended the bind before the authentication completed")
     connection.bound = True
