@@ -421,6 +421,13 @@ bench-fleet: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/fleet_scale.py \
 		--json $(WORK)/bench/fleet_scale.json $(BENCH_FLEET_ARGS)
 
+# The server_pool inventory probing 2,000 simulated endpoints, concurrent and sequential (docs/performance.md).
+# BENCH_INVENTORY_ARGS="--slow-latency 2.5 ..." to vary; about 15 minutes, most of it the sequential runs.
+.PHONY: bench-inventory
+bench-inventory: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/inventory_probe.py \
+		--json $(WORK)/bench/inventory_probe.json $(BENCH_INVENTORY_ARGS)
+
 # The server_pool's Active Directory source reading 10,000 computers from a scratch Samba DC (docs/performance.md).
 .PHONY: bench-directory
 bench-directory: venv domain-deps
