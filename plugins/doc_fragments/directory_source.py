@@ -44,9 +44,9 @@ options:
       - V(none) (default) is plain LDAP, where V(ntlm) and V(kerberos) binds seal every message.
       - V(ldaps) is TLS from the first byte (usually port 636); V(start_tls) upgrades a plain LDAP connection with
         the StartTLS extended operation (RFC 4511 section 4.14).
-      - A V(simple) bind needs V(ldaps) or V(start_tls) on a domain controller that requires LDAP signing (the
-        default of Samba and recommended for Windows); the password would otherwise cross the network in clear
-        text.
+      - A V(simple) bind needs V(ldaps) or V(start_tls); over plain LDAP it would send the password in clear
+        text, so it is refused before connecting (domain controllers that require LDAP signing, the default of
+        Samba and recommended for Windows, refuse it too).
     type: str
     choices: [none, ldaps, start_tls]
     default: none
@@ -60,7 +60,7 @@ options:
         TLS they ask for no protection layer, as AD wants; Samba's default configuration refuses them there, use
         V(simple) over TLS or V(ntlm)/V(kerberos) over plain LDAP with Samba.
       - V(simple) sends O(ldap_username) (a UPN C(user@example.com), C(EXAMPLE\\user) or a distinguished name) and
-        the password; use it over TLS only.
+        the password, over V(ldaps) or V(start_tls) only.
     type: str
     choices: [simple, ntlm, kerberos]
     default: kerberos

@@ -164,12 +164,28 @@ def test_simple_bind_over_ldaps_with_samba_ca(domain: Domain) -> None:
 
 
 def test_simple_bind_over_plain_ldap_is_refused_with_what_to_do(domain: Domain) -> None:
+    # refused before connecting: the password would cross the network in clear text (Samba would refuse the bind
+    # with strongerAuthRequired, after having received it)
     with pytest.raises(directory.DirectoryError) as caught:
         directory.entries(ldaps(domain, servers=(domain.ldap_url,)))
     message = str(caught.value)
-    assert caught.value.option == "ldap_auth"
-    assert "strongerAuthRequired" in message and "ldaps or start_tls" in message and "ntlm or kerberos" in message
+    assert caught.value.option == "ldap_tls_mode"
+    assert "clear text" in message and "ldaps or start_tls" in message and "ntlm or kerberos" in message
     assert admin(domain)[1] not in message
+
+
+@pytest.mark.parametrize("bind", ["ntlm", "kerberos"])
+def test_sasl_bind_inside_tls_is_refused_by_samba_with_what_to_do(domain: Domain, krb5: Path, bind: str) -> None:
+    # Samba's default "ldap server require strong auth = yes" wants sign or seal, and refuses both inside TLS
+    name, _ = admin(domain)
+    username = f"{domain.netbios}\\{name}" if bind == "ntlm" else name
+    chosen = settings(
+        domain, bind=bind, username=username, servers=(f"ldaps://{domain.address}",), ca_path=ca_pem(domain)
+    )
+    with pytest.raises(directory.DirectoryError) as caught:
+        directory.entries(chosen)
+    message = str(caught.value)
+    assert "ldap_tls_mode=none" in message and admin(domain)[1] not in message
 
 
 def test_simple_bind_with_start_tls(domain: Domain) -> None:

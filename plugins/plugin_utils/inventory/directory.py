@@ -27,6 +27,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.inventory.sourc
 try:
     import ldap3
     import ldap3.core.exceptions as ldap_errors
+    import ldap3.utils.uri
 except ImportError as exc:
     LDAP3_IMPORT_ERROR: ImportError | None = exc
 else:
@@ -103,6 +104,13 @@ def check(settings: DirectorySettings) -> None:
         raise DirectoryError("ldap_username", "an NTLM bind needs ldap_username and ldap_password")
     if settings.bind == "kerberos" and settings.password and not settings.username:
         raise DirectoryError("ldap_username", "ldap_password is set without ldap_username")
+    plain = [url for url in settings.servers if url.lower().startswith("ldap://")]
+    if settings.bind == "simple" and plain and not settings.start_tls:
+        raise DirectoryError(
+            "ldap_tls_mode",
+            f"a simple bind to {plain[0]} would send the password in clear text, so it is not attempted; "
+            + STRONG_AUTH_HINT.removeprefix("the directory requires a protected bind: "),
+        )
     if settings.start_tls and any(url.lower().startswith("ldaps://") for url in settings.servers):
         raise DirectoryError("ldap_tls_mode", "start_tls cannot be used with an ldaps:// server")
     for option, value, low in (

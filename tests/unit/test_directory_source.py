@@ -132,6 +132,22 @@ def test_settings_that_cannot_work_are_refused(overrides: dict[str, t.Any], opti
     assert isinstance(caught.value, InvalidArgumentError) and isinstance(caught.value, sources.SourceError)
 
 
+def test_simple_bind_over_plain_ldap_is_never_attempted() -> None:
+    for servers in (("ldap://dc01",), ("ldaps://dc01", "ldap://dc02")):
+        with pytest.raises(directory.DirectoryError) as caught:
+            settings(bind="simple", servers=servers)
+        assert caught.value.option == "ldap_tls_mode"
+        assert "clear text" in str(caught.value) and "ldaps or start_tls" in str(caught.value)
+        assert "ntlm or kerberos" in str(caught.value)
+    assert settings(bind="simple", start_tls=True).start_tls
+    assert settings(bind="simple", servers=("ldaps://dc01",)).bind == "simple"
+
+
+def test_inside_tls_a_refused_sasl_bind_says_to_seal_over_plain_ldap() -> None:
+    error = directory.bind_error(settings(servers=("ldaps://dc01",)), "ldaps://dc01", 8, "Sign or Seal are required")
+    assert error.option == "ldap_tls_mode" and "ldap_tls_mode=none" in str(error)
+
+
 def test_kerberos_from_the_ticket_cache_needs_no_credentials() -> None:
     assert settings(bind="kerberos", username=None, password=None).bind == "kerberos"
 
@@ -189,14 +205,14 @@ def test_error_messages_never_hold_the_password() -> None:
     echoed = f"server said: bad password {SECRET}"
     for code in (None, directory.INVALID_CREDENTIALS, directory.STRONGER_AUTH_REQUIRED, 80):
         for bind in ("simple", "ntlm", "kerberos"):
-            error = directory.bind_error(settings(bind=bind), "ldaps://dc01", code, echoed)
+            error = directory.bind_error(settings(bind=bind, servers=("ldaps://dc01",)), "ldaps://dc01", code, echoed)
             assert SECRET not in str(error) and SECRET not in repr(error)
             assert "********" in str(error)
     assert SECRET not in str(directory.open_error(settings(), "ldap://dc01", OSError(echoed)))
 
 
 def test_messages_say_what_to_do() -> None:
-    strong = directory.bind_error(settings(bind="simple"), "ldap://dc01", 8, "strongerAuthRequired")
+    strong = directory.bind_error(settings(bind="ntlm"), "ldap://dc01", 8, "strongerAuthRequired")
     assert strong.option == "ldap_auth"
     assert "ldaps or start_tls" in str(strong) and "ntlm or kerberos" in str(strong)
     wrong = directory.bind_error(settings(), "ldap://dc01", 49, "invalidCredentials")
