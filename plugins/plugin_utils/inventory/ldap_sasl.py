@@ -34,6 +34,7 @@ else:
 MAX_SASL_BUFFER = 16 * 1024 * 1024  # AD's own default maximum is 10 MB (MaxReceiveBuffer, ldap policies)
 RESULT_SUCCESS = 0
 RESULT_SASL_BIND_IN_PROGRESS = 14
+MAX_ROUNDS = 8  # NTLM needs 2 bind requests, Kerberos 1 (2 with SPNEGO's mechListMIC); never loop forever
 
 
 class BindFailure(Exception):
@@ -138,7 +139,7 @@ def bind(
             protocol=protocol,
         )
         token: bytes | None = None
-        while True:
+        for _ in range(MAX_ROUNDS):
             out = context.step(in_token=token, channel_bindings=bindings)
             if out is None and context.complete:
                 break
@@ -161,7 +162,9 @@ def bind(
         hint = "; Kerberos needs pip install 'pyspnego[kerberos]'" if protocol == "kerberos" else ""
         raise BindFailure(f"{protocol}: {exc}{hint}") from None
     if not context.complete:
-        raise BindFailure(f"{protocol}: the server ended the bind before the authentication completed")
+        raise BindFailure(f"{protocol}: the bind did not complete in {MAX_ROUNDS} rounds")
+    if seal and not context.context_attr & spnego.ContextReq.confidentiality:
+        raise BindFailure(f"{protocol}: the server did not agree to seal the session")
     connection.bound = True
     if not seal:
         return False
