@@ -114,6 +114,40 @@ WINRM_POLICY: dict[str, dict[str, t.Any]] = with_connection(
 )
 
 
+# Every option optional and without a default: only the settings given are managed.
+WINRM_SERVICE: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "auth": {
+            "type": "dict",
+            "options": {
+                "basic": {"type": "bool"},
+                "kerberos": {"type": "bool"},
+                "negotiate": {"type": "bool"},
+                "certificate": {"type": "bool"},
+                "credssp": {"type": "bool"},
+                "cbt_hardening_level": {"type": "str", "choices": ["none", "relaxed", "strict"]},
+            },
+        },
+        "allow_unencrypted": {"type": "bool"},
+        "max_envelope_size_kb": {"type": "int"},
+        "max_timeout_ms": {"type": "int"},
+        "max_connections": {"type": "int"},
+        "ipv4_filter": {"type": "str"},
+        "ipv6_filter": {"type": "str"},
+        "root_sddl": {"type": "str"},
+        "winrs": {
+            "type": "dict",
+            "options": {
+                "allow_remote_shell_access": {"type": "bool"},
+                "max_memory_per_shell_mb": {"type": "int"},
+                "max_shells_per_user": {"type": "int"},
+            },
+        },
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)
+
+
 REMOTE_MANAGEMENT: dict[str, dict[str, t.Any]] = with_connection(
     {
         "state": {"type": "str", "choices": ["enabled", "disabled"], "default": "enabled"},

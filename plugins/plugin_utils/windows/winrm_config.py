@@ -211,6 +211,7 @@ AUTH_ELEMENTS = {
     "negotiate": "Negotiate",
     "certificate": "Certificate",
     "credssp": "CredSSP",
+    "cbt_hardening_level": "CbtHardeningLevel",
 }
 
 
@@ -239,8 +240,9 @@ def delete_listener(client: Client, address: str, transport: str) -> None:
     client.delete(LISTENER_URI, listener_selectors(address, transport))
 
 
-def set_auth(client: Client, **methods: bool) -> None:
-    """Turn service authentication methods on or off, e.g. ``set_auth(client, kerberos=True)``."""
+def set_auth(client: Client, **methods: bool | str) -> None:
+    """Turn service authentication methods on or off, e.g. ``set_auth(client, kerberos=True)``; also sets
+    ``cbt_hardening_level`` (None, Relaxed or Strict)."""
     values = {AUTH_ELEMENTS[name]: enabled for name, enabled in methods.items()}
     client.put(AUTH_URI, _element("Auth", AUTH_URI, values))
 
@@ -345,10 +347,147 @@ class DeleteListener(Operation):
 
 @dataclasses.dataclass(frozen=True)
 class SetAuth(Operation):
-    """Turn service authentication methods on or off (``{"kerberos": True}``)."""
+    """Turn service authentication methods on or off (``{"kerberos": True}``), with one WS-Transfer Put of
+    winrm/config/service/auth. WinRM applies it without a restart. ``previous`` holds the values it replaces (for
+    the undo); ``cuts`` says why it ends this connection's authentication (None: it does not)."""
 
     kind: t.ClassVar[str] = "set_auth"
-    methods: tuple[tuple[str, bool], ...]
+    methods: tuple[tuple[str, bool | str], ...]
+    previous: tuple[tuple[str, bool | str], ...] = ()
+    cuts: str | None = None
 
     def apply(self, client: Client) -> None:
         set_auth(client, **dict(self.methods))
+
+    @property
+    def undo(self) -> Restore | None:
+        if not self.previous:
+            return None
+        values = {AUTH_ELEMENTS[name]: value for name, value in self.previous}
+        return Restore({}, restore_config_commands("winrm/config/service/auth", values), "the previous WinRM auth")
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return self.cuts
+
+
+# --- the whole configuration in one Get, and Puts of its sections ---------------------------------------------------
+WINRS_URI = CONFIG_URI + "/winrs"
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigSettings:
+    """Every setting of winrm/config by its path (``MaxEnvelopeSizekb``, ``Service/Auth/Basic``,
+    ``Winrs/MaxShellsPerUser``) as text, and the paths Group Policy sets (``Source="GPO"`` on the element or on a
+    section above it). A path missing from ``values`` is a setting this host does not have."""
+
+    values: t.Mapping[str, str]
+    gpo: frozenset[str]
+
+
+def parse_config(element: ET.Element) -> ConfigSettings | None:
+    """The leaves of a Get of winrm/config (a ``Config`` element); None when the reply is no Config."""
+    root = element if wx.local_name(element.tag) == "Config" else wx.descendant(element, "Config")
+    if root is None:
+        return None
+    values: dict[str, str] = {}
+    gpo: set[str] = set()
+
+    def walk(node: ET.Element, prefix: str, inherited: bool) -> None:
+        for child in node:
+            path = prefix + wx.local_name(child.tag)
+            by_policy = inherited or child.get("Source") == "GPO"
+            if len(child):
+                walk(child, path + "/", by_policy)
+                continue
+            values[path] = (child.text or "").strip()
+            if by_policy:
+                gpo.add(path)
+
+    walk(root, "", False)
+    return ConfigSettings(values, frozenset(gpo))
+
+
+def read_config(client: Client) -> ConfigSettings:
+    """WS-Transfer Get of winrm/config (one request: the root limits, Service with Auth, Client and Winrs)."""
+    what = "winrm/config (WS-Transfer Get)"
+    try:
+        element = client.get(CONFIG_URI)
+    except UNREAD_ERRORS as exc:
+        raise ConfigUnreadError(what, unread_reason(exc)) from None
+    found = parse_config(element)
+    if found is None:
+        raise ConfigUnreadError(what, f"the reply holds no Config element but {wx.local_name(element.tag)}")
+    return found
+
+
+# Previous values a restore line may carry: a filter, a number, true/false, a CBT level, an SDDL string without
+# quoted or conditional parts. Anything else is refused when the undo is built (never written into a batch file).
+_RESTORABLE = re.compile(r"[A-Za-z0-9*.,:;()\-]*")
+
+
+def restore_config_commands(resource: str, values: t.Mapping[str, t.Any]) -> list[str]:
+    """Batch-file lines that put settings of a winrm/config section back (``winrm set winrm/config/service
+    @{MaxConnections="300"}``), for the rollback guard. Each value must be of the restorable kind; winrm.cmd is a
+    batch file, hence ``call``, and it needs the service running, hence the start first."""
+    pairs = []
+    for name, value in values.items():
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        if not _RESTORABLE.fullmatch(text) or not re.fullmatch(r"[A-Za-z0-9]+", name):
+            raise quote.QuoteError(f"{resource} {name} cannot be written into a restore script: {text[:60]!r}")
+        pairs.append(f'{name}="{text}"')
+    return ["net start winrm >nul 2>&1", f"call winrm set {resource} @{{{';'.join(pairs)}}}"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SetConfigSection(Operation):
+    """One WS-Transfer Put of a winrm/config section with the given elements (name, text); WinRM applies these
+    settings without a restart. ``previous`` holds the values they replace (the undo), ``cuts`` why the change ends
+    this connection (None: it does not). Subclasses name the section."""
+
+    kind: t.ClassVar[str] = "set_config"
+    uri: t.ClassVar[str] = CONFIG_URI
+    tag: t.ClassVar[str] = "Config"
+    resource: t.ClassVar[str] = "winrm/config"
+    values: tuple[tuple[str, str], ...]
+    previous: tuple[tuple[str, str], ...] = ()
+    cuts: str | None = None
+
+    def apply(self, client: Client) -> None:
+        client.put(self.uri, _element(self.tag, self.uri, dict(self.values)))
+
+    @property
+    def undo(self) -> Restore | None:
+        if not self.previous:
+            return None
+        commands = restore_config_commands(self.resource, dict(self.previous))
+        return Restore({}, commands, f"the previous {self.resource} settings")
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return self.cuts
+
+
+@dataclasses.dataclass(frozen=True)
+class SetConfigLimits(SetConfigSection):
+    """Put of winrm/config: MaxEnvelopeSizekb, MaxTimeoutms."""
+
+    kind: t.ClassVar[str] = "set_config_limits"
+
+
+@dataclasses.dataclass(frozen=True)
+class SetServiceSettings(SetConfigSection):
+    """Put of winrm/config/service: AllowUnencrypted, MaxConnections, IPv4Filter, IPv6Filter, RootSDDL."""
+
+    kind: t.ClassVar[str] = "set_service_settings"
+    uri: t.ClassVar[str] = SERVICE_URI
+    tag: t.ClassVar[str] = "Service"
+    resource: t.ClassVar[str] = "winrm/config/service"
+
+
+@dataclasses.dataclass(frozen=True)
+class SetWinrs(SetConfigSection):
+    """Put of winrm/config/winrs: AllowRemoteShellAccess, MaxMemoryPerShellMB, MaxShellsPerUser."""
+
+    kind: t.ClassVar[str] = "set_winrs"
+    uri: t.ClassVar[str] = WINRS_URI
+    tag: t.ClassVar[str] = "Winrs"
+    resource: t.ClassVar[str] = "winrm/config/winrs"
