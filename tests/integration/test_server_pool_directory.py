@@ -192,12 +192,41 @@ def test_simple_bind_with_start_tls(domain: Domain) -> None:
     assert texts(directory.entries(ldaps(domain, servers=(domain.ldap_url,), start_tls=True))) == POOL_ENABLED
 
 
+class Recorder:
+    """The real socket under the sealed one, keeping every byte that crosses the wire."""
+
+    def __init__(self, sock: t.Any) -> None:
+        self.sock, self.sent, self.received = sock, bytearray(), bytearray()
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += data
+        self.sock.sendall(data)
+
+    def recv(self, size: int) -> bytes:
+        data = self.sock.recv(size)
+        self.received += data
+        return bytes(data)
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self.sock, name)
+
+
+def assert_sealed_on_the_wire(connection: t.Any) -> None:
+    """A search after the bind: right answer, and neither the question nor the answer readable on the wire."""
+    assert isinstance(connection.socket, ldap_sasl.SealedSocket)
+    wire = Recorder(connection.socket._sock)
+    connection.socket._sock = wire
+    connection.search(POOL, "(cn=WEB01)", ldap3.SUBTREE, attributes=["dNSHostName"])
+    assert [item["dn"] for item in connection.response if item["type"] == "searchResEntry"] == [f"CN=WEB01,{POOL}"]
+    assert wire.sent and wire.received
+    assert b"WEB01" not in wire.sent and b"dNSHostName" not in wire.sent
+    assert b"WEB01" not in wire.received and b"web01.winremote.test" not in wire.received
+
+
 def test_ntlm_bind_seals_the_session(domain: Domain) -> None:
     connection = directory.connect(settings(domain), domain.ldap_url)
     try:
-        assert isinstance(connection.socket, ldap_sasl.SealedSocket)
-        connection.search(POOL, "(cn=WEB01)", ldap3.SUBTREE, attributes=["dNSHostName"])
-        assert [item["dn"] for item in connection.response if item["type"] == "searchResEntry"] == [f"CN=WEB01,{POOL}"]
+        assert_sealed_on_the_wire(connection)
     finally:
         connection.unbind()
     assert texts(directory.entries(settings(domain))) == POOL_ENABLED
@@ -209,7 +238,7 @@ def test_kerberos_bind_acquires_a_ticket_with_the_password(domain: Domain, krb5:
     assert texts(found) == POOL_ENABLED
     connection = directory.connect(settings(domain, bind="kerberos", username=name), domain.ldap_url)
     try:
-        assert isinstance(connection.socket, ldap_sasl.SealedSocket)
+        assert_sealed_on_the_wire(connection)
     finally:
         connection.unbind()
 
