@@ -380,7 +380,9 @@ def unwrap(value: t.Any) -> t.Any:
     return value
 
 
-def run_inventory(dc: Domain, tmp_path: Path, password: str, **options: t.Any) -> subprocess.CompletedProcess[str]:
+def run_inventory(
+    dc: Domain, tmp_path: Path, password: str, *args: str, **options: t.Any
+) -> subprocess.CompletedProcess[str]:
     """ansible-inventory --list of the Probe OU, the LDAP password from the environment; an inventory source that
     fails fails the command (ANSIBLE_INVENTORY_UNPARSED_FAILED)."""
     name, _ = admin(dc)
@@ -402,7 +404,7 @@ def run_inventory(dc: Domain, tmp_path: Path, password: str, **options: t.Any) -
     env = ansible_env(
         WINREMOTE_LDAP_PASSWORD=password, KRB5_CONFIG=str(dc.krb5_conf), ANSIBLE_INVENTORY_UNPARSED_FAILED="True"
     )
-    command = [str(BIN / "ansible-inventory"), "-i", str(path), "--list"]
+    command = [str(BIN / "ansible-inventory"), "-i", str(path), "--list", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -422,6 +424,9 @@ def test_ansible_inventory_lists_ad_computers(domain: Domain, tmp_path: Path) ->
     assert probe1["winremote_manageability"] == "Not accessible"  # nothing listens there: expected
     assert set(listing["manageability_not_accessible"]["hosts"]) == {"127.3.250.1", "127.3.250.2"}
     assert listing["ad_os_Windows_Server_2022_Datacenter"]["hosts"] == ["127.3.250.2"]
+    verbose = run_inventory(domain, tmp_path, password, "-vvvv")
+    assert verbose.returncode == 0, verbose.stderr
+    assert password not in verbose.stdout and password not in verbose.stderr
 
 
 def test_ansible_inventory_warns_when_the_directory_has_no_computer(domain: Domain, tmp_path: Path) -> None:
