@@ -216,6 +216,11 @@ def typed(setting: Setting, text: str | None) -> Value | None:
     return text
 
 
+def _typed_text(setting: Setting, text: str) -> Value:
+    value = typed(setting, text)
+    return text if value is None else value
+
+
 def same(setting: Setting, have: str, want: Value) -> bool:
     """Compare by meaning: booleans and levels in any case, numbers as numbers, filters normalised."""
     if setting.kind == "bool":
@@ -451,7 +456,7 @@ def plan(state: ServiceState, request: ServiceDesired) -> list[Change]:
         if operation_type is None:
             operation = winrm_config.SetAuth(
                 tuple((s.option.partition(".")[2], _auth_value(want)) for s, _have, want in group),
-                tuple((s.option.partition(".")[2], _auth_value(typed(s, have) or have)) for s, have, _want in group),
+                tuple((s.option.partition(".")[2], _auth_value(_typed_text(s, have))) for s, have, _want in group),
                 cuts,
             )
         else:
