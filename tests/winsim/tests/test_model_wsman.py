@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from winsim import firewall, rules
-from winsim.state import WINRM_POLICY, Certificate
+from winsim import cert_store, certs, firewall, rules
+from winsim.state import WINRM_POLICY
 from winsim.wsman import dispatch
 
 T = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
@@ -86,13 +86,14 @@ def test_listener_lifecycle(model_client: Any) -> None:
         "n": "http://schemas.xmlsoap.org/ws/2004/09/enumeration",
     }
     sel = {"Address": "*", "Transport": "HTTPS"}
+    issued = certs.issue("simhost")
     create = (
         f'<cfg:Listener xmlns:cfg="{LISTENER}"><cfg:Hostname>simhost</cfg:Hostname>'
-        "<cfg:CertificateThumbprint>AABB</cfg:CertificateThumbprint></cfg:Listener>"
+        f"<cfg:CertificateThumbprint>{issued.thumbprint}</cfg:CertificateThumbprint></cfg:Listener>"
     )
     body = model_client.call(T + "Create", LISTENER, create, sel, status=500)  # no such certificate yet
     assert model_client.fault_code(body)[1] == 2150858882
-    model_client.state.certificates.append(Certificate("AABB", "CN=simhost"))
+    cert_store.install(model_client.state.registry, issued.der, has_private_key=True)
     model_client.call(T + "Create", LISTENER, create, sel)
     assert model_client.effects == {"restart_winrm"}
     assert model_client.fault_code(model_client.call(T + "Create", LISTENER, create, sel, status=500)) == (

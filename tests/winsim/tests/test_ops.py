@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from winsim import firewall, ops, rules
+from winsim import cert_store, certs, firewall, ops, rules
 from winsim.firewall import FirewallRule
 from winsim.registry import HKLM
-from winsim.state import WINRM_POLICY, Certificate, HostState
+from winsim.state import WINRM_POLICY, HostState
 
 RULE = "WINRM-HTTP-In-TCP"
 KEY = r"HKLM\SOFTWARE\Winremote\Test"
@@ -78,13 +78,17 @@ def test_https_listener_needs_hostname_and_matching_certificate(state: HostState
         ops.create_listener(state, "*", "HTTPS")
     with pytest.raises(ops.CertificateNotFound):
         ops.create_listener(state, "*", "HTTPS", {"Hostname": "sim", "CertificateThumbprint": "AABB"})
-    state.certificates.append(Certificate("AABB", "CN=other"))
+    other = cert_store.install(state.registry, certs.issue("other").der, has_private_key=True)
     with pytest.raises(ops.InvalidValue, match="do not match"):
-        ops.create_listener(state, "*", "HTTPS", {"Hostname": "sim", "CertificateThumbprint": "aa bb"})
+        ops.create_listener(state, "*", "HTTPS", {"Hostname": "sim", "CertificateThumbprint": other.lower()})
     assert [x.transport for x in state.listeners] == ["HTTP"]
-    state.certificates.append(Certificate("CCDD", "CN=sim, O=x"))
-    listener = ops.create_listener(state, "*", "HTTPS", {"Hostname": "SIM", "CertificateThumbprint": "cc dd"})
-    assert (listener.port, listener.certificate_thumbprint) == (5986, "CCDD")
+    keyless = cert_store.install(state.registry, certs.issue("sim").der, has_private_key=False)
+    with pytest.raises(ops.CertificateKeyMissing):
+        ops.create_listener(state, "*", "HTTPS", {"Hostname": "sim", "CertificateThumbprint": keyless})
+    usable = cert_store.install(state.registry, certs.issue("sim").der, has_private_key=True)
+    spaced = " ".join(usable[i : i + 2] for i in range(0, 40, 2)).lower()  # as certlm.msc shows it
+    listener = ops.create_listener(state, "*", "HTTPS", {"Hostname": "SIM", "CertificateThumbprint": spaced})
+    assert (listener.port, listener.certificate_thumbprint) == (5986, usable)
 
 
 def test_set_listener_replaces_the_listener(state: HostState) -> None:

@@ -151,8 +151,10 @@ def test_https_fails_without_ca(fake_host: SimulatedHost) -> None:
 def test_certificate_names_host_and_is_in_store(fake_host: SimulatedHost) -> None:
     from cryptography import x509
 
-    cert = x509.load_pem_x509_certificate(Path(fake_host.ca_path).read_bytes())
+    cert = x509.load_pem_x509_certificate(Path(fake_host.certificate.cert_path).read_bytes())
     assert cert.subject.rfc4514_string() == "CN=SIMTEST"
+    ca = x509.load_pem_x509_certificate(Path(fake_host.ca_path).read_bytes())
+    cert.verify_directly_issued_by(ca)  # ca_path is the test CA that issued it
     thumbprints = [c.thumbprint for c in fake_host.state.certificates]
     assert fake_host.certificate.thumbprint in thumbprints
     assert len(fake_host.certificate.thumbprint) == 40

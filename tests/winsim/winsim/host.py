@@ -7,15 +7,18 @@
 from __future__ import annotations
 
 import collections
+import datetime
+import hashlib
+import os
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from winsim import auth, certs, kerberos, reactor
+from winsim import auth, cert_store, certs, kerberos, reactor
 from winsim.contract import Identity, RequestContext, SoapReply
 from winsim.faults import FaultInjector
 from winsim.server import ListenerServer
@@ -129,9 +132,11 @@ class SimulatedHost:
         # every completed authentication (scheme and mechanism), newest last; tests read what the wire carried
         self.authentications: collections.deque[auth.Authenticated] = collections.deque(maxlen=1000)
         self._cert_dir = Path(cert_dir) if cert_dir else certs.default_directory()
-        self.certificate = certs.create_certificate(self._cert_dir, self.hostname, address)
-        self._ssl_context: ssl.SSLContext | None = None  # loaded with the first HTTPS listener
-        self._register_certificate()
+        # one TLS context per certificate, chosen when a connection is accepted (the listener's thumbprint then)
+        self._tls_contexts: dict[str, ssl.SSLContext] = {}
+        # why an HTTPS endpoint does not listen, as the event log would say: (transport, Windows port) -> message
+        self.listener_errors: dict[tuple[str, int], str] = {}
+        self.certificate = self._default_certificate()
 
     # --- lifecycle --------------------------------------------------------------------------------------
 
@@ -166,12 +171,44 @@ class SimulatedHost:
 
     @property
     def ca_path(self) -> str:
-        """PEM file to validate the HTTPS listener with (the self-signed certificate itself)."""
-        return str(self.certificate.cert_path)
+        """PEM file to validate the HTTPS listener with: the state directory's test CA, which issued the default
+        certificate and every ``add_certificate(issuer="ca")``."""
+        return str(certs.local_ca(self._cert_dir).cert_path)
 
     @property
     def cbt_hash(self) -> bytes:
-        return self.certificate.cbt_hash
+        """'tls-server-end-point' hash (RFC 5929, SHA-256 for SHA-256-signed certificates) of the certificate the
+        default HTTPS port serves now. Every connection is dropped when a listener's certificate changes (a WinRM
+        restart), so the connections still open were served this certificate."""
+        with self.lock:
+            thumbprint = self._served_thumbprint(WINDOWS_PORTS["HTTPS"])
+            entry = cert_store.find(self.state.registry, thumbprint)
+        return hashlib.sha256(entry.der).digest() if entry is not None else self.certificate.cbt_hash
+
+    def add_certificate(
+        self,
+        subject_cn: str,
+        dns_names: Sequence[str] = (),
+        not_before: datetime.datetime | None = None,
+        not_after: datetime.datetime | None = None,
+        server_auth: bool = True,
+        private_key: bool = True,
+        issuer: str = "ca",
+        friendly_name: str = "",
+    ) -> Any:
+        """Issue a real X.509 certificate (by the test CA, or self-signed with ``issuer="self"``) and put it into
+        LocalMachine\\My: its Blob into the registry, its key (when ``private_key``) into the host's state
+        directory. Returns the store's ``state.Certificate``."""
+        if issuer not in ("ca", "self"):
+            raise ValueError(f"issuer must be 'ca' or 'self', not {issuer!r}")
+        ca = certs.local_ca(self._cert_dir) if issuer == "ca" else None
+        issued = certs.issue(subject_cn, dns_names, (), not_before, not_after, server_auth, ca)
+        return self._store(issued, private_key, friendly_name)
+
+    def remove_certificate(self, thumbprint: str) -> bool:
+        """Delete a certificate's registry key (what ``certutil -delstore My`` does); False when absent."""
+        with self.lock:
+            return cert_store.remove(self.state.registry, thumbprint)
 
     @property
     def request_count(self) -> int:
@@ -317,22 +354,33 @@ class SimulatedHost:
 
     def _sync_endpoints(self, wanted: set[tuple[str, int]]) -> None:
         with self._endpoint_lock:
+            self.listener_errors = {}
+            for transport, port in list(wanted):
+                problem = self._tls_problem(port) if transport.upper() == "HTTPS" else None
+                if problem is not None:  # WinRM does not start an HTTPS listener it has no certificate for
+                    self.listener_errors[(transport.upper(), port)] = problem
+                    wanted.discard((transport, port))
             actual = {self._actual(t, p): (t.upper(), p) for t, p in wanted}
             for key in [k for k in self._servers if k not in actual]:
                 self._servers.pop(key).stop()
             for key, (transport, port) in actual.items():
                 if key in self._servers:
                     continue
-                context = self._tls_context() if transport == "HTTPS" else None
-                server = self._bind(transport, port, key[1], context)
+                tls = self._tls_for(port) if transport == "HTTPS" else None
+                server = self._bind(transport, port, key[1], tls)
                 if server is not None:
                     self._servers[key] = server
                     server.start()
 
-    def _bind(self, transport: str, port: int, actual: int, context: ssl.SSLContext | None) -> ListenerServer | None:
+    def _tls_for(self, port: int) -> Callable[[], ssl.SSLContext | None]:
+        return lambda: self.tls_context(port)
+
+    def _bind(
+        self, transport: str, port: int, actual: int, tls: Callable[[], ssl.SSLContext | None] | None
+    ) -> ListenerServer | None:
         for _unused in range(50):  # a port just closed may linger briefly
             try:
-                return ListenerServer(self, transport, port, actual, context)
+                return ListenerServer(self, transport, port, actual, tls)
             except OSError:
                 time.sleep(0.05)
         raise OSError(f"cannot listen on {self.address}:{actual} for {transport}")
@@ -344,23 +392,85 @@ class SimulatedHost:
             return transport, self.port_for(transport)
         return transport, port
 
-    def _tls_context(self) -> ssl.SSLContext:
-        if self._ssl_context is None:
+    # --- the certificate store and TLS -----------------------------------------------------------------
+
+    def _default_certificate(self) -> certs.HostCertificate:
+        """The host's own certificate (CN = host name, SANs: the name and the address), issued by the test CA and
+        put into the store through the same path as ``add_certificate``."""
+        issued, _ca = certs.host_certificate(self._cert_dir, self.hostname, self.address)
+        self._store(issued, True, "")
+        return certs.HostCertificate(
+            cert_path=cert_store.cert_path(self._cert_dir, issued.thumbprint),
+            key_path=cert_store.key_path(self._cert_dir, issued.thumbprint),
+            thumbprint=issued.thumbprint,
+            subject=f"CN={self.hostname}",
+            dns_names=tuple(dict.fromkeys((self.hostname, self.hostname.lower()))),
+            der=issued.der,
+        )
+
+    def _store(self, issued: certs.Issued, private_key: bool, friendly_name: str) -> Any:
+        """Write the certificate's PEM and (when it has one) its key by thumbprint, then its Blob to the registry."""
+        thumbprint = issued.thumbprint
+        _write_file(cert_store.cert_path(self._cert_dir, thumbprint), issued.pem, 0o644)
+        if private_key:
+            _write_file(cert_store.key_path(self._cert_dir, thumbprint), issued.key_pem, 0o600)
+        with self.lock:
+            existing = cert_store.find(self.state.registry, thumbprint)
+            if existing is None or existing.has_private_key != private_key:
+                cert_store.install(self.state.registry, issued.der, private_key, friendly_name)
+            found = [c for c in self.state.certificates if c.thumbprint == thumbprint]
+        return found[0] if found else None
+
+    def _served_thumbprint(self, port: int) -> str:
+        """The CertificateThumbprint of the enabled HTTPS listener on this Windows port; the default certificate
+        when the state has no HTTPS listener (a model that only says which endpoints accept)."""
+        listeners = [x for x in getattr(self.state, "listeners", []) if x.transport.upper() == "HTTPS" and x.enabled]
+        if not listeners:
+            return self.certificate.thumbprint if hasattr(self, "certificate") else ""
+        on_port = [x for x in listeners if x.port == port] or listeners
+        return str(on_port[0].certificate_thumbprint).upper()
+
+    def _tls_problem(self, port: int) -> str | None:
+        """Why the HTTPS listener on ``port`` cannot serve its certificate, in WinRM's words; None when it can.
+
+        ERROR_WSMAN_CERT_NOT_FOUND (0x80338082) "The WS-Management service cannot find the certificate that was
+        requested." (wsmerror.h, the Windows SDK header of WinRM's error codes). ASSUMPTION: a listener whose
+        certificate lost its private key is refused with the same error."""
+        with self.lock:
+            thumbprint = self._served_thumbprint(port)
+            entry = cert_store.find(self.state.registry, thumbprint)
+        if entry is None:
+            return f"The WS-Management service cannot find the certificate that was requested. ({thumbprint})"
+        if not entry.has_private_key or not cert_store.key_path(self._cert_dir, thumbprint).exists():
+            return (
+                "The WS-Management service cannot find the certificate that was requested. "
+                f"(certificate {thumbprint} has no private key)"
+            )
+        return None
+
+    def tls_context(self, port: int) -> ssl.SSLContext | None:
+        """The TLS context for a connection accepted now on the HTTPS listener of this Windows port: the
+        certificate its CertificateThumbprint selects, from the store; None (the handshake is refused) when the
+        certificate or its key is gone."""
+        if self._tls_problem(port) is not None:
+            return None
+        with self.lock:
+            thumbprint = self._served_thumbprint(port)
+            entry = cert_store.find(self.state.registry, thumbprint)
+        if entry is None:
+            return None
+        context = self._tls_contexts.get(thumbprint)
+        if context is None:
+            pem = cert_store.cert_path(self._cert_dir, thumbprint)
+            if not pem.exists():  # the store is the registry: the PEM beside it is only a copy for ssl
+                _write_file(pem, certs.Issued(entry.der, b"").pem, 0o644)
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(self.certificate.cert_path, self.certificate.key_path)
-            self._ssl_context = context
-        return self._ssl_context
-
-    def _register_certificate(self) -> None:
-        """Put the HTTPS certificate into LocalMachine\\My so the model can point listeners at its thumbprint."""
-        store = getattr(self.state, "certificates", None)
-        if store is None:
-            return
-        if any(getattr(c, "thumbprint", None) == self.certificate.thumbprint for c in store):
-            return
-        from winsim.state import Certificate
-
-        store.append(Certificate(thumbprint=self.certificate.thumbprint, subject=self.certificate.subject))
+            try:
+                context.load_cert_chain(pem, cert_store.key_path(self._cert_dir, thumbprint))
+            except (OSError, ssl.SSLError):
+                return None
+            self._tls_contexts[thumbprint] = context
+        return context
 
     def _register_keys(self) -> None:
         """A running member's keys are in the acceptor keytab (set before any client can reach the host)."""
@@ -384,6 +494,17 @@ class SimulatedHost:
     def _notify(self) -> None:
         for callback in list(self.on_change):
             callback(self)
+
+
+def _write_file(path: Path, data: bytes, mode: int) -> None:
+    """Write atomically (several hosts and processes share a state directory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_bytes() == data:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_bytes(data)
+    tmp.chmod(mode)
+    os.replace(tmp, path)
 
 
 def wait_until_listening(address: str, port: int, timeout: float = 10.0) -> bool:

@@ -24,6 +24,7 @@ import struct
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from winsim import auth, faults, http11, reactor
@@ -53,12 +54,13 @@ class ListenerServer:
         transport: str,
         logical_port: int,
         actual_port: int,
-        ssl_context: ssl.SSLContext | None,
+        tls: Callable[[], ssl.SSLContext | None] | None,
     ) -> None:
         self.host = host
         self.transport = transport
         self.logical_port = logical_port
-        self.ssl_context = ssl_context
+        # HTTPS: gives the TLS context for a connection accepted now (the listener's certificate may have changed)
+        self.tls = tls
         self.connections: set[Connection] = set()
         self.connections_lock = threading.Lock()
         self.stopped = False
@@ -121,7 +123,7 @@ class ListenerServer:
                     sock.close()
                     continue
                 self.connections.add(conn)
-            if self.ssl_context is not None:
+            if self.tls is not None:
                 self.loop.submit(conn.handshake)
             else:
                 conn.wait_readable()
@@ -142,9 +144,12 @@ class Connection:
         return self.stream.sock
 
     def handshake(self) -> None:
-        """TLS server handshake (worker), with the host's certificate."""
-        context = self.listener.ssl_context
-        assert context is not None
+        """TLS server handshake (worker), with the certificate the listener names at this moment; a certificate
+        that is gone or has no private key refuses the connection."""
+        context = self.listener.tls() if self.listener.tls is not None else None
+        if context is None:
+            self.close()
+            return
         try:
             self.sock.settimeout(10)
             self.stream.sock = context.wrap_socket(self.sock, server_side=True)

@@ -63,13 +63,42 @@ class Listener:
     source: str = "local"  # "local" | "GPO" | "Compatibility"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Certificate:
-    """A certificate in LocalMachine\\My that an HTTPS listener may use."""
+    """A certificate in LocalMachine\\My as the WinRM service sees it (read from the registry: winsim.cert_store)."""
 
     thumbprint: str
     subject: str
-    server_auth: bool = True
+    server_auth: bool = True  # Server Authentication EKU, or no EKU extension (any purpose)
+    has_private_key: bool = True
+    dns_names: tuple[str, ...] = ()
+    not_after: str = ""  # ISO 8601, UTC
+
+
+def describe_certificate(thumbprint: str, der: bytes, has_private_key: bool) -> Certificate:
+    """The listener-relevant facts of a DER certificate."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        server_auth = ExtendedKeyUsageOID.SERVER_AUTH in usages
+    except x509.ExtensionNotFound:
+        server_auth = True
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        dns = tuple(san.get_values_for_type(x509.DNSName))
+    except x509.ExtensionNotFound:
+        dns = ()
+    return Certificate(
+        thumbprint=thumbprint,
+        subject=cert.subject.rfc4514_string(),
+        server_auth=server_auth,
+        has_private_key=has_private_key,
+        dns_names=dns,
+        not_after=cert.not_valid_after_utc.isoformat(),
+    )
 
 
 @dataclass
@@ -95,7 +124,6 @@ class HostState:
     listeners: list[Listener] = field(default_factory=list)
     session_configurations: dict[str, str] = field(default_factory=dict)  # name -> SDDL
     accounts: list[Account] = field(default_factory=default_accounts)
-    certificates: list[Certificate] = field(default_factory=list)
     files: FileSystem = field(default_factory=FileSystem)
     scheduled_tasks: dict[str, ScheduledTask] = field(default_factory=dict)  # lower-case name -> task (tasks.py)
     # The "Allow remote server management" values the running WinRM service read when it last started (rules.py);
@@ -108,6 +136,13 @@ class HostState:
         from winsim.profiles import build_state  # profiles builds states, so import lazily
 
         return build_state(profile, hostname or f"SIM{profile.upper()}")
+
+    @property
+    def certificates(self) -> list[Certificate]:
+        """LocalMachine\\My, read from the registry (the only copy); an undecodable entry is left out."""
+        from winsim import cert_store
+
+        return [describe_certificate(c.thumbprint, c.der, c.has_private_key) for c in cert_store.entries(self.registry)]
 
     # the winrm/config tree
     def winrm_section(self, *path: str) -> ConfigTree:
@@ -256,7 +291,7 @@ class HostState:
             "listeners": [asdict(item) for item in self.listeners],
             "session_configurations": dict(self.session_configurations),
             "accounts": [a.to_json() for a in self.accounts],
-            "certificates": [asdict(c) for c in self.certificates],
+            "certificates": [asdict(c) for c in self.certificates],  # a summary: the registry holds the store
             "registry": self.registry.to_json(),
             "files": self.files.to_json(),
             "scheduled_tasks": {name: task.to_json() for name, task in self.scheduled_tasks.items()},
@@ -278,7 +313,6 @@ class HostState:
             listeners=[Listener(**item) for item in data["listeners"]],
             session_configurations=dict(data["session_configurations"]),
             accounts=[Account(**a) for a in data["accounts"]],
-            certificates=[Certificate(**c) for c in data["certificates"]],
             files=FileSystem.from_json(data.get("files", {})),
             scheduled_tasks={k: ScheduledTask.from_json(v) for k, v in data.get("scheduled_tasks", {}).items()},
             winrm_service_policy=copy.deepcopy(data.get("winrm_service_policy")),

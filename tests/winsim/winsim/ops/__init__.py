@@ -19,6 +19,7 @@ from __future__ import annotations
 from winsim.ops.errors import (
     AccessDenied,
     AlreadyExists,
+    CertificateKeyMissing,
     CertificateNotFound,
     GpoControlled,
     InvalidListenerAddress,
@@ -70,6 +71,7 @@ __all__ = [
     "WINRM_RULES",
     "AccessDenied",
     "AlreadyExists",
+    "CertificateKeyMissing",
     "CertificateNotFound",
     "GpoControlled",
     "InvalidListenerAddress",

@@ -60,6 +60,13 @@ class CertificateNotFound(OperationError):
     """No certificate in LocalMachine\\My has the thumbprint an HTTPS listener names."""
 
 
+class CertificateKeyMissing(CertificateNotFound):
+    """The certificate an HTTPS listener names is in LocalMachine\\My without a private key.
+
+    ASSUMPTION: WinRM refuses it with the same ERROR_WSMAN_CERT_NOT_FOUND fault as a missing certificate (it looks
+    the certificate up together with its key); a public capture of this exact refusal was not found."""
+
+
 class ServiceError(OperationError):
     """A Service Control Manager refusal, with its Win32 error code."""
 

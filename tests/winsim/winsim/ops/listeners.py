@@ -12,6 +12,7 @@ import dataclasses
 from winsim import rules
 from winsim.ops.errors import (
     AlreadyExists,
+    CertificateKeyMissing,
     CertificateNotFound,
     GpoControlled,
     InvalidListenerAddress,
@@ -50,7 +51,8 @@ def changeable_listener(state: HostState, address: str, transport: str) -> Liste
 
 def apply_fields(state: HostState, listener: Listener, values: dict[str, str]) -> None:
     """Set the given listener settings (`Port`, `Hostname`, `Enabled`, `URLPrefix`, `CertificateThumbprint`) on
-    `listener`, checking each as WinRM does; an HTTPS listener must name a certificate whose CN is its Hostname."""
+    `listener`, checking each as WinRM does; an HTTPS listener must name a certificate of LocalMachine\\My (the
+    registry, winsim.cert_store) that has a private key and whose CN is its Hostname."""
     if "Port" in values:
         if not values["Port"].isdigit() or not 0 < int(values["Port"]) < 65536:
             raise InvalidValue(f"The port {values['Port']} is not valid.")
@@ -75,6 +77,8 @@ def _check_https(state: HostState, listener: Listener) -> None:
     cert = next((c for c in state.certificates if c.thumbprint.upper() == listener.certificate_thumbprint), None)
     if cert is None:
         raise CertificateNotFound(listener.certificate_thumbprint)
+    if not cert.has_private_key:
+        raise CertificateKeyMissing(listener.certificate_thumbprint)
     cn = cert.subject.split("CN=", 1)[-1].split(",")[0].strip()
     if cn.lower() != listener.hostname.lower():
         raise InvalidValue("The certificate CN and the hostname that were provided do not match. ")
