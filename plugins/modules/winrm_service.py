@@ -124,7 +124,8 @@ notes:
     O(allow_unencrypted=false) while the connection sends unencrypted messages over HTTP (Basic, or
     C(message_encryption=never)); O(auth.cbt_hardening_level=strict) over HTTPS without channel binding
     (C(negotiate_send_cbt=false)); a filter that leaves out every address the connection uses (a host name is
-    resolved on the controller within 5 seconds); and a O(root_sddl) that no longer gives
+    resolved on the controller within 5 seconds); O(max_timeout_ms) below the connection's C(operation_timeout);
+    and a O(root_sddl) that no longer gives
     C(BUILTIN\Administrators) full access (GA). With V(true) such a change is made last and the task reports it
     changed but not verified.
   - The filters are the local addresses WinRM binds to. Behind NAT or a proxy the controller cannot see the host's

@@ -254,6 +254,7 @@ class Connection:
     port: int = 5985
     message_encryption: str = "auto"
     send_cbt: bool = True
+    operation_timeout: int | None = None  # seconds, sent as every request's OperationTimeout
     host: str | None = None
     addresses: tuple[str, ...] | None = None  # the literal, or what the name resolved to on the controller
     resolve_error: str | None = None
@@ -307,6 +308,7 @@ class ServiceDesired:
                 port=int(config.port),
                 message_encryption=str(config.message_encryption),
                 send_cbt=config.negotiate_send_cbt is not False,
+                operation_timeout=int(config.operation_timeout),
                 host=host or None,
                 addresses=addresses,
                 resolve_error=error,
@@ -408,6 +410,14 @@ def cut_reason(option: str, after: t.Mapping[str, str], connection: Connection |
         return (
             "auth.cbt_hardening_level=strict requires channel binding tokens, which this connection does not "
             f"send (negotiate_send_cbt=false, {connection.describe()})"
+        )
+    # ASSUMPTION (UNVERIFIED): WinRM faults a request whose OperationTimeout exceeds MaxTimeoutms ([MS-WSMV]
+    # 2.2.4.10: the maximum time-out that MUST be used for any request), so the limit must cover this connection's.
+    timeout = connection.operation_timeout
+    if option == "max_timeout_ms" and timeout and int(after[option]) < timeout * 1000:
+        return (
+            f"max_timeout_ms={after[option]} is below the OperationTimeout every request of this connection asks for "
+            f"({timeout * 1000} ms, connection operation_timeout={timeout}; {connection.describe()})"
         )
     if BY_OPTION[option].kind == "filter":
         return _filter_cut(option, after, connection)

@@ -244,6 +244,7 @@ def test_group_policy_settings_are_never_changed() -> None:
         ),
         ({"ipv4_filter": "10.0.0.1-10.0.0.20"}, config(), "leaves out 127.0.0.5"),
         ({"root_sddl": "O:NSG:BAD:P(A;;GR;;;BA)"}, config(), "BUILTIN\\Administrators"),
+        ({"max_timeout_ms": 19999}, config(operation_timeout=20), "below the OperationTimeout"),
     ],
 )
 def test_a_change_that_cuts_this_connection_is_refused_up_front(
@@ -273,6 +274,7 @@ def test_a_change_that_cuts_this_connection_is_refused_up_front(
         ({"ipv4_filter": "127.0.0.1-127.0.0.9"}, config()),
         ({"ipv6_filter": ""}, config()),  # an IPv4 connection
         ({"root_sddl": "O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;RM)"}, config()),
+        ({"max_timeout_ms": 20000}, config(operation_timeout=20)),
     ],
 )
 def test_changes_that_keep_this_connection_are_not_refused(args: dict[str, t.Any], conn: ConnectionConfig) -> None:
