@@ -173,7 +173,7 @@ class SimulatedHost:
     def ca_path(self) -> str:
         """PEM file to validate the HTTPS listener with: the state directory's test CA, which issued the default
         certificate and every ``add_certificate(issuer="ca")``."""
-        return str(certs.local_ca(self._cert_dir).cert_path)
+        return str(self._ca_path)
 
     @property
     def cbt_hash(self) -> bytes:
@@ -397,7 +397,8 @@ class SimulatedHost:
     def _default_certificate(self) -> certs.HostCertificate:
         """The host's own certificate (CN = host name, SANs: the name and the address), issued by the test CA and
         put into the store through the same path as ``add_certificate``."""
-        issued, _ca = certs.host_certificate(self._cert_dir, self.hostname, self.address)
+        issued, ca = certs.host_certificate(self._cert_dir, self.hostname, self.address)
+        self._ca_path = ca.cert_path
         self._store(issued, True, "")
         return certs.HostCertificate(
             cert_path=cert_store.cert_path(self._cert_dir, issued.thumbprint),
