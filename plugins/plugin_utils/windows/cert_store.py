@@ -37,13 +37,23 @@ import re
 import struct
 import typing as t
 
-from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
 from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import WinRemoteError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.windows import registry
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol import Client
+
+try:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    HAS_CRYPTOGRAPHY = True
+except ImportError:  # pragma: no cover - exercised only on controllers without cryptography
+    HAS_CRYPTOGRAPHY = False
+
+MISSING_CRYPTOGRAPHY = (
+    "reading the certificate store needs the Python package cryptography on the controller (pypsrp requires it "
+    "too): install it for the Python running Ansible (pip install 'cryptography>=3.1')"
+)
 
 STORE_KEY = r"HKLM\SOFTWARE\Microsoft\SystemCertificates\MY\Certificates"
 STORE_NAME = "LocalMachine\\My"
@@ -63,8 +73,8 @@ MAX_CERTIFICATES = 500
 _HEADER = struct.Struct("<III")
 _THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
 _UTC = datetime.UTC
-SERVER_AUTH_OID = ExtendedKeyUsageOID.SERVER_AUTH.dotted_string  # 1.3.6.1.5.5.7.3.1
-ANY_EXTENDED_KEY_USAGE = x509.ObjectIdentifier("2.5.29.37.0")  # RFC 5280 4.2.1.12 anyExtendedKeyUsage
+SERVER_AUTH_OID = "1.3.6.1.5.5.7.3.1"  # id-kp-serverAuth, RFC 5280 4.2.1.12
+ANY_EXTENDED_KEY_USAGE_OID = "2.5.29.37.0"  # anyExtendedKeyUsage, RFC 5280 4.2.1.12
 
 
 class CertStoreError(WinRemoteError):
@@ -156,7 +166,9 @@ def properties(blob: bytes) -> dict[int, bytes]:
 
 def parse_blob(blob: bytes, thumbprint: str | None = None) -> StoreCertificate:
     """A store certificate from its serialized form; ``thumbprint`` (the registry key's name), when given, must be
-    the certificate's. Raises :class:`BlobError` with what is wrong."""
+    the certificate's. Raises :class:`BlobError` with what is wrong (:class:`CertStoreError` without cryptography)."""
+    if not HAS_CRYPTOGRAPHY:
+        raise CertStoreError(MISSING_CRYPTOGRAPHY)
     props = properties(blob)
     der = props.get(CERT_PROP_ID)
     if not der:
@@ -184,9 +196,7 @@ def _describe(cert: x509.Certificate, thumbprint: str, has_key: bool, friendly_n
     extensions = cert.extensions  # parsing every extension here raises ValueError on a malformed one
     try:
         usages = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        server_auth = any(
-            u in (ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE) for u in usages
-        )
+        server_auth = any(u.dotted_string in (SERVER_AUTH_OID, ANY_EXTENDED_KEY_USAGE_OID) for u in usages)
     except x509.ExtensionNotFound:
         server_auth = True  # no EKU extension: every purpose (RFC 5280 4.2.1.12)
     try:
@@ -228,6 +238,8 @@ def read_store(client: Client) -> StoreRead:
     A store key that does not exist is an empty store (StdRegProv answers not found for it); any other failure to
     list the keys raises :class:`CertStoreError`. A certificate whose Blob cannot be fetched or parsed is reported
     in ``unread`` with the reason. Connection failures propagate: then nothing was read."""
+    if not HAS_CRYPTOGRAPHY:
+        raise CertStoreError(MISSING_CRYPTOGRAPHY)
     hive, sub_key = registry.split_path(STORE_KEY)
     try:
         listed = client.invoke(

@@ -315,3 +315,15 @@ def test_select_takes_the_newest_usable_certificate_for_the_name() -> None:
     assert cert_store.select(pool, "web02.example.test", NOW) == wrong_name
     assert cert_store.select([old, newest_keyless], "web03.example.test", NOW) is None
     assert cert_store.select([], "web01.example.test", NOW) is None
+
+
+def test_without_cryptography_the_read_says_what_to_install_before_any_round_trip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cert_store, "HAS_CRYPTOGRAPHY", False)
+    fake = FakeRegistry({})
+    with pytest.raises(cert_store.CertStoreError, match=r"pip install 'cryptography>=3.1'"):
+        cert_store.read_store(as_client(fake))
+    assert fake.calls == []
+    with pytest.raises(cert_store.CertStoreError, match="needs the Python package cryptography"):
+        cert_store.parse_blob(blob(make_der()))
