@@ -6,7 +6,17 @@
 
 from __future__ import annotations
 
-from domain_fixture import samba_domain
-from simhosts import start_host
+import os
+import sys
+from pathlib import Path
+
+# Every Python process the tests start (ansible-playbook, ansible-inventory, their workers) loads the network
+# guard (netguard/sitecustomize.py): names and addresses outside loopback fail instead of reaching the network.
+GUARD = Path(__file__).resolve().parent / "netguard"
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(GUARD), os.environ.get("PYTHONPATH", "")) if p)
+sys.path.insert(0, str(GUARD))
+import sitecustomize  # noqa: E402,F401  (the guard, for this process too)
+from domain_fixture import samba_domain  # noqa: E402
+from simhosts import start_host  # noqa: E402
 
 __all__ = ["samba_domain", "start_host"]

@@ -17,6 +17,8 @@ import yaml
 from simhosts import BIN, PASSWORD, HostFactory, ansible_env, run_playbook
 from test_server_pool_inventory import members, unwrap, write_config
 
+from winsim import addresses
+
 
 def server_list(servers: list[tuple[str, str | None]]) -> bytes:
     """A ServerList.xml in Server Manager's layout (CRLF, a comment, a BOM) with ``(name, group)`` servers."""
@@ -63,7 +65,9 @@ def failing(config: Path) -> str:
 def test_server_groups_become_groups_and_the_writer_round_trips(start_host: HostFactory, tmp_path: Path) -> None:
     web, sql, new = start_host("2019"), start_host("2016"), start_host("2022")
     path = tmp_path / "ServerList.xml"
-    original = server_list([(web.address, "Web Servers"), (sql.address, "SQL"), ("gone.contoso.com", None)])
+    # a server that is gone: an address where nothing listens (a name would be looked up in the real DNS)
+    gone = addresses.free_block(1, range(240, 251))
+    original = server_list([(web.address, "Web Servers"), (sql.address, "SQL"), (gone, None)])
     path.write_bytes(original)
     config = write_config(tmp_path / "pool.server_pool.yml", [web.address], server_lists=["ServerList.xml"])
     env = {"WINREMOTE_PASSWORD": PASSWORD}
@@ -71,13 +75,13 @@ def test_server_groups_become_groups_and_the_writer_round_trips(start_host: Host
     first = listing(config, **env)
     hostvars = first["_meta"]["hostvars"]
     # the static entry and the file's entry are one host
-    assert set(hostvars) == {web.address, sql.address, "gone.contoso.com"}
+    assert set(hostvars) == {web.address, sql.address, gone}
     assert members(first, "server_group_web_servers") == {web.address}
     assert members(first, "server_group_sql") == {sql.address}
     assert hostvars[web.address]["winremote_server_groups"] == ["Web Servers"]
-    assert "winremote_server_groups" not in hostvars["gone.contoso.com"]
+    assert "winremote_server_groups" not in hostvars[gone]
     assert hostvars[web.address]["winremote_manageability"] == "Online"
-    assert hostvars["gone.contoso.com"]["winremote_manageability"] == "Not accessible"
+    assert hostvars[gone]["winremote_manageability"] == "Not accessible"
 
     play = tmp_path / "push.yml"
     play.write_text(
