@@ -422,7 +422,7 @@ bench-fleet: venv
 		--json $(WORK)/bench/fleet_scale.json $(BENCH_FLEET_ARGS)
 
 # The server_pool inventory probing 2,000 simulated endpoints, concurrent and sequential (docs/performance.md).
-# BENCH_INVENTORY_ARGS="--slow-latency 2.5 ..." to vary; about 15 minutes, most of it the sequential runs.
+# BENCH_INVENTORY_ARGS="--slow-latency 2.5 ..." to vary; about 30 minutes, most of it the sequential runs.
 .PHONY: bench-inventory
 bench-inventory: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/inventory_probe.py \

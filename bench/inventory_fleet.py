@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--base-address", help="first address (default: a free block in 127.80-89.x.y)")
     parser.add_argument("--refuse", type=int, default=10, help="percent of hosts refusing connections")
     parser.add_argument("--slow", type=int, default=5, help="percent of hosts answering slowly")
-    parser.add_argument("--slow-latency", type=float, default=1.0, help="seconds every reply of a slow host waits")
+    parser.add_argument("--slow-latency", type=float, default=2.0, help="seconds every reply of a slow host waits")
     parser.add_argument("--uac", type=int, default=4, help="percent of hosts filtering the account's token")
     parser.add_argument("--wrong-password", type=int, default=3, help="percent of hosts with another password")
     parser.add_argument("--truth", required=True, help="where to write the expected statuses (JSON)")
