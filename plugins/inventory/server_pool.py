@@ -13,8 +13,9 @@ author:
 description:
   - Builds an inventory from the servers of a pool (static O(hosts), Server Manager import files in
     O(import_files), Server Manager's own C(ServerList.xml) files in O(server_lists) and the computer objects of
-    Active Directory with O(directory)) and probes each one the way Server Manager does, setting its manageability status in Server Manager's words (for example C(Online),
-    C(Not accessible), C(Credentials not valid)) and the reasons behind it.
+    Active Directory with O(directory)) and probes each one the way Server Manager does, setting its
+    manageability status in Server Manager's words (for example C(Online), C(Not accessible),
+    C(Credentials not valid)) and the reasons behind it.
   - Each host is probed on 5985 (HTTP), then on 5986 (HTTPS), with the unauthenticated WS-Management Identify.
     When O(username) and O(password) are set, the host that answered is then observed with the same read-only
     observation as M(winremote.remoting.remoting_info), which decides the status.
