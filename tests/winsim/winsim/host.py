@@ -210,6 +210,16 @@ class SimulatedHost:
         with self.lock:
             return cert_store.remove(self.state.registry, thumbprint)
 
+    def session_access(self, account: str, name: str = "Microsoft.PowerShell") -> bool:
+        """Whether ``account`` ("localuser", "WINREMOTE\\ansible") may create a shell on the session configuration
+        ``name`` over the network right now (enabled, and its Sddl gives the logon's token Execute)."""
+        from winsim import security
+
+        with self.lock:
+            domain, _sep, user = account.rpartition("\\")
+            found = security.caller(self.state, user, domain)
+            return found is not None and security.session_access(self.state, found, name)
+
     @property
     def request_count(self) -> int:
         with self._count_lock:

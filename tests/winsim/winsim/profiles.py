@@ -27,9 +27,17 @@ from winsim.state import (
     ConfigTree,
     HostState,
     Listener,
+    SessionConfiguration,
 )
 
 ADMINS_ONLY_SDDL = "O:NSG:BAD:P(A;;GA;;;BA)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
+# The default Sddl of the PowerShell session configurations. From NT 6.2 (Windows Server 2012) Remote Management
+# Users (RM) get full control too (the "default SDDL set by WinRM" of PowerShell/PowerShell
+# test/powershell/Modules/Microsoft.WSMan.Management/ConfigProvider.Tests.ps1, and remoteSDDL_Win8 in
+# src/System.Management.Automation/engine/remoting/commands/CustomShellCommands.cs); before it, Administrators and
+# INTERACTIVE only (remoteSDDL there). INTERACTIVE is no network logon, so remotely only the groups BA / RM count.
+SESSION_SDDL_WIN8 = "O:NSG:BAD:P(A;;GA;;;BA)(A;;GA;;;IU)(A;;GA;;;RM)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
+SESSION_SDDL_WIN7 = "O:NSG:BAD:P(A;;GA;;;BA)(A;;GA;;;IU)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
 ROOT_SDDL = "O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;IU)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
 
 
@@ -350,9 +358,30 @@ def build_state(profile: str, hostname: str) -> HostState:
     for directory in LOCAL_DIRECTORIES:
         state.files.mkdir(directory)
 
-    state.session_configurations["Microsoft.PowerShell"] = ADMINS_ONLY_SDDL
-    if state.architecture == "64-bit":
-        state.session_configurations["Microsoft.PowerShell32"] = ADMINS_ONLY_SDDL
-    if os.workflow:
-        state.session_configurations["Microsoft.PowerShell.Workflow"] = ADMINS_ONLY_SDDL
+    add_session_configurations(state, os)
     return state
+
+
+def add_session_configurations(state: HostState, os: OsProfile) -> None:
+    """Microsoft.PowerShell everywhere, Microsoft.PowerShell32 on 64-bit Windows (about_Session_Configurations:
+    "Microsoft.PowerShell32 (64-bit only)"), Microsoft.PowerShell.Workflow where the profile has it (PowerShell 3.0
+    and later). ASSUMPTION (file names and PSVersion parameter, not seen on every release): pwrshplugin.dll from
+    system32, from syswow64 for the 32-bit one, PSVersion 2.0 before WMF 3.0 and 3.0 after it (as WinRM registers
+    Windows PowerShell 3.0 to 5.1)."""
+    sddl = SESSION_SDDL_WIN8 if os.ps_version else SESSION_SDDL_WIN7
+    version = "3.0" if os.ps_version else "2.0"
+    add = state.session_configurations.__setitem__
+    add("Microsoft.PowerShell", SessionConfiguration("Microsoft.PowerShell", sddl, ps_version=version))
+    if state.architecture == "64-bit":
+        filename = r"%windir%\syswow64\pwrshplugin.dll"
+        add(
+            "Microsoft.PowerShell32",
+            SessionConfiguration(
+                "Microsoft.PowerShell32", sddl, filename=filename, architecture="32", ps_version=version
+            ),
+        )
+    if os.workflow:
+        add(
+            "Microsoft.PowerShell.Workflow",
+            SessionConfiguration("Microsoft.PowerShell.Workflow", sddl, ps_version=version),
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from winsim import firewall
+from winsim import firewall, security
 from winsim.accounts import Account, find_account
 from winsim.contract import Identity
 from winsim.registry import RegData
@@ -218,13 +218,14 @@ def accepting_endpoints(state: HostState, host_address: str, client_ip: str = "1
 
 
 def session_configuration_grants(state: HostState, account: Account) -> bool:
-    """Whether the session configurations' security descriptors let this non-administrator in.
+    """Whether some session configuration's security descriptor lets this non-administrator's network logon in.
 
     WinRM's default descriptors allow Administrators (and, from Windows Server 2012, Remote Management Users)
-    (https://learn.microsoft.com/en-us/windows/win32/winrm/authentication-for-remote-connections); the simulator
-    models neither group membership beyond administrators nor SDDL evaluation yet, so nobody else is granted.
+    (https://learn.microsoft.com/en-us/windows/win32/winrm/authentication-for-remote-connections). Such an account
+    may then create PowerShell shells on the configurations whose Sddl allows it (winsim.wsman.plugin_config checks
+    each one); every other resource stays refused to it (winsim.wsman.dispatch).
     """
-    return False
+    return security.any_session_access(state, account)
 
 
 def authorize(state: HostState, identity: Identity) -> str | None:

@@ -63,6 +63,34 @@ class Listener:
     source: str = "local"  # "local" | "GPO" | "Compatibility"
 
 
+POWERSHELL_URI = "http://schemas.microsoft.com/powershell/"
+
+
+@dataclass
+class SessionConfiguration:
+    """A PowerShell session configuration: the WinRM plugin ``winrm/config/plugin?Name=<name>``
+    (winsim.wsman.plugin_config) with the Sddl of its one resource, ``http://schemas.microsoft.com/powershell/<name>``."""
+
+    name: str
+    sddl: str
+    enabled: bool = True
+    filename: str = r"%windir%\system32\pwrshplugin.dll"
+    architecture: str = "64"  # "64" | "32" (Microsoft.PowerShell32 runs the 32-bit plugin)
+    ps_version: str = "2.0"  # the PSVersion initialization parameter
+    sdk_version: str = "2"
+
+    @property
+    def resource_uri(self) -> str:
+        return POWERSHELL_URI + self.name
+
+
+def _session_configuration(name: str, data: Any) -> SessionConfiguration:
+    """A saved configuration; states saved before it was typed held the SDDL alone."""
+    if isinstance(data, str):
+        return SessionConfiguration(name, data)
+    return SessionConfiguration(**data)
+
+
 @dataclass(frozen=True)
 class Certificate:
     """A certificate in LocalMachine\\My as the WinRM service sees it (read from the registry: winsim.cert_store)."""
@@ -108,6 +136,7 @@ class Runtime:
     shells: dict[str, Shell] = field(default_factory=dict)  # upper-case ShellId -> shell (wsman/winrs.py)
     enumerations: dict[str, EnumerationContext] = field(default_factory=dict)  # context -> what is left to pull
     programs: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, argv) of every program a line ran
+    powershell_shells: dict[str, str] = field(default_factory=dict)  # upper-case ShellId -> session configuration
 
 
 @dataclass
@@ -122,7 +151,10 @@ class HostState:
     service_status: dict[str, str] = field(default_factory=dict)  # name -> Running | Stopped
     winrm: ConfigTree = field(default_factory=dict)  # the winrm/config tree
     listeners: list[Listener] = field(default_factory=list)
-    session_configurations: dict[str, str] = field(default_factory=dict)  # name -> SDDL
+    session_configurations: dict[str, SessionConfiguration] = field(default_factory=dict)  # name -> plugin
+    # Local groups beyond Administrators and Users (whose members follow Account.is_admin): group name -> members
+    # as "user" (local) or "DOMAIN\\user", e.g. {"Remote Management Users": ["localuser"]} (winsim.security)
+    local_groups: dict[str, list[str]] = field(default_factory=dict)
     accounts: list[Account] = field(default_factory=default_accounts)
     files: FileSystem = field(default_factory=FileSystem)
     scheduled_tasks: dict[str, ScheduledTask] = field(default_factory=dict)  # lower-case name -> task (tasks.py)
@@ -289,7 +321,8 @@ class HostState:
             "service_status": dict(self.service_status),
             "winrm": copy.deepcopy(self.winrm),
             "listeners": [asdict(item) for item in self.listeners],
-            "session_configurations": dict(self.session_configurations),
+            "session_configurations": {name: asdict(c) for name, c in self.session_configurations.items()},
+            "local_groups": {name: list(members) for name, members in self.local_groups.items()},
             "accounts": [a.to_json() for a in self.accounts],
             "certificates": [asdict(c) for c in self.certificates],  # a summary: the registry holds the store
             "registry": self.registry.to_json(),
@@ -311,7 +344,10 @@ class HostState:
             service_status=dict(data["service_status"]),
             winrm=copy.deepcopy(data["winrm"]),
             listeners=[Listener(**item) for item in data["listeners"]],
-            session_configurations=dict(data["session_configurations"]),
+            session_configurations={
+                name: _session_configuration(name, c) for name, c in data["session_configurations"].items()
+            },
+            local_groups={name: list(members) for name, members in data.get("local_groups", {}).items()},
             accounts=[Account(**a) for a in data["accounts"]],
             files=FileSystem.from_json(data.get("files", {})),
             scheduled_tasks={k: ScheduledTask.from_json(v) for k, v in data.get("scheduled_tasks", {}).items()},

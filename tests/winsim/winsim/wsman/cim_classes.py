@@ -9,7 +9,7 @@ A class is served when it is listed here; importing its module does not register
 
 from __future__ import annotations
 
-from winsim.wsman import cim_firewall, cim_os, cim_registry, cim_service
+from winsim.wsman import cim_accounts, cim_firewall, cim_os, cim_registry, cim_service
 from winsim.wsman.cim import CimClass
 
 
@@ -30,4 +30,6 @@ CIM_CLASSES: dict[str, CimClass] = build_table(
     cim_os.QUICK_FIX_ENGINEERING,
     cim_registry.STD_REG_PROV,
     cim_service.WIN32_SERVICE,
+    cim_accounts.WIN32_USER_ACCOUNT,
+    cim_accounts.WIN32_GROUP,
 )

@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+from winsim import security
 from winsim.contract import RequestContext, SoapReply
 from winsim.state import HostState
-from winsim.wsman import cim, config, enumeration, identify, winrs
+from winsim.wsman import cim, config, enumeration, identify, plugin_config, winrs
 from winsim.wsman.cim_classes import CIM_CLASSES
 from winsim.wsman.soap import (
     ACTION_ENUMERATE,
@@ -17,6 +18,7 @@ from winsim.wsman.soap import (
     Request,
     Result,
     WsmanFault,
+    access_denied,
     envelope,
     fault_envelope,
     invalid_resource_uri,
@@ -34,6 +36,12 @@ def fault_reply(code: int, message: str, subcode: str = "w:AccessDenied") -> Soa
 
 def route(state: HostState, req: Request, ctx: RequestContext) -> Result:
     uri = req.resource_uri.lower()
+    if plugin_config.is_powershell_uri(uri):
+        return plugin_config.handle_shell(state, req, ctx)
+    account = security.caller(state, ctx.identity.user, ctx.identity.domain)
+    if account is not None and not account.is_admin:
+        # let in by a session configuration's Sddl (rules.session_configuration_grants): only PowerShell shells
+        raise access_denied()
     if req.action == ACTION_PULL:
         return enumeration.pull(state, req)
     if req.action == ACTION_RELEASE:
@@ -44,6 +52,10 @@ def route(state: HostState, req: Request, ctx: RequestContext) -> Result:
         if req.action == ACTION_ENUMERATE:
             return enumeration.enumerate_items(state, req, config.listener_items(state, ctx))
         return config.handle_listener(state, req, ctx)
+    if uri == plugin_config.PLUGIN.lower():
+        if req.action == ACTION_ENUMERATE:
+            return enumeration.enumerate_items(state, req, plugin_config.items(state))
+        return plugin_config.handle(state, req, ctx)
     if config.section_for(req.resource_uri) is not None:
         return config.handle_config(state, req, ctx)
     if cim.split_uri(req.resource_uri) is not None:
