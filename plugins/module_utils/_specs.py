@@ -148,6 +148,28 @@ WINRM_SERVICE: dict[str, dict[str, t.Any]] = with_connection(
 )
 
 
+# No defaults for port, hostname and firewall in the spec: they depend on the transport (the procedure decides).
+WINRM_LISTENER: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "transport": {"type": "str", "required": True, "choices": ["http", "https"]},
+        "address": {"type": "str", "default": "*"},
+        "port": {"type": "int"},
+        "hostname": {"type": "str"},
+        "certificate_thumbprint": {"type": "str"},
+        "certificate": {
+            "type": "dict",
+            "options": {"subject": {"type": "str"}, "san": {"type": "str"}, "issuer": {"type": "str"}},
+        },
+        "enabled": {"type": "bool", "default": True},
+        "url_prefix": {"type": "str", "default": "wsman"},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "firewall": {"type": "bool"},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)
+WINRM_LISTENER_RULES: dict[str, t.Any] = {"mutually_exclusive": [["certificate_thumbprint", "certificate"]]}
+
+
 REMOTE_MANAGEMENT: dict[str, dict[str, t.Any]] = with_connection(
     {
         "state": {"type": "str", "choices": ["enabled", "disabled"], "default": "enabled"},
@@ -163,3 +185,29 @@ REMOTE_MANAGEMENT: dict[str, dict[str, t.Any]] = with_connection(
         "allow_self_disconnect": {"type": "bool", "default": False},
     }
 )
+
+
+SESSION_CONFIGURATION: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "name": {"type": "str", "default": "Microsoft.PowerShell"},
+        "state": {"type": "str", "choices": ["enabled", "disabled"]},
+        "access": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "principal": {"type": "str", "required": True},
+                "permissions": {
+                    "type": "list",
+                    "elements": "str",
+                    "choices": ["full", "read", "write", "execute"],
+                    "default": ["full"],
+                },
+                "type": {"type": "str", "choices": ["allow", "deny"], "default": "allow"},
+            },
+        },
+        "access_state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "sddl": {"type": "str"},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)
+SESSION_CONFIGURATION_RULES: dict[str, t.Any] = {"mutually_exclusive": [["access", "sddl"]]}

@@ -719,3 +719,83 @@ def rule_operations(netsh: bool, edits: t.Sequence[tuple[FirewallRule, RuleEdit]
             ops["remote_address"] = CimSetRemoteAddresses(rule, edit.remote_addresses)
         result.append(ops)
     return result
+
+
+# --- an inbound rule for a WinRM listener's port (no built-in rule covers HTTPS on 5986) --------------------------
+def port_rule_probes(port: int) -> list[batch.Probe]:
+    """The stores' presence proofs, then a ``reg query <store> /f LPort=<port> /d`` search of each store (rules whose
+    text names that local port; reg.exe exits 1 when nothing matched, which the presence proof tells apart)."""
+    found = [key_reads.presence_probe(name, key, absent_ok) for name, key, absent_ok in STORE_PRESENCE]
+    for store_name, store_key in (("local", LOCAL_STORE), ("gpo", GPO_STORE)):
+        search = f"{registry.query_command(store_key)} /f {quote.cmd(f'LPort={int(port)}')} /d"
+        found.append(batch.Probe(f"fw.port.{store_name}", search))
+    return found
+
+
+def admits_port(rule: FirewallRule, port: int) -> bool:
+    """An enabled inbound Allow rule for TCP that names the port (a rule limited to a program still admits WinRM
+    when the program is System, where HTTP.sys listens; other programs do not count)."""
+    fields = dict(parse_rule_fields(rule.raw))
+    app = fields.get("App", "System")
+    return (
+        rule.enabled
+        and rule.direction.lower() == "in"
+        and rule.action.lower() == "allow"
+        and fields.get("Protocol") == "6"
+        and str(int(port)) in rule.local_ports
+        and app.lower() == "system"
+    )
+
+
+def port_rules_from_batch(result: batch.BatchResult, port: int) -> list[FirewallRule]:
+    """The rules of both stores that admit the port (:func:`admits_port`), Group Policy's first."""
+    found: list[FirewallRule] = []
+    for store_name, store_key, gpo in (("gpo", GPO_STORE, True), ("local", LOCAL_STORE, False)):
+        key = registry.find_key(registry.parse_query(result.section(f"fw.port.{store_name}")), store_key)
+        for name, value in key.values.items() if key else ():
+            if isinstance(value.data, str):
+                rule = parse_rule(name, value.data, gpo)
+                if admits_port(rule, port):
+                    found.append(rule)
+    return found
+
+
+def port_rules_read(port: int) -> batch.Read[list[FirewallRule]]:
+    """As a read; whether the stores could be read at all is :func:`store_presences` of the same result."""
+    return batch.Read(tuple(port_rule_probes(port)), lambda result: port_rules_from_batch(result, port))
+
+
+def netsh_add_port_rule(name: str, port: int, description: str) -> str:
+    """``netsh advfirewall firewall add rule``: inbound, allow, TCP on one local port, for the System program
+    (HTTP.sys, which serves WinRM's listeners), all profiles. ``netsh advfirewall`` exists from Server 2008 on, so
+    one command serves every version (Microsoft Learn, "Use netsh advfirewall firewall context instead of netsh
+    firewall context"). ASSUMPTION (UNVERIFIED): ``program=System`` is stored as ``App=System``, as the built-in
+    WinRM rules show it."""
+    return (
+        f"netsh advfirewall firewall add rule name={quote.cmd(name)} dir=in action=allow protocol=TCP "
+        f"localport={int(port)} program=System profile=any enable=yes description={quote.cmd(description)}"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class NetshAddPortRule(Operation):
+    """Create an inbound rule for a listener's TCP port (one WinRS command); nothing to undo for the guard: a rule
+    that admits one more port cuts no connection."""
+
+    kind: t.ClassVar[str] = "add_port_rule"
+    name: str
+    port: int
+    description: str = "Inbound rule for Windows Remote Management via WS-Management over HTTPS. [TCP]"
+    command: str = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "command", netsh_add_port_rule(self.name, self.port, self.description))
+
+    def apply(self, client: Client) -> None:
+        failed = f"{batch.MARKER_PREFIX}failed.add{batch.MARKER_SUFFIX}"
+        result = batch.run(client, [batch.Probe("add", f"{self.command} || echo {failed}")])
+        if "add" not in result.sections:
+            raise errors.ProtocolError(f"no output came back for creating firewall rule {self.name}; rerun to check")
+        if "failed.add" in result.sections:
+            output = " ".join(line.strip() for line in result.section("add").splitlines() if line.strip())
+            raise NetshError(f"netsh could not create firewall rule {self.name}: {output or 'no output'}")

@@ -195,6 +195,7 @@ class SimulatedHost:
         private_key: bool = True,
         issuer: str = "ca",
         friendly_name: str = "",
+        ip_addresses: Sequence[str] = (),
     ) -> Any:
         """Issue a real X.509 certificate (by the test CA, or self-signed with ``issuer="self"``) and put it into
         LocalMachine\\My: its Blob into the registry, its key (when ``private_key``) into the host's state
@@ -202,7 +203,7 @@ class SimulatedHost:
         if issuer not in ("ca", "self"):
             raise ValueError(f"issuer must be 'ca' or 'self', not {issuer!r}")
         ca = certs.local_ca(self._cert_dir) if issuer == "ca" else None
-        issued = certs.issue(subject_cn, dns_names, (), not_before, not_after, server_auth, ca)
+        issued = certs.issue(subject_cn, dns_names, ip_addresses, not_before, not_after, server_auth, ca)
         return self._store(issued, private_key, friendly_name)
 
     def remove_certificate(self, thumbprint: str) -> bool:

@@ -36,6 +36,7 @@ from winsim.ops.errors import (
     UnknownSetting,
 )
 from winsim.ops.firewall import (
+    add_firewall_rule,
     disable_firewall_rule,
     editable_rule,
     enable_firewall_rule,
@@ -87,6 +88,7 @@ __all__ = [
     "ServiceError",
     "ServiceNotActive",
     "UnknownSetting",
+    "add_firewall_rule",
     "changeable_listener",
     "check_new_listener",
     "check_writable",

@@ -12,6 +12,8 @@ policy store only (store="local"), and the GPO copy is what Windows enforces.
 
 from __future__ import annotations
 
+import uuid
+
 from winsim import firewall
 from winsim.firewall import FirewallRule
 from winsim.ops.errors import AccessDenied, InvalidValue, NotFound
@@ -91,3 +93,22 @@ def set_firewall_rule_addresses(
     state: HostState, rule_id: str, addresses: list[str], store: str | None = None
 ) -> FirewallRule:
     return update_firewall_rule(state, rule_id, store=store, remote_addresses=addresses)
+
+
+def add_firewall_rule(
+    state: HostState, name: str, local_port: str, program: str = "", description: str = "", enabled: bool = True
+) -> FirewallRule:
+    """A new inbound TCP Allow rule in the local store, as `netsh advfirewall firewall add rule` makes it: its ID is
+    a new GUID (netsh cannot name the ID; ASSUMPTION: Windows picks a braced GUID, as rules created that way show)."""
+    if not local_port.isdigit() or not 0 < int(local_port) < 65536:
+        raise InvalidValue("The port is not valid.")
+    rule = FirewallRule(
+        rule_id="{" + str(uuid.uuid4()).upper() + "}",
+        name=name,
+        enabled=enabled,
+        local_ports=[local_port],
+        app=program,
+        description=description,
+    )
+    firewall.save_rule(state.registry, rule)
+    return rule

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""`netsh advfirewall firewall show rule | set rule` (English display names, local store only for changes).
+"""`netsh advfirewall firewall show rule | set rule | add rule` (English display names, local store only for changes).
 
 Rules from the Group Policy store are shown but never changed: netsh edits the local policy store, and the
 GPO copy is what Windows enforces (our choice, consistent with the CIM and registry views). Changes go through
@@ -150,4 +150,27 @@ def run(inv: Invocation) -> CommandResult:
                 remote_addresses=addresses,
             )
         return CommandResult(stdout=f"\r\nUpdated {len(matches)} rule(s).\r\nOk.\r\n\r\n")
+    if words[2] == "add":
+        return _add(inv, _options(inv.args[4:]))
     return CommandResult(stdout="The following command was not found: " + " ".join(inv.args) + ".\r\n", rc=1)
+
+
+def _add(inv: Invocation, options: dict[str, str]) -> CommandResult:
+    """`add rule name=.. dir=in action=allow protocol=TCP localport=N [program=..] [profile=any] [enable=yes]`:
+    the inbound TCP rules the collection creates; any other kind is refused here (not modelled)."""
+    wanted = {"dir": "in", "action": "allow", "protocol": "tcp"}
+    if "name" not in options or any(options.get(k, "").lower() != v for k, v in wanted.items()):
+        return CommandResult(stdout="A specified value is not valid.\r\n", rc=1)
+    if options.get("profile", "any").lower() != "any" or options.get("enable", "yes").lower() != "yes":
+        return CommandResult(stdout="A specified value is not valid.\r\n", rc=1)
+    try:
+        ops.add_firewall_rule(
+            inv.state,
+            options["name"],
+            options.get("localport", ""),
+            options.get("program", ""),
+            options.get("description", ""),
+        )
+    except ops.OperationError:
+        return CommandResult(stdout="A specified port value is not valid.\r\n", rc=1)
+    return CommandResult(stdout="Ok.\r\n\r\n")
