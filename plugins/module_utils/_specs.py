@@ -185,3 +185,29 @@ REMOTE_MANAGEMENT: dict[str, dict[str, t.Any]] = with_connection(
         "allow_self_disconnect": {"type": "bool", "default": False},
     }
 )
+
+
+SESSION_CONFIGURATION: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "name": {"type": "str", "default": "Microsoft.PowerShell"},
+        "state": {"type": "str", "choices": ["enabled", "disabled"]},
+        "access": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "principal": {"type": "str", "required": True},
+                "permissions": {
+                    "type": "list",
+                    "elements": "str",
+                    "choices": ["full", "read", "write", "execute"],
+                    "default": ["full"],
+                },
+                "type": {"type": "str", "choices": ["allow", "deny"], "default": "allow"},
+            },
+        },
+        "access_state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "sddl": {"type": "str"},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)
+SESSION_CONFIGURATION_RULES: dict[str, t.Any] = {"mutually_exclusive": [["access", "sddl"]]}

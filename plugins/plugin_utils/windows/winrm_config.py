@@ -19,6 +19,7 @@ parses too. An element set by Group Policy carries ``Source="GPO"``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import typing as t
 import xml.etree.ElementTree as ET
@@ -491,3 +492,202 @@ class SetWinrs(SetConfigSection):
     uri: t.ClassVar[str] = WINRS_URI
     tag: t.ClassVar[str] = "Winrs"
     resource: t.ClassVar[str] = "winrm/config/winrs"
+
+
+# --- plugins: the PowerShell session configurations ------------------------------------------------------------------
+# A session configuration is a WinRM plugin, winrm/config/plugin?Name=<name>: one PlugInConfiguration element
+# (Microsoft Learn "WinRM Service Plug-in Configuration",
+# https://learn.microsoft.com/windows/win32/winrm/wsman-service-plug-in-configuration) whose Enabled attribute
+# Disable-PSSessionConfiguration sets to false from PowerShell 3.0 on, and whose Resources/Resource/Security Sddl
+# (the resource http://schemas.microsoft.com/powershell/<name>) is the configuration's security descriptor
+# (Set-PSSessionConfiguration -SecurityDescriptorSddl; PowerShell/PowerShell Install-PowerShellRemoting.ps1 registers
+# its plugins in that shape).
+PLUGIN_URI = CONFIG_URI + "/plugin"
+PLUGIN_NS = CONFIG_URI + "/PluginConfiguration"
+POWERSHELL_RESOURCE = "http://schemas.microsoft.com/powershell/"
+# WS-Man faults that mean "no such plugin" rather than "could not be read": ERROR_WSMAN_RESOURCE_NOT_FOUND
+# (2150858752, 0x80338000, wsmerror.h) and the invalid-selectors code 2150858843 (0x8033805B).
+PLUGIN_ABSENT_CODES = frozenset({2150858752, 2150858843})
+
+
+@dataclasses.dataclass(frozen=True)
+class PluginConfig:
+    """A plugin as its Get shows it. ``sddl`` is the Security of the resource ``resource_uri`` (None: the plugin has
+    no such Security element: WinRM then applies the RootSDDL); ``xml`` the element as received, for the Put."""
+
+    name: str
+    enabled: bool
+    resource_uri: str
+    sddl: str | None
+    filename: str
+    architecture: str
+    xml: str
+
+    @property
+    def is_powershell(self) -> bool:
+        return self.resource_uri.lower().startswith(POWERSHELL_RESOURCE)
+
+
+def _security(root: ET.Element, resource_uri: str) -> ET.Element | None:
+    for resource in root.iter():
+        if wx.local_name(resource.tag) != "Resource":
+            continue
+        if (resource.get("ResourceUri") or "").lower() != resource_uri.lower():
+            continue
+        for security in resource:
+            if (
+                wx.local_name(security.tag) == "Security"
+                and (security.get("Uri") or "").lower() == resource_uri.lower()
+            ):
+                return security
+    return None
+
+
+def parse_plugin(element: ET.Element) -> PluginConfig | None:
+    """A PlugInConfiguration element (the Get body or an enumerated item); None when it is something else."""
+    root = (
+        element
+        if wx.local_name(element.tag) == "PlugInConfiguration"
+        else wx.descendant(element, "PlugInConfiguration")
+    )
+    if root is None or not root.get("Name"):
+        return None
+    name = str(root.get("Name"))
+    resources = [r for r in root.iter() if wx.local_name(r.tag) == "Resource" and r.get("ResourceUri")]
+    wanted = (POWERSHELL_RESOURCE + name).lower()
+    chosen = next((r for r in resources if str(r.get("ResourceUri")).lower() == wanted), None)
+    chosen = chosen if chosen is not None else (resources[0] if resources else None)
+    uri = str(chosen.get("ResourceUri")) if chosen is not None else ""
+    security = _security(root, uri) if uri else None
+    return PluginConfig(
+        name=name,
+        enabled=(root.get("Enabled") or "true").strip().lower() == "true",
+        resource_uri=uri,
+        sddl=security.get("Sddl") if security is not None else None,
+        filename=root.get("Filename") or "",
+        architecture=root.get("Architecture") or "",
+        xml=ET.tostring(root, encoding="unicode"),
+    )
+
+
+def plugin_selectors(name: str) -> dict[str, str]:
+    return {"Name": name}
+
+
+def read_plugin(client: Client, name: str) -> PluginConfig | None:
+    """WS-Transfer Get of winrm/config/plugin?Name=<name> (one request); None when the host has no such plugin."""
+    what = f"winrm/config/plugin?Name={name} (WS-Transfer Get)"
+    try:
+        element = client.get(PLUGIN_URI, plugin_selectors(name))
+    except errors.WSManFaultError as exc:
+        if _fault_code(exc) in PLUGIN_ABSENT_CODES:
+            return None
+        raise ConfigUnreadError(what, unread_reason(exc)) from None
+    except UNREAD_ERRORS as exc:
+        raise ConfigUnreadError(what, unread_reason(exc)) from None
+    found = parse_plugin(element)
+    if found is None:
+        raise ConfigUnreadError(what, f"the reply holds no PlugInConfiguration but {wx.local_name(element.tag)}")
+    return found
+
+
+def read_plugins(client: Client) -> list[PluginConfig]:
+    """WS-Enumeration of winrm/config/plugin: every plugin (session configurations, WMI Provider, ...)."""
+    what = "winrm/config/plugin (WS-Enumeration)"
+    try:
+        items = client.enumerate(PLUGIN_URI)
+    except UNREAD_ERRORS as exc:
+        raise ConfigUnreadError(what, unread_reason(exc)) from None
+    found = [p for p in (parse_plugin(item) for item in items) if p is not None]
+    if len(found) != len(items):
+        raise ConfigUnreadError(what, "an enumerated item is not a PlugInConfiguration")
+    return found
+
+
+def _fault_code(exc: errors.WSManFaultError) -> int | None:
+    code = exc.code
+    if isinstance(code, int):
+        return code
+    text = str(code or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def plugin_body(previous: PluginConfig, enabled: bool | None = None, sddl: str | None = None) -> ET.Element:
+    """The Put body: the element as the Get gave it, with Enabled and the resource's Security Sddl replaced."""
+    root = ET.fromstring(previous.xml)
+    if enabled is not None:
+        root.set("Enabled", "true" if enabled else "false")
+    if sddl is not None:
+        security = _security(root, previous.resource_uri)
+        if security is None:
+            raise errors.WinRemoteError(
+                f"the plugin {previous.name} has no Security element for {previous.resource_uri}, so its security "
+                "descriptor cannot be set here"
+            )
+        security.set("Sddl", sddl)
+    return root
+
+
+def _restore_plugin(previous: PluginConfig) -> Restore:
+    """Put the whole previous element back with ``winrm set winrm/config/plugin?Name=<name> -file:<xml>`` (winrm.cmd
+    takes a resource's new XML from a file; a value read from the host travels only inside that file)."""
+    digest = hashlib.sha256(previous.name.encode("utf-8")).hexdigest()[:16]
+    path = rf"%SystemRoot%\Temp\winremote-plugin-{digest}.xml"
+    resource = quote.cmd(f"winrm/config/plugin?Name={previous.name}", batch=True)
+    commands = [
+        "net start winrm >nul 2>&1",
+        f"call winrm set {resource} -file:{tasks.host_path_arg(path, batch_file=True)}",
+    ]
+    return Restore(
+        {path: previous.xml.encode("utf-8")}, commands, f"the previous session configuration {previous.name}"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SetPluginSecurity(Operation):
+    """One WS-Transfer Put of a plugin with a new Sddl on its resource's Security element. ASSUMPTION (UNVERIFIED):
+    WinRM applies it to new shells without a restart (Set-PSSessionConfiguration restarts the service itself unless
+    -NoServiceRestart; the Put does not), so no rollback guard is armed. ``cuts`` says why it ends this controller's
+    access (None: it does not)."""
+
+    kind: t.ClassVar[str] = "set_plugin_security"
+    previous: PluginConfig
+    sddl: str
+    enabled: bool | None = None  # also set Enabled in the same Put
+    cuts: str | None = None
+
+    def __post_init__(self) -> None:
+        plugin_body(self.previous, self.enabled, self.sddl)  # refuses a plugin without the Security element now
+
+    def apply(self, client: Client) -> None:
+        client.put(
+            PLUGIN_URI, plugin_body(self.previous, self.enabled, self.sddl), plugin_selectors(self.previous.name)
+        )
+
+    @property
+    def undo(self) -> Restore:
+        return _restore_plugin(self.previous)
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return self.cuts
+
+
+@dataclasses.dataclass(frozen=True)
+class SetPluginEnabled(Operation):
+    """One WS-Transfer Put of a plugin with Enabled changed (what Enable/Disable-PSSessionConfiguration set from
+    PowerShell 3.0 on); no restart, as for SetPluginSecurity."""
+
+    kind: t.ClassVar[str] = "set_plugin_enabled"
+    previous: PluginConfig
+    enabled: bool
+    cuts: str | None = None
+
+    def apply(self, client: Client) -> None:
+        client.put(PLUGIN_URI, plugin_body(self.previous, self.enabled), plugin_selectors(self.previous.name))
+
+    @property
+    def undo(self) -> Restore:
+        return _restore_plugin(self.previous)
+
+    def affects_endpoint(self, endpoint: Endpoint) -> str | None:
+        return self.cuts
