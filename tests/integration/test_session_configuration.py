@@ -86,7 +86,7 @@ def playbook(path: Path, options: str) -> Path:
 def test_grant_revoke_and_disable_decide_a_non_administrators_shell(start_host: HostFactory, profile: str) -> None:
     host = start_host(profile)
     grant = {"access": [{"principal": "localuser", "permissions": ["execute", "read"]}]}
-    with pytest.raises(errors.WinRemoteError, match="(?i)access is denied"):
+    with pytest.raises(errors.WinRemoteError, match=r"(?i)access is denied"):
         create_powershell_shell(host, "localuser")
     assert not host.session_access("localuser")
 
@@ -105,7 +105,7 @@ def test_grant_revoke_and_disable_decide_a_non_administrators_shell(start_host: 
 
     revoked = run(host, {**grant, "access_state": "absent"})
     assert revoked.changed and "-1002)" not in configuration(host)[1]
-    with pytest.raises(errors.WinRemoteError, match="(?i)access is denied"):
+    with pytest.raises(errors.WinRemoteError, match=r"(?i)access is denied"):
         create_powershell_shell(host, "localuser")
 
 
@@ -203,7 +203,7 @@ def test_unknown_principal_and_configuration_fail_without_a_change(start_host: H
     before = snapshot(host)
     with pytest.raises(errors.WinRemoteError, match=r"access\[0\]\.principal: 'nobody'"):
         run(host, {"access": [{"principal": "nobody"}]})
-    with pytest.raises(errors.WinRemoteError, match="name: this host has no session configuration Contoso.Jea"):
+    with pytest.raises(errors.WinRemoteError, match=r"name: this host has no session configuration Contoso\.Jea"):
         run(host, {"name": "Contoso.Jea", "state": "enabled"})
     assert snapshot(host) == before
 
