@@ -58,7 +58,7 @@ options:
     type: str
   certificate_thumbprint:
     description:
-      - The SHA-1 thumbprint of the HTTPS listener's certificate in C(LocalMachine\My): 40 hexadecimal digits,
+      - The SHA-1 thumbprint of the HTTPS listener's certificate in C(LocalMachine\My), 40 hexadecimal digits;
         spaces and case as certificate viewers show them are accepted.
       - Mutually exclusive with O(certificate).
     type: str

@@ -374,3 +374,26 @@ def test_playbook_refuses_bad_input_before_connecting(start_host: HostFactory, t
         outcome = task_results(result.stdout)[0]["sim"]
         assert outcome["_status"] == "fatal" and outcome["msg"].startswith(option + ":"), outcome
         assert host.request_count == 0
+
+
+def test_fault_on_the_listener_put_then_rerun_converges(start_host: HostFactory) -> None:
+    host = start_host("2012r2", configure=name_the_computer)
+    first, second = issue(host), issue(host)
+    config = config_for(host)
+    run(host, config, certificate_thumbprint=first)
+    host.inject_fault(
+        "http500",
+        count=1,
+        code=2150858843,
+        message="The WS-Management service cannot process it.",
+        action="transfer/Put",
+    )
+    with pytest.raises(errors.WinRemoteError) as caught:
+        run(host, config, certificate_thumbprint=second)
+    assert "2150858843" in str(caught.value)
+    assert https_listeners(host) == [("*", 5986, fqdn(host), first)]
+    with host.lock:
+        assert not host.state.scheduled_tasks  # reachable: the guard was cancelled, nothing left to restore
+    rerun = run(host, config, certificate_thumbprint=second)
+    assert rerun.changed and https_listeners(host) == [("*", 5986, fqdn(host), second)]
+    assert served_thumbprint(host) == second

@@ -104,7 +104,14 @@ def test_self_disconnect_fragment_matches_the_spec() -> None:
             option = module_spec(module)["allow_self_disconnect"]
             assert (option["type"], option.get("default")) == (documented["type"], documented["default"]), module
             users.append(module)
-    assert sorted(users) == ["firewall_rules", "remote_management", "sm_remoting", "winrm_policy", "winrm_service"]
+    assert sorted(users) == [
+        "firewall_rules",
+        "remote_management",
+        "sm_remoting",
+        "winrm_listener",
+        "winrm_policy",
+        "winrm_service",
+    ]
 
 
 def test_the_action_group_holds_exactly_the_modules_that_connect() -> None:

@@ -100,10 +100,11 @@ def normalize_hostname(raw: t.Any, option: str = "hostname") -> str:
     if not isinstance(raw, str):
         raise InvalidArgumentError(option, f"must be a string, got {type(raw).__name__}")
     text = raw[:-1] if raw.endswith(".") else raw
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    if re.fullmatch(r"[0-9A-Fa-f.:]+", text):  # an address literal; never a scope ID (``%``), which Python accepts
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            pass
     labels = text.split(".")
     if not text or len(text) > 253 or not all(_LABEL.match(label) for label in labels) or not text.isascii():
         raise InvalidArgumentError(
@@ -231,7 +232,7 @@ class ListenerDesired:
             connection = f"{str(config.scheme).upper()} port {int(config.port)} to {config.host}"
         return cls(
             transport=transport,
-            address=normalize_address(args.get("address") or "*"),
+            address=normalize_address("*" if args.get("address") is None else args["address"]),
             port=port,
             state=state,
             hostname=None if hostname is None else normalize_hostname(hostname),
