@@ -59,7 +59,9 @@ options:
             V(NT AUTHORITY\\Authenticated Users), V(Everyone), ...) are resolved on the controller. Other names
             are looked up on the host (C(Win32_UserAccount), then C(Win32_Group)); on a localized Windows, give
             the SID or the localized name.
-          - Control characters and C(" / [ ] : ; | = , + * ? < > & ^ % ! ' `) are refused.
+          - A name that holds control characters or any of these characters is refused (quotes, C(/), C([),
+            C(]), C(:), C(;), C(|), C(=), C(,), C(+), C(*), C(?), C(<), C(>), C(&), C(^), C(%), C(!), C(@) and the
+            backquote).
         type: str
         required: true
       permissions:

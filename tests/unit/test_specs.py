@@ -107,6 +107,7 @@ def test_self_disconnect_fragment_matches_the_spec() -> None:
     assert sorted(users) == [
         "firewall_rules",
         "remote_management",
+        "session_configuration",
         "sm_remoting",
         "winrm_listener",
         "winrm_policy",
