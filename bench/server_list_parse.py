@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     growth = peak_rss_mib() - before
     assert len(pool.servers) == args.servers and len(pool.groups) == args.groups
     timings = [first]
-    for _ in range(args.repeat - 1):
+    for _unused in range(args.repeat - 1):
         started = time.perf_counter()
         server_list.parse(data)
         timings.append(time.perf_counter() - started)

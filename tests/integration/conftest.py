@@ -15,7 +15,9 @@ from pathlib import Path
 GUARD = Path(__file__).resolve().parent / "netguard"
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(GUARD), os.environ.get("PYTHONPATH", "")) if p)
 sys.path.insert(0, str(GUARD))
-import sitecustomize  # noqa: E402,F401  (the guard, for this process too)
+import sitecustomize  # noqa: E402
+
+sitecustomize.install()  # the guard, for this process too
 from domain_fixture import samba_domain  # noqa: E402
 from simhosts import start_host  # noqa: E402
 

@@ -119,7 +119,7 @@ def settings(dc: Domain, **overrides: t.Any) -> directory.DirectorySettings:
 
 
 def ldaps(dc: Domain, **overrides: t.Any) -> directory.DirectorySettings:
-    name, _ = admin(dc)
+    name, _unused = admin(dc)
     values: dict[str, t.Any] = {
         "servers": (f"ldaps://{dc.address}",),
         "bind": "simple",
@@ -177,7 +177,7 @@ def test_simple_bind_over_plain_ldap_is_refused_with_what_to_do(domain: Domain) 
 @pytest.mark.parametrize("bind", ["ntlm", "kerberos"])
 def test_sasl_bind_inside_tls_is_refused_by_samba_with_what_to_do(domain: Domain, krb5: Path, bind: str) -> None:
     # Samba's default "ldap server require strong auth = yes" wants sign or seal, and refuses both inside TLS
-    name, _ = admin(domain)
+    name, _unused = admin(domain)
     username = f"{domain.netbios}\\{name}" if bind == "ntlm" else name
     chosen = settings(
         domain, bind=bind, username=username, servers=(f"ldaps://{domain.address}",), ca_path=ca_pem(domain)
@@ -233,7 +233,7 @@ def test_ntlm_bind_seals_the_session(domain: Domain) -> None:
 
 
 def test_kerberos_bind_acquires_a_ticket_with_the_password(domain: Domain, krb5: Path) -> None:
-    name, _ = admin(domain)
+    name, _unused = admin(domain)
     found = directory.entries(settings(domain, bind="kerberos", username=f"{name}@{domain.realm}"))
     assert texts(found) == POOL_ENABLED
     connection = directory.connect(settings(domain, bind="kerberos", username=name), domain.ldap_url)
@@ -254,7 +254,7 @@ def test_kerberos_bind_from_the_ticket_cache(domain: Domain, krb5: Path) -> None
 
 
 def test_kerberos_needs_the_server_name_for_its_principal(domain: Domain, krb5: Path) -> None:
-    name, _ = admin(domain)
+    name, _unused = admin(domain)
     with pytest.raises(directory.DirectoryError) as caught:
         directory.entries(settings(domain, bind="kerberos", username=name, hostname_override=None))
     assert caught.value.option == "ldap_auth" and "ldap_hostname_override" in str(caught.value)
@@ -385,7 +385,7 @@ def run_inventory(
 ) -> subprocess.CompletedProcess[str]:
     """ansible-inventory --list of the Probe OU, the LDAP password from the environment; an inventory source that
     fails fails the command (ANSIBLE_INVENTORY_UNPARSED_FAILED)."""
-    name, _ = admin(dc)
+    name, _unused = admin(dc)
     config = {
         "plugin": "winremote.remoting.server_pool",
         "directory": True,

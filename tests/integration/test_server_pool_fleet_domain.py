@@ -28,7 +28,9 @@ from winsim.domain import UAC_WORKSTATION, Domain, computer_ldif, generate_passw
 
 # Debian installs it under the multiarch directory (/usr/lib/x86_64-linux-gnu, /usr/lib/aarch64-linux-gnu, ...)
 NSS_WRAPPER = next(iter(sorted(Path("/usr/lib").glob("*/libnss_wrapper.so"))), Path("/usr/lib/libnss_wrapper.so"))
-ACCOUNTDISABLE = 0x2  # userAccountControl flag (https://learn.microsoft.com/troubleshoot/windows-server/active-directory/useraccountcontrol-manipulate-account-properties)
+# userAccountControl flag ACCOUNTDISABLE
+# (https://learn.microsoft.com/troubleshoot/windows-server/active-directory/useraccountcontrol-manipulate-account-properties)
+ACCOUNTDISABLE = 0x2
 
 
 def named(name: str, listening: bool = True) -> t.Callable[[HostState], None]:

@@ -139,7 +139,7 @@ def bind(
             protocol=protocol,
         )
         token: bytes | None = None
-        for _ in range(MAX_ROUNDS):
+        for _unused in range(MAX_ROUNDS):
             out = context.step(in_token=token, channel_bindings=bindings)
             if out is None and context.complete:
                 break

@@ -387,7 +387,7 @@ def test_undo_puts_the_previous_values_back_with_winrm_set() -> None:
 def test_undo_refuses_a_previous_value_a_batch_file_cannot_carry(previous: str) -> None:
     operation = winrm_config.SetServiceSettings((("RootSDDL", DEFAULT_SDDL),), (("RootSDDL", previous),))
     with pytest.raises(quote.QuoteError, match="cannot be written into a restore script"):
-        _ = operation.undo
+        _unused = operation.undo
 
 
 def test_parse_config_marks_group_policy_settings_down_the_tree() -> None:

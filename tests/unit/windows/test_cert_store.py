@@ -163,8 +163,8 @@ def test_a_blob_under_another_thumbprint_is_refused() -> None:
 def test_random_and_bit_flipped_blobs_never_raise_anything_but_blob_error() -> None:
     rng = random.Random(6125)
     good = blob(make_der())
-    samples = [bytes(rng.randrange(256) for _ in range(rng.randrange(64))) for _ in range(200)]
-    for _ in range(300):
+    samples = [bytes(rng.randrange(256) for _unused in range(rng.randrange(64))) for _unused in range(200)]
+    for _unused in range(300):
         flipped = bytearray(good)
         flipped[rng.randrange(len(flipped))] ^= 1 << rng.randrange(8)
         samples.append(bytes(flipped))
@@ -232,7 +232,7 @@ def test_read_store_reads_each_certificate_and_reports_each_unreadable_one() -> 
         ("CD" * 20, "GetBinaryValue returned no byte array for its Blob"),
     ]
     assert "could not be read: GetBinaryValue of its Blob failed: access denied" in read.unread[1].message()
-    assert [m for m, _ in fake.calls] == ["EnumKey"] + ["GetBinaryValue"] * 5  # one call per certificate
+    assert [m for m, _unused in fake.calls] == ["EnumKey"] + ["GetBinaryValue"] * 5  # one call per certificate
     assert read.find(" ".join(thumbprint(good)[i : i + 2] for i in range(0, 40, 2)).lower()) == read.certificates[0]
     assert read.find(thumbprint(broken)) == read.unread[0] and read.find("EF" * 20) is None
 

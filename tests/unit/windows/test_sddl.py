@@ -475,7 +475,7 @@ def _random_sid(rng: random.Random) -> str:
     if rng.random() < 0.5:
         return rng.choice(sorted(sddl.ALIASES))
     authority = rng.choice(["0", "1", "5", "16", "0x00000000000A", "0xFFFFFFFFFFFF", "4294967295"])
-    subs = [rng.choice([0, 1, 32, 544, 4294967295, rng.randrange(2**32)]) for _ in range(rng.randint(1, 15))]
+    subs = [rng.choice([0, 1, 32, 544, 4294967295, rng.randrange(2**32)]) for _unused in range(rng.randint(1, 15))]
     return f"S-1-{authority}" + "".join(f"-{sub}" for sub in subs)
 
 
@@ -494,7 +494,7 @@ def _random_ace(rng: random.Random, letter: str) -> str:
     tokens = ["NR", "NW", "NX"] if kind == "ML" else sorted(sddl.RIGHTS)
     guids = ["", ""]
     if kind in sddl.OBJECT_TYPES:
-        guids = [rng.choice(["", str(uuid.UUID(int=rng.getrandbits(128)))]) for _ in range(2)]
+        guids = [rng.choice(["", str(uuid.UUID(int=rng.getrandbits(128)))]) for _unused in range(2)]
     fields = [kind, flags, _random_rights(rng, tokens), *guids, _random_sid(rng)]
     if kind in sddl.CONDITIONAL_TYPES and rng.random() < 0.7:
         fields.append(rng.choice(EXPRESSIONS))
@@ -512,14 +512,14 @@ def _random_sddl(rng: random.Random) -> str:
                 if rng.random() < 0.1:
                     parts.append(f"{letter}:{flags}NO_ACCESS_CONTROL")
                     continue
-                aces = "".join(_random_ace(rng, letter) for _ in range(rng.randint(0, 6)))
+                aces = "".join(_random_ace(rng, letter) for _unused in range(rng.randint(0, 6)))
                 parts.append(f"{letter}:{flags}{aces}")
     return "".join(parts)
 
 
 def test_generated_valid_strings_round_trip() -> None:
     rng = random.Random(20261203)
-    for _ in range(600):
+    for _unused in range(600):
         text = _random_sddl(rng)
         sd = _sd(text)
         assert str(sd) == text
@@ -531,7 +531,7 @@ def test_generated_valid_strings_round_trip() -> None:
 def test_mutated_strings_fail_cleanly_or_round_trip() -> None:
     rng = random.Random(1203)
     noise = [*HOSTILE, " ", "\n", "\0", "(", ")", ":", "-", "0", "S-", "O:", "D:", "\u202e"]
-    for _ in range(600):
+    for _unused in range(600):
         text = _random_sddl(rng)
         at = rng.randrange(len(text) + 1)
         for mutated in (text[:at] + rng.choice(noise) + text[at:], text[:at], text[:at] + text[at + 1 :]):

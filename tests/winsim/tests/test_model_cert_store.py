@@ -36,7 +36,7 @@ def test_blob_layout_is_the_serialized_certificate_format() -> None:
     issued = certs.issue("web01")
     blob = cert_store.encode_blob(issued.der, has_private_key=False)
     props = list(cert_store.iter_properties(blob))
-    assert [p for p, _ in props] == [cert_store.SHA1_HASH_PROP_ID, cert_store.CERT_PROP_ID]
+    assert [p for p, _unused in props] == [cert_store.SHA1_HASH_PROP_ID, cert_store.CERT_PROP_ID]
     assert props[0][1] == hashlib.sha1(issued.der).digest()
     # [MS-GPEF] 2.2.1.1.1.2: the certificate element starts 20 00 00 00 01 00 00 00, then the DER's length
     tail = blob[-(len(issued.der) + 12) :]
