@@ -78,7 +78,8 @@ def _shown(value: str) -> str:
 def normalize_address(raw: t.Any) -> str:
     """``*`` or ``IP:<address>`` as WinRM writes the selector (``winrm create
     winrm/config/Listener?Address=IP:192.168.2.1+Transport=HTTP``); a bare address gets the ``IP:`` prefix. IPv6
-    scope IDs (``%``) and anything else are refused."""
+    scope IDs (``%``) and anything else are refused. ASSUMPTION (UNVERIFIED): WinRM writes an IPv6 listener address
+    as ``IP:`` and the address without brackets; it is given here in its compressed form (RFC 5952)."""
     if not isinstance(raw, str):
         raise InvalidArgumentError("address", f"must be a string, got {type(raw).__name__}")
     if raw == "*":
@@ -525,8 +526,13 @@ class WinrmListener(Procedure[ListenerState, ListenerDesired]):
         return settled_text(winrm_config.read_listeners(client), request, self.wanted)
 
     def describe(self, client: Client) -> str | None:
-        found = settled_text(winrm_config.read_listeners(client), self.request, None)
-        return found or f"no {self.request.transport} listener on {self.request.address}"
+        """What the listener is now (a fresh Enumerate), for a result that must say what is true after a cancel."""
+        request = self.request
+        current = ListenerState(tuple(winrm_config.read_listeners(client))).find(request.address, request.transport)
+        if current is None:
+            return f"no {request.transport} listener on {request.address}"
+        shown = _shown_settings(listeners.Settings.of(current), request.transport)
+        return f"the {request.transport} listener on {request.address} is {shown}"
 
     def facts(self, outcome: Outcome[ListenerState], request: ListenerDesired) -> tuple[dict[str, t.Any], list[str]]:
         warnings: list[str] = []

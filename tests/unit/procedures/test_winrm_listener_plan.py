@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import typing as t
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -350,3 +351,38 @@ def test_port_rules_count_only_enabled_inbound_tcp_rules_for_system() -> None:
     assert [r.rule_id for r in firewall.port_rules_from_batch(result, 5986)] == ["Good"]
     probes = firewall.port_rule_probes(5986)
     assert any('/f "LPort=5986" /d' in p.command for p in probes)
+
+
+class Listed:
+    """A client whose Enumerate answers the given listeners."""
+
+    def __init__(self, *found: Listener) -> None:
+        self.found = found
+
+    def enumerate(self, resource_uri: str, **_kwargs: t.Any) -> list[t.Any]:
+        items = []
+        for x in self.found:
+            item = ET.Element("Listener")
+            for tag, text in (
+                ("Address", x.address),
+                ("Transport", x.transport),
+                ("Port", str(x.port)),
+                ("Hostname", x.hostname),
+                ("Enabled", "true" if x.enabled else "false"),
+                ("URLPrefix", x.url_prefix),
+                ("CertificateThumbprint", x.certificate_thumbprint),
+            ):
+                ET.SubElement(item, tag).text = text
+            items.append(item)
+        return items
+
+
+def test_settled_and_describe_read_the_listener_again() -> None:
+    request = desired(certificate_thumbprint="B" * 40)
+    procedure = WinrmListener(request)
+    procedure.plan(state(HTTP, https_listener(), certs=[cert(), cert("B" * 40)]), request)
+    old, new = Listed(HTTP, https_listener()), Listed(HTTP, https_listener("B" * 40))
+    assert procedure.settled(t.cast(t.Any, old), request) is not None
+    assert procedure.settled(t.cast(t.Any, new), request) is None
+    assert "B" * 40 in str(procedure.describe(t.cast(t.Any, new)))
+    assert procedure.describe(t.cast(t.Any, Listed(HTTP))) == "no HTTPS listener on *"
