@@ -189,7 +189,12 @@ def test_selection_picks_the_newest_fit_certificate_then_rotation_in_place(
 
     # rotate in place while connected over HTTPS through that very listener: a Put, guarded, reconnect validated
     https = https_config(host)
+    host.reset_request_count()
     rotated = run(host, https, certificate_thumbprint=older)
+    actions = {uri.rsplit("/", 2)[-2] + "/" + uri.rsplit("/", 1)[-1]: n for uri, n in host.requests_by_action.items()}
+    # in place: one Put; every Create and Delete belonged to a WinRS shell (one per command), none to the listener
+    assert actions.get("transfer/Put") == 1
+    assert actions.get("transfer/Create") == actions.get("transfer/Delete") == actions.get("shell/Command")
     assert rotated.changed and rotated.verified and rotated.rollback is not None
     assert rotated.rollback.startswith("cancelled")
     assert "rotate its certificate in place" in rotated.summaries()[0]
@@ -397,3 +402,18 @@ def test_fault_on_the_listener_put_then_rerun_converges(start_host: HostFactory)
     rerun = run(host, config, certificate_thumbprint=second)
     assert rerun.changed and https_listeners(host) == [("*", 5986, fqdn(host), second)]
     assert served_thumbprint(host) == second
+
+
+def test_an_existing_rule_for_the_port_is_kept_and_rotation_over_https_keeps_the_listener(
+    start_host: HostFactory,
+) -> None:
+    host = start_host("2008r2", configure=name_the_computer, https=True)  # listener + WINRM-HTTPS-In-TCP-Custom
+    rules_before = https_rules(host)
+    https = https_config(host)
+    new = issue(host)
+    checked = run(host, https, check=True, certificate_thumbprint=new)
+    assert [c.target for c in checked.changes] == ["listeners.HTTPS/*"]  # no firewall change: a rule admits 5986
+    assert checked.facts["firewall_rule"]["rule_id"] == "WINRM-HTTPS-In-TCP-Custom"
+    rotated = run(host, https, certificate_thumbprint=new)
+    assert rotated.verified and https_listeners(host) == [("*", 5986, fqdn(host), new)]
+    assert https_rules(host) == rules_before and served_thumbprint(host) == new
