@@ -22,6 +22,7 @@ E = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/"
 PLUGIN = "http://schemas.microsoft.com/wbem/wsman/1/config/plugin"
 PNS = "{http://schemas.microsoft.com/wbem/wsman/1/config/PluginConfiguration}"
 PS = "http://schemas.microsoft.com/powershell/"
+SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
 CIMV2 = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
 SHELL_BODY = (
     "<rsp:Shell><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams></rsp:Shell>"
@@ -95,6 +96,16 @@ def test_a_shell_needs_the_sddl_and_an_enabled_configuration() -> None:
     created = user.call(T + "Create", PS + "Microsoft.PowerShell", SHELL_BODY)
     shell_id = created.findtext(".//rsp:ShellId", namespaces=user.NS)
     assert shell_id and created.findtext(".//rsp:ResourceUri", namespaces=user.NS) == PS + "Microsoft.PowerShell"
+    assert created.findtext(".//rsp:State", namespaces=user.NS) == "Connected"
+    assert created.findtext(".//w:ResourceURI", namespaces=user.NS) == PS + "Microsoft.PowerShell"
+    # PSRP itself is not simulated: a Receive on the shell says so
+    receive = user.call(
+        SHELL + "/Receive", PS + "Microsoft.PowerShell", "<rsp:Receive/>", {"ShellId": shell_id}, status=500
+    )
+    assert (
+        "not" in (receive.findtext(".//f:Message", namespaces=user.NS) or "")
+        and user.fault_code(receive)[1] == 2150858771
+    )
     user.call(T + "Delete", PS + "Microsoft.PowerShell", selectors={"ShellId": shell_id})
     # a user let in by a configuration's Sddl still may not read winrm/config
     refused = user.call(T + "Get", "http://schemas.microsoft.com/wbem/wsman/1/config", status=500)

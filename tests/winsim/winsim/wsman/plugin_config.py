@@ -177,11 +177,20 @@ def handle_shell(state: HostState, req: Request, ctx: RequestContext) -> Result:
             f'<w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet></a:ReferenceParameters>'
             "</x:ResourceCreated>"
         )
+        # The Shell of a PowerShell Create as recorded from Windows (pypsrp's test recordings
+        # test_psrp_is_alive_*.yml, https://github.com/jborean93/pypsrp/tree/master/tests/responses).
         shell = (
             f'<rsp:Shell xmlns:rsp="{SHELL}"><rsp:ShellId>{shell_id}</rsp:ShellId>'
             f"<rsp:ResourceUri>{text(config.resource_uri)}</rsp:ResourceUri>"
             f"<rsp:Owner>{text(ctx.identity.user)}</rsp:Owner><rsp:ClientIP>{text(ctx.client_ip)}</rsp:ClientIP>"
-            "<rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams></rsp:Shell>"
+            f"<rsp:ProcessId>{4000 + len(state.runtime.powershell_shells)}</rsp:ProcessId>"
+            "<rsp:IdleTimeOut>PT60.000S</rsp:IdleTimeOut><rsp:InputStreams>stdin pr</rsp:InputStreams>"
+            "<rsp:OutputStreams>stdout</rsp:OutputStreams><rsp:MaxIdleTimeOut>PT2147483.647S</rsp:MaxIdleTimeOut>"
+            "<rsp:Locale>en-US</rsp:Locale><rsp:DataLocale>en-US</rsp:DataLocale>"
+            "<rsp:CompressionMode>NoCompression</rsp:CompressionMode><rsp:ProfileLoaded>Yes</rsp:ProfileLoaded>"
+            "<rsp:Encoding>UTF8</rsp:Encoding><rsp:BufferMode>Block</rsp:BufferMode><rsp:State>Connected</rsp:State>"
+            "<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>"
+            "</rsp:Shell>"
         )
         return Result(ACTION_CREATE + "Response", created + shell, ("x", "w", "rsp", "p"))
     if req.action == ACTION_DELETE:
