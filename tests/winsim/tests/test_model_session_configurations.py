@@ -103,7 +103,7 @@ def test_a_shell_needs_the_sddl_and_an_enabled_configuration() -> None:
         SHELL + "/Receive", PS + "Microsoft.PowerShell", "<rsp:Receive/>", {"ShellId": shell_id}, status=500
     )
     assert (
-        "not" in (receive.findtext(".//f:Message", namespaces=user.NS) or "")
+        "simulated only" in (receive.findtext(".//f:Message", namespaces=user.NS) or "")
         and user.fault_code(receive)[1] == 2150858771
     )
     user.call(T + "Delete", PS + "Microsoft.PowerShell", selectors={"ShellId": shell_id})
