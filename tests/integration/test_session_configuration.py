@@ -25,6 +25,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures.sess
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman import errors
 from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.client import WSManClient
 from winsim import SimulatedHost
+from winsim.accounts import Account
 
 PS = "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
 RSP = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
@@ -82,7 +83,7 @@ def playbook(path: Path, options: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("profile", ["2012r2", "2019"])
+@pytest.mark.parametrize("profile", ["2008r2", "2012r2", "2019"])
 def test_grant_revoke_and_disable_decide_a_non_administrators_shell(start_host: HostFactory, profile: str) -> None:
     host = start_host(profile)
     grant = {"access": [{"principal": "localuser", "permissions": ["execute", "read"]}]}
@@ -124,6 +125,24 @@ def test_remote_management_users_membership_and_the_disabled_fault(start_host: H
     with WSManClient(config_for(host, username="localuser")) as client, pytest.raises(errors.WinRemoteError) as caught:
         client.create("http://schemas.microsoft.com/powershell/Microsoft.PowerShell32", shell)
     assert "disabled" in str(caught.value) and "2150858752" in str(caught.value), caught.value
+
+
+def test_a_domain_user_is_resolved_on_the_host_and_let_in(start_host: HostFactory) -> None:
+    def with_operator(state: object) -> None:
+        state.accounts.append(Account("operator", PASSWORD, "WINREMOTE"))  # type: ignore[attr-defined]
+
+    host = start_host("2019", configure=with_operator)
+    with pytest.raises(errors.WinRemoteError, match=r"(?i)access is denied"):
+        create_powershell_shell(host, "WINREMOTE\\operator")
+    outcome = run(host, {"access": [{"principal": "WINREMOTE\\operator", "permissions": ["execute"]}]})
+    entry = outcome.facts["access"][-1]
+    assert (
+        entry["name"] == "WINREMOTE\\operator"
+        and entry["sid"].startswith("S-1-5-21-")
+        and entry["rights"] == ["execute"]
+    )
+    assert create_powershell_shell(host, "WINREMOTE\\operator")
+    assert not host.session_access("localuser")  # the grant named one account only
 
 
 def test_2008r2_has_no_remote_management_users_in_its_default(start_host: HostFactory) -> None:
