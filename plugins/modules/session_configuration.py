@@ -103,7 +103,9 @@ notes:
     collection use WinRS command shells and keep working; later psrp tasks fail.
   - C(NT AUTHORITY\\INTERACTIVE) is in a token only for a logon at the console; a remote session is a network logon,
     so an ACE for INTERACTIVE admits nobody remotely.
-  - The change takes effect for new sessions without restarting WinRM, so no rollback task is armed.
+  - The module does not restart WinRM, so no rollback task is armed; the change is meant for new sessions. The
+    PowerShell cmdlets restart WinRM by default after such a change; if a host keeps applying the previous
+    descriptor, restart the WinRM service.
 seealso:
   - module: winremote.remoting.winrm_service
   - name: Set-PSSessionConfiguration

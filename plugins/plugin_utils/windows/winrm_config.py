@@ -645,10 +645,14 @@ def _restore_plugin(previous: PluginConfig) -> Restore:
 
 @dataclasses.dataclass(frozen=True)
 class SetPluginSecurity(Operation):
-    """One WS-Transfer Put of a plugin with a new Sddl on its resource's Security element. ASSUMPTION (UNVERIFIED):
-    WinRM applies it to new shells without a restart (Set-PSSessionConfiguration restarts the service itself unless
-    -NoServiceRestart; the Put does not), so no rollback guard is armed. ``cuts`` says why it ends this controller's
-    access (None: it does not)."""
+    """One WS-Transfer Put of a plugin with a new Sddl on its resource's Security element. ``cuts`` says why it ends
+    this controller's access (None: it does not).
+
+    ASSUMPTION (UNVERIFIED): WinRM applies the Put to new shells without a restart, so no rollback guard is armed.
+    The PowerShell cmdlets restart WinRM by default, and the PowerShell SDK says of their -NoServiceRestart
+    "Typically WinRM service need to be restarted for changes to take place"
+    (https://learn.microsoft.com/dotnet/api/microsoft.powershell.commands.unregisterpssessionconfigurationcommand.noservicerestart);
+    whether a direct Put of an existing plugin needs it on every release was not found."""
 
     kind: t.ClassVar[str] = "set_plugin_security"
     previous: PluginConfig
