@@ -232,7 +232,7 @@ def _lookup(client: Client, class_name: str, domain: str, name: str) -> str | No
     try:
         element = client.get(cim.cim_uri(CIMV2, class_name), {"Domain": domain, "Name": name})
     except wire.WSManFaultError as exc:
-        if winrm_config._fault_code(exc) in winrm_config.PLUGIN_ABSENT_CODES:
+        if winrm_config.fault_code(exc) in winrm_config.PLUGIN_ABSENT_CODES:
             return None
         raise winrm_config.ConfigUnreadError(
             f"{class_name} {domain}\\{name}", winrm_config.unread_reason(exc)

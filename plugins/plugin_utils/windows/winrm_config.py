@@ -580,7 +580,7 @@ def read_plugin(client: Client, name: str) -> PluginConfig | None:
     try:
         element = client.get(PLUGIN_URI, plugin_selectors(name))
     except errors.WSManFaultError as exc:
-        if _fault_code(exc) in PLUGIN_ABSENT_CODES:
+        if fault_code(exc) in PLUGIN_ABSENT_CODES:
             return None
         raise ConfigUnreadError(what, unread_reason(exc)) from None
     except UNREAD_ERRORS as exc:
@@ -604,7 +604,8 @@ def read_plugins(client: Client) -> list[PluginConfig]:
     return found
 
 
-def _fault_code(exc: errors.WSManFaultError) -> int | None:
+def fault_code(exc: errors.WSManFaultError) -> int | None:
+    """A fault's WSManFault Code as a number (None when the fault carries none)."""
     code = exc.code
     if isinstance(code, int):
         return code
