@@ -368,6 +368,32 @@ def planned_sddl(state: SessionState, request: SessionDesired) -> str | None:
     return str(descriptor)
 
 
+def _canonical(descriptor: str) -> str:
+    """The descriptor with every SID in S-1- form, so ``RM`` and ``S-1-5-32-580`` compare equal (ASSUMPTION: Windows
+    may store a SID string in either form; what it grants does not change)."""
+    parsed = sddl.parse(descriptor)
+
+    def acl(value: sddl.Acl | None) -> sddl.Acl | None:
+        if value is None:
+            return None
+        return sddl.Acl(value.flags, tuple(dataclasses.replace(a, sid=_sid_of(a.sid)) for a in value.aces))
+
+    owner = _sid_of(parsed.owner) if parsed.owner else parsed.owner
+    group = _sid_of(parsed.group) if parsed.group else parsed.group
+    return str(sddl.SecurityDescriptor(owner, group, acl(parsed.dacl), acl(parsed.sacl)))
+
+
+def same_descriptor(have: str | None, want: str) -> bool:
+    if have is None:
+        return False
+    if have == want:
+        return True
+    try:
+        return _canonical(have) == _canonical(want)
+    except sddl.SddlError:
+        return False
+
+
 def plan(state: SessionState, request: SessionDesired) -> list[Change]:
     plugin = state.plugin
     if plugin is None:
@@ -376,7 +402,7 @@ def plan(state: SessionState, request: SessionDesired) -> list[Change]:
             "register it first (Register-PSSessionConfiguration); nothing was changed"
         )
     wanted = planned_sddl(state, request)
-    new_sddl = wanted if wanted is not None and wanted != plugin.sddl else None
+    new_sddl = wanted if wanted is not None and not same_descriptor(plugin.sddl, wanted) else None
     new_enabled = request.enabled if request.enabled is not None and request.enabled != plugin.enabled else None
     if new_sddl is None and new_enabled is None:
         return []

@@ -205,6 +205,12 @@ def test_deny_goes_first_and_revoke_removes_every_explicit_ace() -> None:
     assert plan(state(sddl=revoke[0].after), again) == []  # nothing left to remove
 
 
+def test_a_whole_sddl_compares_by_meaning_of_its_sids() -> None:
+    spelled = DEFAULT.replace(";BA)", ";S-1-5-32-544)").replace(";RM)", ";S-1-5-32-580)").replace("O:NS", "O:S-1-5-20")
+    assert plan(state(), desired(sddl=spelled)) == []
+    assert plan(state(), desired(sddl=DEFAULT.replace("(A;;GA;;;RM)", "(A;;GR;;;RM)")))  # other rights: a change
+
+
 def test_enabled_and_sddl_share_one_put() -> None:
     changes = plan(state(), desired(state="disabled", sddl="O:NSG:BAD:P(A;;GA;;;BA)", name="microsoft.powershell32"))
     assert [c.target for c in changes] == ["microsoft.powershell.sddl", "microsoft.powershell.enabled"]
