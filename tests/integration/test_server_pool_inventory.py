@@ -133,6 +133,12 @@ def test_fleet_statuses_groups_cache_and_playbook(start_host: HostFactory, tmp_p
     again = unwrap(json.loads(inventory(config, "--list", **env).stdout))
     assert again["_meta"]["hostvars"] == hostvars
     assert all(host.request_count == 0 for host in fleet.values())
+    # --flush-cache probes again (the refusing host never sees a request)
+    flushed = unwrap(json.loads(inventory(config, "--list", "--flush-cache", **env).stdout))
+    assert {name: v["winremote_manageability"] for name, v in flushed["_meta"]["hostvars"].items()} == {
+        address[role]: status[role] for role in fleet
+    }
+    assert all(fleet[role].request_count > 0 for role in ("online", "prerequisites", "credentials"))
 
     playbook = tmp_path / "not_accessible.yml"
     playbook.write_text(
