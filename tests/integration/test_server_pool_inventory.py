@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import subprocess
 import typing as t
@@ -139,6 +140,8 @@ def test_fleet_statuses_groups_cache_and_playbook(start_host: HostFactory, tmp_p
         address[role]: status[role] for role in fleet
     }
     assert all(fleet[role].request_count > 0 for role in ("online", "prerequisites", "credentials"))
+    # the same inputs give the same hosts in the same order (job slicing splits it the same way every run)
+    assert list(flushed["_meta"]["hostvars"]) == list(hostvars) == sorted(hostvars, key=ipaddress.ip_address)
 
     playbook = tmp_path / "not_accessible.yml"
     playbook.write_text(
