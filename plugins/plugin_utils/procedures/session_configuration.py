@@ -340,7 +340,8 @@ def _cut_reason(
 def planned_sddl(state: SessionState, request: SessionDesired) -> str | None:
     """The descriptor the task wants (None: the task leaves it alone)."""
     plugin = state.plugin
-    assert plugin is not None
+    if plugin is None:  # plan() refuses a configuration the host does not have before asking for its SDDL
+        raise AssertionError("planned_sddl() needs an observed session configuration")
     if request.sddl is not None:
         return request.sddl
     if not request.access:
@@ -444,7 +445,8 @@ class SessionConfiguration(Procedure[SessionState, SessionDesired]):
     def facts(self, outcome: Outcome[SessionState], request: SessionDesired) -> tuple[dict[str, t.Any], list[str]]:
         base = outcome.after or outcome.before
         plugin = base.plugin
-        assert plugin is not None
+        if plugin is None:  # facts() runs only after a plan, which needs the configuration
+            raise AssertionError("facts() needs an observed session configuration")
         descriptor, enabled = plugin.sddl, plugin.enabled
         if outcome.after is None:
             for change in outcome.changes:
