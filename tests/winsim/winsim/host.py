@@ -331,7 +331,14 @@ class SimulatedHost:
             return find_account(self.state, domain, user) is not None
 
     def check_password(self, domain: str, user: str, password: str) -> bool:
-        """Basic authentication; WinRM accepts only local accounts with Basic."""
+        """Basic authentication; WinRM accepts only local accounts with Basic, by their bare name.
+
+        A domain account is refused (HTTP 401) with the right password too
+        (https://github.com/diyan/pywinrm/issues/45, https://github.com/diyan/pywinrm/issues/215), and so is a
+        local account qualified as ``MACHINE\\user`` (https://github.com/MetricsHub/winrm-java/issues/172, on Server
+        2008 R2 over HTTPS); ``user@domain`` is a qualified name as well."""
+        if domain:
+            return False
         with self.lock:
             account = find_account(self.state, domain, user)
         return account is not None and not account.domain and account.password == password
