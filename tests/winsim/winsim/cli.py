@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="HOST=LOCALE",
             help="display language of one host (repeat), e.g. sim-2019-01=pt-BR; the others are en-US",
         )
+        p.add_argument(
+            "--certificate",
+            action="append",
+            default=[],
+            metavar="HOST=NAME",
+            help="a test-CA certificate for NAME (CN and DNS name, and the host's address) in HOST's "
+            "LocalMachine\\My (repeat), e.g. sim-2019-02=sim-2019-02.winremote.test",
+        )
         p.add_argument("--pidfile", help="file to write the serving process id to")
         p.add_argument("--http-port", type=int, default=5985)
         p.add_argument("--https-port", type=int, default=5986)
@@ -121,6 +129,28 @@ def host_locales(pairs: list[str]) -> dict[str, str]:
     return found
 
 
+def host_certificates(pairs: list[str]) -> list[tuple[str, str]]:
+    """``HOST=NAME`` options as (host, name) pairs; ValueError naming --certificate for a malformed one."""
+    found: list[tuple[str, str]] = []
+    for pair in pairs:
+        host, sep, name = pair.partition("=")
+        if not sep or not host.strip() or not name.strip():
+            raise ValueError(f"--certificate {pair!r}: expected HOST=NAME, e.g. sim-2019-02=sim-2019-02.example.test")
+        found.append((host.strip(), name.strip()))
+    return found
+
+
+def add_certificates(fleet: Fleet, pairs: list[tuple[str, str]]) -> None:
+    """Issue each host's ``--certificate`` by the fleet's test CA (the ``ca_path`` of fleet.json), naming the
+    host's address too, so a client connecting by address validates it."""
+    unknown = sorted({host for host, _name in pairs} - set(fleet.hosts))
+    if unknown:
+        raise ValueError(f"--certificate: no host named {', '.join(unknown)} in this fleet")
+    for host, name in pairs:
+        simulated = fleet.hosts[host]
+        simulated.add_certificate(name, dns_names=(name,), ip_addresses=(simulated.address,))
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the fleet here until SIGTERM or SIGINT."""
     fleet = Fleet.create(
@@ -134,6 +164,7 @@ def serve(args: argparse.Namespace) -> int:
         winrm_ready=args.winrm_ready,
         locales=host_locales(args.locale),
     )
+    add_certificates(fleet, host_certificates(args.certificate))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -157,6 +188,7 @@ def serve(args: argparse.Namespace) -> int:
 def start(args: argparse.Namespace) -> int:
     """Spawn ``winsim serve`` in its own session and wait until every reachable host accepts connections."""
     host_locales(args.locale)  # a malformed --locale fails here, before anything is spawned
+    host_certificates(args.certificate)  # and so does a malformed --certificate
     state_dir = Path(args.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "fleet.json").unlink(missing_ok=True)
@@ -186,6 +218,8 @@ def start(args: argparse.Namespace) -> int:
         argv.append("--winrm-ready")
     for pair in args.locale:
         argv += ["--locale", pair]
+    for pair in args.certificate:
+        argv += ["--certificate", pair]
     if args.pidfile:
         argv += ["--pidfile", str(Path(args.pidfile).resolve())]
     with open(state_dir / "winsim.log", "ab") as logfile:
