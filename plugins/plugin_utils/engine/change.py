@@ -5,7 +5,8 @@
 """What a plan is made of: typed operations (owned by the facades) and the changes that carry them.
 
 An :class:`Operation` knows how to apply itself, what would put it back (its ``undo``, for the rollback guard), and
-whether it restarts WinRM or cuts the connection the controller uses. A :class:`Change` is the user's view of one
+whether it restarts WinRM, may lock this controller out of its next logon, or cuts the connection the controller
+uses. A :class:`Change` is the user's view of one
 setting (``--diff`` and the ``changes`` list) and carries the operation that makes it; several changes may share one
 operation (one netsh line sets a rule's state, profiles and addresses). :class:`Outcome` is what ``execute`` returns.
 """
@@ -53,6 +54,17 @@ class Operation:
 
     kind: t.ClassVar[str] = "operation"  # a name for tests and logs; nothing dispatches on it
     restarts_winrm: t.ClassVar[bool] = False  # applying it restarts WinRM, which drops every connection
+
+    @property
+    def may_lock_out(self) -> bool:
+        """After this operation the host may refuse this controller's next logon (authentication, RootSDDL,
+        encryption, address filters), in ways no up-front check can always predict (group memberships, policies)."""
+        return False
+
+    @property
+    def reconnects(self) -> bool:
+        """The engine proves the host still answers with a new connection and a new logon after applying it."""
+        return self.restarts_winrm or self.may_lock_out
 
     def apply(self, client: Client) -> None:
         raise NotImplementedError

@@ -6,9 +6,13 @@
 
 Observe, plan (pure), and then, in this order: refuse a change that would cut the controller's own connection
 unless ``allow_self_disconnect`` is set; cancel a rollback task an earlier run left waiting; order the changes that
-cut the connection last; arm a rollback guard built from the operations' undo steps when an operation restarts
-WinRM; apply; after a restart, reconnect with backoff until the host runs what was planned, then cancel the guard;
-observe again and check that nothing is left to do. Check mode stops after planning, so ``--diff`` is the plan.
+cut the connection last; arm a rollback guard built from the operations' undo steps when an operation
+``reconnects``: it restarts WinRM, or it ``may_lock_out`` (authentication, RootSDDL, AllowUnencrypted, the address
+filters: the host may refuse this controller's next logon although no up-front check predicted it); apply; after
+each such operation close the connection and reconnect (a new connection, a new logon) with backoff until the host
+runs what was planned, then cancel the guard; observe again and check that nothing is left to do. A lock-out the
+reconnect cannot get past ends with the host restoring itself, and the error says when. Check mode stops after
+planning, so ``--diff`` is the plan.
 """
 
 from __future__ import annotations
@@ -69,6 +73,11 @@ class Procedure(t.Generic[State, Request]):
     def settled(self, client: Client, request: Request) -> str | None:
         """After a WinRM restart: None once the host runs what was planned, else what it runs (cheap: one Get)."""
         return None
+
+    def settled_after(self, client: Client, request: Request, operation: Operation) -> str | None:
+        """After one reconnecting operation of several: by default :meth:`settled`; a procedure whose operations
+        each set part of the plan checks only that operation's part (the rest is not applied yet)."""
+        return self.settled(client, request)
 
     def describe(self, client: Client) -> str | None:
         """A fresh look at the guarded setting, for a result that must say what is true after a rollback."""
@@ -146,7 +155,9 @@ class Run(t.Generic[State, Request]):
 
     def apply(self, changes: t.Sequence[Change]) -> None:
         steps = operations(changes)
-        guarded = [op for op, change in steps if op.restarts_winrm and not change.disruptive]
+        # Every operation after which the host must accept a new logon (a restart, or a possible lock-out), except
+        # the ones that cut this connection on purpose.
+        guarded = [op for op, change in steps if op.reconnects and not change.disruptive]
         restore = merged(op.undo for op, change in steps if not change.disruptive) if guarded else None
         if restore is not None and self.procedure.guard_task:
             # Built before anything changes, so input the restore script cannot hold refuses the run untouched.
@@ -158,7 +169,7 @@ class Run(t.Generic[State, Request]):
                 sleep=self.backoff.sleep,
                 describe=self.procedure.describe,
             )
-        last_restart = guarded[-1] if guarded else None
+        last_guarded = guarded[-1] if guarded else None
         applied = False
         armed = False
         for op, change in steps:
@@ -174,11 +185,13 @@ class Run(t.Generic[State, Request]):
                 armed = True
             self.step(op, patient=op.restarts_winrm)
             applied = True
-            if op.restarts_winrm:
-                self.client.close()  # the restart drops this connection and its authentication: log in again
+            if op.reconnects:
+                # A restart drops this connection; a change that may lock this controller out is proved harmless
+                # only by a new logon: both close it and log in again.
+                self.client.close()
                 if not change.disruptive:
-                    self.await_settled()
-                if op is last_restart and self.guard is not None:
+                    self.await_settled(op)
+                if op is last_guarded and self.guard is not None:
                     self.rollback = self.guard.confirm(self.client)  # retried; on failure says what the host does
 
     def step(self, op: Operation, patient: bool) -> None:
@@ -190,11 +203,12 @@ class Run(t.Generic[State, Request]):
             # reachable: the task is cancelled and the error stands; else the error says what the host will do
             raise self.guard.settle(self.client, exc, patient=patient) from None
 
-    def await_settled(self) -> None:
-        """Reconnect with backoff until the procedure says the host runs what was planned."""
+    def await_settled(self, op: Operation) -> None:
+        """Reconnect with backoff (each try a new connection and logon) until the procedure says the host runs what
+        was planned."""
 
         def attempt() -> None:
-            seen = self.procedure.settled(self.client, self.request)
+            seen = self.procedure.settled_after(self.client, self.request, op)
             if seen is not None:
                 raise NotSettledError(seen)
 
@@ -202,10 +216,19 @@ class Run(t.Generic[State, Request]):
         try:
             self.backoff.run(attempt, seconds, reset=self.client.close)
         except RetryExhaustedError as exc:
-            error = NotConvergedError(
-                f"WinRM did not answer {self.procedure.awaited} within {seconds:.0f}s of the restart (last: "
-                f"{exc.last}); if WinRM stays stopped, start it on the host (net start winrm), then rerun this task"
-            )
+            if op.restarts_winrm:
+                error = NotConvergedError(
+                    f"WinRM did not answer {self.procedure.awaited} within {seconds:.0f}s of the restart (last: "
+                    f"{exc.last}); if WinRM stays stopped, start it on the host (net start winrm), then rerun this "
+                    "task"
+                )
+            else:
+                guarded = self.guard is not None and self.guard.restore_at is not None
+                error = NotConvergedError(
+                    f"the host did not accept a new logon of this controller {self.procedure.awaited} within "
+                    f"{seconds:.0f}s of the change (last: {exc.last}); the change may have locked this controller out"
+                    + ("" if guarded else ": if so, undo it on the host, then rerun this task")
+                )
             if self.guard is None or self.guard.restore_at is None:
                 raise error from None
             raise self.guard.settle(self.client, error) from None  # the window is spent: one more try

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import typing as t
 
 import pytest
@@ -33,9 +34,18 @@ class Host:
         self.log: list[str] = []
         self.pending: tuple[str, ...] = ()
         self.unsettled = 0  # answers "not yet" this many times after a restart
+        self.session = 1  # the connection (and logon) the next request uses: close() makes the next one new
+        self.settled_in: list[int] = []  # the session of each settled? question
+        self.refuses_from: int | None = None  # from this session on, every logon is refused (a lock-out)
 
     def close(self) -> None:
         self.log.append("close")
+        self.session += 1
+
+    def run_command(self, command: str, arguments: t.Sequence[str] = ()) -> t.NoReturn:
+        """Only the real guard runs commands here, after a lock-out: the logon is refused."""
+        self.log.append("run_command")
+        raise errors.AccessDeniedError("Access is denied.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,10 +58,15 @@ class Set(Operation):
     cuts_port: int | None = None
     restore: Restore | None = None
     restarts: bool = False
+    locks: bool = False
 
     @property
     def restarts_winrm(self) -> bool:  # type: ignore[override]
         return self.restarts
+
+    @property
+    def may_lock_out(self) -> bool:
+        return self.locks
 
     def apply(self, client: Host) -> None:
         client.log.append(f"set {self.name}={self.value}")
@@ -74,6 +89,7 @@ class Want:
     allow_self_disconnect: bool = False
     cuts: dict[str, int] = dataclasses.field(default_factory=dict)  # setting -> the port it serves
     restarts: tuple[str, ...] = ()  # settings whose change restarts WinRM
+    locks: tuple[str, ...] = ()  # settings whose change may lock this controller out (no restart)
 
 
 class Toy(engine.Procedure[dict[str, t.Any], Want]):
@@ -98,8 +114,11 @@ class Toy(engine.Procedure[dict[str, t.Any], Want]):
                     name,
                     value,
                     request.cuts.get(name),
-                    Restore({}, [f"echo restore {name}"], f"the previous {name}") if name in request.restarts else None,
+                    Restore({}, [f"echo restore {name}"], f"the previous {name}")
+                    if name in request.restarts + request.locks
+                    else None,
                     name in request.restarts,
+                    name in request.locks,
                 ),
             )
             for name, value in request.settings.items()
@@ -111,6 +130,9 @@ class Toy(engine.Procedure[dict[str, t.Any], Want]):
 
     def settled(self, client: Host, request: Want) -> str | None:
         client.log.append("settled?")
+        client.settled_in.append(client.session)
+        if client.refuses_from is not None and client.session >= client.refuses_from:
+            raise errors.AccessDeniedError("Access is denied.")
         if client.unsettled:
             client.unsettled -= 1
             raise errors.HostUnreachableError("connection refused")
@@ -270,3 +292,80 @@ def test_backoff_gives_up_with_the_last_error() -> None:
     with pytest.raises(RetryExhaustedError) as exhausted:
         backoff.run(attempt, 2.0, reset=lambda: resets.append(1))
     assert clock.sleeps == [0.25, 0.5, 1.0] and str(exhausted.value.last) == "try 4" and len(resets) == 4
+
+
+def test_an_operation_that_may_lock_out_is_guarded_and_proved_by_a_new_logon() -> None:
+    """No restart, but the host may refuse the next logon: armed first, then a new connection must be let in,
+    then the task is cancelled."""
+    host = Host(a=1, root_sddl="old")
+    outcome = run(host, Want({"a": 2, "root_sddl": "new"}, locks=("root_sddl",)))
+    [armed] = FakeGuard.made
+    assert armed.restore.commands == ["echo restore root_sddl"]
+    assert host.log == [
+        "observe",
+        "arm winremote-rollback-test: echo restore root_sddl",
+        "set a=2",
+        "set root_sddl=new",
+        "close",  # this connection's logon proves nothing: drop it
+        "close",  # each try is a fresh connection
+        "settled?",
+        "cancel winremote-rollback-test",
+        "observe",
+    ]
+    # the applying session was 1; the check ran on a later connection, so on a new logon
+    assert host.settled_in == [3] and outcome.verified and outcome.rollback == "cancelled"
+
+
+class ArmedOnly(guard.Guard):
+    """The real guard (its settle and messages), but armed without a host: it restores at the clock's now + delay."""
+
+    made: list[ArmedOnly] = []
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        ArmedOnly.made.append(self)
+
+    def arm(self, client: t.Any) -> None:
+        client.log.append(f"arm {self.name}")
+        self.restore_at = self.clock() + self.delay
+
+
+def test_a_lock_out_the_reconnect_cannot_pass_ends_saying_when_the_host_restores_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine, "Guard", ArmedOnly)
+    ArmedOnly.made = []
+    host = Host(root_sddl="old")
+    host.refuses_from = 2  # every logon after the change is refused
+    clock = Clock()
+    with pytest.raises(guard.RollbackPendingError) as failure:
+        engine.execute(Toy(wait_seconds=3), host, Want({"root_sddl": "new"}, locks=("root_sddl",)), False,
+                       clock=clock, sleep=clock.sleep)  # fmt: skip
+    message = str(failure.value)
+    [armed] = ArmedOnly.made
+    assert armed.restore_at == pytest.approx(1000.0 + 180)
+    when = time.strftime("%H:%M:%S UTC", time.gmtime(armed.restore_at))
+    assert message.startswith(
+        "the host did not accept a new logon of this controller with the toy settings within 3s of the change"
+    ), message
+    assert "Access is denied." in message and "net start winrm" not in message
+    assert f"will restore the previous root_sddl by itself at about {when} (in " in message, message
+    assert f"SYSTEM scheduled task {TASK}" in message and "\n" not in message
+    assert host.settings == {"root_sddl": "new"} and "run_command" in host.log  # the cancel was tried, and refused
+    assert clock.now - 1000.0 <= 3.0
+
+
+def test_a_lock_out_that_is_the_request_is_not_guarded() -> None:
+    """allow_self_disconnect: losing access is what was asked for, so nothing is armed or awaited."""
+    host = Host(a=1, auth="on")
+    want = Want({"a": 2, "auth": "off"}, cuts={"auth": 5985}, locks=("auth",), allow_self_disconnect=True)
+    outcome = run(host, want)
+    assert FakeGuard.made == []
+    assert host.log == ["observe", "set a=2", "observe", "set auth=off", "close"]
+    assert host.settled_in == [] and outcome.applied and not outcome.verified and outcome.rollback is None
+
+
+def test_reconnects_is_restarts_or_may_lock_out() -> None:
+    assert not Set("a", 1).reconnects
+    assert Set("a", 1, restarts=True).reconnects and Set("a", 1, locks=True).reconnects
+    assert not Operation().may_lock_out and not Operation().reconnects
