@@ -302,13 +302,15 @@ compat-220: venv-220 domain-deps browser-deps
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV_220)/bin:$$PATH $(VENV_220)/bin/pytest tests/integration
 
 # All scenarios share one ephemeral directory (shared_state); the `default` scenario keeps its simulated fleet in
-# <that>/winsim. molecule destroys the fleet after a failed scenario too; the trap is for anything harsher.
+# <that>/winsim, `winrm_https` its own in <that>/winsim-https. molecule destroys (and cleans up) the fleets after a
+# failed scenario too; the trap is for anything harsher.
 MOLECULE_EPHEMERAL := $(CURDIR)/$(WORK)/molecule
 
 molecule: venv
 	@if [ -d extensions/molecule ]; then \
 		mkdir -p $(WORK) && printf '%s\n' "$$MOLECULE_BASE_CONFIG" > $(WORK)/molecule-base.yml; \
-		trap '$(CURDIR)/$(VENV)/bin/winsim stop --state-dir $(MOLECULE_EPHEMERAL)/winsim >/dev/null 2>&1 || true' EXIT; \
+		trap 'for fleet in winsim winsim-https; do $(CURDIR)/$(VENV)/bin/winsim stop \
+			--state-dir $(MOLECULE_EPHEMERAL)/$$fleet >/dev/null 2>&1 || true; done' EXIT; \
 		cd extensions && $(RUN_ENV) NO_COLOR=1 PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
 			MOLECULE_EPHEMERAL_DIRECTORY=$(MOLECULE_EPHEMERAL) \
 			$(CURDIR)/$(VENV)/bin/molecule --base-config $(CURDIR)/$(WORK)/molecule-base.yml test --all; \
