@@ -211,3 +211,15 @@ SESSION_CONFIGURATION: dict[str, dict[str, t.Any]] = with_connection(
     }
 )
 SESSION_CONFIGURATION_RULES: dict[str, t.Any] = {"mutually_exclusive": [["access", "sddl"]]}
+
+
+PSREMOTING: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "state": {"type": "str", "choices": ["enabled", "disabled"], "default": "enabled"},
+        "skip_network_profile_check": {"type": "bool", "default": False},
+        "public_remote_address": {"type": "list", "elements": "str", "default": ["LocalSubnet"]},
+        # A switch, not a secret: LocalAccountTokenFilterPolicy set to 1, or left alone (a bool, exempt from no_log).
+        "local_account_token_filter_policy": {"type": "bool", "default": True},
+        "allow_self_disconnect": {"type": "bool", "default": False},
+    }
+)

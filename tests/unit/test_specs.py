@@ -106,6 +106,7 @@ def test_self_disconnect_fragment_matches_the_spec() -> None:
             users.append(module)
     assert sorted(users) == [
         "firewall_rules",
+        "psremoting",
         "remote_management",
         "session_configuration",
         "sm_remoting",
