@@ -4,8 +4,9 @@
 
 """The winrm_https role through real ansible-playbook runs on simulated 2008 R2, 2012 R2 and 2019 hosts: the HTTPS
 listener with a certificate chosen from the machine store, the play connected over HTTPS with validation against
-the test CA afterwards, idempotence, Basic over HTTPS for a local account (a domain account refused), check mode,
-and the HTTP listener removed over HTTPS."""
+the test CA afterwards, idempotence, Basic over HTTPS for a local account (refused for the simulator's domain
+account and for a Domain Admin of a host joined to the Samba domain), check mode, a CA that did not issue the
+certificate, and the HTTP listener removed over HTTPS."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from pypsrp.exceptions import AuthenticationError
 from pypsrp.wsman import WSMan
 from simhosts import JSON_RESULTS, PASSWORD, HostFactory, recap, run_playbook, task_results, write_inventory
 
-from winsim import SimulatedHost, certs
+from winsim import SimulatedHost, certs, kerberos
+from winsim.domain import Domain
 
 PROFILES = ("2008r2", "2012r2", "2019")
 CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config"
@@ -49,7 +51,8 @@ PLAYBOOK = """
       winremote.remoting.remoting_info:
         connection:
           auth: basic
-          username: WINREMOTE\\ansible
+          username: "{{ domain_user }}"
+          password: "{{ domain_password | default(omit) }}"
       register: basic_domain
       when: winrm_https_basic
       failed_when: false  # WinRM answers 401: asserted by the test
@@ -80,6 +83,7 @@ def role_vars(host: SimulatedHost, **extra: t.Any) -> dict[str, t.Any]:
         "winrm_https_certificate": {"subject": host.hostname, "issuer": CA_SUBJECT},
         "winrm_https_ca_path": host.ca_path,
         "winrm_https_basic": True,
+        "domain_user": "WINREMOTE\\ansible",  # the simulator's domain account of every host (winsim.accounts)
         **extra,
     }
 
@@ -219,3 +223,40 @@ def test_a_ca_that_did_not_issue_the_certificate_fails_the_host(start_host: Host
     assert len(failed) == 1 and failed[0]["endpoint"] == f"https://{host.address}:5986/wsman", result.stdout[-4000:]
     assert "issuer is not trusted by this controller" in failed[0]["msg"]
     assert recap(result.stdout)["sim"]["failed"] == 1
+
+
+def test_basic_refuses_a_member_servers_domain_admin(
+    start_host: HostFactory, samba_domain: Domain, tmp_path: Path
+) -> None:
+    """On a host joined to the Samba domain, a Domain Admin (an administrator of the host) is refused over Basic
+    as DOMAIN\\user and as user@REALM, while NTLM lets the same account and password in."""
+    host = start_host("2019")
+    kerberos.join(host, samba_domain)
+    admin = samba_domain.users["wradmin"]
+    play = tmp_path / "https.yml"
+    play.write_text(PLAYBOOK, encoding="utf-8")
+    for spelling in (f"{samba_domain.netbios}\\wradmin", admin.principal):
+        inventory = write_inventory(
+            tmp_path / "inventory.yml",
+            {"sim": role_vars(host, domain_user=spelling, domain_password=admin.password)},
+        )
+        result = run_playbook(play, inventory, "-vvv", **JSON_RESULTS)
+        assert result.returncode == 0, result.stdout[-4000:]
+        assert admin.password not in result.stdout and admin.password not in result.stderr
+        assert PASSWORD not in result.stdout
+        report = reports(result.stdout)["sim"]
+        assert report["basic_domain"] == "Credentials not valid", (spelling, report)
+        assert report["basic_local"] != "Credentials not valid", report
+    assert not any(a.scheme == "Basic" and a.user.lower() == "wradmin" for a in host.authentications)
+    with WSMan(
+        host.address,
+        username=f"{samba_domain.netbios}\\wradmin",
+        password=admin.password,
+        ssl=True,
+        port=5986,
+        auth="ntlm",
+        cert_validation=host.ca_path,
+        reconnection_retries=0,
+    ) as client:
+        assert client.get(CONFIG).find(".//{*}Service") is not None
+    assert host.authentications[-1].mechanism == "ntlm" and host.authentications[-1].user.lower() == "wradmin"
