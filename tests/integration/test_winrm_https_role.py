@@ -89,9 +89,11 @@ def role_vars(host: SimulatedHost, **extra: t.Any) -> dict[str, t.Any]:
 
 
 def https_inventory(host: SimulatedHost, **extra: t.Any) -> dict[str, t.Any]:
-    """The same host described as reaching it over HTTPS with validation (what a user sets after the role)."""
+    """The same host described as reaching it over HTTPS with validation (what a user sets after the role); the
+    role then keeps the host's own CA (no winrm_https_ca_path)."""
     return {
         **role_vars(host, **extra),
+        "winrm_https_ca_path": None,
         "ansible_port": 5986,
         "ansible_psrp_protocol": "https",
         "ansible_psrp_ca_cert": host.ca_path,
