@@ -6,8 +6,12 @@
 
 Observed with one WS-Transfer Get of winrm/config (it holds Service, Auth and Winrs, with ``Source="GPO"`` on what
 Group Policy sets); each section that changes gets one WS-Transfer Put, as ``winrm set winrm/config/...`` does.
-ASSUMPTION (UNVERIFIED for every setting): WinRM applies these Puts without a restart, so no rollback guard is armed;
-each operation still carries its undo (the previous values) for a guard to restore.
+ASSUMPTION (UNVERIFIED for every setting): WinRM applies these Puts without a restart. A Put that may lock this
+controller out (any auth change; RootSDDL, AllowUnencrypted or a filter) runs under the rollback guard
+(``winremote-rollback-winrmservice``): the engine reconnects with a new logon, checks the planned values with one
+Get, and cancels the task; a host that refuses the new logon restores the previous values by itself. A task left
+waiting is listed by remoting_info (``pending_rollback_tasks``), and a rerun that applies a guarded change again
+replaces it; the observation stays one Get, so a rerun with nothing to change does not look for it.
 
 Only the settings a task names are managed. A setting Group Policy controls is never fought: the task fails naming
 the policy when the wanted value differs. A change that would end the authentication or transport this controller
@@ -20,7 +24,13 @@ import dataclasses
 import ipaddress
 import typing as t
 
-from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import Change, Endpoint, Outcome
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine import guard
+from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.change import (
+    Change,
+    Endpoint,
+    Operation,
+    Outcome,
+)
 from ansible_collections.winremote.remoting.plugins.plugin_utils.engine.execute import Procedure
 from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import InvalidArgumentError
 from ansible_collections.winremote.remoting.plugins.plugin_utils.procedures import winrm_policy
@@ -495,15 +505,57 @@ def settings(values: t.Mapping[str, Value | None]) -> dict[str, dict[str, Value 
     return result
 
 
+def section_of(operation: Operation) -> tuple[str, frozenset[str]] | None:
+    """The winrm/config section an operation of this module Puts, and the elements it sets (None: another kind)."""
+    if isinstance(operation, winrm_config.SetAuth):
+        return "Service/Auth", frozenset(winrm_config.AUTH_ELEMENTS[name] for name, _value in operation.methods)
+    if not isinstance(operation, winrm_config.SetConfigSection):
+        return None
+    for section, (_resource, operation_type) in SECTIONS.items():
+        if operation_type is not None and type(operation) is operation_type:
+            return section, frozenset(name for name, _value in operation.values)
+    return None
+
+
+def unsettled(state: ServiceState, request: ServiceDesired, only: Operation | None = None) -> str | None:
+    """None when the host shows every wanted value (or those the operation ``only`` sets), else the first that
+    differs."""
+    part = section_of(only) if only is not None else None
+    if only is not None and part is None:
+        return None  # not a Put of this module: nothing of the plan to check
+    for option, want in request.wanted:
+        setting = BY_OPTION[option]
+        if part is not None and (setting.section != part[0] or setting.element not in part[1]):
+            continue
+        have = state.text(setting)
+        if have is None or not same(setting, have, want):
+            return f"winrm/config {setting.path} is {have!r}, not {render(setting, want)!r} yet"
+    return None
+
+
 class WinrmService(Procedure[ServiceState, ServiceDesired]):
-    """observe (one Get of winrm/config) -> plan (pure); the engine refuses a self-disconnect, Puts each section
-    and observes again."""
+    """observe (one Get of winrm/config) -> plan (pure); the engine refuses a self-disconnect, arms the guard for a
+    Put that may lock this controller out, Puts each section, reconnects after a guarded one, and observes again."""
+
+    guard_task = guard.SERVICE_TASK
+    awaited = "with the planned WinRM settings"
+
+    def __init__(self, wait_seconds: float = 60.0) -> None:
+        self.wait_seconds = wait_seconds  # how long to try a new logon after a Put that may lock this controller out
 
     def observe(self, client: Client) -> ServiceState:
         return ServiceState(winrm_config.read_config(client))
 
     def plan(self, state: ServiceState, request: ServiceDesired) -> list[Change]:
         return plan(state, request)
+
+    def settled(self, client: Client, request: ServiceDesired) -> str | None:
+        """One Get on the new connection: every planned value is in place."""
+        return unsettled(self.observe(client), request)
+
+    def settled_after(self, client: Client, request: ServiceDesired, operation: Operation) -> str | None:
+        """After one of several Puts: that Put's values are in place (the later sections are not applied yet)."""
+        return unsettled(self.observe(client), request, operation)
 
     def facts(self, outcome: Outcome[ServiceState], request: ServiceDesired) -> tuple[dict[str, t.Any], list[str]]:
         warnings = request.warnings()

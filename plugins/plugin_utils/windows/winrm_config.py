@@ -361,6 +361,12 @@ class SetAuth(Operation):
         set_auth(client, **dict(self.methods))
 
     @property
+    def may_lock_out(self) -> bool:
+        """Any auth change: the scheme a connection negotiates, a policy that needs a scheme, or channel binding
+        (CbtHardeningLevel) decide whether the next logon is accepted, which no up-front check fully knows."""
+        return True
+
+    @property
     def undo(self) -> Restore | None:
         if not self.previous:
             return None
@@ -474,6 +480,10 @@ class SetConfigLimits(SetConfigSection):
     kind: t.ClassVar[str] = "set_config_limits"
 
 
+# The winrm/config/service elements whose change may refuse this controller's next logon.
+LOCKOUT_SERVICE_SETTINGS = frozenset({"RootSDDL", "AllowUnencrypted", "IPv4Filter", "IPv6Filter"})
+
+
 @dataclasses.dataclass(frozen=True)
 class SetServiceSettings(SetConfigSection):
     """Put of winrm/config/service: AllowUnencrypted, MaxConnections, IPv4Filter, IPv6Filter, RootSDDL."""
@@ -482,6 +492,13 @@ class SetServiceSettings(SetConfigSection):
     uri: t.ClassVar[str] = SERVICE_URI
     tag: t.ClassVar[str] = "Service"
     resource: t.ClassVar[str] = "winrm/config/service"
+
+    @property
+    def may_lock_out(self) -> bool:
+        """RootSDDL (who may use WinRM at all: group memberships and deny entries the controller cannot see),
+        AllowUnencrypted (an unencrypted connection) and the address filters (where WinRM listens) decide whether
+        the next logon is accepted; MaxConnections alone does not."""
+        return any(name in LOCKOUT_SERVICE_SETTINGS for name, _value in self.values)
 
 
 @dataclasses.dataclass(frozen=True)

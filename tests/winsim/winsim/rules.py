@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from winsim import firewall, security
+from winsim import firewall, profiles, security
 from winsim.accounts import Account, find_account
 from winsim.contract import Identity
 from winsim.registry import RegData
@@ -248,9 +248,38 @@ def authorize(state: HostState, identity: Identity) -> str | None:
     if identity.auth == "basic" and account.domain:
         return "access_denied"
     if account.is_builtin_admin or (account.domain and account.is_admin):
-        return None
+        return None if root_sddl_grants(state, account) else "access_denied"
     if not account.is_admin:
         return None if session_configuration_grants(state, account) else "access_denied"
     if identity.auth in ("ntlm", "negotiate", "kerberos") and state.local_account_token_filter_policy != 1:
         return "access_denied_token_filter"
-    return None
+    return None if root_sddl_grants(state, account) else "access_denied"
+
+
+def root_sddl_grants(state: HostState, account: Account) -> bool:
+    """Whether winrm/config/service RootSDDL lets this administrator's network logon use WinRM.
+
+    RootSDDL guards the resources that have no security descriptor of their own: "The value stored at
+    winrm\\Config\\Service\\RootSDDL is only used for security access checks if the requested resource URI does
+    not specify its own specific SDDL as a part of the plug-in configuration" (quoted from Microsoft's WinRM
+    documentation in https://github.com/zenoss/microsoft.tools/issues/36); the cmd shell of WinRS and winrm/config
+    are such resources ("The Root WinRM listener can be set if you wish to allow WinRM access for tools that don't
+    use PSRemoting ... third party WinRM libraries or people wanting to use the 'winrs' command",
+    https://gist.github.com/Stephanevg/ac303ce95fe520c1add9a15a793d4b60).
+
+    ASSUMPTION (UNVERIFIED): WinRM requires the caller's token to be granted Execute (GX, or GA which holds it) by
+    RootSDDL, as the session configurations require "at least Execute(Invoke)" (Register-PSSessionConfiguration
+    -SecurityDescriptorSddl); the default O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;IU)S:... therefore admits
+    BUILTIN\\Administrators only. The built-in Administrator is not exempt: a deny entry for its SID refuses it.
+    Simplification: the check covers every request of an administrator (the WMI Provider plugin's own descriptor,
+    which also grants Administrators, is not modelled apart). Non-administrators keep the session-configuration
+    path (a plugin's own descriptor decides there). A RootSDDL the simulator cannot read refuses everyone (fails
+    closed); a config tree without the element has Windows' default. A refused caller gets what every refused
+    SDDL gets here: HTTP 500 with WS-Man fault 5 Access is denied, the shape of a real host's Access is denied
+    answer in https://github.com/wazuh/wazuh-ansible/issues/581 ("Access is denied ... http_status_code 500,
+    wsmanfault_code 2147942405"; that thread does not say which check refused it)."""
+    text = service_element(state, "RootSDDL")[0] or profiles.ROOT_SDDL  # a tree without it: Windows' default
+    try:
+        return security.allows(text, security.network_token(state, account), security.GENERIC_EXECUTE)
+    except security.SddlInvalid:
+        return False

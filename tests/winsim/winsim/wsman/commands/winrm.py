@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""`winrm.cmd`: get / enumerate / id (as XML with -format:xml, else in winrm's text form), quickconfig, and
-set / delete of a listener.
+"""`winrm.cmd`: get / enumerate / id (as XML with -format:xml, else in winrm's text form), quickconfig, set / delete
+of a listener, and set of a config section.
 
 winrm.cmd talks to the local WinRM service, so set / delete fail while the service is stopped (ASSUMPTION: the error
 text is shortened). The listener rules are the WS-Transfer ones (winsim.ops.listeners).
@@ -130,6 +130,28 @@ def listener_set_or_delete(inv: Invocation) -> CommandResult | None:
     return CommandResult(stdout=config.render_listener(state, updated, "") + "\r\n", effects=set(ops.LISTENER_EFFECTS))
 
 
+def section_set(inv: Invocation) -> CommandResult | None:
+    """`winrm set winrm/config/service @{RootSDDL="...";MaxConnections="300"}` (any section of SECTIONS): the same
+    checks and change as a WS-Transfer Put of the section (what a rollback guard's restore script runs); None for
+    any other command. The quoted values may hold `;` (an SDDL's ACEs), which _FIELD keeps inside the quotes."""
+    args = inv.args
+    verb = args[0].lower() if args else ""
+    if verb not in ("set", "s") or len(args) < 2 or args[1].lower() not in SECTIONS:
+        return None
+    state = inv.state
+    if state.service_status.get(state.find_service("WinRM") or "WinRM") != "Running":
+        return CommandResult(stderr=NOT_RUNNING, rc=1)
+    path = SECTIONS[args[1].lower()]
+    fields = _fields(inv.raw_args)
+    if not fields:
+        return _error('The WS-Management service cannot process the request. The set command needs @{name="value"}.')
+    try:
+        ops.set_winrm_config(state, [((*path, name), value) for name, value in fields.items()])
+    except ops.OperationError as err:
+        return CommandResult(stderr=f"WSManFault\r\n    Message = {config.fault_of(err)}\r\n", rc=1)
+    return CommandResult(stdout=text_form(config.render_section(state, path)))
+
+
 def text_form(xml: str) -> str:
     """winrm.cmd's default (text) form of a reply element: the element name, then one `Name = value` line per
     setting, indented 4 spaces per level; an empty setting shows its name alone, repeated settings are joined with
@@ -183,6 +205,8 @@ def run(inv: Invocation) -> CommandResult:
         return CommandResult(stderr="Windows Remote Management Command Line Tool\r\n", rc=1)
     verb = args[0].lower()
     changed = listener_set_or_delete(inv)
+    if changed is None:
+        changed = section_set(inv)
     if changed is not None:
         return changed
     host_address = inv.ctx.host_address if inv.ctx else ""
