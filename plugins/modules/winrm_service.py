@@ -130,7 +130,14 @@ notes:
     changed but not verified.
   - The filters are the local addresses WinRM binds to. Behind NAT or a proxy the controller cannot see the host's
     own address; connect by the host's address, or set O(allow_self_disconnect=true) knowingly.
-  - These settings take effect without restarting WinRM, so no rollback task is armed.
+  - These settings take effect without restarting WinRM. A change after which the host may refuse this
+    controller's next logon (any O(auth) change, O(root_sddl), O(allow_unencrypted), O(ipv4_filter),
+    O(ipv6_filter)) runs under a rollback task (SYSTEM scheduled task C(winremote-rollback-winrmservice)); the
+    module then logs in again on a new connection, reads the new values back and removes the task. When the new logon
+    is refused (for example a O(root_sddl) that denies this account through a group or its own SID, which the
+    checks above cannot see), the task fails saying that the host restores the previous values by itself, and
+    when. Arming the task needs remote shell access, so on a host with O(winrs.allow_remote_shell_access=false)
+    such a change fails with nothing changed.
 seealso:
   - module: winremote.remoting.winrm_policy
   - module: winremote.remoting.remoting_info
