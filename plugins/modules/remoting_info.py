@@ -210,11 +210,11 @@ sm_remoting_enabled:
   type: bool
 pending_rollback_tasks:
   description:
-    - Rollback tasks that an earlier M(winremote.remoting.sm_remoting), M(winremote.remoting.winrm_policy) or
-      M(winremote.remoting.winrm_service) run armed and could not cancel because the host did not come back in time
-      (or, for winrm_service, refused the controller's new logon). Each restores the previous settings when its wait
-      ends; rerunning sm_remoting or winrm_policy cancels it, and a winrm_service rerun that changes a guarded
-      setting again replaces it.
+    - Rollback tasks that an earlier M(winremote.remoting.sm_remoting), M(winremote.remoting.winrm_policy),
+      M(winremote.remoting.winrm_listener) or M(winremote.remoting.winrm_service) run armed and could not cancel
+      because the host did not come back in time (or, for winrm_service, refused the controller's new logon). Each
+      restores the previous settings when its wait ends; rerunning sm_remoting, winrm_policy or winrm_listener
+      cancels it, and a winrm_service rerun that changes a guarded setting again replaces it.
   returned: success
   type: list
   elements: str

@@ -49,6 +49,7 @@ DIR_PREFIX = "winremote-rollback-"
 POLICY_TASK = "winremote-rollback-policy"
 LISTENER_TASK = "winremote-rollback-listener"
 SERVICE_TASK = "winremote-rollback-winrmservice"  # winrm_service: auth, RootSDDL, AllowUnencrypted, filters
+WINRM_LISTENER_TASK = "winremote-rollback-winrmlistener"  # winrm_listener: a certificate or host name in use
 # Well-known SIDs (Microsoft Learn "Well-known SIDs"): LocalSystem and BUILTIN\Administrators, and their SDDL aliases.
 SYSTEM_SID, ADMINISTRATORS_SID = "S-1-5-18", "S-1-5-32-544"
 SDDL_ALIASES = {"SY": SYSTEM_SID, "BA": ADMINISTRATORS_SID}

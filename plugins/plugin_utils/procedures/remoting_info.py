@@ -32,7 +32,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol 
 
 WINRM_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
 SYSTEM_POLICIES_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
-GUARD_TASKS = (guard.LISTENER_TASK, guard.POLICY_TASK, guard.SERVICE_TASK)
+GUARD_TASKS = (guard.LISTENER_TASK, guard.POLICY_TASK, guard.SERVICE_TASK, guard.WINRM_LISTENER_TASK)
 OBSERVED_RULES = firewall.RULE_SETS["winrm_http"] + firewall.RULE_SETS["dcom_remote_management"]
 SM_REMOTING_PORT = 5985
 

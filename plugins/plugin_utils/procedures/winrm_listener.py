@@ -47,7 +47,7 @@ from ansible_collections.winremote.remoting.plugins.plugin_utils.wsman.protocol 
 TRANSPORTS = {"http": "HTTP", "https": "HTTPS"}
 # winrm/config/service/DefaultPorts (Microsoft Learn, "Installation and configuration for Windows Remote Management")
 DEFAULT_PORTS = {"HTTP": 5985, "HTTPS": 5986}
-ROLLBACK_TASK = "winremote-rollback-winrmlistener"
+ROLLBACK_TASK = guard.WINRM_LISTENER_TASK
 FIREWALL_RULE_NAMES = {"HTTPS": "WINRM-HTTPS-In-TCP", "HTTP": "WINRM-HTTP-In-TCP-Custom"}
 MAX_TEXT = 256
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
