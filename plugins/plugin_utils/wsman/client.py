@@ -398,6 +398,19 @@ class WSManClient:
         )
         return winrs.run_command(self.request, command, arguments, limits, self.codepage)
 
+    def run_command_with_input(
+        self, command: str, arguments: t.Sequence[str], stdin: t.Iterable[bytes], extra_seconds: float = 0.0
+    ) -> CommandResult:
+        """``run_command`` with one Send per item of ``stdin``; the command deadline grows by ``extra_seconds``
+        (the caller's allowance for its input's size)."""
+        limits = winrs.CommandLimits(
+            deadline=transport.command_deadline(self.config) + max(0.0, extra_seconds),
+            max_output=winrs.MAX_OUTPUT_BYTES,
+            endpoint=self.config.endpoint,
+            on_abandoned_shell=self.close,
+        )
+        return winrs.run_command_with_input(self.request, command, arguments, stdin, limits, self.codepage)
+
 
 if t.TYPE_CHECKING:
 

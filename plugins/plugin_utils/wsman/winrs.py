@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""WinRS: run one command in a cmd shell in four requests (Create, Command, Receive, Delete).
+"""WinRS: run one command in a cmd shell in four requests (Create, Command, Receive, Delete), plus one Send per
+piece of standard input when the command reads some (``run_command_with_input``).
 
 No Signal is sent: deleting the shell ends the command, which saves a round trip per command. The shell asks for
 code page 65001 so output arrives as UTF-8, except on WinRM stack 2.0 hosts (``codepage_for``: 437, decoded as such),
@@ -33,6 +34,7 @@ ACTION_CREATE = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
 ACTION_DELETE = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
 ACTION_COMMAND = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Command"
 ACTION_RECEIVE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
+ACTION_SEND = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Send"
 STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
 MAX_RECEIVES = 10000  # a runaway guard only: a normal command needs one Receive
 MAX_OUTPUT_BYTES = 16 * 1024 * 1024  # stdout + stderr of one command; the collection's probes print a few KiB
@@ -145,6 +147,16 @@ def receive_body(command_id: str) -> ET.Element:
     return receive
 
 
+def send_body(command_id: str, data: bytes, end: bool) -> ET.Element:
+    """``rsp:Send`` with one ``stdin`` stream of ``data`` in base64 (MS-WSMV 3.1.4.13); ``End="true"`` on the last."""
+    send = ET.Element(wx.qn("rsp", "Send"))
+    stream = ET.SubElement(send, wx.qn("rsp", "Stream"), Name="stdin", CommandId=command_id)
+    if end:
+        stream.set("End", "true")
+    stream.text = base64.b64encode(data).decode("ascii")
+    return send
+
+
 def parse_shell_id(body: ET.Element) -> str:
     """The ShellId from a Create reply (``rsp:Shell/rsp:ShellId``, else the ResourceCreated selector)."""
     shell_id = wx.child_text(wx.descendant(body, "Shell"), "ShellId")
@@ -198,6 +210,19 @@ def run_command(
 ) -> CommandResult:
     """Create a shell in ``codepage``, run the command, decode its output in that page, and always delete the
     shell."""
+    return run_command_with_input(request, command, arguments, (), limits, codepage)
+
+
+def run_command_with_input(
+    request: Requester,
+    command: str,
+    arguments: t.Sequence[str],
+    stdin: t.Iterable[bytes],
+    limits: CommandLimits | None = None,
+    codepage: int = UTF8_CODEPAGE,
+) -> CommandResult:
+    """``run_command`` that first sends each item of ``stdin`` in its own Send (the last with ``End``), so the
+    caller sizes each item to fit one envelope; with no items nothing is sent and the command reads no input."""
     limits = limits or CommandLimits()
     ends = time.monotonic() + limits.deadline
     shell_id = parse_shell_id(request(ACTION_CREATE, SHELL_URI, shell_body(), options=shell_options(codepage)))
@@ -205,6 +230,7 @@ def run_command(
     try:
         reply = request(ACTION_COMMAND, SHELL_URI, command_body(command, arguments), selectors, COMMAND_OPTIONS)
         command_id = parse_command_id(reply)
+        _send_all(request, selectors, command_id, stdin, ends, limits)
         stdout, stderr = bytearray(), bytearray()
         rc: int | None = None
         for _unused in range(MAX_RECEIVES):
@@ -239,6 +265,27 @@ def run_command(
         return result
     finally:
         delete_shell(request, selectors, limits)
+
+
+def _send_all(
+    request: Requester,
+    selectors: t.Mapping[str, str],
+    command_id: str,
+    stdin: t.Iterable[bytes],
+    ends: float,
+    limits: CommandLimits,
+) -> None:
+    """One Send per item, ``End`` on the last one (looked ahead, so no empty Send is needed), within the deadline."""
+    iterator = iter(stdin)
+    current = next(iterator, None)
+    while current is not None:
+        if time.monotonic() >= ends:
+            raise translate.deadline_exceeded(
+                limits.endpoint, limits.deadline, "sending the command's input", "the command deadline"
+            )
+        following = next(iterator, None)
+        request(ACTION_SEND, SHELL_URI, send_body(command_id, current, following is None), selectors)
+        current = following
 
 
 def delete_shell(request: Requester, selectors: t.Mapping[str, str], limits: CommandLimits) -> None:
