@@ -26,6 +26,9 @@ SHELL_TERMINATED = "shell_terminated"
 OEM_CODEPAGE = "437"  # the console code page of an en-US host
 # The code page of the WinRS shell a command runs in; None outside WinRS (a scheduled task, the local console).
 SHELL_CODEPAGE: ContextVar[str | None] = ContextVar("SHELL_CODEPAGE", default=None)
+# The standard input a WinRS command was sent (rsp:Send), as one mutable holder: the first program that reads its
+# console input takes it all, as the first reader of an inherited pipe does. None outside WinRS.
+CONSOLE_STDIN: ContextVar[list[str] | None] = ContextVar("CONSOLE_STDIN", default=None)
 
 
 @dataclass

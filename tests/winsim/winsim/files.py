@@ -106,7 +106,8 @@ def inherited(parent: Acl, owner: str, directory: bool) -> Acl:
 
 
 class FileSystemError(OSError):
-    """``kind``: ``file_not_found``, ``path_not_found``, ``exists`` or ``is_directory`` (Win32 errors 2, 3, 183, 5)."""
+    """``kind``: ``file_not_found``, ``path_not_found``, ``exists``, ``is_directory`` or ``disk_full`` (Win32 errors
+    2, 3, 183, 5, 112)."""
 
     def __init__(self, kind: str, path: str) -> None:
         super().__init__(f"{kind}: {path}")
@@ -131,6 +132,9 @@ class FileSystem:
         self._dirs: dict[str, str] = {ROOT.lower(): ROOT}
         self._files: dict[str, tuple[str, bytes]] = {}
         self._acls: dict[str, Acl] = {}  # by lower-case path; absent: derived (see acl())
+        # A fault knob, not state (never serialised): bytes all files may hold; a write beyond it raises
+        # FileSystemError("disk_full") (Win32 112 ERROR_DISK_FULL) and writes nothing. None: unlimited.
+        self.capacity: int | None = None
 
     # queries
     def is_dir(self, path: str) -> bool:
@@ -224,6 +228,11 @@ class FileSystem:
         if ntpath.dirname(full).lower() not in self._dirs:
             raise FileSystemError("path_not_found", full)
         existing = self._files.get(full.lower())
+        if self.capacity is not None:
+            used = sum(len(stored) for _name, stored in self._files.values())
+            freed = len(existing[1]) if existing is not None and not append else 0
+            if data and used - freed + len(data) > self.capacity:
+                raise FileSystemError("disk_full", full)
         if existing is not None and append:
             self._files[full.lower()] = (existing[0], existing[1] + data)
         elif existing is not None:

@@ -4,8 +4,11 @@
 
 """WinRS (`.../windows/shell/cmd`): Create, Command, Send, Receive, Signal, Delete, shaped like the recordings.
 
-Commands run when they are created; Receive returns all their output at once with CommandState Done, and
-carries the command's side effects (e.g. restart_winrm) so the transport acts after the output is delivered.
+A command runs once its input is complete: at the Send with ``End="true"`` (MS-WSMV 3.1.4.13), or at the first
+Receive, Signal or Delete when none came (what a client that sends no input sees of a command started at Command:
+real WinRS starts it at once, and its input is then an open pipe nobody writes). Receive returns all the output at
+once with CommandState Done, and carries the command's side effects (e.g. restart_winrm) so the transport acts
+after the output is delivered.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from winsim import console, tasks
-from winsim.console import OEM_CODEPAGE, SHELL_CODEPAGE, CommandResult
+from winsim.console import CONSOLE_STDIN, OEM_CODEPAGE, SHELL_CODEPAGE, CommandResult
 from winsim.contract import RequestContext
 from winsim.state import HostState
 from winsim.wsman.soap import (
@@ -42,6 +45,15 @@ PROVIDER = ("Shell cmd plugin", r"%systemroot%\system32\winrscmd.dll")
 
 
 @dataclass
+class Pending:
+    """A command waiting for its standard input to end (the Sends so far, decoded)."""
+
+    program: str
+    arguments: list[str]
+    stdin: bytearray = field(default_factory=bytearray)
+
+
+@dataclass
 class Shell:
     shell_id: str
     owner: str
@@ -52,6 +64,7 @@ class Shell:
     working_directory: str = ""
     environment: list[tuple[str, str]] = field(default_factory=list)
     commands: dict[str, CommandResult] = field(default_factory=dict)
+    pending: dict[str, Pending] = field(default_factory=dict)
     # WINRS_CODEPAGE of the Create (MS-WSMV 2.2.4.37 lists it among the shell options); without one the console's
     # OEM code page, 437 on an en-US host. Output is encoded in it.
     codepage: str = OEM_CODEPAGE
@@ -183,15 +196,24 @@ def command(state: HostState, req: Request, ctx: RequestContext) -> Result:
     skip_cmd = req.options.get("WINRS_SKIP_CMD_SHELL", "False").lower() == "true"
     if skip_cmd and "\\" not in program and "/" not in program and program.lower() not in ("cmd", "cmd.exe"):
         raise _file_not_found()  # without cmd.exe there is no PATH search (as in the 2008 R2 recording)
-    token = SHELL_CODEPAGE.set(shell.codepage)  # what winrm.cmd sees of the shell it runs in
-    try:
-        result = console.get().run_command(state, ctx, program, arguments)
-    finally:
-        SHELL_CODEPAGE.reset(token)
     command_id = new_uuid()
-    shell.commands[command_id] = result
+    shell.pending[command_id] = Pending(program, arguments)
     body = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
     return Result(SHELL + "/CommandResponse", body, ("x", "w", "rsp", "p"))
+
+
+def _run(state: HostState, ctx: RequestContext, shell: Shell, command_id: str) -> None:
+    """Run a pending command with the input it was sent (decoded in the shell's code page)."""
+    pending = shell.pending.pop(command_id, None)
+    if pending is None:
+        return
+    token = SHELL_CODEPAGE.set(shell.codepage)  # what winrm.cmd sees of the shell it runs in
+    stdin = CONSOLE_STDIN.set([bytes(pending.stdin).decode(encoding_of(shell.codepage), errors="replace")])
+    try:
+        shell.commands[command_id] = console.get().run_command(state, ctx, pending.program, pending.arguments)
+    finally:
+        CONSOLE_STDIN.reset(stdin)
+        SHELL_CODEPAGE.reset(token)
 
 
 def receive(state: HostState, req: Request, ctx: RequestContext) -> Result:
@@ -201,6 +223,7 @@ def receive(state: HostState, req: Request, ctx: RequestContext) -> Result:
     command_id = (stream.get("CommandId") or "").upper() if stream is not None else ""
     if not command_id:
         raise _parameter_incorrect()
+    _run(state, ctx, shell, command_id)
     result = shell.commands.get(command_id)
     if result is None:
         raise _command_not_found()
@@ -225,6 +248,7 @@ def signal(state: HostState, req: Request, ctx: RequestContext) -> Result:
     shell = _shell(state, req)
     payload = req.payload()
     command_id = (payload.get("CommandId") or "").upper() if payload is not None else ""
+    _run(state, ctx, shell, command_id)
     if command_id not in shell.commands:
         raise _command_not_found()
     del shell.commands[command_id]  # terminate / ctrl_c: the command is gone either way
@@ -232,14 +256,38 @@ def signal(state: HostState, req: Request, ctx: RequestContext) -> Result:
 
 
 def send(state: HostState, req: Request, ctx: RequestContext) -> Result:
-    _shell(state, req)  # stdin is accepted and ignored: no simulated tool reads it
+    """``rsp:Send``: each ``stdin`` Stream's base64 is appended to its command's input; ``End="true"`` runs it."""
+    shell = _shell(state, req)
+    payload = req.payload()
+    if payload is None or local_name(payload) != "Send":
+        raise _parameter_incorrect()
+    for stream in payload.findall(q("rsp", "Stream")):
+        command_id = (stream.get("CommandId") or "").upper()
+        pending = shell.pending.get(command_id)
+        if pending is None:
+            if command_id in shell.commands:
+                continue  # the command already read its input to the end (or never read any): ignored
+            raise _command_not_found()
+        if stream.get("Name", "stdin") != "stdin":
+            raise _parameter_incorrect()
+        try:
+            pending.stdin += base64.b64decode(stream.text or "", validate=True)
+        except ValueError:
+            raise _parameter_incorrect() from None
+        if (stream.get("End") or "").lower() == "true":
+            _run(state, ctx, shell, command_id)
     return Result(SHELL + "/SendResponse", "<rsp:SendResponse/>", ("x", "w", "rsp", "p"))
 
 
 def delete(state: HostState, req: Request, ctx: RequestContext) -> Result:
     shell = _shell(state, req)
+    effects: set[str] = set()
+    for command_id in list(shell.pending):  # started at Command on Windows: it ran, whoever read its output
+        _run(state, ctx, shell, command_id)
+        result = shell.commands[command_id]
+        effects |= result.effects | tasks.run_deferred(state, result.deferred)
     del state.runtime.shells[shell.shell_id]
-    return Result(ACTION_DELETE + "Response", "", ("w", "p"))
+    return Result(ACTION_DELETE + "Response", "", ("w", "p"), effects=effects)
 
 
 HANDLERS = {

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from winsim.console import (
+    CONSOLE_STDIN,
     CommandResult,  # the result type lives in winsim.console, the model's seam to this interpreter
 )
 from winsim.contract import RequestContext
@@ -45,6 +46,16 @@ SYNTAX_ERROR = "The syntax of the command is incorrect.\r\n"
 PATH_NOT_FOUND = "The system cannot find the path specified.\r\n"
 FILE_NOT_FOUND = "The system cannot find the file specified.\r\n"
 BLANKS = " \t"
+DISK_FULL = "There is not enough space on the disk.\r\n"  # Win32 112 ERROR_DISK_FULL
+
+
+def take_console_stdin() -> str:
+    """The WinRS command's standard input, once; "" outside WinRS or when another program read it."""
+    holder = CONSOLE_STDIN.get()
+    if not holder:
+        return ""
+    text, holder[0] = holder[0], ""
+    return text
 
 
 @dataclass
@@ -350,6 +361,7 @@ def _tools() -> dict[str, Tool]:
         certutil,
         echo,
         filecmds,
+        filters,
         icacls,
         net,
         netsh,
@@ -374,6 +386,9 @@ def _tools() -> dict[str, Tool]:
         "erase": filecmds.delete,
         "mkdir": filecmds.mkdir,
         "md": filecmds.mkdir,
+        "move": filecmds.move,
+        "findstr": filters.findstr,
+        "find": filters.find,
         "certutil": certutil.run,
         "net": net.run,
         "schtasks": schtasks.run,
@@ -456,8 +471,8 @@ def _deliver(state: HostState, result: CommandResult, route: dict[str, Any]) -> 
         elif isinstance(where, tuple) and text:
             try:
                 state.files.write(where[1], text.encode("utf-8"), append=True)
-            except FileSystemError:
-                result.stderr += PATH_NOT_FOUND
+            except FileSystemError as exc:
+                result.stderr += DISK_FULL if exc.kind == "disk_full" else PATH_NOT_FOUND
                 result.rc = 1
     return result
 

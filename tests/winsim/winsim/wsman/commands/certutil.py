@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""`certutil [-f] -encode <in> <out>` and `certutil [-f] -decode <in> <out>`: files to and from base64.
+"""`certutil [-f] -encode <in> <out>`, `certutil [-f] -decode <in> <out>` (files to and from base64) and
+`certutil -hashfile <file> [algorithm]`.
 
 -encode writes the base64 of the input in 64-character lines between `-----BEGIN CERTIFICATE-----` and
 `-----END CERTIFICATE-----`, CRLF line endings; -decode accepts that, or bare base64, whitespace ignored.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 from winsim.files import FileSystemError
 from winsim.wsman.commands import CommandResult, Invocation
@@ -25,7 +27,33 @@ ERRORS = {
     "is_directory": (0x80070005, "WIN32: 5 ERROR_ACCESS_DENIED", "Access is denied."),
     "exists": (0x80070050, "WIN32: 80 ERROR_FILE_EXISTS", "The file exists."),
     "bad_data": (0x80090005, "-2146893819 NTE_BAD_DATA", "Bad Data."),
+    "disk_full": (0x80070070, "WIN32: 112 ERROR_DISK_FULL", "There is not enough space on the disk."),
 }
+HASHES = {"md5": "MD5", "sha1": "SHA1", "sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512"}
+# Windows 10 / Server 2016 and later print the digest as one run of hex digits; earlier certutil separates the
+# bytes with spaces (both shapes are quoted in public captures; the profiles before 2016 use the spaced one).
+SPACED_HEX_PROFILES = ("2008", "2008r2", "2012", "2012r2")
+
+
+def hashfile(inv: Invocation, paths: list[str]) -> CommandResult:
+    """`certutil -hashfile <file> [algorithm]` (SHA1 by default): "<ALG> hash of <file>:", the digest,
+    "CertUtil: -hashfile command completed successfully."."""
+    if not paths or len(paths) > 2 or (len(paths) == 2 and paths[1].lower() not in HASHES):
+        return CommandResult(stdout="CertUtil: Unknown arguments.\r\n", rc=0x80070057)
+    name = HASHES[paths[1].lower()] if len(paths) == 2 else "SHA1"
+    files = inv.state.files
+    try:
+        data = files.read(paths[0])
+    except FileSystemError as exc:
+        kind = exc.kind if files.can_write(paths[0]) or exc.kind == "is_directory" else "path_not_found"
+        return _failed("hashfile", kind)
+    digest = hashlib.new(name.lower(), data).hexdigest()
+    of = "of"
+    if inv.state.profile in SPACED_HEX_PROFILES:  # and "hash of file <name>:"
+        digest, of = " ".join(digest[i : i + 2] for i in range(0, len(digest), 2)), "of file"
+    return CommandResult(
+        stdout=f"{name} hash {of} {paths[0]}:\r\n{digest}\r\nCertUtil: -hashfile command completed successfully.\r\n"
+    )
 
 
 def _failed(verb: str, kind: str) -> CommandResult:
@@ -50,6 +78,8 @@ def decode_text(text: str) -> bytes:
 def run(inv: Invocation) -> CommandResult:
     flags = [a.lower() for a in inv.args if a.startswith("-")]
     paths = [a for a in inv.args if not a.startswith("-")]
+    if "-hashfile" in flags:
+        return hashfile(inv, paths)
     verb = "encode" if "-encode" in flags else "decode" if "-decode" in flags else ""
     if not verb or len(paths) != 2:
         return CommandResult(stdout="CertUtil: Unknown arguments.\r\n", rc=0x80070057)
@@ -70,7 +100,10 @@ def run(inv: Invocation) -> CommandResult:
         return _failed(verb, "exists")
     if not files.can_write(target):
         return _failed(verb, "is_directory" if files.is_dir(target) else "path_not_found")
-    files.write(target, output)
+    try:
+        files.write(target, output)
+    except FileSystemError as exc:
+        return _failed(verb, "disk_full" if exc.kind == "disk_full" else "path_not_found")
     return CommandResult(
         stdout=f"Input Length = {len(data)}\r\nOutput Length = {len(output)}\r\n"
         f"CertUtil: -{verb} command completed successfully.\r\n"
