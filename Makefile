@@ -423,6 +423,13 @@ bench-fleet: venv
 	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/fleet_scale.py \
 		--json $(WORK)/bench/fleet_scale.json $(BENCH_FLEET_ARGS)
 
+# windows/upload of a 64 MiB file to one simulated 2019 and one 2008 R2 host: MB/s, round trips per MB against the
+# floor of one Send per envelope (docs/performance.md). BENCH_UPLOAD_ARGS="--mb 16" to vary.
+.PHONY: bench-upload
+bench-upload: venv
+	$(RUN_ENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python bench/upload.py \
+		--json $(WORK)/bench/upload.json $(BENCH_UPLOAD_ARGS)
+
 # The server_pool inventory probing 2,000 simulated endpoints, concurrent and sequential (docs/performance.md).
 # BENCH_INVENTORY_ARGS="--slow-latency 2.5 ..." to vary; about 30 minutes, most of it the sequential runs.
 .PHONY: bench-inventory
