@@ -191,8 +191,8 @@ def test_a_client_edition_on_a_public_network_needs_the_skip(start_host: HostFac
     before = snapshot(host)
     with pytest.raises(PublicNetworkError, match="skip_network_profile_check=true") as caught:
         run(host, **https)
-    # the simulator has no MSFT_NetConnectionProfile, as Windows before 8: the categories are unknown, never guessed
-    assert "unknown" in str(caught.value)
+    # MSFT_NetConnectionProfile says Public (test_psremoting_client_edition.py covers Private and older Windows)
+    assert "is Public" in str(caught.value)
     assert snapshot(host) == before
 
     skipped = run(host, {"skip_network_profile_check": True}, **https)

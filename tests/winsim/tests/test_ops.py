@@ -325,17 +325,17 @@ def test_no_model_module_imports_a_command_line_tool() -> None:
 
 
 def test_every_cim_class_is_in_the_one_table() -> None:
-    from winsim.wsman import cim_accounts, cim_firewall, cim_os, cim_registry, cim_service
+    from winsim.wsman import cim_accounts, cim_firewall, cim_network, cim_os, cim_registry, cim_service
     from winsim.wsman.cim import CimClass
     from winsim.wsman.cim_classes import CIM_CLASSES
 
     defined = {
         v.name.lower()
-        for module in (cim_accounts, cim_firewall, cim_os, cim_registry, cim_service)
+        for module in (cim_accounts, cim_firewall, cim_network, cim_os, cim_registry, cim_service)
         for v in vars(module).values()
         if isinstance(v, CimClass)
     }
-    assert defined == set(CIM_CLASSES) and len(defined) == 8
+    assert defined == set(CIM_CLASSES) and len(defined) == 9
 
 
 def test_check_writable(state: HostState) -> None:

@@ -9,7 +9,7 @@ A class is served when it is listed here; importing its module does not register
 
 from __future__ import annotations
 
-from winsim.wsman import cim_accounts, cim_firewall, cim_os, cim_registry, cim_service
+from winsim.wsman import cim_accounts, cim_firewall, cim_network, cim_os, cim_registry, cim_service
 from winsim.wsman.cim import CimClass
 
 
@@ -26,6 +26,7 @@ def build_table(*classes: CimClass) -> dict[str, CimClass]:
 CIM_CLASSES: dict[str, CimClass] = build_table(
     cim_firewall.FIREWALL_RULE,
     cim_firewall.ADDRESS_FILTER,
+    cim_network.NET_CONNECTION_PROFILE,
     cim_os.OPERATING_SYSTEM,
     cim_os.QUICK_FIX_ENGINEERING,
     cim_registry.STD_REG_PROV,
