@@ -14,8 +14,11 @@ envelope of standard input instead. The host side uses only tools every supporte
   ``LINE_CHARS`` characters + CRLF, each carrying ``LINE_RAW`` bytes of the file.
 * ``certutil -f -decode`` turns the ``.b64`` into ``<target>.winremote.part``, ``certutil -hashfile <f> SHA256``
   hashes it on the host (output "SHA256 hash of <file>:", the hex, "CertUtil: -hashfile command completed
-  successfully."; older certutil prints the hex bytes separated by spaces), the controller compares, and
-  ``move /y`` puts the part in place.
+  successfully.", https://github.com/urbit/urbit-wallet-generator/issues/3; before Windows 10 the hex bytes are
+  separated by spaces, https://github.com/sagishahar-zz/lpeworkshop/issues/5), the controller compares, and
+  ``move /y`` puts the part in place. ASSUMPTION (UNVERIFIED): certutil on Server 2008 and 2008 R2 accepts SHA256
+  for -hashfile; where it does not, the hash reads as missing and the upload fails with a mismatch, leaving the
+  target untouched.
 * Resuming: ``find /c /v "" < <b64>`` counts the lines a previous attempt left (find reads standard input when no
   file is named, Microsoft Learn "Find", Windows XP command reference); every Send carries whole lines, so
   line ``k`` always holds the file's bytes ``[k*LINE_RAW, (k+1)*LINE_RAW)`` and the upload goes on from there.
@@ -57,7 +60,8 @@ SEGMENT_SENDS = 32
 MIN_RATE = 64 * 1024  # bytes per second the command deadline allows for the input, on top of the usual deadline
 PART, B64 = ".winremote.part", ".winremote.b64"
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
-# Win32 112 ERROR_DISK_FULL as certutil reports it; findstr's own message when its output cannot be written.
+# Win32 112 ERROR_DISK_FULL: certutil's HRESULT, the system's message text ("There is not enough space on the
+# disk."), and ASSUMPTION (UNVERIFIED) "write error" in findstr's own message when its redirected output fails.
 DISK_FULL = ("0x80070070", "not enough space on the disk", "write error")
 
 

@@ -28,18 +28,24 @@ ERRORS = {
     "exists": (0x80070050, "WIN32: 80 ERROR_FILE_EXISTS", "The file exists."),
     "bad_data": (0x80090005, "-2146893819 NTE_BAD_DATA", "Bad Data."),
     "disk_full": (0x80070070, "WIN32: 112 ERROR_DISK_FULL", "There is not enough space on the disk."),
+    "no_algorithm": (0xD0000225, "NT: 0xc0000225 STATUS_NOT_FOUND", "The object was not found."),
 }
 HASHES = {"md5": "MD5", "sha1": "SHA1", "sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512"}
 # Windows 10 / Server 2016 and later print the digest as one run of hex digits; earlier certutil separates the
-# bytes with spaces (both shapes are quoted in public captures; the profiles before 2016 use the spaced one).
+# bytes with spaces (https://github.com/sagishahar-zz/lpeworkshop/issues/5). The layout of the lines, "<ALG> hash
+# of <file>:", digest, "CertUtil: -hashfile command completed successfully.", and the failure on an algorithm name
+# it does not know (0xd0000225 STATUS_NOT_FOUND) are captured in https://github.com/urbit/urbit-wallet-generator/
+# issues/3. ASSUMPTION (UNVERIFIED): the older versions say "hash of file <file>:".
 SPACED_HEX_PROFILES = ("2008", "2008r2", "2012", "2012r2")
 
 
 def hashfile(inv: Invocation, paths: list[str]) -> CommandResult:
     """`certutil -hashfile <file> [algorithm]` (SHA1 by default): "<ALG> hash of <file>:", the digest,
     "CertUtil: -hashfile command completed successfully."."""
-    if not paths or len(paths) > 2 or (len(paths) == 2 and paths[1].lower() not in HASHES):
+    if not paths or len(paths) > 2:
         return CommandResult(stdout="CertUtil: Unknown arguments.\r\n", rc=0x80070057)
+    if len(paths) == 2 and paths[1].lower() not in HASHES:
+        return _failed("hashfile", "no_algorithm")
     name = HASHES[paths[1].lower()] if len(paths) == 2 else "SHA1"
     files = inv.state.files
     try:
