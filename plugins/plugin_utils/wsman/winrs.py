@@ -129,6 +129,7 @@ def decode(data: bytes, codepage: int) -> str:
 
 SHELL_OPTIONS: dict[str, OptionValue] = shell_options(UTF8_CODEPAGE)
 COMMAND_OPTIONS: dict[str, OptionValue] = {"WINRS_SKIP_CMD_SHELL": "FALSE"}
+INPUT_COMMAND_OPTIONS: dict[str, OptionValue] = {**COMMAND_OPTIONS, "WINRS_CONSOLEMODE_STDIN": "FALSE"}
 
 
 def command_body(command: str, arguments: t.Sequence[str] = ()) -> ET.Element:
@@ -210,27 +211,30 @@ def run_command(
 ) -> CommandResult:
     """Create a shell in ``codepage``, run the command, decode its output in that page, and always delete the
     shell."""
-    return run_command_with_input(request, command, arguments, (), limits, codepage)
+    return run_command_with_input(request, command, arguments, None, limits, codepage)
 
 
 def run_command_with_input(
     request: Requester,
     command: str,
     arguments: t.Sequence[str],
-    stdin: t.Iterable[bytes],
+    stdin: t.Iterable[bytes] | None,
     limits: CommandLimits | None = None,
     codepage: int = UTF8_CODEPAGE,
 ) -> CommandResult:
     """``run_command`` that first sends each item of ``stdin`` in its own Send (the last with ``End``), so the
-    caller sizes each item to fit one envelope; with no items nothing is sent and the command reads no input."""
+    caller sizes each item to fit one envelope. With input the command's stdin is a pipe, not a console
+    (``WINRS_CONSOLEMODE_STDIN`` FALSE, MS-WSMV 2.2.4.37, as Ansible's winrm connection plugin asks when it sends
+    input); ``None``: no input, a console stdin as ``run_command`` has."""
     limits = limits or CommandLimits()
     ends = time.monotonic() + limits.deadline
     shell_id = parse_shell_id(request(ACTION_CREATE, SHELL_URI, shell_body(), options=shell_options(codepage)))
     selectors = {"ShellId": shell_id}
     try:
-        reply = request(ACTION_COMMAND, SHELL_URI, command_body(command, arguments), selectors, COMMAND_OPTIONS)
+        options = COMMAND_OPTIONS if stdin is None else INPUT_COMMAND_OPTIONS
+        reply = request(ACTION_COMMAND, SHELL_URI, command_body(command, arguments), selectors, options)
         command_id = parse_command_id(reply)
-        _send_all(request, selectors, command_id, stdin, ends, limits)
+        _send_all(request, selectors, command_id, stdin or (), ends, limits)
         stdout, stderr = bytearray(), bytearray()
         rc: int | None = None
         for _unused in range(MAX_RECEIVES):

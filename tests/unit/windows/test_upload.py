@@ -147,3 +147,38 @@ def test_wrong_expected_hash_sends_nothing(state: HostState, tmp_path: Path) -> 
     with pytest.raises(upload.UploadError, match="nothing was sent"):
         upload.upload(client, str(local(tmp_path, 10)), rf"{FOLDER}\x.exe", sha256="0" * 64, chunk_hint=32 * 1024)
     assert client.commands == []
+
+
+def test_wire_sends_pipe_input_with_end_on_the_last_piece() -> None:
+    seen: list[tuple[str, t.Any, t.Any]] = []
+    rsp = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+
+    def request(action: str, uri: str, body: t.Any = None, selectors: t.Any = None, options: t.Any = None) -> t.Any:
+        seen.append((action.rsplit("/", 1)[-1], body, options))
+        reply = {
+            "Create": f'<b xmlns:r="{rsp}"><r:Shell><r:ShellId>S1</r:ShellId></r:Shell></b>',
+            "Command": f'<b xmlns:r="{rsp}"><r:CommandResponse><r:CommandId>C1</r:CommandId></r:CommandResponse></b>',
+            "Receive": f'<b xmlns:r="{rsp}"><r:ReceiveResponse><r:CommandState CommandId="C1" State="{rsp}/'
+            'CommandState/Done"><r:ExitCode>0</r:ExitCode></r:CommandState></r:ReceiveResponse></b>',
+        }.get(action.rsplit("/", 1)[-1], "<b/>")
+        return ET.fromstring(reply)
+
+    winrs.run_command_with_input(request, "cmd.exe", ["/c", "findstr"], iter([b"a\r\n", b"b\r\n", b"c\r\n"]))
+    assert [name for name, _body, _options in seen] == [
+        "Create",
+        "Command",
+        "Send",
+        "Send",
+        "Send",
+        "Receive",
+        "Delete",
+    ]
+    assert seen[1][2]["WINRS_CONSOLEMODE_STDIN"] == "FALSE"
+    streams = [body.find(f"{{{rsp}}}Stream") for name, body, _options in seen if name == "Send"]
+    assert [s.get("End") for s in streams] == [None, None, "true"]
+    assert [base64.b64decode(s.text) for s in streams] == [b"a\r\n", b"b\r\n", b"c\r\n"]
+    assert all(s.get("Name") == "stdin" and s.get("CommandId") == "C1" for s in streams)
+    seen.clear()
+    winrs.run_command(request, "cmd.exe", ["/c", "ver"])
+    assert [name for name, _body, _options in seen] == ["Create", "Command", "Receive", "Delete"]
+    assert "WINRS_CONSOLEMODE_STDIN" not in seen[1][2]
