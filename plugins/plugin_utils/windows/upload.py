@@ -88,7 +88,7 @@ class UploadResult:
 
 
 @dataclasses.dataclass(frozen=True)
-class HostState:
+class Found:
     """What the probe found: the target's hash (None: absent/unreadable) and the lines of a previous attempt."""
 
     target_hash: str | None
@@ -154,10 +154,10 @@ def parse_hash(text: str) -> str | None:
     return None
 
 
-def parse_probe(stdout: str) -> HostState:
+def parse_probe(stdout: str) -> Found:
     sections = batch.split_sections(stdout)
     count = sections.get("b64", "").strip()
-    return HostState(parse_hash(sections.get("target", "")), int(count) if count.isdigit() else 0)
+    return Found(parse_hash(sections.get("target", "")), int(count) if count.isdigit() else 0)
 
 
 def decode_command(remote_path: str) -> str:
@@ -266,8 +266,8 @@ def upload(
             )
         except WinRemoteError as exc:
             raise UploadError(
-                f"uploading {remote_path} was interrupted ({exc}); run again: the upload resumes from the "
-                f"{start} of {lines} lines the host kept in {remote_path}{B64}"
+                f"uploading {remote_path} was interrupted ({exc}); run again: the upload resumes from the lines "
+                f"the host kept in {remote_path}{B64} (at least {start} of {lines})"
             ) from exc
         trips += 4 + sent[0]
         if result.rc != 0:

@@ -6,7 +6,9 @@
 
 A command runs once its input is complete: at the Send with ``End="true"`` (MS-WSMV 3.1.4.13), or at the first
 Receive, Signal or Delete when none came (what a client that sends no input sees of a command started at Command:
-real WinRS starts it at once, and its input is then an open pipe nobody writes). Receive returns all the output at
+real WinRS starts it at once, and its input is then an open pipe nobody writes). A Delete after some Sends but
+before End runs it on the input that came: findstr has written those lines on Windows too, but the rest of the
+line also runs here, where Windows ends the command. Receive returns all the output at
 once with CommandState Done, and carries the command's side effects (e.g. restart_winrm) so the transport acts
 after the output is delivered.
 """
