@@ -130,7 +130,7 @@ def chunks(path: str, first_line: int, per_send: int, stop_line: int | None = No
 
 def host_paths(remote_path: str) -> tuple[str, str, str]:
     """Quoted target, part and base64 paths (QuoteError for what cmd.exe cannot carry)."""
-    return tuple(quote.cmd(remote_path + suffix) for suffix in ("", PART, B64))  # type: ignore[return-value]
+    return quote.cmd(remote_path), quote.cmd(remote_path + PART), quote.cmd(remote_path + B64)
 
 
 def probe_command(remote_path: str) -> str:
