@@ -118,4 +118,10 @@ def test_full_disk_says_what_to_do(start_host: HostFactory, payload: Path) -> No
     with WSManClient(config_for(host)) as client, pytest.raises(upload.UploadError) as caught:
         upload.upload(client, str(payload), TARGET)
     assert "disk is full" in str(caught.value) and "free space" in str(caught.value)
-    assert "0x80070070" in str(caught.value) or "not enough space" in str(caught.value)
+    assert "not enough space on the disk" in str(caught.value) and "2.4 times" in str(caught.value)
+    with host.lock:
+        host.state.files.capacity = None  # space freed
+    with WSManClient(config_for(host)) as client:
+        assert upload.upload(client, str(payload), TARGET).skipped is False
+    with host.lock:
+        assert host.state.files.read(TARGET) == payload.read_bytes()

@@ -63,6 +63,7 @@ HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 # Win32 112 ERROR_DISK_FULL: certutil's HRESULT, the system's message text ("There is not enough space on the
 # disk."), and ASSUMPTION (UNVERIFIED) "write error" in findstr's own message when its redirected output fails.
 DISK_FULL = ("0x80070070", "not enough space on the disk", "write error")
+NEEDED = round(1 + LINE_BYTES / LINE_RAW, 1)  # the .b64 (66/48 of the file) next to the decoded part
 
 
 class UploadError(WinRemoteError):
@@ -202,13 +203,15 @@ def _failure(remote_path: str, result: winrs.CommandResult) -> UploadError:
     seen = " ".join((result.stdout + " " + result.stderr).split())
     if any(marker in seen.lower() for marker in DISK_FULL):
         return UploadError(
-            f"uploading {remote_path}: the host's disk is full ({errors_excerpt(seen)}); free space on that drive "
-            f"and run again (the lines already sent are kept in {remote_path}{B64} and the upload resumes)"
+            f"uploading {remote_path}: the host's disk is full ({excerpt(seen)}); an upload needs about "
+            f"{NEEDED:g} times the file's size free on that drive while it runs (the base64 copy and the decoded "
+            f"one): free space and run again, the lines already sent are kept in {remote_path}{B64} and the "
+            "upload resumes (delete that file to give up)"
         )
-    return UploadError(f"uploading {remote_path} failed (exit code {result.rc}): {errors_excerpt(seen)}")
+    return UploadError(f"uploading {remote_path} failed (exit code {result.rc}): {excerpt(seen)}")
 
 
-def errors_excerpt(text: str, limit: int = 300) -> str:
+def excerpt(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
