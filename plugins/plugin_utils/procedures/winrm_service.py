@@ -512,7 +512,7 @@ def section_of(operation: Operation) -> tuple[str, frozenset[str]] | None:
     if not isinstance(operation, winrm_config.SetConfigSection):
         return None
     for section, (_resource, operation_type) in SECTIONS.items():
-        if operation_type is not None and type(operation) is operation_type:
+        if operation_type is not None and isinstance(operation, operation_type):
             return section, frozenset(name for name, _value in operation.values)
     return None
 
