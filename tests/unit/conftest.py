@@ -18,3 +18,9 @@ SIMULATOR_SOURCE = Path(__file__).resolve().parents[1] / "winsim"
 
 if importlib.util.find_spec("winsim") is None and SIMULATOR_SOURCE.is_dir():
     sys.path.append(str(SIMULATOR_SOURCE))
+
+# tests/unit/simulated.py (an in-process client of the simulator) is imported by tests in subdirectories; ansible-test
+# units imports test modules in a mode that does not put this directory on the path by itself.
+UNIT_DIR = str(Path(__file__).resolve().parent)
+if UNIT_DIR not in sys.path:
+    sys.path.insert(0, UNIT_DIR)
