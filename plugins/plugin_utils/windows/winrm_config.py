@@ -177,31 +177,53 @@ def unread_reason(exc: errors.WinRemoteError) -> str:
     return errors.truncate(" ".join(str(exc).split()))
 
 
-def read_service(client: Client) -> ServiceConfig:
-    """WS-Transfer Get of winrm/config/service (one request)."""
-    what = "winrm/config/service (WS-Transfer Get)"
+Parsed = t.TypeVar("Parsed")
+
+
+def get_parsed(
+    client: Client,
+    uri: str,
+    what: str,
+    parse: t.Callable[[ET.Element], Parsed | None],
+    expected: str,
+    selectors: dict[str, str] | None = None,
+) -> Parsed:
+    """One WS-Transfer Get of a winrm/config resource, parsed; a refusal or a reply without ``expected`` is a
+    :class:`ConfigUnreadError` naming ``what``."""
     try:
-        element = client.get(SERVICE_URI)
+        element = client.get(uri) if selectors is None else client.get(uri, selectors)
     except UNREAD_ERRORS as exc:
         raise ConfigUnreadError(what, unread_reason(exc)) from None
-    service = parse_service(element)
-    if service is None:
-        raise ConfigUnreadError(what, f"the reply holds no Service element but {wx.local_name(element.tag)}")
-    return service
+    found = parse(element)
+    if found is None:
+        raise ConfigUnreadError(what, f"the reply holds no {expected} but {wx.local_name(element.tag)}")
+    return found
+
+
+def enumerate_parsed(
+    client: Client, uri: str, what: str, parse: t.Callable[[list[ET.Element]], list[Parsed]], expected: str
+) -> list[Parsed]:
+    """One WS-Enumeration of a winrm/config resource, every item parsed; a refusal or an item that is not an
+    ``expected`` is a :class:`ConfigUnreadError` naming ``what``."""
+    try:
+        items = client.enumerate(uri)
+    except UNREAD_ERRORS as exc:
+        raise ConfigUnreadError(what, unread_reason(exc)) from None
+    found = parse(items)
+    if len(found) != len(items):
+        raise ConfigUnreadError(what, f"an enumerated item is not a {expected}")
+    return found
+
+
+def read_service(client: Client) -> ServiceConfig:
+    """WS-Transfer Get of winrm/config/service (one request)."""
+    return get_parsed(client, SERVICE_URI, "winrm/config/service (WS-Transfer Get)", parse_service, "Service element")
 
 
 def read_listeners(client: Client) -> list[Listener]:
     """WS-Enumeration of winrm/config/listener (one Enumerate; a Pull only when the host sends more than the first
     reply holds). An empty list is a host without listeners: the enumeration itself succeeded."""
-    what = "winrm/config/listener (WS-Enumeration)"
-    try:
-        items = client.enumerate(LISTENER_URI)
-    except UNREAD_ERRORS as exc:
-        raise ConfigUnreadError(what, unread_reason(exc)) from None
-    found = parse_listeners(items)
-    if len(found) != len(items):
-        raise ConfigUnreadError(what, "an enumerated item is not a Listener")
-    return found
+    return enumerate_parsed(client, LISTENER_URI, "winrm/config/listener (WS-Enumeration)", parse_listeners, "Listener")
 
 
 # --- changes through WS-Transfer -------------------------------------------------------------------------------------
@@ -416,15 +438,7 @@ def parse_config(element: ET.Element) -> ConfigSettings | None:
 
 def read_config(client: Client) -> ConfigSettings:
     """WS-Transfer Get of winrm/config (one request: the root limits, Service with Auth, Client and Winrs)."""
-    what = "winrm/config (WS-Transfer Get)"
-    try:
-        element = client.get(CONFIG_URI)
-    except UNREAD_ERRORS as exc:
-        raise ConfigUnreadError(what, unread_reason(exc)) from None
-    found = parse_config(element)
-    if found is None:
-        raise ConfigUnreadError(what, f"the reply holds no Config element but {wx.local_name(element.tag)}")
-    return found
+    return get_parsed(client, CONFIG_URI, "winrm/config (WS-Transfer Get)", parse_config, "Config element")
 
 
 # Previous values a restore line may carry: a filter, a number, true/false, a CBT level, an SDDL string without
@@ -595,30 +609,23 @@ def read_plugin(client: Client, name: str) -> PluginConfig | None:
     """WS-Transfer Get of winrm/config/plugin?Name=<name> (one request); None when the host has no such plugin."""
     what = f"winrm/config/plugin?Name={name} (WS-Transfer Get)"
     try:
-        element = client.get(PLUGIN_URI, plugin_selectors(name))
-    except errors.WSManFaultError as exc:
-        if fault_code(exc) in PLUGIN_ABSENT_CODES:
+        return get_parsed(client, PLUGIN_URI, what, parse_plugin, "PlugInConfiguration", plugin_selectors(name))
+    except ConfigUnreadError as exc:
+        # the fault the Get was refused with (raised "from None", so it is the context, not the cause)
+        if isinstance(exc.__context__, errors.WSManFaultError) and fault_code(exc.__context__) in PLUGIN_ABSENT_CODES:
             return None
-        raise ConfigUnreadError(what, unread_reason(exc)) from None
-    except UNREAD_ERRORS as exc:
-        raise ConfigUnreadError(what, unread_reason(exc)) from None
-    found = parse_plugin(element)
-    if found is None:
-        raise ConfigUnreadError(what, f"the reply holds no PlugInConfiguration but {wx.local_name(element.tag)}")
-    return found
+        raise
 
 
 def read_plugins(client: Client) -> list[PluginConfig]:
     """WS-Enumeration of winrm/config/plugin: every plugin (session configurations, WMI Provider, ...)."""
-    what = "winrm/config/plugin (WS-Enumeration)"
-    try:
-        items = client.enumerate(PLUGIN_URI)
-    except UNREAD_ERRORS as exc:
-        raise ConfigUnreadError(what, unread_reason(exc)) from None
-    found = [p for p in (parse_plugin(item) for item in items) if p is not None]
-    if len(found) != len(items):
-        raise ConfigUnreadError(what, "an enumerated item is not a PlugInConfiguration")
-    return found
+    return enumerate_parsed(
+        client,
+        PLUGIN_URI,
+        "winrm/config/plugin (WS-Enumeration)",
+        lambda items: [p for p in (parse_plugin(item) for item in items) if p is not None],
+        "PlugInConfiguration",
+    )
 
 
 def fault_code(exc: errors.WSManFaultError) -> int | None:
