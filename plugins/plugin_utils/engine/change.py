@@ -54,6 +54,7 @@ class Operation:
 
     kind: t.ClassVar[str] = "operation"  # a name for tests and logs; nothing dispatches on it
     restarts_winrm: t.ClassVar[bool] = False  # applying it restarts WinRM, which drops every connection
+    reboots: t.ClassVar[bool] = False  # applying it restarts the whole host; the engine waits for it to come back
 
     @property
     def may_lock_out(self) -> bool:

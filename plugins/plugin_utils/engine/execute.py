@@ -87,6 +87,11 @@ class Procedure(t.Generic[State, Request]):
         """The procedure's result keys and warnings, from the outcome (pure)."""
         return {}, []
 
+    def interrupted(self, error: WinRemoteError, done: t.Sequence[Change]) -> WinRemoteError:
+        """The error to report when an operation failed after ``done`` were applied (unguarded runs): a procedure
+        whose changes stay in place says which ones, so nothing half-done reads as untouched."""
+        return error
+
 
 def endpoint_of(request: object) -> Endpoint:
     """The request's connection (a request that names none, such as a plain ``True``, cuts nothing)."""
@@ -152,6 +157,7 @@ class Run(t.Generic[State, Request]):
     verify: bool
     guard: Guard | None = None
     rollback: str | None = None
+    done: list[Change] = dataclasses.field(default_factory=list)  # the changes whose operation was applied
 
     def apply(self, changes: t.Sequence[Change]) -> None:
         steps = operations(changes)
@@ -185,6 +191,7 @@ class Run(t.Generic[State, Request]):
                 armed = True
             self.step(op, patient=op.restarts_winrm)
             applied = True
+            self.done.extend(c for c in changes if c.operation is op)
             if op.reconnects:
                 # A restart drops this connection; a change that may lock this controller out is proved harmless
                 # only by a new logon: both close it and log in again.
@@ -199,7 +206,10 @@ class Run(t.Generic[State, Request]):
             op.apply(self.client)
         except WinRemoteError as exc:
             if self.guard is None or self.guard.restore_at is None:
-                raise
+                replaced = self.procedure.interrupted(exc, tuple(self.done))
+                if replaced is exc:
+                    raise
+                raise replaced from exc
             # reachable: the task is cancelled and the error stands; else the error says what the host will do
             raise self.guard.settle(self.client, exc, patient=patient) from None
 
@@ -216,7 +226,14 @@ class Run(t.Generic[State, Request]):
         try:
             self.backoff.run(attempt, seconds, reset=self.client.close)
         except RetryExhaustedError as exc:
-            if op.restarts_winrm:
+            if op.reboots:
+                done = "; ".join(c.summary for c in self.done if c.operation is not op) or "nothing"
+                error = NotConvergedError(
+                    f"the host did not come back within {seconds:.0f}s of its reboot (last: {exc.last}); done before "
+                    f"the reboot: {done}; look at the host's console, and once it answers rerun this task (what is "
+                    "installed is kept, the rest is installed then)"
+                )
+            elif op.restarts_winrm:
                 error = NotConvergedError(
                     f"WinRM did not answer {self.procedure.awaited} within {seconds:.0f}s of the restart (last: "
                     f"{exc.last}); if WinRM stays stopped, start it on the host (net start winrm), then rerun this "
