@@ -369,3 +369,58 @@ def test_reconnects_is_restarts_or_may_lock_out() -> None:
     assert not Set("a", 1).reconnects
     assert Set("a", 1, restarts=True).reconnects and Set("a", 1, locks=True).reconnects
     assert not Operation().may_lock_out and not Operation().reconnects
+
+
+@dataclasses.dataclass(frozen=True)
+class Reboot(Set):
+    """A setting whose change restarts the whole host (the engine waits for it to come back)."""
+
+    reboots: t.ClassVar[bool] = True
+
+
+@dataclasses.dataclass(frozen=True)
+class Broken(Set):
+    def apply(self, client: Host) -> None:
+        client.log.append(f"fail {self.name}")
+        raise errors.WinRemoteError(f"{self.name} failed")
+
+
+class Sequence(Toy):
+    """Applies the listed operations in order; says which changes an interruption leaves in place."""
+
+    guard_task = None
+
+    def __init__(self, steps: t.Sequence[Set], wait_seconds: float = 10.0) -> None:
+        super().__init__(wait_seconds)
+        self.steps = steps
+
+    def plan(self, state: dict[str, t.Any], request: Want) -> list[Change]:
+        return [Change(f"toy.{op.name}", None, op.value, f"set {op.name}", op) for op in self.steps
+                if state.get(op.name) != op.value]  # fmt: skip
+
+    def interrupted(self, error: errors.WinRemoteError, done: t.Sequence[Change]) -> errors.WinRemoteError:
+        return errors.WinRemoteError(f"{error}; kept: {', '.join(c.summary for c in done)}")
+
+
+def test_a_host_that_does_not_come_back_after_a_reboot_names_what_was_done_before() -> None:
+    host = Host()
+    host.unsettled = 10_000
+    clock = Clock()
+    procedure = Sequence([Set("dotnet", "4.5"), Reboot("boot", 2, restarts=True)], wait_seconds=4)
+    with pytest.raises(errors.WinRemoteError) as failure:
+        engine.execute(procedure, host, Want({}), False, clock=clock, sleep=clock.sleep)
+    message = str(failure.value)
+    assert message.startswith("the host did not come back within 4s of its reboot")
+    assert "done before the reboot: set dotnet;" in message and "set boot" not in message.split("reboot:")[1]
+    assert "net start winrm" not in message
+
+
+def test_a_failure_after_some_changes_is_restated_by_the_procedure() -> None:
+    host = Host()
+    procedure = Sequence([Set("dotnet", "4.5"), Broken("wmf", "5.1"), Set("kb", "installed")])
+    with pytest.raises(errors.WinRemoteError, match=r"^wmf failed; kept: set dotnet$"):
+        engine.execute(procedure, host, Want({}), False)
+    assert host.log == ["observe", "set dotnet=4.5", "fail wmf"]
+    first = Sequence([Broken("wmf", "5.1")])
+    with pytest.raises(errors.WinRemoteError, match=r"^wmf failed; kept: $"):
+        engine.execute(first, Host(), Want({}), False)
