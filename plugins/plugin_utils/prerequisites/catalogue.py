@@ -46,7 +46,7 @@ class Package:
     arguments: tuple[str, ...]
 
     def covers(self, windows_version: tuple[int, int], arch: str) -> bool:
-        return version_text(windows_version) in self.os and self.arch.lower() == arch.lower()
+        return version_text(windows_version) in self.os and self.arch == normalise_arch(arch)
 
 
 @dataclasses.dataclass(frozen=True)
