@@ -18,7 +18,12 @@ import dataclasses
 import typing as t
 
 from ansible_collections.winremote.remoting.plugins.plugin_utils.errors import WinRemoteError
-from ansible_collections.winremote.remoting.plugins.plugin_utils.prerequisites.catalogue import Catalogue, Package
+from ansible_collections.winremote.remoting.plugins.plugin_utils.prerequisites.catalogue import (
+    Catalogue,
+    Package,
+    normalise_arch,
+    version_text,
+)
 
 SUCCESS_CODES = frozenset((0, 3010, 1641, 2359302))
 REMOVAL_SUFFIX = "-removal"
@@ -146,7 +151,8 @@ def wanted_packages(facts: HostFacts, target: str, performance_update: bool) -> 
     have_wmf = powershell >= version_tuple(target)
     dotnet = required_dotnet(version, target)
     dotnet_ok = facts.dotnet_release is not None and facts.dotnet_release >= DOTNET_RELEASE[dotnet]
-    wanted = [Wanted(f"dotnet-{dotnet}", "install", f"WMF {target} needs .NET Framework {dotnet}", dotnet_ok)]
+    wanted: list[Wanted] = []
+    # the removal comes first: WMF 5.1 goes on only after WMF 3.0 is gone and the host rebooted (install-configure)
     if version == (6, 1) and target == "5.1" and powershell[0] == 3 and not have_wmf:
         wanted.append(
             Wanted(
@@ -158,6 +164,7 @@ def wanted_packages(facts: HostFacts, target: str, performance_update: bool) -> 
                 "wmf-3.0" + REMOVAL_SUFFIX,
             )
         )
+    wanted.append(Wanted(f"dotnet-{dotnet}", "install", f"WMF {target} needs .NET Framework {dotnet}", dotnet_ok))
     if version == (6, 1) and target == "5.0":
         wanted.append(
             Wanted(
@@ -214,9 +221,9 @@ def find(request: PlanRequest, facts: HostFacts, name: str) -> Package:
     if package is not None:
         return package
     host = host_name(facts)
-    text = f"{facts.windows_version[0]}.{facts.windows_version[1]}"
+    text = version_text(facts.windows_version)
     known = tuple(dict.fromkeys(p.arch for p in request.catalogue.packages if text in p.os))
-    if facts.architecture not in known and known:
+    if normalise_arch(facts.architecture) not in known and known:
         raise PrerequisitePlanError(
             f"catalog: the catalogue has packages for {host} on {', '.join(known)} only, and the host is "
             f"{facts.architecture}; add catalog entries with arch {facts.architecture} for {name}"
@@ -256,11 +263,20 @@ def plan(facts: HostFacts, request: PlanRequest) -> Plan:
     if waiting:
         notes.append(f"installed by an earlier run, in effect after the pending reboot: {', '.join(waiting)}")
         if not steps and request.reboot != "never":
-            steps.append(Step("reboot", None, f"{', '.join(waiting)} take effect at the next reboot", "if_required"))
+            steps.append(
+                Step("reboot", None, f"{', '.join(waiting)} take effect at the next reboot", final_when(request.reboot))
+            )
     check_space(facts, request, steps)
     if request.reboot == "always":
-        notes.append("reboot=always reboots only when this run installs or removes something")
+        notes.append(
+            "reboot=always reboots only when this run changes something or an earlier run's packages wait for it"
+        )
     return Plan(tuple(steps), tuple(waiting), required, tuple(notes))
+
+
+def final_when(reboot: str) -> str:
+    """The ``when`` of the reboot after the installs: always as asked, or only if a package says it needs one."""
+    return "always" if reboot == "always" else "if_required"
 
 
 def sequence(
@@ -317,7 +333,7 @@ def check_space(facts: HostFacts, request: PlanRequest, steps: list[Step]) -> No
     staged = [s.package for s in steps if s.action == "install" and s.package is not None]
     if facts.free_bytes is None or not staged:
         return
-    total = sum(request.sizes.get(p.file, p.size or 0) or 0 for p in staged)
+    total = sum(request.sizes.get(p.file, request.sizes.get(p.name, p.size or 0)) or 0 for p in staged)
     needed = total * SPACE_FACTOR + SPACE_RESERVE
     if facts.free_bytes < needed:
         raise PrerequisitePlanError(
