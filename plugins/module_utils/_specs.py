@@ -223,3 +223,19 @@ PSREMOTING: dict[str, dict[str, t.Any]] = with_connection(
         "allow_self_disconnect": {"type": "bool", "default": False},
     }
 )
+
+
+# The catalog entries are checked by the catalogue loader (keys, Windows versions, safe file names, SHA-256 text),
+# so the spec keeps them as plain dicts.
+WMF_PREREQUISITES: dict[str, dict[str, t.Any]] = with_connection(
+    {
+        "target_wmf": {"type": "str", "choices": ["3.0", "4.0", "5.0", "5.1"]},
+        "performance_update": {"type": "bool", "default": True},
+        "source": {"type": "str", "required": True},
+        "checksums": {"type": "dict", "default": {}},
+        "catalog": {"type": "list", "elements": "dict", "default": []},
+        "reboot": {"type": "str", "choices": ["if_required", "never", "always"], "default": "if_required"},
+        "reboot_timeout": {"type": "int", "default": 1200},
+        "install_timeout": {"type": "int", "default": 3600},
+    }
+)
