@@ -335,7 +335,7 @@ def test_every_cim_class_is_in_the_one_table() -> None:
         for v in vars(module).values()
         if isinstance(v, CimClass)
     }
-    assert defined == set(CIM_CLASSES) and len(defined) == 9
+    assert defined == set(CIM_CLASSES) and len(defined) == 10
 
 
 def test_check_writable(state: HostState) -> None:

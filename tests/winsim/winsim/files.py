@@ -155,6 +155,10 @@ class FileSystem:
             raise FileSystemError("is_directory" if self.is_dir(full) else "file_not_found", full)
         return found[1]
 
+    def used(self) -> int:
+        """Bytes all files hold (what the capacity knob limits)."""
+        return sum(len(data) for _name, data in self._files.values())
+
     def files(self) -> list[str]:
         return [display for display, _data in self._files.values()]
 

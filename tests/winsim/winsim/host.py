@@ -14,7 +14,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -126,6 +126,8 @@ class SimulatedHost:
         self._endpoint_lock = threading.RLock()
         self._running = False
         self._refuse_timer: reactor.Timer | None = None
+        self._reboot_timer: reactor.Timer | None = None  # the next step of a restart (going down, coming back)
+        self._down = False  # restarting: nothing listens
         self._published: tuple[auth.Account, ...] | None = None  # the accounts last written to the NTLM index
         self.membership: kerberos.Membership | None = None  # set by join_domain (winsim.kerberos.join)
         self._krb5_conf: Path | None = None
@@ -151,6 +153,8 @@ class SimulatedHost:
         self._running = False
         if self._refuse_timer is not None:
             self._refuse_timer.cancel()
+        if self._reboot_timer is not None:
+            self._reboot_timer.cancel()
         self._sync_endpoints(set())
         with self.lock:
             auth.CREDENTIALS.remove(id(self))
@@ -248,6 +252,60 @@ class SimulatedHost:
                 delay = max(0.0, deadline - time.monotonic()) + 0.01
                 self._refuse_timer = reactor.reactor().call_later(delay, self.apply_state)
 
+    # --- restart (shutdown /r) -------------------------------------------------------------------------
+
+    @property
+    def boot_count(self) -> int:
+        """Restarts completed since the state was built (state.boot_count)."""
+        with self.lock:
+            return int(self.state.boot_count)
+
+    @property
+    def down(self) -> bool:
+        """True while the host is restarting (listening nowhere)."""
+        return self._down
+
+    def reboot(self, delay: float = 0.0) -> None:
+        """Restart as `shutdown /r /t delay` does: stop answering after min(delay, state.reboot_delay_cap) seconds
+        (listeners closed, open connections dropped), stay down state.reboot_downtime seconds, then boot: staged
+        packages applied, pending-restart markers cleared, a new LastBootUpTime (winsim.packages.restart), and
+        listen again. With state.reboot_never_returns the host stays down."""
+        with self.lock:
+            wait = min(float(delay), float(self.state.reboot_delay_cap))
+        self._schedule_reboot_step(wait, self._go_down)
+
+    def abort_reboot(self) -> None:
+        """`shutdown /a`: a restart that has not begun yet is cancelled."""
+        if self._reboot_timer is not None and not self._down:
+            self._reboot_timer.cancel()
+            self._reboot_timer = None
+
+    def _schedule_reboot_step(self, delay: float, step: Callable[[], None]) -> None:
+        if self._reboot_timer is not None:
+            self._reboot_timer.cancel()
+        self._reboot_timer = reactor.reactor().call_later(delay, step)
+
+    def _go_down(self) -> None:
+        if not self._running:
+            return
+        self._down = True
+        self.apply_state()
+        with self.lock:
+            downtime, never = float(self.state.reboot_downtime), bool(self.state.reboot_never_returns)
+        if not never:
+            self._schedule_reboot_step(downtime, self._come_up)
+
+    def _come_up(self) -> None:
+        if not self._running:
+            return
+        from winsim import packages
+
+        with self.lock:
+            packages.restart(self.state)
+        self._down = False
+        self._reboot_timer = None
+        self.apply_state()
+
     def clear_faults(self) -> None:
         self.faults.clear()
         self.apply_state()
@@ -309,7 +367,8 @@ class SimulatedHost:
         if not self._running:
             return
         with self.lock:
-            wanted = set() if self.faults.refusing() else self.model.accepting_endpoints(self.state, self.address)
+            silent = self.faults.refusing() or self._down
+            wanted = set() if silent else self.model.accepting_endpoints(self.state, self.address)
         self._sync_endpoints(wanted)
         self._refresh_credentials()
         self._notify()
@@ -357,8 +416,14 @@ class SimulatedHost:
                 return self.model.handle_identify(self.state, body, True)
             return self.model.handle_soap(self.state, body, ctx)
 
-    def after_request(self, restart_winrm: bool) -> None:
-        """After a reply was sent: a WinRM restart drops every connection and re-evaluates the listeners."""
+    def after_request(self, restart_winrm: bool, effects: Iterable[str] = ()) -> None:
+        """After a reply was sent: a WinRM restart drops every connection and re-evaluates the listeners; a
+        ``reboot:N`` effect (`shutdown /r /t N`) restarts the host."""
+        for effect in effects:
+            if effect.startswith("reboot:"):
+                self.reboot(float(effect.split(":", 1)[1]))
+            elif effect == "reboot_abort":
+                self.abort_reboot()
         if restart_winrm:
             with self._endpoint_lock:
                 servers = list(self._servers.values())

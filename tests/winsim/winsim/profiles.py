@@ -24,6 +24,7 @@ from winsim.state import (
     PS1_ENGINE,
     PS3_ENGINE,
     SERVICES,
+    SESSION_MANAGER,
     ConfigTree,
     HostState,
     Listener,
@@ -301,6 +302,9 @@ def build_state(profile: str, hostname: str) -> HostState:
     reg.set_value(NT_CURRENT_VERSION, "CurrentVersion", "REG_SZ", os.current_version)
     reg.set_value(NT_CURRENT_VERSION, "CurrentBuildNumber", "REG_SZ", os.build)
     reg.set_value(NT_CURRENT_VERSION, "CurrentBuild", "REG_SZ", os.build)
+    reg.set_value(NT_CURRENT_VERSION, "SystemRoot", "REG_SZ", r"C:\Windows")
+    # Environment variables of the system (Microsoft Learn "Environment Variables": the Session Manager\Environment key)
+    reg.set_value(SESSION_MANAGER + r"\Environment", "PROCESSOR_ARCHITECTURE", "REG_SZ", "AMD64")
     if os.major_minor:
         reg.set_value(NT_CURRENT_VERSION, "CurrentMajorVersionNumber", "REG_DWORD", os.major_minor[0])
         reg.set_value(NT_CURRENT_VERSION, "CurrentMinorVersionNumber", "REG_DWORD", os.major_minor[1])

@@ -476,7 +476,7 @@ class WinRMHandler:
         if restart:
             self.close_connection = True
         self._send(reply.status, payload, content_type=content_type, extra=extra)
-        host.after_request(restart)
+        host.after_request(restart, reply.effects)
 
     def _context(self, identity: Identity | None) -> RequestContext:
         ident = identity or Identity(

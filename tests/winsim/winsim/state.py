@@ -40,6 +40,8 @@ CBS = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing
 CBS_PACKAGES = CBS + r"\Packages"
 CBS_REBOOT_PENDING = CBS + r"\RebootPending"
 SERVICES = r"HKLM\SYSTEM\CurrentControlSet\Services"
+SESSION_MANAGER = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager"
+REBOOT_REQUIRED = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired"
 
 PRODUCT_TYPES = {"WinNT": 1, "LanmanNT": 2, "ServerNT": 3}
 START_MODES = {2: "Auto", 3: "Manual", 4: "Disabled"}
@@ -161,6 +163,21 @@ class HostState:
     # The "Allow remote server management" values the running WinRM service read when it last started (rules.py);
     # None = not started since this state was built: it starts with what the registry holds when first looked at.
     winrm_service_policy: dict[str, RegData] | None = None
+    # Servicing (winsim.packages): catalogue names installed, and msu packages staged until the next reboot.
+    packages_installed: list[str] = field(default_factory=list)
+    packages_pending: list[str] = field(default_factory=list)
+    psmodulepath_lost: bool = False  # WMF 5.1 went on over WMF 3.0 on 2008 R2 (the collection must never cause it)
+    boot_time: str = "2026-12-03T10:00:00Z"  # Win32_OperatingSystem.LastBootUpTime, UTC; every reboot moves it
+    boot_count: int = 0  # reboots since this state was built
+    # UNC prefix (r"\\files\packages", any case) -> a directory on the simulator's machine (read by SYSTEM tasks)
+    unc_shares: dict[str, str] = field(default_factory=dict)
+    # fault knobs (tests set them under host.lock, then host.apply_state())
+    install_exit_codes: dict[str, int] = field(default_factory=dict)  # package file name -> forced exit code
+    download_fault: str | None = None  # "corrupt": certutil -urlcache flips bytes of what it downloaded
+    download_bytes_per_second: int | None = None  # certutil -urlcache reads this slowly (None: at once)
+    reboot_downtime: float = 2.0  # seconds a rebooting host stays down
+    reboot_never_returns: bool = False  # a reboot leaves the host down for good
+    reboot_delay_cap: float = 1.0  # a `shutdown /r /t N` host goes down after min(N, this) seconds
     runtime: Runtime = field(default_factory=Runtime, compare=False, repr=False)
 
     @classmethod
@@ -329,11 +346,24 @@ class HostState:
             "files": self.files.to_json(),
             "scheduled_tasks": {name: task.to_json() for name, task in self.scheduled_tasks.items()},
             "winrm_service_policy": copy.deepcopy(self.winrm_service_policy),
+            "packages_installed": list(self.packages_installed),
+            "packages_pending": list(self.packages_pending),
+            "psmodulepath_lost": self.psmodulepath_lost,
+            "boot_time": self.boot_time,
+            "boot_count": self.boot_count,
+            "unc_shares": dict(self.unc_shares),
+            "install_exit_codes": dict(self.install_exit_codes),
+            "download_fault": self.download_fault,
+            "download_bytes_per_second": self.download_bytes_per_second,
+            "reboot_downtime": self.reboot_downtime,
+            "reboot_never_returns": self.reboot_never_returns,
+            "reboot_delay_cap": self.reboot_delay_cap,
+            "capacity": self.files.capacity,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HostState:
-        return cls(
+        state = cls(
             hostname=data["hostname"],
             profile=data["profile"],
             registry=Registry.from_json(data["registry"]),
@@ -352,4 +382,18 @@ class HostState:
             files=FileSystem.from_json(data.get("files", {})),
             scheduled_tasks={k: ScheduledTask.from_json(v) for k, v in data.get("scheduled_tasks", {}).items()},
             winrm_service_policy=copy.deepcopy(data.get("winrm_service_policy")),
+            packages_installed=list(data.get("packages_installed", [])),
+            packages_pending=list(data.get("packages_pending", [])),
+            psmodulepath_lost=bool(data.get("psmodulepath_lost", False)),
+            boot_time=str(data.get("boot_time", "2026-12-03T10:00:00Z")),
+            boot_count=int(data.get("boot_count", 0)),
+            unc_shares=dict(data.get("unc_shares", {})),
+            install_exit_codes={k: int(v) for k, v in data.get("install_exit_codes", {}).items()},
+            download_fault=data.get("download_fault"),
+            download_bytes_per_second=data.get("download_bytes_per_second"),
+            reboot_downtime=float(data.get("reboot_downtime", 2.0)),
+            reboot_never_returns=bool(data.get("reboot_never_returns", False)),
+            reboot_delay_cap=float(data.get("reboot_delay_cap", 1.0)),
         )
+        state.files.capacity = data.get("capacity")
+        return state

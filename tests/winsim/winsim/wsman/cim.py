@@ -40,7 +40,14 @@ WMI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/"
 WQL_DIALECT = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 SELECTOR_DIALECT = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
 
-Instance = dict[str, Any]  # property -> str | int | bool | None | list
+Instance = dict[str, Any]  # property -> str | int | bool | None | list | Datetime
+
+
+class Datetime(str):
+    """A CIM datetime property, which WinRM serialises as ``<p:Name><cim:Datetime>2026-12-03T10:00:00Z</cim:Datetime>``
+    (the DMTF datetime as an xs:dateTime, [MS-WSMV] 2.2.4.7 / DSP0230)."""
+
+
 Params = dict[str, list[str]]  # method / Put parameters, arrays as repeated values
 MethodResult = tuple[Instance, set[str]]  # output properties (ReturnValue first), effects
 
@@ -86,6 +93,8 @@ def _value_xml(name: str, value: Any) -> str:
         return "".join(_value_xml(name, v) for v in value)
     if isinstance(value, bool):
         value = "true" if value else "false"
+    if isinstance(value, Datetime):
+        return f"<p:{name}><cim:Datetime>{text(value)}</cim:Datetime></p:{name}>"
     return f"<p:{name}>{text(value)}</p:{name}>"
 
 

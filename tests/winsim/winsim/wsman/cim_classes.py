@@ -28,6 +28,7 @@ CIM_CLASSES: dict[str, CimClass] = build_table(
     cim_firewall.ADDRESS_FILTER,
     cim_network.NET_CONNECTION_PROFILE,
     cim_os.OPERATING_SYSTEM,
+    cim_os.LOGICAL_DISK,
     cim_os.QUICK_FIX_ENGINEERING,
     cim_registry.STD_REG_PROV,
     cim_service.WIN32_SERVICE,

@@ -7,7 +7,12 @@
 from __future__ import annotations
 
 from winsim.state import HostState
-from winsim.wsman.cim import CimClass, Instance
+from winsim.wsman.cim import CimClass, Datetime, Instance
+
+GIB = 1024**3
+# ASSUMPTION: a host whose file system has no capacity knob has a 127 GiB system disk with 100 GiB free.
+DEFAULT_SIZE = 127 * GIB
+DEFAULT_FREE = 100 * GIB
 
 
 def operating_system(state: HostState) -> list[Instance]:
@@ -29,6 +34,30 @@ def operating_system(state: HostState) -> list[Instance]:
             "Version": state.os_version,
             "WindowsDirectory": "C:\\Windows",
             "OSLanguage": 1033,
+            "LastBootUpTime": Datetime(state.boot_time),
+        }
+    ]
+
+
+def logical_disks(state: HostState) -> list[Instance]:
+    """Drive C: (the only one): Size and FreeSpace from the file system's capacity knob (uint64 as text)."""
+    used = state.files.used()
+    size = state.files.capacity if state.files.capacity is not None else DEFAULT_SIZE
+    free = max(0, size - used) if state.files.capacity is not None else max(0, DEFAULT_FREE - used)
+    return [
+        {
+            "Caption": "C:",
+            "CreationClassName": "Win32_LogicalDisk",
+            "Description": "Local Fixed Disk",
+            "DeviceID": "C:",
+            "DriveType": 3,
+            "FileSystem": "NTFS",
+            "FreeSpace": str(free),
+            "MediaType": 12,
+            "Name": "C:",
+            "Size": str(size),
+            "SystemName": state.hostname.upper(),
+            "VolumeName": "",
         }
     ]
 
@@ -55,6 +84,7 @@ def quick_fixes(state: HostState) -> list[Instance]:
     return result
 
 
+LOGICAL_DISK = CimClass("Win32_LogicalDisk", ("root/cimv2",), ("DeviceID",), logical_disks)
 OPERATING_SYSTEM = CimClass("Win32_OperatingSystem", ("root/cimv2",), ("Name",), operating_system)
 QUICK_FIX_ENGINEERING = CimClass(
     "Win32_QuickFixEngineering", ("root/cimv2",), ("HotFixID", "ServicePackInEffect"), quick_fixes

@@ -131,13 +131,15 @@ ENVIRONMENT = {
 }
 
 
-def _variable(name: str, state: HostState | None) -> str | None:
+def _variable(name: str, state: HostState | None, errorlevel: int | None = None) -> str | None:
     if state is not None and name.lower() == "computername":
         return state.hostname
+    if errorlevel is not None and name.lower() == "errorlevel":  # signed decimal, as cmd prints a negative HRESULT
+        return str(errorlevel - (1 << 32) if errorlevel >= 1 << 31 else errorlevel)
     return ENVIRONMENT.get(name.lower())
 
 
-def expand(line: str, batch: bool = False, state: HostState | None = None) -> str:
+def expand(line: str, batch: bool = False, state: HostState | None = None, errorlevel: int | None = None) -> str:
     """Phase 1 of cmd.exe's parser on one line (command line, or with ``batch`` a line of a .cmd file)."""
     out: list[str] = []
     i, n = 0, len(line)
@@ -161,7 +163,7 @@ def expand(line: str, batch: bool = False, state: HostState | None = None) -> st
                 out.append(line[i:])  # a lone % stays on a command line and is removed in a batch file
             break
         name = line[i + 1 : end]
-        value = _variable(name, state) if name else None
+        value = _variable(name, state, errorlevel) if name else None
         if value is not None:
             out.append(value)
             i = end + 1
@@ -280,8 +282,10 @@ class _Parser:
                 break
             elif char in "<>":
                 fd = ""
-                if text and text[-1] in ("0", "1", "2") and (len(text) == 1 or text[-2] in BLANKS):
-                    fd = text.pop()  # a handle digit counts only as its own token (`echo a 2>f`, not `echo a2>f`)
+                if text and text[-1].isdigit() and (len(text) == 1 or text[-2] in BLANKS):
+                    # a handle digit (0-9) counts only as its own token (`echo a 2>f`, not `echo a2>f`): so
+                    # `echo 1> f` redirects handle 1 and echoes nothing, as on Windows
+                    fd = text.pop()
                 redirects.append(self.redirect(fd, depth))
                 continue
             text.append(char)
@@ -359,6 +363,7 @@ def not_recognized(name: str) -> CommandResult:
 def _tools() -> dict[str, Tool]:
     from winsim.wsman.commands import (
         certutil,
+        copy,
         echo,
         filecmds,
         filters,
@@ -369,6 +374,8 @@ def _tools() -> dict[str, Tool]:
         reg,
         sc,
         schtasks,
+        servicing,
+        shutdown,
         smremoting,
         winrm,
     )
@@ -393,6 +400,11 @@ def _tools() -> dict[str, Tool]:
         "net": net.run,
         "schtasks": schtasks.run,
         "ping": ping.run,
+        "copy": copy.run,
+        "expand": servicing.expand,
+        "dism": servicing.dism,
+        "wusa": servicing.wusa,
+        "shutdown": shutdown.run,
         **icacls.TOOLS,
     }
 
@@ -424,10 +436,32 @@ def run_program(state: HostState, ctx: RequestContext | None, text: str, stdin: 
         return CommandResult(rc=int(code) if code.lstrip("-").isdigit() else 0)
     if program != "echo." and first.lower().endswith((".cmd", ".bat")) and state.files.is_file(first):
         return run_batch_file(state, ctx, first)
+    if program == "if":
+        return _run_if(state, ctx, raw, stdin)
+    if first.lower().endswith(".exe") and "\\" in first and state.files.is_file(first):
+        from winsim.wsman.commands import servicing
+
+        return servicing.setup(Invocation(state, ctx, program, args, raw, stdin), first)
     tool = _tools().get(program)
     if tool is None:
         return not_recognized(first if program != "echo." else program)
     return tool(Invocation(state, ctx, program, args, raw, stdin))
+
+
+def _run_if(state: HostState, ctx: RequestContext | None, raw: str, stdin: str) -> CommandResult:
+    """`if [not] exist <path> <command>` (Microsoft Learn "if"); other conditions are not modelled."""
+    rest = raw.lstrip(BLANKS)
+    negate = rest[:4].lower() == "not " and bool(rest[4:].strip())
+    if negate:
+        rest = rest[4:].lstrip(BLANKS)
+    if rest[:6].lower() != "exist ":
+        return CommandResult(stderr=SYNTAX_ERROR, rc=1)
+    path, command = _split_first(rest[6:].lstrip(BLANKS))
+    if not path or not command.strip():
+        return CommandResult(stderr=SYNTAX_ERROR, rc=1)
+    if state.files.exists(path) != negate:
+        return run_program(state, ctx, command, stdin)
+    return CommandResult()
 
 
 def _open(state: HostState, redirects: list[Redirect]) -> tuple[dict[str, Any], str] | CommandResult:
@@ -532,7 +566,7 @@ def run_batch_file(state: HostState, ctx: RequestContext | None, path: str) -> C
         line = raw.strip().lstrip("@")
         if not line or line.lower() in ("echo off", "echo on") or line.lower().startswith(("rem ", "::")):
             continue
-        if not total.absorb(_run_expanded(state, ctx, expand(line, batch=True, state=state))):
+        if not total.absorb(_run_expanded(state, ctx, expand(line, batch=True, state=state, errorlevel=total.rc))):
             break
     return total
 

@@ -86,6 +86,10 @@ def run(inv: Invocation) -> CommandResult:
     paths = [a for a in inv.args if not a.startswith("-")]
     if "-hashfile" in flags:
         return hashfile(inv, paths)
+    if "-urlcache" in flags:
+        from winsim.wsman.commands import urlcache
+
+        return urlcache.run(inv, paths)
     verb = "encode" if "-encode" in flags else "decode" if "-decode" in flags else ""
     if not verb or len(paths) != 2:
         return CommandResult(stdout="CertUtil: Unknown arguments.\r\n", rc=0x80070057)
