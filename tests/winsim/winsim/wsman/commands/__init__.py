@@ -21,8 +21,8 @@ here too:
    quote, other backslashes are literal. ``echo`` (a cmd built-in) prints its raw text instead.
 
 Not modelled: delayed expansion (``!NAME!``, off unless ``/v:on`` or the registry turns it on), the ``%NAME:~n,m%``
-and ``%NAME:a=b%`` forms, ``if`` other than ``if [not] exist``, ``for`` / ``set`` / labels, and the second parse a pipe's sides get in their own
-cmd.exe. A pipe passes the left command's stdout to the right command as its stdin.
+and ``%NAME:a=b%`` forms, ``if`` other than ``if [not] exist``, ``for`` / ``set`` / labels, and the second parse
+a pipe's sides get in their own cmd.exe. A pipe passes the left command's stdout to the right command as its stdin.
 
 Every program a line starts is recorded in ``state.runtime.programs`` as (name, argv), so a test can prove that
 nothing else ran.
