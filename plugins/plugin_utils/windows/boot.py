@@ -78,8 +78,9 @@ def parse_pending(result: batch.BatchResult) -> PendingReboot:
     if session.state != key_reads.READ:
         unread.append(session.message())
     else:
-        key = registry.find_key(registry.parse_query(result.section("pending.rename")), SESSION_MANAGER)
-        value = next((v for v in key.values.values() if v.name.lower() == RENAMES.lower()), None) if key else None
+        found_key = registry.find_key(registry.parse_query(result.section("pending.rename")), SESSION_MANAGER)
+        values = found_key.values.values() if found_key is not None else ()
+        value = next((v for v in values if v.name.lower() == RENAMES.lower()), None)
         if value is not None and value.type == "REG_MULTI_SZ" and isinstance(value.data, list) and value.data:
             markers.append(RENAME_MARKER)
     return PendingReboot(tuple(markers), tuple(unread))
@@ -132,7 +133,7 @@ def read_boot_time(client: Client) -> str:
 
 def read_free_space(client: Client, drive: str) -> tuple[int | None, int | None]:
     """FreeSpace and Size in bytes of a drive such as ``C:`` (None for what the host did not give)."""
-    if not DRIVE.match(drive):
+    if not DRIVE.fullmatch(drive):
         raise ValueError(f"drive {drive!r}: a letter and a colon, such as C:")
     element = _get(client, DISK_URI, {"DeviceID": drive.upper()}, f"Win32_LogicalDisk {drive}")
 
