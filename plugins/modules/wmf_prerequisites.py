@@ -222,15 +222,14 @@ changes:
   type: list
   elements: str
   sample:
-    - "remove WMF 3.0 (KB2506143) with wusa.exe: exit code 3010"
-    - "reboot: back after 143 seconds"
-    - "install dotnet-4.5.2 from NDP452-KB2901907-x86-x64-AllOS-ENU.exe (70 MB): exit code 0"
-    - "install wmf-5.1 from Win7AndW2K8R2-KB3191566-x64.msu (67 MB): exit code 3010"
+    - "remove wmf-3.0 (KB2506143): WMF 5.1 must not be installed over WMF 3.0"
+    - "reboot: the removal of wmf-3.0 completes at the restart"
+    - "install dotnet-4.5.2 (KB2901907) (NDP452-KB2901907-x86-x64-AllOS-ENU.exe, 66.8 MiB): WMF 5.1 needs .NET 4.5.2"
 packages:
   description:
     - The packages the host needed, in the order they were (or would be) handled.
-    - C(action) is V(install), V(remove), V(skip) (already installed) or V(planned) (check mode, or waiting for a
-      reboot with O(reboot=never)). C(exit_code) is the installer's, null when it did not run.
+    - C(action) is V(install) or V(remove). C(exit_code) is the installer's, null when it did not run (check mode).
+    - C(size) is the file's size in bytes when the controller directory holds it, else null.
   returned: success
   type: list
   elements: dict
@@ -253,12 +252,12 @@ before:
   description: The host's versions before the task.
   returned: success
   type: dict
-  sample: {"os": "6.1", "powershell_version": "3.0", "dotnet_version": "4.5", "wsman_stack": "3.0"}
+  sample: {"os": "6.1.7601", "powershell_version": "3.0", "dotnet_version": "4.5", "wsman_stack": "3.0"}
 after:
-  description: The host's versions after the task (in check mode, as they would be).
+  description: The host's versions after the task, as observed again after the last reboot; null in check mode.
   returned: success
   type: dict
-  sample: {"os": "6.1", "powershell_version": "5.1.14409.1005", "dotnet_version": "4.5.2", "wsman_stack": "3.0"}
+  sample: {"os": "6.1.7601", "powershell_version": "5.1.14409.1005", "dotnet_version": "4.5.2", "wsman_stack": "3.0"}
 status:
   description:
     - Server Manager's status for the host after the task, in its own words, as
@@ -266,6 +265,12 @@ status:
   returned: success
   type: str
   sample: Online
+status_reasons:
+  description: Why Server Manager would not show the host as C(Online) (empty when it does).
+  returned: success
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.winremote.remoting.plugins.module_utils import _controller_only
