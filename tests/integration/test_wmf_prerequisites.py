@@ -131,10 +131,13 @@ def test_failing_installer_reports_code_and_log_then_rerun(
     directory, checksums = repository
     host = start_host("2012")
     with host.lock:
-        host.state.install_exit_codes["NDP46-KB3045557-x86-x64-AllOS-ENU.exe"] = 1603
-    with pytest.raises(WinRemoteError, match="1603") as failure:
+        host.state.install_exit_codes["W2K12-KB3191565-x64.msu"] = 1603
+    with pytest.raises(WinRemoteError, match="wmf-5.1: the installation failed with exit code 1603") as failure:
         run(host, args(str(directory), checksums))
-    assert "fatal error" in str(failure.value).lower()
+    message = str(failure.value)
+    assert "fatal error" in message.lower() and "log " in message.lower()
+    assert "done before this failure and kept: install dotnet-4.6" in message  # nothing half-done reads as untouched
+    assert status(host) == manageability.NOT_ACCESSIBLE
     with host.lock:
         host.state.install_exit_codes.clear()
     assert run(host, args(str(directory), checksums)).facts["status"] == manageability.ONLINE

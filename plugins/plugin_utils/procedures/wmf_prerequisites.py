@@ -213,7 +213,9 @@ class WmfPrerequisites(Procedure[PrerequisiteState, Request]):
     def interrupted(self, error: WinRemoteError, done: t.Sequence[Change]) -> WinRemoteError:
         if not done:
             return error
-        return type(error)(f"{error} (done before this failure and kept: {'; '.join(c.summary for c in done)})")
+        restated = WinRemoteError(f"{error} (done before this failure and kept: {'; '.join(c.summary for c in done)})")
+        restated.kind = error.kind  # the same kind of failure, whatever its constructor takes
+        return restated
 
     def facts(self, outcome: Outcome[PrerequisiteState], request: Request) -> tuple[dict[str, t.Any], list[str]]:
         final = outcome.after or outcome.before
