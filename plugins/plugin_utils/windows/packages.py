@@ -440,6 +440,13 @@ def finish(client: Client, name: str, staging: str, code: int | None, timeout: f
     )
 
 
+def make_staging(client: Client, name: str, staging: str) -> None:
+    """Create the staging directory (``if not exist ... mkdir``), or say why it cannot be."""
+    made = run(client, mkdir_command(staging))
+    if made.rc != 0:
+        raise PackageError(f"package {name}: cannot create {staging}: {made.stderr.strip() or made.rc}")
+
+
 @dataclasses.dataclass(frozen=True)
 class InstallPackage(Operation):
     """Stage a package file, verify it on the host, install it as SYSTEM; ``outcome`` records the exit code."""
@@ -482,9 +489,7 @@ class InstallPackage(Operation):
         return lines
 
     def apply(self, client: Client) -> None:
-        made = run(client, mkdir_command(self.staging))
-        if made.rc != 0:
-            raise PackageError(f"package {self.name}: cannot create {self.staging}: {made.stderr.strip() or made.rc}")
+        make_staging(client, self.name, self.staging)
         self.outcome["staged"] = stage(
             client, self.source, self.name, self.file, self.sha256, self.staging, self.install_timeout
         )
@@ -514,9 +519,7 @@ class RemovePackage(Operation):
             raise ValueError(f"package {self.name}: a value {exc}") from None
 
     def apply(self, client: Client) -> None:
-        made = run(client, mkdir_command(self.staging))
-        if made.rc != 0:
-            raise PackageError(f"package {self.name}: cannot create {self.staging}: {made.stderr.strip() or made.rc}")
+        make_staging(client, self.name, self.staging)
         content = batch_file(remove_lines(self.name, self.kb, self.staging))
         code = run_batch(client, self.name, self.staging, "", content, self.install_timeout)
         self.outcome.update(finish(client, self.name, self.staging, code, self.install_timeout, "removal"))
