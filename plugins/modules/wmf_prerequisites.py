@@ -99,11 +99,15 @@ options:
     default: []
   reboot:
     description:
-      - V(if_required) reboots the host when an installer asked for it (exit code 3010, or a pending reboot left by
-        the packages) and waits for it to come back, then goes on with the next package.
-      - V(never) does not reboot; the task stops after the packages that can be installed before a reboot, and
-        returns RV(reboot_required). Reboot the host yourself (for example with C(ansible.windows.win_reboot)) and
-        run the task again to continue. A host that waits for a reboot is not given more packages.
+      - V(if_required) reboots the host after the packages when one of the pending-reboot markers says so (an
+        installer's exit code 3010, a staged update), waits for it to come back, and checks the new versions. A reboot
+        the order itself needs (WMF 3.0 removed before WMF 5.1 on 2008 R2, WMF 4.0 before WMF 5.0) is made between
+        the packages, and so is one already pending when the task starts.
+      - V(never) does not reboot; the packages are installed and the task returns RV(reboot_required). A package that
+        an earlier run installed and that takes effect at the next reboot counts as installed, so a rerun changes
+        nothing. When the order needs a reboot between two packages the task fails before anything is installed,
+        naming this option. Reboot the host yourself (for example with C(ansible.windows.win_reboot)) and run the task
+        again to see Server Manager's status.
       - V(always) reboots at the end even when no installer asked for it, once something was installed.
       - The reboot is C(shutdown /r /t 5) over WinRS; the host counts as back when it answers with a new
         C(LastBootUpTime).
