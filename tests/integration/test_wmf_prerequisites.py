@@ -132,7 +132,7 @@ def test_failing_installer_reports_code_and_log_then_rerun(
     host = start_host("2012")
     with host.lock:
         host.state.install_exit_codes["W2K12-KB3191565-x64.msu"] = 1603
-    with pytest.raises(WinRemoteError, match="wmf-5.1: the installation failed with exit code 1603") as failure:
+    with pytest.raises(WinRemoteError, match=r"wmf-5\.1: the installation failed with exit code 1603") as failure:
         run(host, args(str(directory), checksums))
     message = str(failure.value)
     assert "fatal error" in message.lower() and "log " in message.lower()
