@@ -53,7 +53,7 @@ options:
       - An V(http://) or V(https://) base URL of a mirror, for example V(https://mirror.example.com/wmf). The host
         downloads C(<source>/<file>) itself with C(certutil -urlcache -split -f), so the host (not the controller)
         must reach the mirror, through the host's own proxy settings.
-      - A UNC path V(\\server\share) or V(\\server\share\dir). The file is copied by the SYSTEM scheduled task,
+      - A UNC path C(\\server\share) or C(\\server\share\dir). The file is copied by the SYSTEM scheduled task,
         which reaches the share as the host's computer account; a WinRM session cannot, because its credentials
         are not delegated to a second server (the "double hop"). The share and its folder must grant read access to
         the computer accounts, for example to C(Domain Computers).

@@ -99,7 +99,7 @@ def corrupt(data: bytes) -> bytes:
     if not data:
         return data
     flipped = bytearray(data)
-    for index in {0, len(data) // 2, len(data) - 1}:
+    for index in sorted({0, len(data) // 2, len(data) - 1}):
         flipped[index] ^= 0xFF
     return bytes(flipped)
 
