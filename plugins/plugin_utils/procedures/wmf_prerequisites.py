@@ -265,15 +265,13 @@ class WmfPrerequisites(Procedure[PrerequisiteState, Request]):
         )
 
 
-def human(size: int | None) -> str:
-    if not size:
-        return "size unknown"
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size = size / 1024  # type: ignore[assignment]
-    return f"{size}"
-
-
-def local_path(directory: str, file: str) -> str:
-    return os.path.join(directory, file)
+def human(size: int) -> str:
+    """A file size as the plan shows it: bytes below 1 KiB, else KiB, MiB or GiB with one decimal."""
+    if size < 1024:
+        return f"{size} bytes"
+    scaled = size / 1024
+    for unit in ("KiB", "MiB"):
+        if scaled < 1024:
+            return f"{scaled:.1f} {unit}"
+        scaled /= 1024
+    return f"{scaled:.1f} GiB"
